@@ -1,0 +1,166 @@
+"""What generated code calls at each site, and the trial context those calls read.
+
+This module is on the user's critical path: a site inside a training loop runs once per
+iteration, so each site function is a dict lookup plus an index. Nothing here imports more
+than the standard library.
+
+Decisions are a plain dict keyed by point id (see ``glovec.runtime.geno.DNA.decisions``):
+oneof -> candidate index, manyof/permutate -> tuple of indices, floatv/intv -> the value.
+Outside a trial the dict is empty and every site returns its default.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TrialContext",
+    "TrialPruned",
+    "activate",
+    "deactivate",
+    "current",
+    "oneof",
+    "oneof_lazy",
+    "manyof",
+    "manyof_lazy",
+    "permutate",
+    "permutate_lazy",
+    "floatv",
+    "intv",
+    "rep",
+    "objective",
+    "metric",
+    "report",
+]
+
+_EMPTY: dict = {}
+
+# The active trial's decisions, rebound (never mutated) by activate()/deactivate().
+_decisions: dict = _EMPTY
+_context: "TrialContext | None" = None
+# Per-trial execution counters of repeat=N sites, and their id strings (cached across trials).
+_counters: dict = {}
+_rep_ids: dict = {}
+
+
+class TrialPruned(Exception):
+    """Raised by ``report()`` when the early-stopping policy stops the running trial."""
+
+
+class TrialContext:
+    """What one running trial has recorded so far: its final objective, metrics and reports."""
+
+    __slots__ = ("decisions", "objective", "metrics", "reports", "should_stop", "trial_id")
+
+    def __init__(self, decisions: dict, trial_id=None, should_stop=None) -> None:
+        self.decisions = decisions
+        self.trial_id = trial_id
+        self.objective = None
+        self.metrics: dict = {}
+        self.reports: list = []
+        # should_stop(step, value) -> bool, supplied by the loop's early-stopping policy.
+        self.should_stop = should_stop
+
+
+def activate(decisions: dict, trial_id=None, should_stop=None) -> TrialContext:
+    """Begin a trial in this process: every site now returns the decided value."""
+    global _decisions, _context
+    _counters.clear()
+    _decisions = decisions
+    _context = TrialContext(decisions, trial_id, should_stop)
+    return _context
+
+
+def deactivate() -> TrialContext | None:
+    """End the trial: sites return their defaults again. Returns the finished context."""
+    global _decisions, _context
+    ctx = _context
+    _decisions = _EMPTY
+    _context = None
+    _counters.clear()
+    return ctx
+
+
+def current() -> TrialContext | None:
+    """The running trial's context, or None outside a trial."""
+    return _context
+
+
+# ---- site functions (hot path) -------------------------------------------------------------
+
+
+def oneof(site, default, cands):
+    """One of literal candidates: ``cands`` is a constant tuple."""
+    return cands[_decisions.get(site, default)]
+
+
+def oneof_lazy(site, default, thunks):
+    """One of expression candidates: only the chosen thunk is called."""
+    return thunks[_decisions.get(site, default)]()
+
+
+def manyof(site, default, cands):
+    return [cands[i] for i in _decisions.get(site, default)]
+
+
+def manyof_lazy(site, default, thunks):
+    return [thunks[i]() for i in _decisions.get(site, default)]
+
+
+def permutate(site, default, cands):
+    return [cands[i] for i in _decisions.get(site, default)]
+
+
+def permutate_lazy(site, default, thunks):
+    return [thunks[i]() for i in _decisions.get(site, default)]
+
+
+def floatv(site, default):
+    return _decisions.get(site, default)
+
+
+def intv(site, default):
+    return _decisions.get(site, default)
+
+
+def rep(site, n):
+    """The id of this execution of a repeat=N site: ``site[i]``, i counting executions mod N."""
+    i = _counters.get(site, 0)
+    _counters[site] = i + 1
+    ids = _rep_ids.get(site)
+    if ids is None or len(ids) != n:
+        ids = _rep_ids[site] = tuple(f"{site}[{j}]" for j in range(n))
+    return ids[i % n]
+
+
+# ---- objective and metrics ----------------------------------------------------------------
+
+
+def objective(value):
+    """Record ``value`` as the trial's final objective; returns it unchanged."""
+    ctx = _context
+    if ctx is not None:
+        ctx.objective = value
+    return value
+
+
+def metric(name, value):
+    """Record a named metric of the trial; returns ``value`` unchanged."""
+    ctx = _context
+    if ctx is not None:
+        ctx.metrics[name] = value
+    return value
+
+
+def report(value, step=None):
+    """Record an intermediate value; raises TrialPruned when early stopping says so.
+
+    Outside a trial it does nothing and returns ``value``.
+    """
+    ctx = _context
+    if ctx is None:
+        return value
+    if step is None:
+        step = len(ctx.reports)
+    ctx.reports.append((step, value))
+    if ctx.should_stop is not None and ctx.should_stop(step, value):
+        raise TrialPruned(f"pruned at step {step} (value {value!r})")
+    return value
