@@ -1,0 +1,265 @@
+"""Static coverage scan: hyper-parameters written as literals that no site searches.
+
+Finds numeric literals passed to the hyper-parameters of common Keras, PyTorch and scikit-learn
+calls (``ml_hyperparams.py`` says which), and numeric literals assigned to, or defaulted into,
+well-known hyper-parameter names (``EPOCHS = 10``, ``def train(lr=1e-3)``). Each is
+*searched* (a site covers it), *fixed* (``# glovec: fixed`` on its line, or an allow-list entry)
+or *uncovered* (what ``glovec check`` reports as GV401). Read-only, so it works on the ``ast``
+tree; nothing here executes the program.
+
+Before (reported: ``units`` of ``Dense`` is a literal no site searches)::
+
+    layers.Dense(64, activation="relu")
+
+After (searched, or explicitly fixed)::
+
+    layers.Dense(64, activation="relu")  # glovec: units=oneof([32, 64, 128])
+    layers.Dense(10, activation="softmax")  # glovec: fixed
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import ml_hyperparams as tables
+
+__all__ = ["HyperLiteral", "Marker", "markers", "scan"]
+
+_NOT_SPECS = {"objective", "metric", "report"}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A ``# glovec:`` comment: which parameters its spec names, or that it marks the line fixed."""
+
+    line: int
+    text: str
+    names: frozenset  # parameters named by the spec (``units=oneof(...)``); empty for a bare spec
+    fixed: bool  # ``# glovec: fixed``: every literal on the line is deliberate
+    spec: bool  # a search-space spec (not objective/metric/report, not fixed)
+
+
+@dataclass(frozen=True)
+class HyperLiteral:
+    """A literal in a hyper-parameter position, and whether the search space covers it."""
+
+    line: int
+    col: int
+    param: str
+    callee: str  # qualified when the import resolves (``keras.layers.Dense``), else as written
+    text: str
+    status: str  # "searched" | "fixed" | "uncovered"
+
+    @property
+    def label(self) -> str:
+        """What the user reads and what ``--allow`` accepts: ``Dense.units``, or ``epochs``."""
+        short = self.callee.rsplit(".", 1)[-1]
+        return f"{short}.{self.param}" if short else self.param
+
+
+def markers(source: str) -> dict[int, Marker]:
+    """The ``# glovec:`` comments of ``source`` by line."""
+    found: dict[int, Marker] = {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return found
+    for tok in tokens:
+        if tok.type != tokenize.COMMENT:
+            continue
+        body = tok.string[1:].strip()
+        if not body.startswith("glovec:"):
+            continue
+        text = body[len("glovec:"):].strip()
+        found[tok.start[0]] = _parse_marker(tok.start[0], text)
+    return found
+
+
+def _parse_marker(line: int, text: str) -> Marker:
+    if text == "fixed":
+        return Marker(line, text, frozenset(), True, False)
+    try:
+        call = ast.parse(f"_({text})", mode="eval").body
+    except SyntaxError:  # the compiler reports it; count it as a spec so nothing is reported twice
+        return Marker(line, text, frozenset(), False, True)
+    names = frozenset(k.arg for k in call.keywords if k.arg)
+    if not names and len(call.args) == 1:
+        head = call.args[0]
+        head = head.func if isinstance(head, ast.Call) else head
+        if isinstance(head, ast.Name) and head.id in _NOT_SPECS:
+            return Marker(line, text, names, False, False)
+    return Marker(line, text, names, False, True)
+
+
+def scan(source: str, sites: Iterable = (), allow: Iterable[str] = ()) -> list[HyperLiteral]:
+    """Every hyper-parameter literal of ``source`` in source order, with its status.
+
+    ``sites`` are ``(site id, line, col)`` of the compiled space (nested sites included);
+    ``allow`` holds entries like ``units``, ``Dense.units`` or ``keras.layers.Dense.units``.
+    Raises ``SyntaxError`` when ``source`` does not parse.
+    """
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    found = _Finder(_aliases(tree), _local_names(tree), source, lines).run(tree)
+    marks = markers(source)
+    sites = [(str(s[0]), int(s[1]), int(s[2])) for s in sites]
+    allow = set(allow)
+    result = []
+    for line, col, param, callee, text, span in found:
+        status = _status(line, col, param, callee, span, marks, sites, allow)
+        result.append(HyperLiteral(line, col, param, callee, text, status))
+    return result
+
+
+def _status(line, col, param, callee, span, marks, sites, allow) -> str:
+    short = callee.rsplit(".", 1)[-1]
+    for site_id, s_line, s_col in sites:
+        if (s_line, s_col) == (line, col):
+            return "searched"
+        last = site_id.rsplit(".", 1)[-1].split("[", 1)[0]
+        if last == param and span[0] <= s_line <= span[1]:
+            return "searched"
+    mark = marks.get(line)
+    if mark is not None:
+        if mark.fixed:
+            return "fixed"
+        if mark.spec and (not mark.names or param in mark.names):
+            return "searched"
+    if {param, f"{short}.{param}", f"{callee}.{param}"} & allow:
+        return "fixed"
+    return "uncovered"
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> qualified module path, from every import in the file."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    names[a.asname] = a.name
+                else:
+                    head = a.name.split(".", 1)[0]
+                    names[head] = head
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                if a.name != "*":
+                    names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def _local_names(tree: ast.Module) -> set[str]:
+    return {n.name for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+
+
+def _library(qualified: str) -> str | None:
+    head = qualified.split(".", 1)[0]
+    if head == "tensorflow" and ".keras" in qualified:
+        return "keras"
+    if head in ("keras", "tf_keras"):
+        return "keras"
+    return head if head in ("torch", "sklearn") else None
+
+
+def _literal(node: ast.AST) -> bool:
+    """A number (not a bool), a negated number, or a tuple/list of those."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return bool(node.elts) and all(_literal(e) for e in node.elts)
+    return False
+
+
+class _Finder:
+    def __init__(self, aliases: dict[str, str], local: set[str], source: str, lines: list[str]) -> None:
+        self.aliases = aliases
+        self.source = source
+        self.local = local
+        self.lines = lines
+        self.imported = {lib for q in aliases.values() if (lib := _library(q))}
+        self.found: list = []
+
+    def run(self, tree: ast.Module) -> list:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                self._assign(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                self._defaults(node.args)
+        self.found.sort(key=lambda f: (f[0], f[1]))
+        return self.found
+
+    def _add(self, value: ast.AST, param: str, callee: str, span: tuple[int, int]) -> None:
+        line = value.lineno
+        raw = self.lines[line - 1] if line <= len(self.lines) else ""
+        # ast columns count UTF-8 bytes; diagnostics count characters, 1-based.
+        col = len(raw.encode("utf-8")[: value.col_offset].decode("utf-8", "replace")) + 1
+        text = ast.get_source_segment(self.source, value) or ast.unparse(value)
+        self.found.append((line, col, param, callee, text, span))
+
+    def _resolve(self, func: ast.AST) -> tuple[str | None, str]:
+        """(library, qualified or written name) of a callee expression."""
+        parts = []
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            return None, ""
+        parts.append(func.id)
+        parts.reverse()
+        head = self.aliases.get(parts[0])
+        if head is not None:
+            qualified = ".".join([head, *parts[1:]])
+            return _library(qualified), qualified
+        if len(parts) == 1 and parts[0] in self.local:
+            return None, parts[0]  # the program's own class or function
+        # Unresolved (star import, a module passed around): guess from the libraries imported.
+        name = parts[-1]
+        for lib in sorted(self.imported) or sorted(tables.LIBRARIES):
+            if name in tables.LIBRARIES[lib]:
+                return lib, ".".join(parts)
+        return None, ".".join(parts)
+
+    def _call(self, node: ast.Call) -> None:
+        span = (node.lineno, node.end_lineno or node.lineno)
+        lib, callee = self._resolve(node.func)
+        entry = tables.LIBRARIES[lib].get(callee.rsplit(".", 1)[-1]) if lib else None
+        if entry is not None:
+            positional, hyper = entry
+            for i, arg in enumerate(node.args):
+                if isinstance(arg, ast.Starred):
+                    break
+                if i < len(positional) and positional[i] in hyper and _literal(arg):
+                    self._add(arg, positional[i], callee, span)
+            for kw in node.keywords:
+                if kw.arg in hyper and _literal(kw.value):
+                    self._add(kw.value, kw.arg, callee, span)
+            return
+        if isinstance(node.func, ast.Attribute) and node.func.attr in tables.METHODS:
+            hyper = tables.METHODS[node.func.attr]
+            for kw in node.keywords:
+                if kw.arg in hyper and _literal(kw.value):
+                    self._add(kw.value, kw.arg, node.func.attr, span)
+
+    def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None or len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            return
+        name = targets[0].id
+        if name.lower() in tables.NAMES and _literal(node.value):
+            self._add(node.value, name, "", (node.lineno, node.end_lineno or node.lineno))
+
+    def _defaults(self, args: ast.arguments) -> None:
+        params = args.posonlyargs + args.args
+        pairs = list(zip(params[len(params) - len(args.defaults):], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for arg, default in pairs:
+            if arg.arg.lower() in tables.NAMES and _literal(default):
+                self._add(default, arg.arg, "", (default.lineno, default.end_lineno or default.lineno))
