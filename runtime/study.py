@@ -516,17 +516,20 @@ class Study:
             self._spec = DNASpec.from_space(self.space)
         return self._spec
 
-    def history(self, as_dna: bool = True) -> list[tuple[Any, Any]]:
-        """Finished trials in id order as ``(DNA, reward)`` for ``Algorithm.recover``.
+    def history(self, as_dna: bool = True, include_pending: bool = True) -> list[tuple[Any, Any]]:
+        """Trials in id order (the order they were proposed) as ``(DNA, reward)`` for
+        ``Algorithm.recover``, which replays one proposal and one feedback per entry.
 
-        ``reward`` is None for failed and pruned trials. Trials still ``proposed`` are not
-        included: the driver re-runs them and feeds their result back when it arrives.
+        ``reward`` is None for failed and pruned trials, and for trials still ``proposed`` (ones
+        a stopped driver left in flight): they count as proposals, so a seeded algorithm does not
+        propose them again; the driver re-runs them and feeds their result back when it arrives.
         """
         out = []
         spec = self.spec if as_dna else None
+        wanted = "('completed', 'failed', 'pruned', 'proposed', 'running')" if include_pending \
+            else "('completed', 'failed', 'pruned')"
         rows = self._conn.execute(
-            "SELECT dna, status, objective FROM trials"
-            " WHERE status IN ('completed', 'failed', 'pruned') ORDER BY id")
+            f"SELECT dna, status, objective FROM trials WHERE status IN {wanted} ORDER BY id")
         for dna, status, objective in rows:
             decisions = _decode_decisions(dna)
             reward = self.reward(_decode_objective(objective)) if status == "completed" else None

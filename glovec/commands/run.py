@@ -1,0 +1,400 @@
+"""``glovec run``, ``glovec report`` and ``glovec materialize``: run a search, read a study, and
+write a chosen trial back into the program as plain Python.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import tempfile
+
+import click
+
+# ---- shared helpers -------------------------------------------------------------------------
+
+
+class _Compiled:
+    """What ``run`` and ``materialize`` need from the compiler: the generated text, where its
+    header is, and the space the header carries."""
+
+    def __init__(self, code: str, header_line: int, space: dict) -> None:
+        self.code = code
+        self.header_line = header_line
+        self.space = space
+
+
+def _read_source(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except OSError as exc:
+        click.echo(f"{path}:1:1: GV001 cannot read the program: {exc.strerror or exc}", err=True)
+        return None
+    except UnicodeDecodeError as exc:
+        click.echo(f"{path}:1:1: GV001 the program is not UTF-8 text: {exc.reason}", err=True)
+        return None
+
+
+def _compile(path: str, text: str, objective: str | None = None) -> _Compiled | None:
+    """Compile in memory; print diagnostics; None when the program has errors."""
+    from glovec.compiler import compile_source
+
+    kwargs = {"path": path}
+    if objective:
+        kwargs["objective"] = objective
+    result = compile_source(text, **kwargs)
+    diagnostics = list(getattr(result, "diagnostics", ()) or ())
+    errors = [d for d in diagnostics if getattr(d, "severity", "error") == "error"]
+    for d in diagnostics:
+        render = getattr(d, "render", None)
+        click.echo(render(path) if callable(render) else str(d), err=True)
+    code = result if isinstance(result, str) else getattr(result, "code", None)
+    if errors or code is None:
+        return None
+    found = find_header(code)
+    if found is None:
+        click.echo(f"{path}:1:1: GV500 the compiled program has no glovec header (internal error)",
+                   err=True)
+        return None
+    header_line, space = found
+    return _Compiled(code, header_line, space)
+
+
+def find_header(code: str) -> tuple[int, dict] | None:
+    """(1-based header line, space dict) from a generated program's ``_gv.program(...)`` call."""
+    for number, line in enumerate(code.splitlines(), 1):
+        if "_gv.program(" not in line:
+            continue
+        try:
+            tree = ast.parse(line.strip())
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "program" and len(node.args) == 5):
+                try:
+                    space_json = ast.literal_eval(node.args[4])
+                except ValueError:
+                    continue
+                return number, json.loads(space_json)
+    return None
+
+
+def _write_atomic(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".glovec-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        if os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+# ---- glovec run -----------------------------------------------------------------------------
+
+
+@click.command("run", context_settings={"ignore_unknown_options": False})
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
+              "hillclimb, tpe, nsga2, optuna[:Sampler], or module:Class  [default: random]")
+@click.option("--trials", type=click.IntRange(min=0), default=None,
+              help="trials in the study when the run ends  [default: 20]")
+@click.option("--study", default=None, type=click.Path(dir_okay=False),
+              help="study file  [default: <program stem>.glovec.db beside the program]")
+@click.option("--seed", type=int, default=None, help="the algorithm's seed")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), default=None,
+              help="where trials run  [default: inline]")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="trials at once (process, ray)  [default: 1]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="seconds a trial may run before it is stopped and failed")
+@click.option("--gpus-per-trial", type=click.IntRange(min=0), default=None,
+              help="GPUs given to each trial (CUDA_VISIBLE_DEVICES)")
+@click.option("--ray-address", default=None, help="an existing Ray cluster (default: a local one)")
+@click.option("--resume", is_flag=True, default=None, help="continue the study")
+@click.option("--migrate", is_flag=True, default=None,
+              help="with --resume: keep the trials whose decisions fit a changed space")
+@click.option("--objective", default=None,
+              help="the metric (or Keras metric name) to use as the objective")
+@click.option("--early-stopping", type=click.Choice(["median", "halving"]), default=None,
+              help="stop unpromising trials from their intermediate reports")
+@click.option("--top", type=click.IntRange(min=0), default=None,
+              help="best trials shown at the end  [default: 5]")
+@click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
+def run_command(src, program_args, **options) -> int:
+    """Run a search over the sites marked in SRC (compiled in memory; SRC is not modified).
+
+    Arguments after `--` go to the program in every trial. The GLOVEC_* environment variables
+    (GLOVEC_TRIALS, GLOVEC_ALGORITHM, GLOVEC_STUDY, GLOVEC_SEED, GLOVEC_EXECUTOR, GLOVEC_WORKERS,
+    GLOVEC_TIMEOUT, ...) set the same things; a flag wins over the environment.
+    """
+    from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
+    from glovec.runtime.driver import settings_from_env
+    from glovec.runtime.executors import ProgramRef
+
+    text = _read_source(src)
+    if text is None:
+        return 1
+    compiled = _compile(src, text, options.get("objective"))
+    if compiled is None:
+        return 1
+    try:
+        settings = settings_from_env(Settings())
+    except UsageError as exc:
+        click.echo(f"glovec: {exc}", err=True)
+        return 2
+    for flag in ("resume", "migrate"):  # an absent flag must not undo GLOVEC_RESUME=1
+        if not options.get(flag):
+            options[flag] = None
+    settings.update(**options)
+    if settings.migrate and not settings.resume:
+        click.echo("glovec: --migrate only makes sense with --resume", err=True)
+        return 2
+    if settings.study is None:
+        settings.study = default_study_path(src)
+    prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
+                      header_line=compiled.header_line, argv=list(program_args), cwd=os.getcwd())
+    return _run_with_exec_errors(run_search, prog, compiled.space, settings)
+
+
+def _run_with_exec_errors(run_search, prog, space, settings) -> int:
+    from glovec.runtime.executors import ExecutorError
+
+    try:
+        return run_search(prog, space, settings)
+    except ExecutorError as exc:
+        click.echo(f"glovec: {exc}", err=True)
+        return 2
+
+
+# ---- glovec report --------------------------------------------------------------------------
+
+
+def _open_study(path: str):
+    from glovec.runtime.study import Study, StudyError
+
+    try:
+        return Study.load(path)
+    except StudyError as exc:
+        click.echo(exc.render(), err=True)
+        return None
+
+
+def study_json(study) -> dict:
+    """The study as JSON: every trial with its decisions by site id (literal values)."""
+    from glovec.runtime.driver import literal_decisions
+
+    trials = []
+    for t in study.trials():
+        trials.append({
+            "id": t.id,
+            "status": t.status,
+            "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
+            "decisions": literal_decisions(study, t.decisions),
+            "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
+            "metrics": t.metrics,
+            "error": t.error,
+            "seconds": t.seconds,
+        })
+    best = study.best(1)
+    return {
+        "glovec_study": 1,
+        "study": os.path.abspath(study.path),
+        "source": study.space.get("source"),
+        "directions": list(study.directions),
+        "counts": study.counts(),
+        "best": best[0].id if best else None,
+        "trials": trials,
+    }
+
+
+@click.command("report")
+@click.argument("study_path", metavar="STUDY", type=click.Path(dir_okay=False))
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="best trials in the table")
+@click.option("--json", "as_json", is_flag=True, help="print every trial as JSON instead")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="write a PNG of the objective per trial and the best so far")
+def report_command(study_path, top, as_json, plot) -> int:
+    """Show the best trials of a study (or all of it as JSON, or a plot)."""
+    from glovec.runtime.driver import format_table
+
+    study = _open_study(study_path)
+    if study is None:
+        return 1
+    try:
+        if as_json:
+            click.echo(json.dumps(study_json(study), indent=2))
+        else:
+            counts = study.counts()
+            click.echo(f"study: {os.path.abspath(study.path)}")
+            click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no trials")
+            best = study.best(top)
+            if best:
+                click.echo(format_table(best, study, direction=study.directions[0]))
+        if plot:
+            try:
+                write_plot(study, plot)
+            except ImportError:
+                click.echo("glovec: --plot needs matplotlib (pip install 'glovec[plot]')", err=True)
+                return 2
+            if not as_json:
+                click.echo(f"plot: {plot}")
+    finally:
+        study.close()
+    return 0
+
+
+def write_plot(study, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    maximize = study.directions[0] == "maximize"
+    xs, ys, best_x, best_y, failed = [], [], [], [], []
+    best = None
+    for t in study.trials():
+        if t.status != "completed" or t.objective is None:
+            if t.status in ("failed", "pruned"):
+                failed.append(t.id)
+            continue
+        value = t.objective[0] if isinstance(t.objective, tuple) else t.objective
+        xs.append(t.id)
+        ys.append(value)
+        if best is None or (value > best if maximize else value < best):
+            best = value
+        best_x.append(t.id)
+        best_y.append(best)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.scatter(xs, ys, s=14, alpha=0.6, label="objective")
+    if best_x:
+        ax.step(best_x, best_y, where="post", color="C3", label="best so far")
+    if failed:
+        ax.scatter(failed, [min(ys) if ys else 0] * len(failed), marker="x", color="grey",
+                   label="failed / pruned")
+    ax.set_xlabel("trial")
+    ax.set_ylabel(f"objective ({study.directions[0]})")
+    ax.set_title(os.path.basename(study.path))
+    ax.legend(loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ---- glovec materialize ---------------------------------------------------------------------
+
+
+@click.command("materialize")
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.option("--best", is_flag=True, help="the study's best completed trial")
+@click.option("--trial", type=int, default=None, help="the study's trial with this id")
+@click.option("--study", "study_path", type=click.Path(dir_okay=False), default=None,
+              help="the study  [default: <program stem>.glovec.db beside the program]")
+@click.option("--dna", default=None,
+              help="decisions as JSON ({site id: index or candidate text}), or @FILE")
+@click.option("--defaults", is_flag=True, help="every site at its default (gives back SRC)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="write here (atomically) instead of stdout")
+def materialize_command(src, best, trial, study_path, dna, defaults, output) -> int:
+    """Write SRC with the chosen decisions as plain values: a program that needs no glovec."""
+    from glovec.runtime.driver import default_study_path
+
+    chosen = [name for name, on in (("--best", best), ("--trial", trial is not None),
+                                     ("--dna", dna is not None), ("--defaults", defaults)) if on]
+    if len(chosen) != 1:
+        click.echo("glovec materialize: choose exactly one of --best, --trial N, --dna JSON, "
+                   "--defaults", err=True)
+        return 2
+    if output and os.path.exists(output) and _same_file(output, src):
+        click.echo(f"glovec materialize: refusing to overwrite the input {src}", err=True)
+        return 2
+    text = _read_source(src)
+    if text is None:
+        return 1
+    compiled = _compile(src, text)
+    if compiled is None:
+        return 1
+    from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
+
+    spec = DNASpec.from_space(compiled.space)
+    if defaults:
+        decisions = spec.default_dna().decisions
+    elif dna is not None:
+        raw = dna
+        if raw.startswith("@"):
+            try:
+                with open(raw[1:], encoding="utf-8") as fh:
+                    raw = fh.read()
+            except OSError as exc:
+                click.echo(f"glovec materialize: cannot read {raw[1:]}: {exc.strerror}", err=True)
+                return 2
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            click.echo(f"glovec materialize: --dna is not JSON: {exc}", err=True)
+            return 2
+        if isinstance(data, dict) and "decisions" in data and isinstance(data["decisions"], dict):
+            data = data["decisions"]
+        try:
+            decisions = DNA.from_dict(spec, data).decisions
+        except (InvalidDNA, TypeError, ValueError) as exc:
+            click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: {exc}", err=True)
+            return 1
+    else:
+        study = _open_study(study_path or default_study_path(src))
+        if study is None:
+            return 1
+        try:
+            if best:
+                top = study.best(1)
+                if not top:
+                    click.echo(f"{study.path}:1:1: GV507 the study has no completed trial", err=True)
+                    return 1
+                record = top[0]
+            else:
+                record = study.trial(trial)
+                if record is None:
+                    click.echo(f"{study.path}:1:1: GV507 the study has no trial {trial}", err=True)
+                    return 1
+            stored = record.decisions
+        finally:
+            study.close()
+        try:
+            decisions = DNA(spec, stored).decisions
+        except (InvalidDNA, TypeError, ValueError) as exc:
+            click.echo(f"{src}:1:1: GV506 trial {record.id} does not fit this program (the program "
+                       f"changed since the study ran?): {exc}", err=True)
+            return 1
+    from glovec.transforms.materialize import materialize_source
+
+    result = materialize_source(text, decisions, path=src)
+    diagnostics = list(getattr(result, "diagnostics", ()) or ())
+    for d in diagnostics:
+        render = getattr(d, "render", None)
+        click.echo(render(src) if callable(render) else str(d), err=True)
+    code = result if isinstance(result, str) else getattr(result, "code", None)
+    if code is None:
+        return 1
+    if output:
+        _write_atomic(output, code)
+    else:
+        sys.stdout.write(code)
+        sys.stdout.flush()
+    return 0

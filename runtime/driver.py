@@ -1,0 +1,505 @@
+"""``program()``, the call in every generated header, and the search driver it hands control to.
+
+``program()`` runs at every import of a generated program, so this module imports nothing beyond
+``os`` and ``sys`` at load; the driver's collaborators (DNA, algorithms, study, executors) load
+only when a search actually starts.
+
+The driver (``run_search``) is one loop between an algorithm, an executor and a study::
+
+    while trials remain:  ask the algorithm for DNA up to the executor's capacity, submit;
+                          collect finished trials; feed their rewards back; record them.
+
+Settings come from, lowest to highest precedence: the defaults below (what ``glovec convert``
+chose), the environment (``GLOVEC_TRIALS``, ``GLOVEC_ALGORITHM``, ...), and ``glovec run``'s flags.
+The program's own ``sys.argv`` is never touched: it passes through to every trial.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["program", "main", "run_search", "Settings", "settings_from_env", "ENV"]
+
+
+def program(name: str, file: str, source: str, header_line: int, space_json: str) -> None:
+    """Decide what a generated program does at its header line (docs/internals.md section 5)."""
+    from . import hyper
+
+    if hyper._context is not None:  # 1. an inline trial is running this body
+        return
+    if os.environ.get("GLOVEC_TRIAL") is not None:  # 2. a worker runs this file as a script
+        from . import worker
+
+        worker.enter(file=file, source=source, header_line=header_line, space_json=space_json)
+        return
+    if name == "__main__" and os.environ.get("GLOVEC_DEFAULTS") != "1":  # 3. run the search
+        main(file, source, header_line, space_json)
+        return
+    # 4. imported, run_path, or GLOVEC_DEFAULTS=1: every site yields its default
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+class Settings:
+    """What a search run is asked to do. ``None`` means "the default"."""
+
+    FIELDS = {
+        # name: (default, parser of the environment's text)
+        "trials": (20, int),
+        "algorithm": ("random", str),
+        "study": (None, str),
+        "seed": (None, int),
+        "executor": ("inline", str),
+        "workers": (1, int),
+        "timeout": (None, float),
+        "gpus_per_trial": (0, int),
+        "ray_address": (None, str),
+        "resume": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
+        "migrate": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
+        "objective": (None, str),
+        "early_stopping": (None, str),
+        "top": (5, int),
+    }
+
+    def __init__(self, **values) -> None:
+        for key, (default, _) in self.FIELDS.items():
+            setattr(self, key, values.pop(key, default))
+        if values:
+            raise TypeError(f"unknown settings: {', '.join(sorted(values))}")
+
+    def update(self, **values) -> "Settings":
+        """Override with every value that is not None."""
+        for key, value in values.items():
+            if key not in self.FIELDS:
+                raise TypeError(f"unknown setting {key!r}")
+            if value is not None:
+                setattr(self, key, value)
+        return self
+
+    def as_dict(self) -> dict:
+        return {key: getattr(self, key) for key in self.FIELDS}
+
+
+# setting -> environment variable
+ENV = {key: "GLOVEC_" + key.upper() for key in Settings.FIELDS}
+
+
+def settings_from_env(base: Settings | None = None, environ=None) -> Settings:
+    """``base`` (or the defaults) overridden by the ``GLOVEC_*`` environment variables."""
+    environ = os.environ if environ is None else environ
+    settings = base or Settings()
+    for key, var in ENV.items():
+        text = environ.get(var)
+        if text is None or text == "":
+            continue
+        parse = Settings.FIELDS[key][1]
+        try:
+            setattr(settings, key, parse(text))
+        except ValueError:
+            raise UsageError(f"{var}={text!r} is not a valid {key.replace('_', ' ')}") from None
+    return settings
+
+
+class UsageError(Exception):
+    """A setting is not usable (exit status 2)."""
+
+
+# ---- entry from a generated program (case 3) --------------------------------------------------
+
+
+def main(file: str, source: str, header_line: int, space_json: str,
+         settings: Settings | None = None) -> None:
+    """Run the whole search for the generated program at ``file``, then exit the process."""
+    import json
+
+    from .executors import ProgramRef
+
+    file = os.path.abspath(file)
+    with open(file, encoding="utf-8") as fh:
+        code = fh.read()
+    source_path = os.path.normpath(os.path.join(os.path.dirname(file), source))
+    try:
+        settings = settings_from_env(settings)
+    except UsageError as exc:
+        print(f"glovec: {exc}", file=sys.stderr)
+        sys.exit(2)
+    prog = ProgramRef(code=code, path=file, source_path=source_path, header_line=header_line,
+                      argv=list(sys.argv[1:]), cwd=os.getcwd())
+    if settings.study is None:
+        settings.study = default_study_path(file)
+    status = run_search(prog, json.loads(space_json), settings)
+    sys.stdout.flush()
+    sys.exit(status)
+
+
+def default_study_path(program_path: str) -> str:
+    """``<program stem>.glovec.db`` beside the program."""
+    folder, base = os.path.split(os.path.abspath(program_path))
+    stem = base[:-3] if base.endswith(".py") else base
+    return os.path.join(folder, stem + ".glovec.db")
+
+
+# ---- the search loop ------------------------------------------------------------------------
+
+
+def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int:
+    """Run a search for ``prog`` (an executors.ProgramRef) and return the exit status.
+
+    0: every requested trial finished (failed trials included; they are results too);
+    1: the study could not be opened or continued (a GV5xx message), or no trial completed;
+    2: a setting is unusable.
+    """
+    from .study import Study, StudyError
+
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    try:
+        study = Study.open(settings.study, space, resume=settings.resume, migrate=settings.migrate)
+    except StudyError as exc:
+        print(exc.render(), file=err)
+        return 1
+    try:
+        return _Search(prog, space, settings, study, out, err).run()
+    except UsageError as exc:
+        print(f"glovec: {exc}", file=err)
+        return 2
+    except StudyError as exc:
+        print(exc.render(), file=err)
+        return 1
+    finally:
+        study.close()
+
+
+class _Search:
+    """One search run: the state the loop carries between rounds."""
+
+    def __init__(self, prog, space, settings, study, out, err) -> None:
+        self.prog = prog
+        self.space = space
+        self.settings = settings
+        self.study = study
+        self.out = out
+        self.err = err
+        self.progress = _Progress(err, settings.trials)
+
+    def run(self) -> int:
+        import time
+
+        from .algorithms import get_algorithm
+        from .geno import DNA
+
+        try:
+            from .algorithms.base import SearchExhausted
+
+            exhausted_errors = (SearchExhausted, StopIteration)
+        except ImportError:
+            exhausted_errors = (StopIteration,)
+
+        settings, study = self.settings, self.study
+        if settings.trials < 0:
+            raise UsageError("--trials must be at least 0")
+        spec = study.spec
+        try:
+            algorithm = get_algorithm(settings.algorithm, seed=settings.seed)
+        except (KeyError, ValueError, ImportError, AttributeError) as exc:
+            raise UsageError(f"unknown algorithm {settings.algorithm!r}: {exc}") from None
+        algorithm.setup(spec)
+        if study.resumed:
+            algorithm.recover(study.history())
+            self._say_resumed()
+
+        # Trials that were in flight when a previous driver stopped run again first, same DNA.
+        pending = [(t.id, DNA(spec, t.decisions)) for t in study.trials("proposed")]
+        counts = study.counts()
+        finished = counts["completed"] + counts["failed"] + counts["pruned"]
+        self.best = self._best_key = None
+        for t in study.best(1):
+            self._improve(t.objective)
+        self.progress.start(finished, counts["failed"] + counts["pruned"], self.best)
+        curves = [r for r in study.all_reports().values()] if settings.early_stopping else []
+        policy = self._early_stopping()
+        executor = self._executor(policy)
+        in_flight: dict[int, object] = {}
+        exhausted = False
+        start = time.time()
+        try:
+            while True:
+                while (not exhausted and len(in_flight) < executor.capacity
+                       and finished + len(in_flight) < settings.trials):
+                    if pending:
+                        tid, dna = pending.pop(0)
+                        study.start(tid)
+                    else:
+                        try:
+                            dna = algorithm.propose()
+                        except exhausted_errors:  # a finite algorithm (grid) has nothing left
+                            exhausted = True
+                            break
+                        tid = study.add_trial(dna, status="running")
+                    in_flight[tid] = dna
+                    executor.submit(tid, dna.decisions, history=curves)
+                if not in_flight:
+                    break
+                self.progress.running = len(in_flight)
+                results = executor.wait(self.progress.tick_seconds)
+                for result in results:
+                    dna = in_flight.pop(result.trial_id, None)
+                    if dna is None:
+                        continue
+                    finished += 1
+                    self._record(result, dna, algorithm, curves)
+                self.progress.running = len(in_flight)
+                self.progress.draw()
+        except KeyboardInterrupt:
+            self.progress.finish()
+            print(f"glovec: interrupted; {len(in_flight)} running trial(s) will run again when "
+                  f"you resume (--resume, or GLOVEC_RESUME=1)", file=self.err)
+            raise
+        finally:
+            executor.close()
+        self.progress.finish()
+        self._summary(time.time() - start)
+        return 0 if study.counts()["completed"] or settings.trials == 0 else 1
+
+    # -- pieces -----------------------------------------------------------------------------------
+
+    def _executor(self, policy):
+        from .executors import ExecutorError, make_executor
+
+        s = self.settings
+        try:
+            return make_executor(s.executor, self.prog, workers=s.workers, timeout=s.timeout,
+                                 gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
+                                 early_stopping=policy)
+        except (ExecutorError, ValueError, KeyError) as exc:
+            raise UsageError(str(exc)) from None
+
+    def _early_stopping(self):
+        name = self.settings.early_stopping
+        if not name:
+            return None
+        from . import loop
+
+        table = {"median": "MedianStopping", "halving": "SuccessiveHalving",
+                 "successive-halving": "SuccessiveHalving"}
+        cls = getattr(loop, table.get(name, name), None)
+        if cls is None:
+            raise UsageError(f"unknown early-stopping policy {name!r} (median, halving)")
+        return cls()
+
+    def _objective(self, result):
+        """(objective, error): the trial's objective, or why it has none."""
+        name = self.settings.objective
+        value = None
+        if name:
+            value = (result.metrics or {}).get(name)
+        if value is None:
+            value = result.objective
+        if value is None and result.reports:
+            value = result.reports[-1][1]
+        if value is None:
+            what = f"a metric named {name!r}, " if name else ""
+            return None, (f"the trial finished without {what}an objective or a reported value: mark "
+                          f"the final result with `# glovec: objective`, or call "
+                          f"glovec.runtime.report(value)")
+        try:
+            value = tuple(float(v) for v in value) if isinstance(value, (tuple, list)) else float(value)
+        except (TypeError, ValueError):
+            return None, f"the objective {value!r} is not a number"
+        if value != value:  # NaN
+            return None, "the objective is NaN"
+        return value, None
+
+    def _record(self, result, dna, algorithm, curves) -> None:
+        study, tid = self.study, result.trial_id
+        status = result.status
+        objective = None
+        error = result.error
+        if status == "completed":
+            objective, error = self._objective(result)
+            if objective is None:
+                status = "failed"
+        if status == "completed":
+            study.complete(tid, objective, result.metrics, result.reports)
+            algorithm.feedback(dna, study.reward(objective))
+            if result.reports and self.settings.early_stopping:
+                curves.append(list(result.reports))
+        elif status == "pruned":
+            study.prune(tid, None, result.metrics, result.reports, reason=error)
+            algorithm.feedback(dna, None)
+        else:
+            study.fail(tid, error or "failed", result.metrics, result.reports)
+            algorithm.feedback(dna, None)
+        if status == "completed":
+            self._improve(objective)
+        self.progress.trial_done(tid, status, objective, error, self.best)
+
+    def _improve(self, objective) -> None:
+        # Kept in memory: asking the study for its best each trial would scan every row.
+        key = self.study.reward(objective[0] if isinstance(objective, tuple) else objective)
+        if self._best_key is None or key > self._best_key:
+            self._best_key, self.best = key, objective
+
+    def _say_resumed(self) -> None:
+        study = self.study
+        counts = study.counts()
+        parts = [f"resuming {study.path}: {counts['completed']} completed, "
+                 f"{counts['failed']} failed, {counts['pruned']} pruned"]
+        if study.requeued:
+            parts.append(f"{len(study.requeued)} interrupted trial(s) run again "
+                         f"({', '.join(map(str, study.requeued))})")
+        if study.migrated or study.dropped:
+            parts.append(f"migrated: kept {len(study.migrated)}, dropped {len(study.dropped)} "
+                         f"trial(s) whose decisions no longer fit")
+        print("glovec: " + "; ".join(parts), file=self.err)
+
+    def _summary(self, seconds: float) -> None:
+        study = self.study
+        counts = study.counts()
+        print(f"\n{counts['completed']} completed, {counts['failed']} failed, {counts['pruned']} "
+              f"pruned in {_clock(seconds)}", file=self.out)
+        top = study.best(self.settings.top)
+        if top:
+            print(format_table(top, study, direction=study.directions[0]), file=self.out)
+        else:
+            failed = study.trials("failed")
+            if failed and failed[-1].error:
+                print(f"no trial completed; the last failure (trial {failed[-1].id}):\n"
+                      f"{_tail(failed[-1].error, 20)}", file=self.out)
+        print(f"study: {study.path}", file=self.out)
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+
+def literal_decisions(study, decisions: dict) -> dict:
+    """{site id: candidate text or number}, or the raw decisions when they do not fit the spec."""
+    try:
+        from .geno import DNA
+
+        return DNA(study.spec, decisions).to_dict(literal=True)
+    except Exception:  # noqa: BLE001 - a report must still print what is stored
+        return dict(decisions)
+
+
+def format_table(trials, study, direction: str = "maximize") -> str:
+    """The top-trials table: id, objective, and the decisions by site id."""
+    rows = []
+    for t in trials:
+        decisions = literal_decisions(study, t.decisions)
+        text = ", ".join(f"{k}={_short(v)}" for k, v in decisions.items())
+        rows.append((str(t.id), _fmt(t.objective), text))
+    header = ("trial", f"objective ({direction})", "decisions")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(2)]
+    lines = [f"{header[0]:>{widths[0]}}  {header[1]:>{widths[1]}}  {header[2]}"]
+    for r in rows:
+        lines.append(f"{r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]}")
+    return "\n".join(lines)
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(f"{v:.6g}" for v in value) + ")"
+    return f"{value:.6g}"
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def _tail(text: str, lines: int) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+class _Progress:
+    """A live one-line bar on a terminal; one plain line per finished trial otherwise."""
+
+    def __init__(self, stream, total: int) -> None:
+        import time
+
+        self.stream = stream
+        self.total = total
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.tick_seconds = 0.25 if self.tty else None
+        self.done = 0
+        self.failed = 0
+        self.running = 0
+        self.best = None
+        self.t0 = time.time()
+        self.done_here = 0
+        self._width = 0
+
+    def start(self, done: int, failed: int, best) -> None:
+        import time
+
+        self.done, self.failed, self.best = done, failed, best
+        self.t0 = time.time()
+        self.draw()
+
+    def trial_done(self, tid: int, status: str, objective, error, best) -> None:
+        self.done += 1
+        self.done_here += 1
+        if status != "completed":
+            self.failed += 1
+        self.best = best
+        if self.tty:
+            if status == "failed" and error:
+                self._clear()
+                print(f"trial {tid} failed: {_tail(error, 1)}", file=self.stream)
+            return
+        what = f"objective {_fmt(objective)}" if status == "completed" else status
+        if status == "failed" and error:
+            what += f": {_tail(error, 1)}"
+        print(f"trial {tid} {what} [{self.done}/{self.total}, best {_fmt(self.best)}, "
+              f"{self._times()}]", file=self.stream, flush=True)
+
+    def _times(self) -> str:
+        import time
+
+        elapsed = time.time() - self.t0
+        text = f"{_clock(elapsed)} elapsed"
+        remaining = self.total - self.done
+        if self.done_here and remaining > 0:
+            text += f", ETA {_clock(elapsed / self.done_here * remaining)}"
+        return text
+
+    def draw(self) -> None:
+        if not self.tty:
+            return
+        width = 24
+        frac = min(1.0, self.done / self.total) if self.total else 1.0
+        filled = int(frac * width)
+        bar = "#" * filled + "-" * (width - filled)
+        line = (f"[{bar}] {self.done}/{self.total} done, {self.running} running, "
+                f"{self.failed} failed, best {_fmt(self.best)}, {self._times()}")
+        pad = max(0, self._width - len(line))
+        self.stream.write("\r" + line + " " * pad)
+        self.stream.flush()
+        self._width = len(line)
+
+    def _clear(self) -> None:
+        if self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self._width = 0
+
+    def finish(self) -> None:
+        if self.tty and self._width:
+            self.draw()
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
