@@ -1,0 +1,154 @@
+"""The protocol every search algorithm follows, and the few operators they share.
+
+An algorithm sees only a ``DNASpec`` and ``DNA`` (never the user's program):
+
+    algo = get_algorithm("evolution", seed=0)
+    algo.setup(spec)
+    dna = algo.propose()          # a legal DNA
+    algo.feedback(dna, 0.93)      # larger is better; a tuple for several objectives; None = failed
+
+Subclasses implement the protected hooks ``_setup()``, ``_propose()`` and ``_feedback()``; the
+public methods count trials, normalise rewards and keep the best one seen.
+
+``recover(history)`` rebuilds an algorithm's state after a restart by replaying the history in
+order: one ``propose()`` then one ``feedback()`` per recorded trial (the recorded DNA and reward
+are what is fed back). A seeded algorithm recovered from the first N trials of a sequential run
+therefore proposes exactly what the original run proposed next. A ``None`` reward (failed,
+pruned or skipped trial) counts as a proposal but never as fitness.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from .space import Space
+
+__all__ = ["Algorithm", "SearchExhausted", "dominates"]
+
+
+class SearchExhausted(Exception):
+    """Raised by ``propose()`` when an algorithm has nothing left to propose (a finished grid).
+
+    Deliberately not a ``StopIteration``: that would turn into ``RuntimeError`` inside a generator
+    such as ``sample()``, which should catch this and end the search normally.
+    """
+
+
+def dominates(a: tuple, b: tuple) -> bool:
+    """True when rewards ``a`` Pareto-dominate ``b`` (every objective maximised)."""
+    better = False
+    for x, y in zip(a, b):
+        if x < y:
+            return False
+        if x > y:
+            better = True
+    return better
+
+
+class Algorithm:
+    """Base class of search algorithms (see the module docstring for the protocol)."""
+
+    name: str = "algorithm"
+    multi_objective: bool = False
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.spec = None
+        self.space: Space | None = None
+        self.num_proposed = 0
+        self.num_feedback = 0
+        self.best_dna = None
+        self.best_reward = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(seed={self.seed!r})"
+
+    # -- public protocol -------------------------------------------------------------------
+
+    def setup(self, spec) -> None:
+        """Bind the algorithm to a search space; resets its state and its random stream."""
+        self.spec = spec
+        self.space = Space(spec)
+        self.rng = random.Random(self.seed)
+        self.num_proposed = 0
+        self.num_feedback = 0
+        self.best_dna = None
+        self.best_reward = None
+        self._setup()
+
+    def propose(self):
+        """The next DNA to evaluate. Raises ``SearchExhausted`` when there is none."""
+        if self.space is None:
+            raise RuntimeError(f"{self.name}: call setup(spec) before propose()")
+        dna = self._propose()
+        self.num_proposed += 1
+        return dna
+
+    def feedback(self, dna, reward) -> None:
+        """Report ``dna``'s reward: a float (larger is better), a tuple for several
+        objectives, or ``None`` for a trial that failed, was pruned or skipped."""
+        reward = self._normalise(reward)
+        self.num_feedback += 1
+        if reward is not None and not self.multi_objective:
+            if self.best_reward is None or reward > self.best_reward:
+                self.best_dna, self.best_reward = dna, reward
+        self._feedback(dna, reward)
+
+    def recover(self, history) -> None:
+        """Replay ``(dna, reward or None)`` pairs, oldest first, after ``setup()``."""
+        for dna, reward in history:
+            self.propose()
+            self.feedback(dna, reward)
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        """Prepare per-spec state (``self.space`` is ready)."""
+
+    def _propose(self):
+        raise NotImplementedError
+
+    def _feedback(self, dna, reward) -> None:
+        """Learn from one result (``reward`` already normalised; may be ``None``)."""
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _normalise(self, reward):
+        if reward is None:
+            return None
+        if isinstance(reward, (tuple, list)):
+            values = tuple(float(r) for r in reward)
+            if any(math.isnan(v) for v in values):
+                return None
+            if self.multi_objective:
+                return values
+            if len(values) != 1:
+                raise ValueError(
+                    f"{self.name} optimises one objective, got a reward with {len(values)} values; "
+                    "use a multi-objective algorithm such as nsga2"
+                )
+            return values[0]
+        value = float(reward)
+        if math.isnan(value):
+            return None
+        return (value,) if self.multi_objective else value
+
+    def _random_dna(self):
+        return self.space.dna(self.space.sample(self.rng))
+
+    def _fresh(self, make, seen: set, tries: int = 10) -> dict:
+        """Decisions from ``make()``, re-drawn (up to ``tries`` times) while already in ``seen``.
+
+        In a finite space a repeated proposal wastes a trial; after ``tries`` a repeat is
+        accepted (the space, or the neighbourhood, may be used up)."""
+        decisions = make()
+        key = tuple(decisions.items())
+        for _ in range(tries):
+            if key not in seen:
+                break
+            decisions = make()
+            key = tuple(decisions.items())
+        seen.add(key)
+        return decisions

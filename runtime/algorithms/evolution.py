@@ -1,0 +1,75 @@
+"""Regularized evolution (Real et al., AAAI 2019, "Regularized Evolution for Image Classifier
+Architecture Search").
+
+The first ``population_size`` proposals are uniform. After that each proposal picks
+``tournament_size`` members of the population at random, takes the fittest, and mutates one of
+its decisions (``Space.mutate``: respects manyof distinct/sorted and re-draws a conditional
+sub-space when a oneof choice changes). Each result joins the population; once it holds
+``population_size`` members the oldest dies (aging), whatever its fitness.
+
+Defaults: PyGlove 0.4.5's ``regularized_evolution`` uses population 100 and tournament 10, which
+makes the first 100 trials pure random search. glovec's defaults (population 20, tournament 5)
+start selecting after 20 trials, which matters at the budgets people run (100 to 300 trials) and
+was better on NAS-Bench-201 at both budgets; the ratio S/P = 1/4 keeps selection pressure close to
+the paper's. ``dedup`` re-draws a proposal already made (a wasted trial in a finite space).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .base import Algorithm
+
+__all__ = ["RegularizedEvolution"]
+
+
+class RegularizedEvolution(Algorithm):
+    name = "evolution"
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        population_size: int = 20,
+        tournament_size: int = 5,
+        dedup: bool = True,
+    ) -> None:
+        super().__init__(seed)
+        if tournament_size < 1:
+            raise ValueError(f"evolution: tournament_size must be at least 1, got {tournament_size}")
+        if population_size < tournament_size:
+            raise ValueError(
+                f"evolution: population_size ({population_size}) must be at least "
+                f"tournament_size ({tournament_size})"
+            )
+        self.population_size = population_size
+        self.tournament_size = tournament_size
+        self.dedup = dedup
+
+    def _setup(self) -> None:
+        self.population: deque = deque()  # (decisions, reward), oldest first
+        self._seen: set = set()
+
+    def _propose(self):
+        space, rng = self.space, self.rng
+        if self.num_proposed < self.population_size or not self.population:
+            make = lambda: space.sample(rng)  # noqa: E731
+        else:
+            parent = self.select()
+            make = lambda: space.mutate(parent, rng)  # noqa: E731
+        decisions = self._fresh(make, self._seen) if self.dedup else make()
+        return space.dna(decisions)
+
+    def select(self) -> dict:
+        """Tournament: the fittest of ``tournament_size`` members drawn without replacement."""
+        population = self.population
+        size = min(self.tournament_size, len(population))
+        picks = self.rng.sample(range(len(population)), size)
+        best = max(picks, key=lambda i: population[i][1])
+        return population[best][0]
+
+    def _feedback(self, dna, reward) -> None:
+        if reward is None:
+            return
+        self.population.append((dict(dna.decisions), reward))
+        if len(self.population) > self.population_size:
+            self.population.popleft()

@@ -1,0 +1,24 @@
+"""Random search: every proposal uniform over the space, independent of feedback."""
+
+from __future__ import annotations
+
+from .base import Algorithm
+
+__all__ = ["RandomSearch"]
+
+
+class RandomSearch(Algorithm):
+    """Uniform sampling. A conditional child is drawn only when its parent choice makes it
+    active; floatv/intv are uniform in their own scale (log or linear) and intv respects step."""
+
+    name = "random"
+
+    def _setup(self) -> None:
+        space = self.space
+        rng = self.rng
+        sample = space.sample
+        make = space.dna
+        self._next = lambda: make(sample(rng))  # bound once: this is the per-trial hot path
+
+    def _propose(self):
+        return self._next()
