@@ -51,6 +51,7 @@ _LAZY = {
     "Algorithm": "algorithms",
     "Study": "study",
     "program": "driver",
+    "keras_reporter": "keras_support",
 }
 
 
