@@ -218,7 +218,10 @@ class _Search:
         for t in study.best(1):
             self._improve(t.objective)
         self.progress.start(finished, counts["failed"] + counts["pruned"], self.best)
-        curves = [r for r in study.all_reports().values()] if settings.early_stopping else []
+        curves = []
+        if settings.early_stopping:  # the curves of completed trials, which policies compare to
+            done_ids = {t.id for t in study.trials("completed")}
+            curves = [r for tid, r in study.all_reports().items() if tid in done_ids]
         policy = self._early_stopping()
         executor = self._executor(policy)
         in_flight: dict[int, object] = {}
@@ -287,7 +290,7 @@ class _Search:
         cls = getattr(loop, table.get(name, name), None)
         if cls is None:
             raise UsageError(f"unknown early-stopping policy {name!r} (median, halving)")
-        return cls()
+        return cls(direction=self.study.directions[0])
 
     def _objective(self, result):
         """(objective, error): the trial's objective, or why it has none."""
