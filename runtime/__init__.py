@@ -1,4 +1,4 @@
-"""glovec.runtime: what generated programs import.
+"""glovec.runtime: what generated programs import, and the API for hand-written search spaces.
 
 The layers, each a module (PyGlove's split, re-built lean):
 
@@ -10,6 +10,9 @@ The layers, each a module (PyGlove's split, re-built lean):
 - ``loop``: ``sample()``, the loop between an algorithm and the program, with early stopping.
 - ``study``, ``executors``, ``driver``: durable SQLite studies, inline/process/Ray executors, and the
   search driver a generated program hands control to.
+
+- ``space``: ``Space``, ``custom`` and ``Hyper``: search spaces written in Python without the
+  compiler, with the same primitives (``oneof([...])``, ``floatv(lo, hi)``, ...) called by hand.
 
 Import cost matters (every generated program pays it), so only ``hyper`` is imported eagerly; the
 other layers load on first use.
@@ -42,6 +45,10 @@ _LAZY = {
     "DNA": "geno",
     "DecisionPoint": "geno",
     "InvalidDNA": "geno",
+    "InvalidSpec": "geno",
+    "Space": "space",
+    "Hyper": "space",
+    "custom": "space",
     "sample": "loop",
     "Trial": "loop",
     "Feedback": "loop",

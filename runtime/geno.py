@@ -580,6 +580,8 @@ class DNASpec:
         # Without conditional points every DNA decides every point, in this order.
         self.conditional = len(points) != len(self.roots)
         self._fingerprint: str | None = None
+        # The glovec.runtime.Space that built this spec, if any (it turns decisions into values).
+        self.owner = None
 
     # -- construction from the space JSON --
 
@@ -756,6 +758,10 @@ class DNASpec:
         return f"DNASpec({len(self.points)} points, size={self.size}, fingerprint={self.fingerprint})"
 
 
+def _no_sampler(rng):
+    raise InvalidSpec("this custom point was read from JSON: its sampler is only in the Python space that defined it")
+
+
 def _points_of_site(site: Mapping) -> list[DecisionPoint]:
     sid = site.get("id")
     if not isinstance(sid, str) or not sid:
@@ -794,8 +800,8 @@ def _points_of_site(site: Mapping) -> list[DecisionPoint]:
         col=site.get("col"),
         domain=site.get("domain"),
     )
-    if kind == "custom":
-        raise InvalidSpec(f"site {sid!r}: custom points come from Python (glovec.runtime.custom), not JSON", sid)
+    if kind == "custom":  # stored by a study: checkable (domain) but its sampler lives in Python
+        common["sampler"] = _no_sampler
     if repeat == 1:
         return [DecisionPoint(sid, kind, **common)]
     return [DecisionPoint(f"{sid}[{i}]", kind, **common) for i in range(repeat)]

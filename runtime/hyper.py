@@ -85,11 +85,44 @@ def current() -> TrialContext | None:
 
 
 # ---- site functions (hot path) -------------------------------------------------------------
+#
+# Each primitive has two uses. Generated code calls it with a site id string first (the hot
+# path: one dict lookup). People who write a search space by hand call it with candidates or a
+# range (``oneof([64, 128])``, ``floatv(1e-4, 1e-1, scale="log")``) and get a ``Hyper`` for a
+# ``glovec.runtime.Space``. The generated call never passes the trailing options, so telling the
+# two apart costs one identity test.
+
+_USER = object()  # "argument not given": the call is the user-facing one
 
 
-def oneof(site, default, cands):
-    """One of literal candidates: ``cands`` is a constant tuple."""
-    return cands[_decisions.get(site, default)]
+def _hyper(kind, *args, **options):
+    from .space import make_hyper
+
+    return make_hyper(kind, *args, **{k: v for k, v in options.items() if v is not None and v is not _USER})
+
+
+def _first_if_missing(default):
+    # None may be a real candidate (``oneof([None, 1], default=None)``), so keep it apart.
+    return _USER if default is _USER else _Given(default)
+
+
+class _Given:
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+def oneof(candidates, default=_USER, cands=_USER, name=None, repeat=None):
+    """One of the candidates.
+
+    Site (generated code): ``oneof(site, default_index, cands)`` returns ``cands[decision]``.
+    By hand: ``oneof([64, 128, 256], default=128, name=None, repeat=1)`` returns a ``Hyper``;
+    ``default`` is a candidate (the first when omitted).
+    """
+    if cands is _USER:
+        return _hyper("oneof", candidates, default=_first_if_missing(default), name=name, repeat=repeat)
+    return cands[_decisions.get(candidates, default)]
 
 
 def oneof_lazy(site, default, thunks):
@@ -97,28 +130,58 @@ def oneof_lazy(site, default, thunks):
     return thunks[_decisions.get(site, default)]()
 
 
-def manyof(site, default, cands):
-    return [cands[i] for i in _decisions.get(site, default)]
+def manyof(k, candidates, cands=_USER, distinct=True, sorted=False, default=None, name=None,
+           repeat=None):
+    """``k`` of the candidates (``distinct``: no repeats; ``sorted``: in candidate order).
+
+    Site: ``manyof(site, default_indices, cands)`` returns the list of chosen candidates.
+    By hand: ``manyof(2, ["a", "b", "c"], distinct=True, sorted=False, default=["a", "b"])``.
+    """
+    if cands is _USER:
+        return _hyper("manyof", k, candidates, distinct=distinct, sorted=sorted, default=default,
+                      name=name, repeat=repeat)
+    return [cands[i] for i in _decisions.get(k, candidates)]
 
 
 def manyof_lazy(site, default, thunks):
     return [thunks[i]() for i in _decisions.get(site, default)]
 
 
-def permutate(site, default, cands):
-    return [cands[i] for i in _decisions.get(site, default)]
+def permutate(candidates, default=_USER, cands=_USER, name=None, repeat=None):
+    """An ordering of all the candidates.
+
+    Site: ``permutate(site, default_order, cands)``. By hand: ``permutate(["a", "b", "c"])``.
+    """
+    if cands is _USER:
+        return _hyper("permutate", candidates, default=_first_if_missing(default), name=name,
+                      repeat=repeat)
+    return [cands[i] for i in _decisions.get(candidates, default)]
 
 
 def permutate_lazy(site, default, thunks):
     return [thunks[i]() for i in _decisions.get(site, default)]
 
 
-def floatv(site, default):
-    return _decisions.get(site, default)
+def floatv(lo, hi, scale="linear", default=None, name=None, repeat=None):
+    """A float in ``[lo, hi]``, ``scale`` "linear" or "log".
+
+    Site: ``floatv(site, default)`` returns the decided float. By hand:
+    ``floatv(1e-4, 1e-1, scale="log", default=1e-3)`` (default: ``lo``).
+    """
+    if lo.__class__ is str:
+        return _decisions.get(lo, hi)
+    return _hyper("floatv", lo, hi, scale=scale, default=default, name=name, repeat=repeat)
 
 
-def intv(site, default):
-    return _decisions.get(site, default)
+def intv(lo, hi, step=1, scale="linear", default=None, name=None, repeat=None):
+    """An integer on the grid ``lo, lo + step, ...`` up to ``hi``.
+
+    Site: ``intv(site, default)`` returns the decided int. By hand:
+    ``intv(16, 64, step=16, default=32)`` (default: ``lo``).
+    """
+    if lo.__class__ is str:
+        return _decisions.get(lo, hi)
+    return _hyper("intv", lo, hi, step=step, scale=scale, default=default, name=name, repeat=repeat)
 
 
 def rep(site, n):

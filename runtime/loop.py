@@ -42,6 +42,8 @@ class Trial:
 
     def value(self, id: str) -> Any:
         spec = self.dna.spec
+        if spec.owner is not None:  # a hand-written Space: entries, nested values, repeats
+            return spec.owner.value(id, self.decisions)
         if id not in self.decisions and id not in spec:
             raise KeyError(f"no site {id!r} in this space")
         if id not in self.decisions:
@@ -287,10 +289,11 @@ def _run(loop: _Loop, num_trials: int | None) -> Iterator[tuple[Trial, Feedback]
     pending: list = []
     done = 0
     if study is not None:
-        history = study.history()
+        history = study.history()  # in-flight trials included, as proposals with reward None
         if history:
             algo.recover(history)
-            done = len(history)
+        counts = study.counts()
+        done = counts["completed"] + counts["failed"] + counts["pruned"]
         for curve in study.all_reports().values():
             loop.curves.append(list(curve))
         pending = [(t.id, DNA(spec, t.decisions)) for t in study.trials("proposed")]
