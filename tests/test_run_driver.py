@@ -219,3 +219,44 @@ def test_sigkill_at_random_moments_then_resume_loses_nothing_and_counts_nothing_
     for _, _, dna, objective, _ in trials:
         d = json.loads(dna)
         assert objective == pytest.approx(d["x"] + 1 + d["lr"])
+
+
+class _Terminal:
+    """A stream that says it is a terminal, to see the live progress bar."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_on_a_terminal_a_live_bar_then_a_table_of_the_best(tmp_path):
+    import io
+
+    from glovec.runtime.driver import Settings, run_search
+    from glovec.runtime.executors import ProgramRef
+
+    gen = write_program(tmp_path)
+    prog = ProgramRef(code=gen.read_text(), path=None, source_path=str(tmp_path / "model.py"),
+                      header_line=1, argv=[], cwd=str(tmp_path))
+    out, err = io.StringIO(), _Terminal()
+    settings = Settings(trials=6, seed=2, study=str(tmp_path / "t.db"), top=3)
+    assert run_search(prog, SPACE, settings, out=out, err=err) == 0
+    assert "\r[" in err.text and "6/6 done" in err.text and "0 failed" in err.text
+    assert "best " in err.text and "elapsed" in err.text
+    table = out.getvalue().splitlines()
+    header = next(i for i, line in enumerate(table) if "objective (maximize)" in line)
+    best_rows = table[header + 1: header + 4]
+    values = [float(row.split()[1]) for row in best_rows]
+    assert values == sorted(values, reverse=True) and len(values) == 3
+    with Study.load(str(tmp_path / "t.db")) as study:
+        assert values[0] == pytest.approx(study.best(1)[0].objective, rel=1e-5)
+    assert table[-1] == f"study: {tmp_path / 't.db'}"
