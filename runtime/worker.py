@@ -17,10 +17,8 @@ executor reports it as failed with the tail of its stderr. The result file is wr
 from __future__ import annotations
 
 import atexit
-import base64
 import json
 import os
-import pickle
 import sys
 import traceback
 
@@ -41,6 +39,9 @@ def read_trial(value: str) -> dict:
 def _should_stop(packed):
     if not packed:
         return None
+    import base64
+    import pickle
+
     policy = pickle.loads(base64.b64decode(packed["policy"]))
     curves = [[tuple(p) for p in c] for c in packed.get("history") or ()]
 
