@@ -247,7 +247,9 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
             continue
         unresolved = []
         for pair in suspects:
-            if pair in ok_pairs or pair in blamed:
+            if any(s in blamed for s in suspects):
+                break  # the run's failure is explained; the rest stay unverified, not blamed
+            if pair in ok_pairs:
                 continue
             iso = _isolating(spec, point_of_site[pair[0]], pair[1]) if len(runs) < budget else None
             if iso is None:

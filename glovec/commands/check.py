@@ -1,0 +1,118 @@
+"""``glovec check``: search-space coverage for CI (static checks, dynamic smoke runs, baseline diff)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import click
+
+_HELP = """Check that the search space of PATHS is what you think it is.
+
+PATHS are programs or directories (their *.py files that mention glovec, generated programs
+skipped). Static checks never import or run the program: every marker attaches to one site,
+specs are valid, an objective is marked (a warning), and no hyper-parameter of a common Keras,
+PyTorch or scikit-learn call is a literal that no site searches (GV401; silence one with
+`# glovec: fixed` on its line, `--allow NAME`, or `allow = [...]` under [tool.glovec.check]
+in pyproject.toml).
+
+--dynamic N runs the program at most N times (GLOVEC_SMOKE=1 set, each run in a fresh
+interpreter with --timeout) under DNAs chosen to exercise every candidate of every site,
+and reports sites never reached, failing candidates with their line, and per-site coverage.
+
+\b
+Coverage figures (--min-coverage F applies to the first one that fits):
+  dynamic: candidates exercised / candidates (a floatv/intv counts its two bounds);
+           sites reached / sites is printed too.
+  static:  markers attached to a site / markers written.
+
+Exit 0 clean, 1 findings or coverage below --min-coverage (warnings count only with --strict),
+2 usage or internal error. See `glovec explain GV401` ... `GV407`.
+"""
+
+
+def _fraction(value: str | None) -> float | None:
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a fraction (0.8) or a percentage (80%)")
+    if not 0 <= number <= 1:
+        raise click.BadParameter(f"{value!r} is outside 0..1 (or 0%..100%)")
+    return number
+
+
+def _split(values) -> list[str]:
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+@click.command("check", help=_HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dynamic", "runs", type=click.IntRange(min=1), metavar="N",
+              help="Run the program at most N times to measure reached sites and candidates.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0,
+              show_default=True, help="Seconds per dynamic run before it counts as failed.")
+@click.option("--min-coverage", "min_coverage", metavar="F",
+              help="Fail below this coverage (0..1 or N%): candidates with --dynamic, else markers.")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
+              help="A space JSON from `glovec space --json`: report added/removed/changed sites.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]),
+              default="text", show_default=True)
+@click.option("--allow", multiple=True, metavar="NAME,...",
+              help="Hyper-parameters that are fixed on purpose: units, Dense.units, lr, ...")
+@click.option("--exclude", multiple=True, metavar="GLOB,...",
+              help="Skip files under directories that match these globs.")
+@click.option("--rules", type=click.Path(exists=True, dir_okay=False),
+              help="A rules file (or preset) passed to the compiler, as for convert.")
+@click.option("--strict", is_flag=True, help="Warnings (a missing objective) fail the check too.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of stdout (written atomically).")
+def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, exclude, rules, strict,
+                  output) -> int:
+    from glovec.check_report import render
+    from glovec.checker import check_files, discover, load_config
+
+    config = load_config(paths[0])
+    allow_list = _split(allow) + [str(a) for a in config.get("allow", [])]
+    exclude_list = _split(exclude) + [str(e) for e in config.get("exclude", [])]
+    threshold = _fraction(min_coverage if min_coverage is not None else
+                          (str(config["min-coverage"]) if "min-coverage" in config else None))
+    baseline_space = None
+    if baseline:
+        try:
+            with open(baseline, encoding="utf-8") as f:
+                baseline_space = json.load(f)
+            if not isinstance(baseline_space, dict) or not isinstance(baseline_space.get("sites"), list):
+                raise ValueError("no \"sites\" list")
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"{baseline}: not a space JSON from `glovec space --json` ({exc})",
+                                     param_hint="--baseline")
+    files = discover(paths, exclude_list)
+    if not files:
+        raise click.UsageError("no glovec programs found in " + ", ".join(paths))
+    report = check_files(files, allow=allow_list, rules=rules, runs=runs, timeout=timeout,
+                         baseline=baseline_space, baseline_path=baseline, threshold=threshold,
+                         strict=strict)
+    out, err = render(report, fmt)
+    if err:
+        click.echo(err, err=True, nl=False)
+    if output:
+        _write_atomic(output, out)
+    else:
+        click.echo(out, nl=False)
+    return report.exit_status()
+
+
+def _write_atomic(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".glovec-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
