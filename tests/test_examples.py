@@ -1,0 +1,124 @@
+"""The real examples: they run plainly, convert to the expected sites, and search for real.
+
+The scikit-learn pipeline is searched with the process executor in every run of the suite (a few
+seconds); the PyTorch and Keras searches are marked slow. GLOVEC_SMOKE=1 shrinks the epochs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from glovec.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ACCURACY = re.compile(r"accuracy: (\d\.\d{4})")
+
+
+def space(path: Path, capsys) -> dict:
+    capsys.readouterr()
+    assert main(["space", str(path), "--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def report(study: Path, capsys) -> list[dict]:
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)["trials"]
+
+
+def run_plain(path: Path, cwd: Path) -> float:
+    out = subprocess.run([sys.executable, str(path)], cwd=cwd, capture_output=True, text=True,
+                         env={**os.environ, "GLOVEC_SMOKE": "1"}, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return float(ACCURACY.search(out.stdout).group(1))
+
+
+@pytest.mark.parametrize("name, kinds", [
+    ("sklearn_pipeline.py", ["oneof", "floatv", "oneof"]),
+    ("digits_keras.py", ["oneof", "oneof", "oneof", "floatv", "oneof"]),
+    ("torch_digits.py", ["oneof", "oneof", "oneof", "floatv", "oneof"]),
+])
+def test_examples_convert_to_the_marked_sites_only(name, kinds, capsys):
+    path = EXAMPLES / name
+    found = space(path, capsys)
+    assert sorted(s["kind"] for s in found["sites"]) == sorted(kinds)
+    assert found.get("size") is None  # each has a floatv: an infinite space
+    capsys.readouterr()
+    assert main(["convert", str(path), "-o", "-"]) == 0, capsys.readouterr().err
+    generated = capsys.readouterr().out
+    original = path.read_text()
+    changed = [line for line in difflib.ndiff(original.splitlines(), generated.splitlines())
+               if line[:2] in ("- ", "+ ")]
+    removed = [line[2:] for line in changed if line.startswith("- ")]
+    added = [line[2:] for line in changed if line.startswith("+ ")]
+    assert all("# glovec:" in line for line in removed)  # only marked lines changed...
+    assert len(added) == len(removed) + 1 and sum("_gv.program(" in line for line in added) == 1
+    assert generated.count("\n") == original.count("\n") + 1  # ...plus the one header line
+
+
+def test_sklearn_example_searched_with_two_process_workers(tmp_path, capsys):
+    study = tmp_path / "pipeline.glovec.db"
+    status = main(["run", str(EXAMPLES / "sklearn_pipeline.py"), "--trials", "4", "--seed", "0",
+                   "--executor", "process", "--workers", "2", "--study", str(study)])
+    assert status == 0, capsys.readouterr().err
+    trials = report(study, capsys)
+    assert [t["status"] for t in trials] == ["completed"] * 4
+    assert all(0.5 < t["objective"] <= 1.0 for t in trials)
+    assert len({json.dumps(t["decisions"], sort_keys=True) for t in trials}) == 4
+
+
+@pytest.mark.torch
+@pytest.mark.slow
+def test_torch_example_reports_every_epoch(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("GLOVEC_SMOKE", "1")
+    study = tmp_path / "torch.glovec.db"
+    status = main(["run", str(EXAMPLES / "torch_digits.py"), "--trials", "2", "--seed", "1",
+                   "--executor", "process", "--workers", "2", "--study", str(study)])
+    assert status == 0, capsys.readouterr().err
+    from glovec.runtime.study import Study
+
+    with Study.load(study) as s:
+        done = s.trials("completed")
+        assert len(done) == 2
+        for t in done:
+            assert [step for step, _ in s.reports(t.id)] == [0, 1, 2]
+            assert t.objective == s.reports(t.id)[-1][1]
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_keras_digits_search_then_the_materialized_best_reproduces_it(tmp_path, capsys, monkeypatch):
+    """The README's main job, shrunk: 2 trials with the process executor (+ --objective's callback),
+    then the best trial as plain code, which runs without glovec and prints the same accuracy."""
+    pytest.importorskip("keras")
+    monkeypatch.setenv("GLOVEC_SMOKE", "1")
+    study = tmp_path / "digits.glovec.db"
+    status = main(["run", str(EXAMPLES / "digits_keras.py"), "--trials", "2", "--seed", "3",
+                   "--executor", "process", "--workers", "2", "--study", str(study),
+                   "--objective", "val_accuracy"])
+    assert status == 0, capsys.readouterr().err
+    from glovec.runtime.study import Study
+
+    with Study.load(study) as s:
+        done = s.trials("completed")
+        assert len(done) == 2
+        for t in done:  # the injected callback reported each of the 2 epochs
+            assert [step for step, _ in s.reports(t.id)] == [0, 1]
+            assert t.metrics["val_accuracy"] == t.objective
+        best = s.best(1)[0]
+    best_py = tmp_path / "digits_best.py"
+    capsys.readouterr()
+    assert main(["materialize", str(EXAMPLES / "digits_keras.py"), "--best", "--study", str(study),
+                 "-o", str(best_py)]) == 0, capsys.readouterr().err
+    text = best_py.read_text()
+    assert "_gv" not in text and "import glovec" not in text
+    assert run_plain(best_py, tmp_path) == round(best.objective, 4)
