@@ -1,0 +1,259 @@
+"""sample(): feedback, skip, metrics, forgotten feedback, studies, early stopping."""
+
+from __future__ import annotations
+
+import pytest
+
+import glovec.runtime as gv
+from glovec.runtime.algorithms import get_algorithm
+from glovec.runtime.geno import DNASpec
+from glovec.runtime.loop import NO_FEEDBACK, MedianStopping, SuccessiveHalving, sample
+from glovec.runtime.study import Study
+
+SPACE = {
+    "glovec_space": 1,
+    "source": "model.py",
+    "objective": {"direction": "maximize", "line": 9, "col": 1},
+    "metrics": [],
+    "reports": [],
+    "sites": [
+        {"id": "units", "kind": "oneof", "candidates": ["64", "128", "256"], "default": 1, "repeat": 1},
+        {"id": "lr", "kind": "floatv", "lo": 1e-4, "hi": 0.1, "scale": "log", "default": 0.001, "repeat": 1},
+    ],
+}
+
+
+class Recording:
+    """A real algorithm (random) wrapped to remember what the loop fed back."""
+
+    def __init__(self, name="random", seed=0):
+        self.inner = get_algorithm(name, seed=seed)
+        self.proposed, self.fed = [], []
+
+    def setup(self, spec):
+        self.inner.setup(spec)
+
+    def propose(self):
+        dna = self.inner.propose()
+        self.proposed.append(dna)
+        return dna
+
+    def feedback(self, dna, reward):
+        self.fed.append((dna, reward))
+        self.inner.feedback(dna, reward)
+
+    def recover(self, history):
+        self.inner.recover(history)
+
+
+def test_rewards_reach_the_algorithm_and_ids_count_up():
+    algo = Recording()
+    ids = []
+    for trial, feedback in sample(SPACE, algo, num_trials=6, seed=0):
+        ids.append(trial.id)
+        assert trial.decisions is trial.dna.decisions
+        assert trial["units"] in (64, 128, 256) and trial.literal("units") in ("64", "128", "256")
+        feedback(trial["units"] / 256)
+    assert ids == [1, 2, 3, 4, 5, 6]
+    assert [dna for dna, _ in algo.fed] == algo.proposed
+    assert [r for _, r in algo.fed] == [int(d.to_dict(literal=True)["units"]) / 256 for d in algo.proposed]
+
+
+def test_forgotten_feedback_fails_the_trial_and_moves_on():
+    algo = Recording()
+    study = Study.open(":memory:", SPACE)
+    feedbacks = []
+    for trial, feedback in sample(SPACE, algo, num_trials=4, seed=0, study=study):
+        feedbacks.append(feedback)
+        if trial.id != 2:
+            feedback(0.5)
+    assert len(algo.proposed) == 4  # never re-proposed, never stuck
+    assert [r for _, r in algo.fed] == [0.5, None, 0.5, 0.5]
+    failed = study.trials("failed")
+    assert [t.id for t in failed] == [2] and failed[0].error == NO_FEEDBACK
+    assert feedbacks[1].status == "failed"
+    with pytest.raises(RuntimeError, match="trial 2 is already recorded as failed"):
+        feedbacks[1](0.9)
+    with pytest.raises(RuntimeError, match="already recorded as completed"):
+        feedbacks[0](0.9)
+
+
+def test_breaking_out_mid_trial_records_it_as_failed():
+    study = Study.open(":memory:", SPACE)
+    for trial, feedback in sample(SPACE, "random", num_trials=5, seed=0, study=study):
+        if trial.id == 3:
+            break
+        feedback(1.0)
+    assert study.counts()["completed"] == 2
+    (t,) = study.trials("failed")
+    assert t.id == 3 and "loop ended" in t.error
+    assert gv.current() is None
+
+
+def test_skip_records_the_reason_and_feeds_none():
+    algo = Recording()
+    study = Study.open(":memory:", SPACE)
+    for trial, feedback in sample(SPACE, algo, num_trials=2, seed=0, study=study):
+        feedback.skip("out of memory") if trial.id == 1 else feedback(0.1)
+    assert [r for _, r in algo.fed] == [None, 0.1]
+    assert study.trial(1).status == "failed" and study.trial(1).error == "skipped: out of memory"
+
+
+def test_minimised_objective_is_negated_for_the_algorithm_only():
+    algo = Recording()
+    study = Study.open(":memory:", {**SPACE, "objective": {"direction": "minimize"}})
+    for trial, feedback in sample(SPACE, algo, num_trials=3, seed=0, study=study):
+        feedback(0.25)
+    assert [r for _, r in algo.fed] == [-0.25] * 3
+    assert [t.objective for t in study.trials("completed")] == [0.25] * 3
+
+
+def test_metrics_name_the_objectives():
+    algo = Recording()
+    study = Study.open(":memory:", SPACE)
+    it = sample(SPACE, algo, num_trials=2, seed=0, study=study, objectives=["acc"])
+    for trial, feedback in it:
+        feedback(metrics={"loss": 0.3, "acc": 0.8})
+    assert [r for _, r in algo.fed] == [0.8, 0.8]
+    assert study.trial(1).metrics == {"loss": 0.3, "acc": 0.8} and study.trial(1).objective == 0.8
+
+    for trial, feedback in sample(SPACE, Recording(), num_trials=1, seed=0):
+        with pytest.raises(ValueError, match="cannot tell which of the metrics"):
+            feedback(metrics={"loss": 0.3, "acc": 0.8})
+        feedback(metrics={"acc": 0.8})  # one metric, one direction: that is the objective
+
+
+def test_several_objectives_give_tuple_rewards():
+    algo = Recording("nsga2")
+    seen = []
+    for trial, feedback in sample(SPACE, algo, num_trials=3, seed=0, directions=("maximize", "minimize")):
+        feedback(metrics={"acc": 0.9, "latency": 12.0})
+        seen.append(feedback.objective)
+    assert seen == [(0.9, 12.0)] * 3
+    assert [r for _, r in algo.fed] == [(0.9, -12.0)] * 3
+    for trial, feedback in sample(SPACE, "nsga2", num_trials=1, directions=("maximize", "minimize")):
+        with pytest.raises(ValueError, match="one value; the search has 2 objectives"):
+            feedback(0.5)
+        feedback((0.5, 3))
+
+
+def test_grid_ends_the_loop_when_exhausted():
+    space = {"sites": [{"id": "a", "kind": "oneof", "candidates": ["1", "2", "3"]}]}
+    got = []
+    for trial, feedback in sample(space, "grid", num_trials=None):
+        got.append(trial["a"])
+        feedback(1.0)
+    assert sorted(got) == [1, 2, 3]
+
+
+def test_a_study_resumes_where_the_loop_stopped(tmp_path):
+    path = tmp_path / "s.glovec.db"
+    straight = [t.decisions for t, fb in _feed_all(sample(SPACE, "random", num_trials=8, seed=4))]
+
+    with Study.open(path, SPACE) as study:
+        first = []
+        for trial, feedback in sample(SPACE, "random", num_trials=8, seed=4, study=study):
+            first.append(trial.decisions)
+            feedback(0.5)
+            if len(first) == 5:
+                break
+    with Study.open(path, SPACE, resume=True) as study:
+        rest = [t.decisions for t, fb in _feed_all(sample(SPACE, "random", num_trials=8, seed=4, study=study))]
+        assert study.counts()["completed"] == 8
+    assert first + rest == straight
+
+
+def test_an_in_flight_trial_runs_again_with_the_same_dna(tmp_path):
+    path = tmp_path / "s.glovec.db"
+    with Study.open(path, SPACE) as study:
+        tid = study.add_trial(DNASpec.from_space(SPACE).default_dna(), status="running")
+    with Study.open(path, SPACE, resume=True) as study:
+        runs = [(t.id, dict(t.decisions)) for t, fb in _feed_all(sample(SPACE, "random", num_trials=3, study=study))]
+        assert runs[0] == (tid, {"units": 1, "lr": 0.001})
+        assert len(runs) == 3 and study.counts()["completed"] == 3
+
+
+def _feed_all(it):
+    for trial, feedback in it:
+        yield trial, feedback
+        if feedback.status is None:
+            feedback(0.5)
+
+
+# ---- early stopping --------------------------------------------------------------------------
+
+
+def _curve(final, steps=9):
+    """A learning curve rising towards ``final``."""
+    return [(s, final * (s + 1) / steps) for s in range(steps)]
+
+
+def _run_curves(policy, finals, study=None):
+    """Run one trial per final value; each reports its curve until told to stop."""
+    stopped_at = {}
+    it = sample(SPACE, "random", num_trials=len(finals), seed=0, early_stopping=policy, study=study)
+    for (trial, feedback), final in zip(it, finals):
+        for step, value in _curve(final):
+            if feedback.report(step, value):
+                stopped_at[trial.id] = step
+                break
+        else:
+            feedback(final)
+    return stopped_at
+
+
+@pytest.mark.parametrize("policy", [MedianStopping(min_trials=3), SuccessiveHalving(min_step=1, eta=3)],
+                         ids=["median", "halving"])
+def test_early_stopping_prunes_a_bad_curve_and_keeps_a_good_one(policy):
+    study = Study.open(":memory:", SPACE)
+    stopped = _run_curves(policy, [0.8, 0.85, 0.9, 0.2, 0.95, 0.3], study=study)
+    assert set(stopped) == {4, 6}  # the two bad curves, trials 4 and 6
+    statuses = {t.id: t.status for t in study.trials()}
+    assert statuses == {1: "completed", 2: "completed", 3: "completed", 4: "pruned", 5: "completed", 6: "pruned"}
+    assert study.trial(4).step == stopped[4]
+    assert len(study.reports(5)) == 9  # the good one ran to the end
+
+
+def test_early_stopping_follows_the_direction():
+    losses = [2.0, 1.8, 1.9, 5.0]  # lower is better: the last curve is the bad one
+    stopped = _run_curves(MedianStopping(min_trials=3), losses)
+    assert stopped == {}  # maximize (the space's direction) sees the 5.0 curve as the best
+    study = Study.open(":memory:", {**SPACE, "objective": {"direction": "minimize"}})
+    stopped = _run_curves(MedianStopping(min_trials=3), losses, study=study)
+    assert list(stopped) == [4]
+
+
+def test_median_rule_waits_for_warmup_and_enough_trials():
+    curves = [[(0, 0.5), (1, 0.6), (2, 0.7)]] * 3
+    rule = MedianStopping(warmup_steps=2, min_trials=3)
+    assert not rule.should_stop(1, 0.1, curves, own=[(0, 0.1), (1, 0.1)])  # warm-up
+    assert rule.should_stop(2, 0.1, curves, own=[(0, 0.1), (1, 0.1), (2, 0.1)])
+    assert not rule.should_stop(2, 0.1, curves[:2], own=[(2, 0.1)])  # only two finished trials
+    # the trial's best so far counts, not its latest value
+    assert not rule.should_stop(2, 0.1, curves, own=[(0, 0.9), (1, 0.2), (2, 0.1)])
+    # curves that stopped before the step are left out
+    assert not MedianStopping(min_trials=3).should_stop(5, 0.1, curves, own=[])
+
+
+def test_successive_halving_judges_each_rung_once():
+    sh = SuccessiveHalving(min_step=1, eta=3)
+    assert sh.rungs(30) == [1, 3, 9, 27]
+    curves = [[(1, v), (3, v)] for v in (0.1, 0.5, 0.9, 0.7, 0.3)]
+    # rung 3 holds 0.1 .. 0.9 and the newcomer: the top 6 // 3 = 2 values go on
+    assert not sh.should_stop(3, 0.95, curves, own=[(1, 0.2), (3, 0.95)])
+    assert sh.should_stop(3, 0.6, curves, own=[(1, 0.2), (3, 0.6)])
+    # step 4 is past rung 3 but rung 3 was judged at step 3
+    assert not sh.should_stop(4, 0.0, curves, own=[(1, 0.2), (3, 0.95), (4, 0.0)])
+    # too few values at a rung: everyone goes on
+    assert not sh.should_stop(3, 0.0, curves[:1], own=[(3, 0.0)])
+    assert SuccessiveHalving(direction="minimize").should_stop(3, 0.95, curves, own=[(3, 0.95)])
+
+
+def test_policies_read_the_running_trials_reports_without_own():
+    rule = MedianStopping(min_trials=1)
+    gv.activate({}, should_stop=lambda step, value: rule.should_stop(step, value, [[(0, 0.5), (1, 0.5)]]))
+    try:
+        gv.report(0.9, step=0)  # best so far 0.9 beats the median 0.5
+        gv.report(0.1, step=1)  # still 0.9 as best
+    finally:
+        gv.deactivate()
