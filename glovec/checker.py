@@ -255,13 +255,16 @@ def check_file(path: str, *, allow=(), rules=None, runs: int | None = None,
     if baseline is not None and fc.space is not None:
         fc.baseline = diff_spaces(baseline, fc.space)
         fc.baseline["path"] = baseline_path
+        fc.baseline["_old_sites"] = baseline.get("sites")
         _baseline_findings(fc, {s["id"]: s for s in sites})
+        del fc.baseline["_old_sites"]
 
     if runs and compiled and sites:
         _dynamic(fc, code, runs, timeout)
     elif runs:
         for s in fc.sites:
             s["reached"], s["candidates_exercised"] = False, 0
+    fc.findings.sort(key=lambda f: (f.line, f.col, f.code))
     return fc
 
 
@@ -400,9 +403,12 @@ def _baseline_findings(fc: FileCheck, sites: dict) -> None:
         fc.findings.append(Finding(fc.path, s.get("line") or 1, s.get("col") or 1, "GV406",
                                    f"site {c['id']} changed since the baseline ({what}): {tail}",
                                    site=c["id"]))
+    old_sites = {s["id"]: s for s in _flatten(b.get("_old_sites"))}
     for sid in b["removed"]:
+        was = old_sites.get(sid, {}).get("line")
+        where = f" (it was on line {was})" if was else ""
         fc.findings.append(Finding(fc.path, 1, 1, "GV406",
-                                   f"site {sid} was removed since the baseline: {tail}"))
+                                   f"site {sid} was removed since the baseline{where}: {tail}"))
     if not (b["added"] or b["changed"] or b["removed"]):
         fc.findings.append(Finding(fc.path, 1, 1, "GV406", f"the space's structure changed: {tail}"))
 
