@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 
@@ -114,14 +115,16 @@ def _ratio(a: int, b: int) -> float | None:
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "build", "dist"}
 
 
-def discover(paths, exclude=()) -> list[str]:
-    """The files to check. A file named on the command line is always checked; a directory
-    contributes its ``*.py`` files (recursively, hidden and virtual-env folders skipped) that
-    mention ``glovec`` (a marker or ``glovec.hints``) and are not generated programs."""
+def discover(paths, exclude=(), only_marked=False) -> list[str]:
+    """The files to check. A file named on the command line is checked (with ``only_marked``,
+    only when it is a glovec program); a directory contributes its ``*.py`` files (recursively,
+    hidden and virtual-env folders skipped) that mention ``glovec`` (a marker or
+    ``glovec.hints``) and are not generated programs."""
     files: list[str] = []
     for path in paths:
         if not os.path.isdir(path):
-            files.append(path)
+            if not only_marked or _is_glovec_program(path):
+                files.append(path)
             continue
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
@@ -145,7 +148,11 @@ def _is_glovec_program(path: str) -> bool:
         return False
     if b"_gv.program(" in data:
         return False  # a generated program: `glovec convert --check` keeps it in step
-    return b"glovec" in data
+    return _MARKED.search(data) is not None
+
+
+# A marker comment, the annotation markers, or a call into the runtime.
+_MARKED = re.compile(rb"#[ \t]*glovec:|glovec\.hints|(?:from|import)[ \t]+glovec\.runtime")
 
 
 def load_config(start: str) -> dict:

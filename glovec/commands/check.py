@@ -68,10 +68,13 @@ def _split(values) -> list[str]:
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False),
               help="A rules file (or preset) passed to the compiler, as for convert.")
 @click.option("--strict", is_flag=True, help="Warnings (a missing objective) fail the check too.")
+@click.option("--only-marked", is_flag=True,
+              help="Skip named files that do not mention glovec, and generated programs (as for "
+                   "directories); for hooks that pass every changed file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of stdout (written atomically).")
 def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, exclude, rules, strict,
-                  output) -> int:
+                  only_marked, output) -> int:
     from glovec.check_report import render
     from glovec.checker import check_files, discover, load_config
 
@@ -90,8 +93,10 @@ def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, excl
         except (OSError, ValueError) as exc:
             raise click.BadParameter(f"{baseline}: not a space JSON from `glovec space --json` ({exc})",
                                      param_hint="--baseline")
-    files = discover(paths, exclude_list)
+    files = discover(paths, exclude_list, only_marked=only_marked)
     if not files:
+        if only_marked:
+            return 0  # a hook run over files none of which is a glovec program
         raise click.UsageError("no glovec programs found in " + ", ".join(paths))
     report = check_files(files, allow=allow_list, rules=rules, runs=runs, timeout=timeout,
                          baseline=baseline_space, baseline_path=baseline, threshold=threshold,
