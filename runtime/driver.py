@@ -129,7 +129,10 @@ def main(file: str, source: str, header_line: int, space_json: str,
                       argv=list(sys.argv[1:]), cwd=os.getcwd())
     if settings.study is None:
         settings.study = default_study_path(file)
-    status = run_search(prog, json.loads(space_json), settings)
+    try:
+        status = run_search(prog, json.loads(space_json), settings)
+    except KeyboardInterrupt:
+        status = 2  # run_search said what happened; no traceback for a Ctrl-C
     sys.stdout.flush()
     sys.exit(status)
 
@@ -204,7 +207,8 @@ class _Search:
         try:
             algorithm = get_algorithm(settings.algorithm, seed=settings.seed)
         except (KeyError, ValueError, ImportError, AttributeError) as exc:
-            raise UsageError(f"unknown algorithm {settings.algorithm!r}: {exc}") from None
+            raise UsageError(str(exc).strip("'\"") or f"unknown algorithm {settings.algorithm!r}") \
+                from None
         algorithm.setup(spec)
         if study.resumed:
             algorithm.recover(study.history())

@@ -558,11 +558,14 @@ def _make_dna(spec, decisions: dict):
 def _connect(path: str) -> sqlite3.Connection:
     # Autocommit mode (isolation_level=None): every statement outside an explicit BEGIN is its own
     # committed transaction. One connection, statements cached by the sqlite3 module.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
-                           cached_statements=64)
-    if path != ":memory:":
-        conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
+                               cached_statements=64)
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise StudyError("GV501", f"cannot open the study {path}: {exc}", path) from exc
     return conn
 
 
