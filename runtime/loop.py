@@ -255,7 +255,9 @@ def sample(
     true and that got no feedback is recorded as *pruned* instead.
 
     While the body runs, the trial's decisions are active (``glovec.runtime.hyper.activate``), so
-    site functions and ``Space["id"]`` return the decided values.
+    site functions and ``Space["id"]`` return the decided values, and ``glovec.runtime.report(value,
+    step=...)`` called by the body's code is ``feedback.report``: when the policy says stop it
+    raises ``glovec.runtime.TrialPruned``, which the body catches (the trial is then pruned).
 
     ``early_stopping``: a ``MedianStopping`` or ``SuccessiveHalving`` (or anything with
     ``should_stop(step, value, curves, own=...)``). ``study``: a ``glovec.runtime.study.Study``
@@ -313,7 +315,7 @@ def _run(loop: _Loop, num_trials: int | None) -> Iterator[tuple[Trial, Feedback]
                 tid = study.add_trial(dna, status="running") if study is not None else done + 1
             trial = Trial(tid, dna)
             fb = Feedback(loop, trial)
-            activate(trial.decisions, tid)
+            activate(trial.decisions, tid, fb.report)  # glovec.runtime.report() lands in fb too
             yield trial, fb
             deactivate()
             if fb.status is None:

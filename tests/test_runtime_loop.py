@@ -257,3 +257,29 @@ def test_policies_read_the_running_trials_reports_without_own():
         gv.report(0.1, step=1)  # still 0.9 as best
     finally:
         gv.deactivate()
+
+
+def test_runtime_report_inside_the_loop_reaches_the_policy_and_the_study():
+    study = Study.open(":memory:", SPACE)
+    pruned = []
+    finals = [0.8, 0.85, 0.9, 0.1]
+    for (trial, feedback), final in zip(sample(SPACE, "random", num_trials=4, seed=0, study=study,
+                                               early_stopping=MedianStopping(min_trials=3)), finals):
+        try:
+            for step, value in _curve(final):
+                gv.report(value, step=step)  # what a Keras callback or a converted program calls
+        except gv.TrialPruned:
+            pruned.append(trial.id)
+            continue
+        feedback(final)
+    assert pruned == [4] and study.trial(4).status == "pruned"
+    assert len(study.reports(1)) == 9
+
+
+def test_nan_objective_fails_the_trial():
+    algo = Recording()
+    study = Study.open(":memory:", SPACE)
+    for trial, feedback in sample(SPACE, algo, num_trials=1, study=study):
+        feedback(float("nan"))
+    assert study.trial(1).status == "failed" and study.trial(1).error == "the objective is NaN"
+    assert algo.fed[0][1] is None
