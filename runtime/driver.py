@@ -267,6 +267,9 @@ class _Search:
         finally:
             executor.close()
         self.progress.finish()
+        if exhausted:
+            print(f"glovec: {settings.algorithm} has nothing more to propose (the space is "
+                  f"exhausted)", file=self.err)
         self._summary(time.time() - start)
         return 0 if study.counts()["completed"] or settings.trials == 0 else 1
 

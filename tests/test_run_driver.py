@@ -260,3 +260,14 @@ def test_on_a_terminal_a_live_bar_then_a_table_of_the_best(tmp_path):
     with Study.load(str(tmp_path / "t.db")) as study:
         assert values[0] == pytest.approx(study.best(1)[0].objective, rel=1e-5)
     assert table[-1] == f"study: {tmp_path / 't.db'}"
+
+
+def test_grid_stops_when_the_space_is_exhausted(tmp_path):
+    space = dict(SPACE, sites=[SPACE["sites"][0]])   # x only: 4 points
+    gen = write_program(tmp_path, space=space)
+    db = tmp_path / "g.db"
+    proc = run_gen(gen, env={"GLOVEC_TRIALS": "10", "GLOVEC_ALGORITHM": "grid",
+                             "GLOVEC_STUDY": str(db)})
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(json.loads(r[2])["x"] for r in rows(db)) == [0, 1, 2, 3]
+    assert "exhausted" in proc.stderr
