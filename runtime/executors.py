@@ -245,6 +245,11 @@ class InlineExecutor:
         start = time.perf_counter()
         sys.modules["__main__"] = module
         sys.argv = [prog.source_path, *prog.argv]
+        # As `python model.py` would: the program's own folder first on the import path.
+        folder = os.path.dirname(os.path.abspath(prog.source_path))
+        added_path = folder not in sys.path
+        if added_path:
+            sys.path.insert(0, folder)
         hyper.activate(decisions, trial_id, should_stop)
         try:
             exec(self._code, module.__dict__)
@@ -266,6 +271,8 @@ class InlineExecutor:
                 signal.signal(signal.SIGALRM, alarm)
             ctx = hyper.deactivate()
             sys.argv = saved_argv
+            if added_path and folder in sys.path:
+                sys.path.remove(folder)
             if saved_main is not None:
                 sys.modules["__main__"] = saved_main
         seconds = time.perf_counter() - start
@@ -336,13 +343,15 @@ class _TrialProcess:
     """One trial running as ``python <script> argv...``; ``poll()`` returns its result when over."""
 
     def __init__(self, trial_id, script, payload, workdir, argv=(), cwd=None, timeout=None,
-                 memory_limit=None, extra_env=None, python=None):
+                 memory_limit=None, extra_env=None, python=None, log_dir=None):
         self.trial_id = trial_id
         self.timeout = timeout
         self.trial_file = os.path.join(workdir, f"trial-{trial_id}.json")
         self.result_file = os.path.join(workdir, f"result-{trial_id}.json")
-        self.stderr_file = os.path.join(workdir, f"stderr-{trial_id}.txt")
-        self.stdout_file = os.path.join(workdir, f"stdout-{trial_id}.txt")
+        logs = log_dir or workdir
+        self.stderr_file = os.path.join(logs, f"trial-{trial_id}.err")
+        self.stdout_file = os.path.join(logs, f"trial-{trial_id}.out")
+        self.keep_logs = bool(log_dir)
         with open(self.trial_file, "w", encoding="utf-8") as f:
             json.dump(payload, f, default=_jsonable)
         env = dict(os.environ)
@@ -375,6 +384,16 @@ class _TrialProcess:
             else:
                 return None
         return self._result(code, time.perf_counter() - self.start)
+
+    def cleanup(self) -> None:
+        names = [self.trial_file, self.result_file]
+        if not self.keep_logs:
+            names += [self.stdout_file, self.stderr_file]
+        for name in names:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
 
     def kill(self) -> None:
         try:
@@ -484,8 +503,13 @@ class ProcessExecutor:
     """A fresh interpreter per trial, ``workers`` at a time."""
 
     def __init__(self, prog: ProgramRef, workers=1, timeout=None, gpus_per_trial=0,
-                 early_stopping=None, memory_limit=None, python=None):
+                 early_stopping=None, memory_limit=None, python=None, log_dir=None):
         self.prog = prog
+        # Each trial's stdout and stderr are kept as trial-<id>.out/.err in log_dir when given
+        # (default GLOVEC_LOG_DIR); otherwise only the stderr tail of a failed trial is kept.
+        self.log_dir = log_dir or os.environ.get("GLOVEC_LOG_DIR") or None
+        if self.log_dir:
+            os.makedirs(self.log_dir, exist_ok=True)
         self.timeout = timeout
         self.early_stopping = early_stopping
         self.memory_limit = parse_memory(memory_limit)
@@ -515,7 +539,8 @@ class ProcessExecutor:
                 env["CUDA_VISIBLE_DEVICES"] = ",".join(slot)
             try:
                 proc = _TrialProcess(trial_id, self._script, payload, self._workdir, self.prog.argv,
-                                     self.prog.cwd, self.timeout, self.memory_limit, env, self.python)
+                                     self.prog.cwd, self.timeout, self.memory_limit, env, self.python,
+                                     self.log_dir)
             except OSError as exc:
                 self._done.append(TrialResult(trial_id, "failed", error=f"could not start the trial: {exc}"))
                 continue
@@ -527,15 +552,7 @@ class ProcessExecutor:
             if result is not None:
                 del self._running[trial_id]
                 self._done.append(result)
-                self._cleanup(trial_id)
-
-    def _cleanup(self, trial_id) -> None:
-        for name in ("trial", "result", "stderr", "stdout"):
-            ext = "txt" if name in ("stderr", "stdout") else "json"
-            try:
-                os.unlink(os.path.join(self._workdir, f"{name}-{trial_id}.{ext}"))
-            except OSError:
-                pass
+                proc.cleanup()
 
     def wait(self, timeout: float | None = None) -> list[TrialResult]:
         deadline = None if timeout is None else time.monotonic() + timeout

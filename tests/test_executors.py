@@ -271,3 +271,22 @@ def test_process_executor_leaves_no_files_behind(tmp_path):
     run_all(ex, {0: {}})
     assert not os.path.exists(workdir)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py"]
+
+
+@pytest.mark.parametrize("kind", ["inline", "process"])
+def test_the_program_imports_modules_beside_it(tmp_path, kind):
+    (tmp_path / "helpers_for_model.py").write_text("def double(v):\n    return 2 * v\n")
+    prog = make_prog(tmp_path, "from helpers_for_model import double\n_gv.objective(double(_gv.intv('n', 4)))\n")
+    results = run_all(make_executor(kind, prog), {0: {"n": 5}})
+    assert results[0].status == "completed", results[0].error
+    assert results[0].objective == 10
+
+
+def test_process_trial_logs_are_kept_in_the_log_dir(tmp_path, monkeypatch):
+    logs = tmp_path / "logs"
+    monkeypatch.setenv("GLOVEC_LOG_DIR", str(logs))
+    prog = make_prog(tmp_path, "import sys\nprint('epoch 1 done')\nprint('warned', file=sys.stderr)\n_gv.objective(1)\n")
+    results = run_all(make_executor("process", prog), {7: {}})
+    assert results[7].status == "completed"
+    assert (logs / "trial-7.out").read_text() == "epoch 1 done\n"
+    assert (logs / "trial-7.err").read_text() == "warned\n"
