@@ -40,7 +40,6 @@ def _peak_mb() -> float:
 
 def child_glovec(n: int, warmup: int) -> dict:
     import space100 as S
-    from glovec.runtime import activate, deactivate
     from glovec.runtime.loop import sample
 
     spec = S.glovec_spec()
@@ -49,10 +48,7 @@ def child_glovec(n: int, warmup: int) -> dict:
     for i, (trial, feedback) in enumerate(sample(spec, algorithm="random", num_trials=n, seed=0)):
         if i == warmup:
             marks["rss_after_warmup_mb"] = _rss_mb()
-        activate(trial.decisions)
-        value = objective()
-        deactivate()
-        feedback(value)
+        feedback(objective())  # sample() has activated the trial's decisions
     marks["rss_end_mb"] = _rss_mb()
     return marks
 
