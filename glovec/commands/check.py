@@ -39,9 +39,11 @@ def _fraction(value: str | None) -> float | None:
     try:
         number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a fraction (0.8) or a percentage (80%)")
+        raise click.BadParameter(f"{value!r} is not a fraction (0.8) or a percentage (80%)",
+                                 param_hint="--min-coverage")
     if not 0 <= number <= 1:
-        raise click.BadParameter(f"{value!r} is outside 0..1 (or 0%..100%)")
+        raise click.BadParameter(f"{value!r} is outside 0..1 (or 0%..100%)",
+                                 param_hint="--min-coverage")
     return number
 
 
