@@ -14,7 +14,7 @@ kind                    decision
 ``permutate``           tuple of all ``n`` candidate indices, in the decided order
 ``floatv``              the float
 ``intv``                the int (on the grid ``lo + i * step``)
-``custom``              the value the custom point's sampler returned (JSON-able)
+``custom``              the value the custom point's sampler returned (lists as tuples)
 ======================  ===========================================================
 
 That dict is exactly what the site functions read (``glovec.runtime.hyper.activate``), so
@@ -57,6 +57,25 @@ class InvalidSpec(ValueError):
     def __init__(self, message: str, site_id: str | None = None) -> None:
         super().__init__(message)
         self.site_id = site_id
+
+
+def _freeze(value: Any) -> Any:
+    """Lists (from JSON, or from a custom sampler) as tuples, so custom decisions stay hashable."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+class _Freezing:
+    """A custom point's sampler whose lists come back as tuples."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def __call__(self, rng) -> Any:
+        return _freeze(self.fn(rng))
 
 
 def _is_int(value: Any) -> bool:
@@ -135,9 +154,11 @@ class DecisionPoint:
         self.index = -1
         self.line = line
         self.col = col
-        self.sampler = sampler
+        # Wrapped so that every path to a custom value (``sample``, or ``sampler`` called directly)
+        # gives the same hashable form.
+        self.sampler = _Freezing(sampler) if sampler is not None and not isinstance(sampler, _Freezing) else sampler
         self.mutator = mutator
-        self.domain = tuple(domain) if domain is not None else None
+        self.domain = tuple(_freeze(v) for v in domain) if domain is not None else None
         self._size: Any = ...
         self._count = 0
         if kind == "oneof":
@@ -290,6 +311,11 @@ class DecisionPoint:
                 raise self._bad(f"{value} is off the grid {self.lo} + i * {self.step}")
             return value
         # custom
+        value = _freeze(value)
+        try:
+            hash(value)
+        except TypeError:
+            raise self._bad(f"a custom decision must be hashable (numbers, strings, lists), got {value!r}") from None
         if self.domain is not None and value not in self.domain:
             raise self._bad(f"{value!r} is not in the custom point's domain")
         return value
@@ -383,8 +409,8 @@ class DecisionPoint:
             j = min(max(j, 0), self._count - 1)
             return self.lo + j * self.step
         if self.mutator is not None:
-            return self.mutator(value, rng)
-        return self.sampler(rng)
+            return _freeze(self.mutator(value, rng))
+        return self._sample_custom(rng)
 
     # -- size and enumeration --
 

@@ -98,8 +98,9 @@ def custom(sampler: Callable, default: Any = None, *, domain: Sequence | None = 
     """A decision point with its own sampler.
 
     ``sampler(rng) -> value`` draws a value (``rng`` is a ``random.Random``, so runs are
-    reproducible from the search's seed); the decision *is* that value, so keep it JSON-able
-    (numbers, strings, lists, dicts) for studies and DNA JSON. ``domain``: the finite list of
+    reproducible from the search's seed); the decision *is* that value, so keep it JSON-able and
+    hashable: numbers, strings, None, and lists or tuples of those (lists are kept as tuples, so
+    a value read back from a study's JSON equals the one sampled). ``domain``: the finite list of
     legal values, when there is one (validation checks membership and the space size counts it);
     without it the domain is infinite and ``default`` is required. ``mutate(value, rng)``: a
     neighbour of ``value`` for evolution/hill climbing (default: a fresh sample).

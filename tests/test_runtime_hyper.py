@@ -192,17 +192,19 @@ def test_custom_points_finite_and_infinite():
 
     space = gv.Space(
         width=gv.custom(draw_width, domain=[8, 16, 32]),
-        shape=gv.custom(draw_shape, default=[2], mutate=lambda v, rng: v + [1]),
+        shape=gv.custom(draw_shape, default=[2], mutate=lambda v, rng: list(v) + [1]),
     )
     spec = space.to_spec()
     assert spec.size is None and spec.point("width").size == 3
-    assert space.defaults() == {"width": 8, "shape": [2]}
+    assert space.defaults() == {"width": 8, "shape": (2,)}  # lists are kept as tuples
     rng = random.Random(0)
     for _ in range(20):
         dna = spec.random_dna(rng)
         assert DNA.from_json(spec, dna.to_json()) == dna
         assert dna["width"] in (8, 16, 32) and 1 <= len(dna["shape"]) <= 3
-    assert spec.point("shape").mutate([2], rng) == [2, 1]
+    assert spec.point("shape").mutate((2,), rng) == (2, 1)
+    with pytest.raises(InvalidDNA, match="'shape': a custom decision must be hashable"):
+        DNA(spec, {"width": 8, "shape": {"a": 1}})
     with pytest.raises(InvalidDNA, match="'width': 12 is not in the custom point's domain"):
         DNA(spec, {"width": 12, "shape": [1]})
     with pytest.raises(InvalidSpec, match="needs a default"):

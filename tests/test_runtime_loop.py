@@ -283,3 +283,27 @@ def test_nan_objective_fails_the_trial():
         feedback(float("nan"))
     assert study.trial(1).status == "failed" and study.trial(1).error == "the objective is NaN"
     assert algo.fed[0][1] is None
+
+
+@pytest.mark.parametrize("algorithm", ["random", "evolution", "hillclimb", "tpe", "nsga2", "grid"])
+def test_every_algorithm_drives_a_hand_written_space(algorithm):
+    space = gv.Space(
+        model=gv.oneof([{"units": gv.oneof([1, 2, 3])}, {"depth": gv.intv(1, 3)}, "linear"]),
+        width=gv.custom(lambda rng: rng.choice([8, 16]), domain=[8, 16]),
+        ops=gv.manyof(2, ["a", "b", "c", "d"], sorted=True),
+        **({} if algorithm == "grid" else {
+            "lr": gv.floatv(0.01, 1.0, scale="log"),
+            "shape": gv.custom(lambda rng: [rng.randint(1, 4)], default=[1]),
+        }),
+    )
+    spec = space.to_spec()
+    directions = ("maximize", "minimize") if algorithm == "nsga2" else ("maximize",)
+    seen = []
+    for trial, feedback in sample(space, algorithm, num_trials=30, seed=2, directions=directions):
+        assert gv.DNA(spec, trial.decisions) == trial.dna  # legal, conditional points included
+        values = space.materialize()
+        assert values == space.materialize(trial.dna)
+        score = values["width"] + (values["model"].get("units", 0) if isinstance(values["model"], dict) else 0)
+        seen.append(trial.dna)
+        feedback((score, len(values["ops"])) if algorithm == "nsga2" else score)
+    assert len(set(seen)) > 5
