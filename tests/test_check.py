@@ -274,3 +274,24 @@ def test_pre_commit_hooks_run_real_commands(capsys):
         assert main([*argv[1:], "--help"]) == 0
         assert "--check" in argv or "check" in argv
     capsys.readouterr()
+
+
+# ---- golden findings ----------------------------------------------------------------------
+# fixtures/check/<case>/expected.txt holds the findings (stderr of the text format) of
+# `glovec check program.py` run in the case's folder, with `--dynamic 6` for the cases below;
+# regenerate with: GLOVEC_REGEN=1 pytest tests/test_check.py -k golden
+
+GOLDEN_DYNAMIC = {"dead_branch", "never_called", "crashing_candidate", "clean", "leaves_file"}
+
+
+@pytest.mark.parametrize("case", sorted(p.parent.name for p in CASES.glob("*/expected.txt")))
+def test_golden_findings(capsys, monkeypatch, tmp_path, case):
+    monkeypatch.chdir(CASES / case)
+    monkeypatch.setenv("GLOVEC_CHECK_SENTINEL", str(tmp_path / "executed"))
+    extra = ["--dynamic", "6", "--timeout", "60"] if case in GOLDEN_DYNAMIC else []
+    rc, out, err = check(capsys, "program.py", *extra)
+    expected = CASES / case / "expected.txt"
+    if os.environ.get("GLOVEC_REGEN") == "1":
+        expected.write_text(err, encoding="utf-8", newline="")
+    assert err == expected.read_text(encoding="utf-8")
+    assert rc == (1 if err else 0)
