@@ -7,6 +7,10 @@ than the standard library.
 Decisions are a plain dict keyed by point id (see ``glovec.runtime.geno.DNA.decisions``):
 oneof -> candidate index, manyof/permutate -> tuple of indices, floatv/intv -> the value.
 Outside a trial the dict is empty and every site returns its default.
+
+The primitives (``oneof``, ``manyof``, ``permutate``, ``floatv``, ``intv``) double as the
+user-facing API for hand-written spaces: called with candidates or a range instead of a site id
+they return a ``glovec.runtime.space.Hyper`` (see ``glovec.runtime.Space``).
 """
 
 from __future__ import annotations
