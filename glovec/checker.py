@@ -183,12 +183,14 @@ def _flatten(sites, out=None) -> list:
     return out
 
 
-def _compile(source: str, path: str, rules):
+def _compile(source: str, path: str, rules, objective):
     from glovec.compiler import compile_source
 
     kwargs = {"path": path}
     if rules:
         kwargs["rules"] = rules
+    if objective:
+        kwargs["objective"] = objective
     return compile_source(source, **kwargs)
 
 
@@ -207,7 +209,7 @@ def _candidates_total(site: dict) -> int:
     return 0
 
 
-def check_file(path: str, *, allow=(), rules=None, runs: int | None = None,
+def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | None = None,
                timeout: float | None = None, baseline: dict | None = None,
                baseline_path: str | None = None) -> FileCheck:
     fc = FileCheck(path)
@@ -220,7 +222,7 @@ def check_file(path: str, *, allow=(), rules=None, runs: int | None = None,
         return fc
     if source.startswith("\ufeff"):
         source = source[1:]
-    result = _compile(source, path, rules)
+    result = _compile(source, path, rules, objective)
     diagnostics = list(getattr(result, "diagnostics", ()) or ())
     fc.findings.extend(_diag_finding(d, path) for d in diagnostics)
     fc.space = getattr(result, "space", None)
@@ -247,7 +249,7 @@ def check_file(path: str, *, allow=(), rules=None, runs: int | None = None,
                 f"(`# glovec: fixed`, or allow {lit.label})"))
 
     if fc.space is not None and fc.space.get("objective") is None and not fc.space.get("reports") \
-            and sites and not _calls_runtime_report(source):
+            and sites and not objective and not _calls_runtime_report(source):
         fc.findings.append(Finding(
             path, 1, 1, "GV402",
             "no objective is marked: a search has nothing to compare trials by "
@@ -420,12 +422,13 @@ def _baseline_findings(fc: FileCheck, sites: dict) -> None:
         fc.findings.append(Finding(fc.path, 1, 1, "GV406", f"the space's structure changed: {tail}"))
 
 
-def check_files(paths, *, allow=(), rules=None, runs=None, timeout=None, baseline=None,
-                baseline_path=None, threshold=None, strict=False, config=None) -> CheckReport:
+def check_files(paths, *, allow=(), rules=None, objective=None, runs=None, timeout=None,
+                baseline=None, baseline_path=None, threshold=None, strict=False) -> CheckReport:
     files = []
     for path in paths:
         use_baseline = baseline if baseline is not None and _baseline_matches(baseline, path, paths) else None
-        files.append(check_file(path, allow=allow, rules=rules, runs=runs, timeout=timeout,
+        files.append(check_file(path, allow=allow, rules=rules, objective=objective, runs=runs,
+                                timeout=timeout,
                                 baseline=use_baseline, baseline_path=baseline_path))
     return CheckReport(files, "dynamic" if runs else "static", threshold, strict)
 

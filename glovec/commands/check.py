@@ -69,14 +69,16 @@ def _split(values) -> list[str]:
               help="Skip files under directories that match these globs.")
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False),
               help="A rules file (or preset) passed to the compiler, as for convert.")
+@click.option("--objective", metavar="NAME",
+              help="As for run: the Keras metric reported from model.fit (no objective marker needed).")
 @click.option("--strict", is_flag=True, help="Warnings (a missing objective) fail the check too.")
 @click.option("--only-marked", is_flag=True,
               help="Skip named files that do not mention glovec, and generated programs (as for "
                    "directories); for hooks that pass every changed file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of stdout (written atomically).")
-def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, exclude, rules, strict,
-                  only_marked, output) -> int:
+def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, exclude, rules, objective,
+                  strict, only_marked, output) -> int:
     from glovec.check_report import render
     from glovec.checker import check_files, discover, load_config
 
@@ -100,7 +102,8 @@ def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, excl
         if only_marked:
             return 0  # a hook run over files none of which is a glovec program
         raise click.UsageError("no glovec programs found in " + ", ".join(paths))
-    report = check_files(files, allow=allow_list, rules=rules, runs=runs, timeout=timeout,
+    report = check_files(files, allow=allow_list, rules=rules, objective=objective, runs=runs,
+                         timeout=timeout,
                          baseline=baseline_space, baseline_path=baseline, threshold=threshold,
                          strict=strict)
     out, err = render(report, fmt)
