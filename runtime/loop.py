@@ -237,8 +237,8 @@ def sample(
     """Propose ``num_trials`` trials from ``algorithm`` over ``space``; yield ``(trial, feedback)``.
 
     ``space``: a ``Space``, a ``DNASpec``, or a space dict/JSON. ``algorithm``: a name
-    (``"random"``, ``"evolution"``, ``"tpe"``, ... or ``"module:Class"``), an algorithm class, or
-    an object with ``setup/propose/feedback``. ``num_trials=None`` runs until the algorithm is
+    (``"random"``, ``"evolution"``, ``"tpe"``, ... or ``"module:Class"``) or an algorithm class,
+    both made with ``seed``, or an object with ``setup/propose/feedback`` (already seeded). ``num_trials=None`` runs until the algorithm is
     exhausted (a finished grid) or the caller breaks out.
 
     ``directions``: ``"maximize"``/``"minimize"`` per objective (default: the study's, else the
@@ -293,7 +293,13 @@ def _run(loop: _Loop, num_trials: int | None) -> Iterator[tuple[Trial, Feedback]
     if study is not None:
         history = study.history()  # in-flight trials included, as proposals with reward None
         if history:
-            algo.recover(history)
+            recover = getattr(algo, "recover", None)
+            if recover is not None:
+                recover(history)
+            else:  # the bare protocol: replay one proposal and one feedback per trial
+                for dna, reward in history:
+                    algo.propose()
+                    algo.feedback(dna, reward)
         counts = study.counts()
         done = counts["completed"] + counts["failed"] + counts["pruned"]
         for curve in study.all_reports().values():

@@ -255,3 +255,53 @@ def test_import_glovec_runtime_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] ['glovec.runtime.hyper']"
+
+
+# ---- hand-written spaces, property-tested ----------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def hypers(draw, depth):
+    kind = draw(st.sampled_from(["oneof", "manyof", "floatv", "intv", "const"]))
+    if kind == "const":
+        return draw(st.integers(0, 9))
+    if kind == "floatv":
+        return gv.floatv(0.5, 2.0, scale=draw(st.sampled_from(["linear", "log"])))
+    if kind == "intv":
+        return gv.intv(0, 8, step=draw(st.integers(1, 3)))
+    if kind == "manyof":
+        return gv.manyof(2, ["a", "b", "c"], distinct=draw(st.booleans()), sorted=draw(st.booleans()))
+    n = draw(st.integers(1, 3))
+    cands = []
+    for i in range(n):
+        if depth > 0 and draw(st.booleans()):
+            cands.append({"i": i, "sub": draw(hypers(depth - 1)), "more": [draw(hypers(depth - 1))]})
+        else:
+            cands.append(f"c{i}")
+    return gv.oneof(cands, repeat=1 if any(isinstance(c, dict) for c in cands) else draw(st.integers(1, 2)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(entries=st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), hypers(2), min_size=1), seed=st.integers(0, 999))
+def test_space_values_follow_the_dna_through_json(entries, seed):
+    space = gv.Space(entries)
+    spec = space.to_spec()
+    dna = spec.random_dna(random.Random(seed))
+    again = DNA.from_json(spec, dna.to_json())
+    assert space.materialize(again) == space.materialize(dna)
+    gv.activate(dna.decisions)
+    try:
+        assert space.materialize() == space.materialize(dna)
+    finally:
+        gv.deactivate()
+    assert space.materialize() == space.defaults() == space.materialize(spec.default_dna())
+    values = space.materialize(dna)
+    for key, h in entries.items():
+        if isinstance(h, gv.Hyper) and h.kind == "oneof" and h.repeat == 1:
+            chosen = values[key]
+            assert (chosen["i"] if isinstance(chosen, dict) else int(chosen[1:])) == dna[key]
+            if isinstance(chosen, dict) and isinstance(h.candidates[dna[key]]["sub"], gv.Hyper):
+                assert f"{key}={dna[key]}.sub" in dna  # the chosen candidate's sub-space is active

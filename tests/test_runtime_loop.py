@@ -307,3 +307,16 @@ def test_every_algorithm_drives_a_hand_written_space(algorithm):
         seen.append(trial.dna)
         feedback((score, len(values["ops"])) if algorithm == "nsga2" else score)
     assert len(set(seen)) > 5
+
+
+def test_policies_survive_pickling_for_process_workers():
+    import pickle
+
+    for policy in (MedianStopping(warmup_steps=2, min_trials=4, direction="minimize"),
+                   SuccessiveHalving(min_step=2, eta=4)):
+        again = pickle.loads(pickle.dumps(policy))
+        assert repr(again) == repr(policy)
+        curves = [[(2, v), (8, v)] for v in (0.1, 0.2, 0.3, 0.4)]
+        for step, value in [(2, 0.05), (2, 0.5), (8, 0.05), (8, 0.5)]:
+            assert again.should_stop(step, value, curves, own=[(step, value)]) == \
+                policy.should_stop(step, value, curves, own=[(step, value)])
