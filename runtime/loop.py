@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, Iterator, Mapping, Sequence
 
 from . import hyper
@@ -152,7 +153,24 @@ def _directions_of(spec: DNASpec, study) -> tuple[str, ...]:
         d = obj.get("directions") or obj.get("direction")
         if d:
             return (d,) if isinstance(d, str) else tuple(d)
+    if isinstance(obj, list) and obj:  # several objectives
+        return tuple(o.get("direction", "maximize") for o in obj)
     return ("maximize",)
+
+
+def _open_study(path, spec: DNASpec, directions):
+    """``sample(study="runs.db")``: open (or continue) the study file for this space."""
+    from .study import Study
+
+    space = dict(spec.space) if isinstance(spec.space, Mapping) else spec.to_space()
+    if directions and not space.get("objective"):
+        space["objective"] = ({"direction": directions[0]} if len(directions) == 1
+                              else [{"direction": d} for d in directions])
+    return Study.open(path, space, resume=True)
+
+
+POLICIES = {"median": "MedianStopping", "halving": "SuccessiveHalving",
+            "successive-halving": "SuccessiveHalving"}
 
 
 def _spec_of(space: Any) -> DNASpec:
@@ -259,9 +277,11 @@ def sample(
     step=...)`` called by the body's code is ``feedback.report``: when the policy says stop it
     raises ``glovec.runtime.TrialPruned``, which the body catches (the trial is then pruned).
 
-    ``early_stopping``: a ``MedianStopping`` or ``SuccessiveHalving`` (or anything with
-    ``should_stop(step, value, curves, own=...)``). ``study``: a ``glovec.runtime.study.Study``
-    that records every transition (proposed+running, completed/failed/pruned, reports); when it
+    ``early_stopping``: a ``MedianStopping`` or ``SuccessiveHalving`` (``"median"`` /
+    ``"halving"`` for their defaults), or anything with ``should_stop(step, value, curves,
+    own=...)``. ``study``: a ``glovec.runtime.study.Study``, or a file path (opened, or continued
+    when it holds trials of this space, and closed when the loop ends), that records every
+    transition (proposed+running, completed/failed/pruned, reports); when it
     already holds finished trials the algorithm is recovered from them, in-flight ones run again
     first, and they count towards ``num_trials``.
     """
@@ -270,11 +290,19 @@ def sample(
     algo.setup(spec)
     if isinstance(directions, str):
         directions = (directions,)
+    owned = isinstance(study, (str, os.PathLike))
+    if owned:
+        study = _open_study(study, spec, tuple(directions) if directions else None)
     directions = tuple(directions) if directions else _directions_of(spec, study)
+    if isinstance(early_stopping, str):
+        name = POLICIES.get(early_stopping)
+        if name is None:
+            raise ValueError(f"unknown early-stopping policy {early_stopping!r} (median, halving)")
+        early_stopping = globals()[name]()
     if early_stopping is not None and hasattr(early_stopping, "bind"):
         early_stopping.bind(directions[0])
     loop = _Loop(spec, algo, directions, objectives, early_stopping, study)
-    return _run(loop, num_trials)
+    return _run(loop, num_trials, close_study=owned)
 
 
 def _exhausted_errors() -> tuple:
@@ -285,7 +313,7 @@ def _exhausted_errors() -> tuple:
     return (SearchExhausted, StopIteration)
 
 
-def _run(loop: _Loop, num_trials: int | None) -> Iterator[tuple[Trial, Feedback]]:
+def _run(loop: _Loop, num_trials: int | None, close_study: bool = False) -> Iterator[tuple[Trial, Feedback]]:
     algo, study, spec = loop.algorithm, loop.study, loop.spec
     exhausted = _exhausted_errors()
     pending: list = []
@@ -333,6 +361,8 @@ def _run(loop: _Loop, num_trials: int | None) -> Iterator[tuple[Trial, Feedback]
             deactivate()
             if fb.status is None:
                 loop.close_unfed(fb, "no feedback: the loop ended during this trial")
+        if close_study:
+            study.close()
 
 
 # ---- early stopping ---------------------------------------------------------------------------

@@ -320,3 +320,17 @@ def test_policies_survive_pickling_for_process_workers():
         for step, value in [(2, 0.05), (2, 0.5), (8, 0.05), (8, 0.5)]:
             assert again.should_stop(step, value, curves, own=[(step, value)]) == \
                 policy.should_stop(step, value, curves, own=[(step, value)])
+
+
+def test_study_and_policy_by_name(tmp_path):
+    path = tmp_path / "runs.glovec.db"
+    space = gv.Space(units=gv.oneof([64, 128, 256]), lr=gv.floatv(0.001, 0.1, scale="log"))
+    for _ in range(2):  # the second loop continues the same file
+        for trial, feedback in sample(space, "random", num_trials=3 if _ == 0 else 5, seed=0, study=str(path),
+                                      directions="minimize", early_stopping="median"):
+            feedback(trial["lr"])
+    with Study.load(path) as study:
+        assert study.counts()["completed"] == 5 and study.directions == ("minimize",)
+        assert study.best(1)[0].objective == min(t.objective for t in study.trials())
+    with pytest.raises(ValueError, match="unknown early-stopping policy 'patience'"):
+        sample(space, "random", early_stopping="patience")
