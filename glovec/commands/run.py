@@ -30,10 +30,10 @@ def _read_source(path: str) -> str | None:
         with open(path, encoding="utf-8", newline="") as fh:
             return fh.read()
     except OSError as exc:
-        click.echo(f"{path}:1:1: GV001 cannot read the program: {exc.strerror or exc}", err=True)
+        click.echo(f"glovec: cannot read {path}: {exc.strerror or exc}", err=True)
         return None
     except UnicodeDecodeError as exc:
-        click.echo(f"{path}:1:1: GV001 the program is not UTF-8 text: {exc.reason}", err=True)
+        click.echo(f"{path}:1:1: GV002 the program is not UTF-8 text: {exc.reason}", err=True)
         return None
 
 
