@@ -118,7 +118,8 @@ class Feedback:
             loop.study.report(self.trial.id, step, value)
         policy = loop.early_stopping
         if policy is not None and not self._stop:
-            self._stop = bool(policy.should_stop(step, value, loop.curves, own=self.reports))
+            curves = loop.all_curves if getattr(policy, "counts_pruned", False) else loop.curves
+            self._stop = bool(policy.should_stop(step, value, curves, own=self.reports))
         return self._stop
 
     def should_stop(self) -> bool:
@@ -192,7 +193,10 @@ class _Loop:
         self.objectives = tuple(objectives) if objectives else None
         self.early_stopping = early_stopping
         self.study = study
-        self.curves: list = []  # finished trials' reports, for the early-stopping policy
+        # Reports of finished trials, for the early-stopping policy: completed ones, and completed
+        # plus pruned ones (successive halving ranks everyone that reached a rung).
+        self.curves: list = []
+        self.all_curves: list = []
         self.signs = tuple(1.0 if d == "maximize" else -1.0 for d in directions)
         for d in directions:
             if d not in ("maximize", "minimize"):
@@ -231,7 +235,9 @@ class _Loop:
             else:
                 study.fail(trial.id, reason, metrics)
         if fb.reports and status in ("completed", "pruned"):
-            self.curves.append(list(fb.reports))
+            self.all_curves.append(list(fb.reports))
+            if status == "completed":
+                self.curves.append(self.all_curves[-1])
         reward = self.reward(objective) if status == "completed" else None
         self.algorithm.feedback(trial.dna, reward)
 
@@ -279,11 +285,14 @@ def sample(
 
     ``early_stopping``: a ``MedianStopping`` or ``SuccessiveHalving`` (``"median"`` /
     ``"halving"`` for their defaults), or anything with ``should_stop(step, value, curves,
-    own=...)``. ``study``: a ``glovec.runtime.study.Study``, or a file path (opened, or continued
-    when it holds trials of this space, and closed when the loop ends), that records every
-    transition (proposed+running, completed/failed/pruned, reports); when it
-    already holds finished trials the algorithm is recovered from them, in-flight ones run again
-    first, and they count towards ``num_trials``.
+    own=...)`` (``curves``: the completed trials' reports; pruned ones' too for a policy with
+    ``counts_pruned = True``).
+
+    ``study``: a ``glovec.runtime.study.Study``, or a file path (opened, or continued when it
+    holds trials of this space, and closed when the loop ends), that records every transition
+    (proposed+running, completed/failed/pruned, reports). When it already holds finished trials
+    the algorithm is recovered from them, in-flight ones run again first, and finished ones
+    count towards ``num_trials``.
     """
     spec = _spec_of(space)
     algo = resolve_algorithm(algorithm, seed)
@@ -330,8 +339,12 @@ def _run(loop: _Loop, num_trials: int | None, close_study: bool = False) -> Iter
                     algo.feedback(dna, reward)
         counts = study.counts()
         done = counts["completed"] + counts["failed"] + counts["pruned"]
-        for curve in study.all_reports().values():
-            loop.curves.append(list(curve))
+        status = {t.id: t.status for t in study.trials(("completed", "pruned"))}
+        for tid, curve in study.all_reports().items():
+            if tid in status:
+                loop.all_curves.append(list(curve))
+                if status[tid] == "completed":
+                    loop.curves.append(loop.all_curves[-1])
         pending = [(t.id, DNA(spec, t.decisions)) for t in study.trials("proposed")]
     propose = algo.propose
     activate, deactivate = hyper.activate, hyper.deactivate
@@ -449,8 +462,12 @@ class SuccessiveHalving(_Policy):
     Rungs sit at steps ``min_step * eta**k``. When a trial first reports at or past a rung, it
     goes on only if its value is in the top ``1/eta`` of the values that previously finished
     trials had at that rung, itself included; it is stopped otherwise. A rung decides once it has
-    at least ``eta`` values (before that, every trial goes on).
+    at least ``eta`` values (before that, every trial goes on). ``sample()`` passes the curves of
+    pruned trials too (``counts_pruned``): a trial stopped at a later rung still ranks at the
+    earlier ones.
     """
+
+    counts_pruned = True
 
     def __init__(self, min_step: int = 1, eta: int = 3, max_step: int | None = None,
                  direction: str | None = None) -> None:
