@@ -3,6 +3,7 @@
     get_algorithm("optuna")                      # TPESampler
     get_algorithm("optuna:RandomSampler", seed=0)
     get_algorithm("optuna:CmaEsSampler", seed=0, sampler_options={"sigma0": 0.5})
+    get_algorithm("optuna:NSGAIISampler", objectives=2)   # or a space that declares 2 objectives
 
 Each proposal is an Optuna trial from an in-memory study (``ask``), its parameters suggested
 define-by-run while walking the spec tree, so a conditional point is suggested only when its
@@ -35,14 +36,21 @@ class OptunaSampler(Algorithm):
         seed: int | None = None,
         sampler: str = "TPESampler",
         sampler_options: dict | None = None,
-        objectives: int = 1,
+        objectives: int | None = None,
     ) -> None:
         super().__init__(seed)
         self.sampler_name = sampler
         self.sampler_options = dict(sampler_options or {})
         self.objectives = objectives
-        self.multi_objective = objectives > 1
+        self.multi_objective = bool(objectives and objectives > 1)
         self.name = f"optuna:{sampler}"
+
+    def _count_objectives(self) -> int:
+        """``objectives`` when given, else what the space declares (a list of objectives), else 1."""
+        if self.objectives:
+            return self.objectives
+        declared = (getattr(self.spec, "space", None) or {}).get("objective")
+        return len(declared) if isinstance(declared, list) and declared else 1
 
     def _setup(self) -> None:
         try:
@@ -64,7 +72,9 @@ class OptunaSampler(Algorithm):
                 sampler = cls(**options)
         else:
             sampler = cls(**options)
-        directions = ["maximize"] * self.objectives
+        count = self._count_objectives()
+        self.multi_objective = count > 1
+        directions = ["maximize"] * count  # glovec rewards are always larger-is-better
         self._optuna = optuna
         self.study = optuna.create_study(sampler=sampler, directions=directions)
         self._asked: dict = {}  # decisions key -> list of waiting optuna trials

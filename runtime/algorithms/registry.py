@@ -8,7 +8,6 @@ asking for ``random`` never imports the others.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 
 __all__ = ["ALGORITHMS", "ENTRY_POINT_GROUP", "UnknownAlgorithm", "get_algorithm"]
@@ -65,6 +64,8 @@ def get_algorithm(name_or_path: str, seed: int | None = None, **options):
     plugins = _entry_points()
     if name in plugins:
         return plugins[name].load()(seed=seed, **options)
+    import difflib
+
     known = list(ALGORITHMS) + ["optuna:<Sampler>"] + sorted(plugins)
     close = difflib.get_close_matches(name, list(ALGORITHMS) + sorted(plugins), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
