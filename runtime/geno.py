@@ -176,7 +176,8 @@ class DecisionPoint:
         try:
             self.default = self.check(default)
         except InvalidDNA as exc:
-            raise InvalidSpec(f"default is not a legal value: {exc}", id) from None
+            problem = str(exc).removeprefix(f"site {id!r}: ")
+            raise InvalidSpec(f"site {id!r}: the default {default!r} is not a legal value: {problem}", id) from None
         self.sample = getattr(self, "_sample_" + kind)
 
     # -- per-kind set-up: check the definition, precompute what sampling needs --
