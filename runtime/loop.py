@@ -224,7 +224,8 @@ class _Loop:
     def finish(self, fb: Feedback, status: str, objective=None, metrics=None, reason=None) -> None:
         fb.status, fb.objective, fb.metrics, fb.reason = status, objective, metrics, reason
         trial, study = fb.trial, self.study
-        if status == "completed" and isinstance(objective, float) and math.isnan(objective):
+        if status == "completed" and any(math.isnan(v) for v in (
+                objective if isinstance(objective, tuple) else (objective,))):
             status = fb.status = "failed"
             reason = fb.reason = "the objective is NaN"
         if study is not None:
