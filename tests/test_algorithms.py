@@ -357,7 +357,7 @@ def test_nsga2_front_is_non_dominated_and_better_than_random():
             fronts[name] = [rewards[i] for i in non_dominated_sort(rewards)[0]]
             if name == "nsga2":
                 front = [r for _, r in algo.front()]
-                assert sorted(front) == sorted(fronts[name])
+                assert sorted(set(front)) == sorted(set(fronts[name]))
                 assert not any(dominates(a, b) for a in front for b in front)
         gains.append(hypervolume(fronts["nsga2"]) - hypervolume(fronts["random"]))
     assert all(gain > 0.2 for gain in gains), gains  # measured: 0.5 to 1.2

@@ -142,13 +142,14 @@ class Algorithm:
         """Decisions from ``make()``, re-drawn (up to ``tries`` times) while already in ``seen``.
 
         In a finite space a repeated proposal wastes a trial; after ``tries`` a repeat is
-        accepted (the space, or the neighbourhood, may be used up)."""
+        accepted (the space, or the neighbourhood, may be used up). ``seen`` holds hashes, not
+        decisions, so a long run costs a few dozen bytes per trial."""
         decisions = make()
-        key = tuple(decisions.items())
+        key = hash(tuple(decisions.items()))
         for _ in range(tries):
             if key not in seen:
                 break
             decisions = make()
-            key = tuple(decisions.items())
+            key = hash(tuple(decisions.items()))
         seen.add(key)
         return decisions

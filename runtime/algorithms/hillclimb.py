@@ -39,7 +39,7 @@ class HillClimb(Algorithm):
         if self.current is None:
             if self.num_proposed == 0 and self.start == "default":
                 decisions = dict(self.spec.default_dna().decisions)
-                self._seen.add(tuple(decisions.items()))
+                self._seen.add(hash(tuple(decisions.items())))
                 return space.dna(decisions)
             make = lambda: space.sample(rng)  # noqa: E731
         else:

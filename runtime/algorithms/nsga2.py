@@ -85,7 +85,7 @@ class NSGA2(Algorithm):
         self.parents: list = []  # (decisions, rewards) of the current parent generation
         self._rank: list = []  # (front index, -crowding) per parent, for tournaments
         self.offspring: list = []  # results since the last generation was formed
-        self.results: list = []  # every (dna, rewards), for front()
+        self._front: list = []  # the non-dominated (dna, rewards) so far
         self._seen: set = set()
 
     def _propose(self):
@@ -121,7 +121,10 @@ class NSGA2(Algorithm):
     def _feedback(self, dna, reward) -> None:
         if reward is None:
             return
-        self.results.append((dna, reward))
+        front = self._front
+        if not any(dominates(r, reward) or r == reward for _, r in front):
+            self._front = [(d, r) for d, r in front if not dominates(reward, r)]
+            self._front.append((dna, reward))
         self.offspring.append((dict(dna.decisions), reward))
         if len(self.offspring) >= self.population_size:
             self.parents, self._rank = self._survivors(self.parents + self.offspring, self.population_size)
@@ -145,8 +148,6 @@ class NSGA2(Algorithm):
         return chosen, ranks
 
     def front(self) -> list:
-        """The non-dominated ``(dna, rewards)`` among all results so far."""
-        rewards = [r for _, r in self.results]
-        if not rewards:
-            return []
-        return [self.results[i] for i in non_dominated_sort(rewards)[0]]
+        """The non-dominated ``(dna, rewards)`` among all results so far, oldest first
+        (of several results with equal rewards, the first)."""
+        return list(self._front)

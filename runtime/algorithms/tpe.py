@@ -332,7 +332,7 @@ class TPE(Algorithm):
     def _setup(self) -> None:
         self.trials: list = []  # (decisions, reward) of completed trials, oldest first
         self._running: dict = {}  # decisions key -> [decisions, count] proposed, not yet fed back
-        self._seen: set = set()  # keys of every proposal
+        self._seen: set = set()  # hashes of every proposal
 
     def propose(self):
         dna = super().propose()
@@ -368,7 +368,7 @@ class TPE(Algorithm):
         self._propose_group(space.roots, good, bad, decisions)
         decisions = self.space_order(decisions)
         if self.dedup:
-            key = tuple(decisions.items())
+            key = hash(tuple(decisions.items()))
             if key in self._seen:  # a repeat wastes a trial: step to an unseen neighbour instead
                 decisions = self._fresh(lambda: space.mutate(decisions, rng), self._seen)
             else:
