@@ -161,7 +161,7 @@ CONTENDERS = {
     "floor+sqlite": (floor_sqlite, 5000, 500, 3),
     "glovec random": (glovec_random, 20000, 2000, 3),
     "glovec evolution": (glovec_evolution, 10000, 1000, 3),
-    "glovec tpe": (glovec_tpe, 300, 50, 1),
+    "glovec tpe": (glovec_tpe, 200, 20, 1),  # as many trials as Optuna TPE: its cost grows with history
     "glovec random+sqlite": (glovec_random_sqlite, 5000, 500, 3),
     "glovec evolution+sqlite": (glovec_evolution_sqlite, 5000, 500, 3),
     "pyglove random": (pyglove_random, 30, 5, 1),

@@ -1,12 +1,13 @@
 """Memory of a long search: peak RSS of 100,000 glovec `random` trials on the 100-site space
-(goal: under 300 MB), and PyGlove's memory growth per trial on a smaller count for comparison.
+(goal: under 300 MB), the same with glovec's SQLite study recording every trial, and PyGlove's
+memory growth per trial on a smaller count for comparison.
 
 Each contender runs in a fresh subprocess, which reports its resident set after imports and space
 construction, after the loop, and its peak (``resource.getrusage`` max RSS), so one contender's
 garbage never counts against another.
 
-    python bench/memory.py            # 100,000 glovec trials; 20 + 100 PyGlove trials
-    python bench/memory.py --quick    # 10,000 glovec trials; 5 + 25 PyGlove trials
+    python bench/memory.py            # 100,000 glovec trials (twice); 100 PyGlove trials
+    python bench/memory.py --quick    # 10,000 glovec trials (twice); 25 PyGlove trials
 """
 
 from __future__ import annotations
@@ -38,19 +39,34 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def child_glovec(n: int, warmup: int) -> dict:
+def child_glovec(n: int, warmup: int, study=None) -> dict:
     import space100 as S
     from glovec.runtime.loop import sample
 
     spec = S.glovec_spec()
     objective = S.glovec_objective
     marks = {}
-    for i, (trial, feedback) in enumerate(sample(spec, algorithm="random", num_trials=n, seed=0)):
+    for i, (trial, feedback) in enumerate(sample(spec, algorithm="random", num_trials=n, seed=0, study=study)):
         if i == warmup:
             marks["rss_after_warmup_mb"] = _rss_mb()
         feedback(objective())  # sample() has activated the trial's decisions
     marks["rss_end_mb"] = _rss_mb()
     return marks
+
+
+def child_glovec_sqlite(n: int, warmup: int) -> dict:
+    """The same search recording every transition in glovec's SQLite study, as `glovec run` does."""
+    import tempfile
+
+    import space100 as S
+    from glovec.runtime.study import Study
+
+    with tempfile.TemporaryDirectory(prefix="glovec-bench-") as tmp:
+        study = Study.open(Path(tmp) / "study.db", S.glovec_space())
+        try:
+            return child_glovec(n, warmup, study)
+        finally:
+            study.close()
 
 
 def child_pyglove(n: int, warmup: int) -> dict:
@@ -67,7 +83,7 @@ def child_pyglove(n: int, warmup: int) -> dict:
     return marks
 
 
-CHILDREN = {"glovec": child_glovec, "pyglove": child_pyglove}
+CHILDREN = {"glovec": child_glovec, "glovec+sqlite": child_glovec_sqlite, "pyglove": child_pyglove}
 
 
 def run_child(kind: str, n: int, warmup: int) -> dict:
@@ -91,6 +107,7 @@ def main() -> int:
         return 0
     args = parse_args(__doc__)
     plan = {"glovec": (10_000, 1_000) if args.quick else (100_000, 1_000),
+            "glovec+sqlite": (10_000, 1_000) if args.quick else (100_000, 1_000),
             "pyglove": (25, 5) if args.quick else (100, 20)}
     results = {}
     for kind, (n, warmup) in plan.items():
