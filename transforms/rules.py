@@ -1000,3 +1000,73 @@ def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | 
     matcher.visit(tree)
     sites = sorted(matcher.sites, key=lambda s: s.start)
     return RulesResult(sites, matcher.diagnostics)
+
+
+# ---- the compiler's hook -----------------------------------------------------------------
+
+_LITERAL_NODES = None
+
+
+def _literal_node_types():
+    global _LITERAL_NODES
+    if _LITERAL_NODES is None:
+        import libcst as cst
+
+        _LITERAL_NODES = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
+                          cst.Name, cst.UnaryOperation)
+    return _LITERAL_NODES
+
+
+class RulesHook:
+    """What ``compile_source(..., rules=...)`` hands the site finder: ``find_sites(program)``
+    returns one ``SpecRequest`` per value the rules select; diagnostics about the matches
+    (templates that do not fit a value) collect in ``self.diagnostics``."""
+
+    def __init__(self, ruleset) -> None:
+        self.ruleset = load_rules(ruleset)
+        self.diagnostics: list[Diagnostic] = []
+        self.sites: list[RuleSite] = []
+
+    def find_sites(self, program) -> list:
+        from .sites import SpecRequest
+
+        text = program.text.text
+        result = match_rules(self.ruleset, text, program.path)
+        self.sites = result.sites
+        self.diagnostics.extend(result.diagnostics)
+        if not result.sites:
+            return []
+        by_span: dict[tuple[int, int], object] = {}
+        kinds = _literal_node_types()
+        for node, span in program.spans.items():
+            if isinstance(node, kinds):
+                by_span.setdefault(span, node)
+        requests = []
+        for site in result.sites:
+            node = by_span.get((site.start, site.end))
+            if node is None:  # parenthesised: the libcst node's span holds the parentheses
+                best = None
+                for span, candidate in by_span.items():
+                    if span[0] <= site.start and site.end <= span[1] and (
+                            best is None or span[1] - span[0] < best[0][1] - best[0][0]):
+                        best = (span, candidate)
+                node = best[1] if best is not None else None
+            if node is None:
+                continue
+            rule = site.rule
+            origin = f"{rule.path}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
+            requests.append(SpecRequest(node, site.spec, origin))
+        return requests
+
+
+def rules_hook(rules) -> tuple[RulesHook | None, list[Diagnostic]]:
+    """A hook for ``rules`` (a path, a preset name, a RuleSet or a RulesHook), or the
+    diagnostics that say why the rules file cannot be used."""
+    if rules is None:
+        return None, []
+    if isinstance(rules, RulesHook):
+        return rules, []
+    try:
+        return RulesHook(rules), []
+    except RulesError as exc:
+        return None, exc.diagnostics
