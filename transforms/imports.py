@@ -68,7 +68,15 @@ class ImportMap:
                         continue
                     names.setdefault(alias.asname or alias.name, f"{base}.{alias.name}" if base
                                      else alias.name)
-        return cls(names)
+        result = cls(names)
+        # Module-level aliases of imported names: `L = tf.keras.layers`, `Dense = layers.Dense`.
+        for stmt in getattr(tree, "body", ()):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, (ast.Name, ast.Attribute)) \
+                    and result.imported(stmt.value) and stmt.targets[0].id not in names:
+                names[stmt.targets[0].id] = result.qualify(stmt.value)
+        return result
 
     def qualify(self, node: ast.AST) -> str | None:
         """The canonical qualified name of a Name/Attribute chain, or None for anything
