@@ -1041,6 +1041,12 @@ class RulesHook:
         for node, span in program.spans.items():
             if isinstance(node, kinds):
                 by_span.setdefault(span, node)
+        if any(site.rule.template.kind == "marker" for site in result.sites):
+            import libcst as cst  # a marker's value is any expression: index them all
+
+            for node, span in program.spans.items():
+                if isinstance(node, cst.BaseExpression):
+                    by_span.setdefault(span, node)
         requests = []
         for site in result.sites:
             node = by_span.get((site.start, site.end))
@@ -1054,7 +1060,10 @@ class RulesHook:
             if node is None:
                 continue
             rule = site.rule
-            origin = f"{rule.path}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
+            shown = rule.path
+            if os.path.dirname(os.path.abspath(shown)) == os.path.dirname(preset_path("keras")):
+                shown = "preset " + os.path.basename(shown)[:-len(".toml")]
+            origin = f"{shown}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
             requests.append(SpecRequest(node, site.spec, origin))
         return requests
 
