@@ -1,0 +1,96 @@
+"""The compiler: one call from a program's text to the instrumented program and its space.
+
+Every other part (the command line, `glovec run`, `glovec check`, the rules-file engine, tests)
+goes through ``compile_source``. The passes it chains live in ``glovec.transforms``:
+``program`` (parse, spans) -> ``sites`` (find sites, defaults, ids; a ``rules`` hook adds more)
+-> ``space`` (the space dict) -> ``rewrite`` (byte-exact edits and the header line).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import os
+from dataclasses import dataclass, field
+
+from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
+from glovec.transforms.program import Program
+from glovec.transforms.rewrite import rewrite
+from glovec.transforms.sites import Site, SpecRequest, find_sites
+from glovec.transforms.space import build_space, space_size
+
+__all__ = ["CompileResult", "compile_source", "source_name", "SpecRequest"]
+
+
+@dataclass
+class CompileResult:
+    """``code`` is the generated program (None when there are diagnostics); ``space`` the
+    space dict (the sites found so far, when there are diagnostics); ``sites`` the top-level
+    search-space sites with positions (nested ones under ``Site.children``); ``markers`` the
+    objective/metric/report markers."""
+
+    code: str | None
+    space: dict
+    sites: list[Site] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    markers: list[Site] = field(default_factory=list)
+    bom: bool = False  # the input began with a UTF-8 byte-order mark (write it back)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+    @property
+    def size(self) -> int | None:
+        return space_size(self.space) if self.space else None
+
+
+def source_name(path: str, output_path: str | None) -> str:
+    """How the generated program names its original: relative to the output's folder, or as
+    given when the output has no folder (stdout); always with '/'."""
+    if output_path is not None:
+        folder = os.path.dirname(os.path.abspath(output_path))
+        path = os.path.relpath(os.path.abspath(path), folder)
+    return path.replace(os.sep, "/")
+
+
+def compile_source(source: bytes | str, path: str, *, output_path: str | None = None,
+                   rules=None) -> CompileResult:
+    """Compile a marked program. ``path`` names it in diagnostics and in the generated header;
+    ``output_path`` (where the code will be written) makes that name relative to the output.
+
+    ``rules``: a callable ``rules(program) -> iterable of SpecRequest``, or an object with
+    ``find_sites(program)`` returning the same; ``program`` is the parsed
+    ``glovec.transforms.program.Program`` (text, libcst module, node spans, resolver).
+    """
+    if rules is not None and not callable(rules) and not hasattr(rules, "find_sites"):
+        # a rules file path or preset name (``--rules``): transforms/rules.py makes the hook
+        from glovec.transforms.rules import rules_hook
+
+        rules, problems = rules_hook(rules)
+        if problems:
+            return CompileResult(None, {}, diagnostics=problems)
+    try:
+        program = Program(source, path)
+    except DiagnosticError as exc:
+        return CompileResult(None, {}, diagnostics=_at(exc.diagnostics, path))
+    found = find_sites(program, rules)
+    # a hook may report values it selected but could not make sites of
+    found.diagnostics.extend(getattr(rules, "diagnostics", None) or ())
+    space = build_space(found.sites, found.markers, source_name(path, output_path))
+    if found.diagnostics:
+        found.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))
+        return CompileResult(None, space, found.sites, _at(found.diagnostics, path),
+                             found.markers, program.bom)
+    code = rewrite(program, found.sites, found.markers, space)
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:  # a compiler bug, never the user's fault
+        raise RuntimeError(f"glovec generated invalid Python for {path} at line {exc.lineno}: "
+                           f"{exc.msg}") from exc
+    return CompileResult(code, space, found.sites, [], found.markers, program.bom)
+
+
+def _at(diagnostics: list[Diagnostic], path: str) -> list[Diagnostic]:
+    # a diagnostic that names its own file (a rules file's) keeps it
+    return [d if d.path else dataclasses.replace(d, path=path) for d in diagnostics]

@@ -1,0 +1,102 @@
+"""The search space as a JSON-able dict (docs/internals.md section 2), and its size.
+
+Before (sites found in ``model.py``):
+
+    lr = 1e-3  # glovec: floatv(1e-4, 1e-1, scale="log")
+    act = "relu"  # glovec: oneof(["relu", "gelu"])
+
+After:
+
+    {"glovec_space": 1, "source": "model.py", "objective": null, "metrics": [], "reports": [],
+     "sites": [{"id": "lr", "kind": "floatv", "line": 1, "col": 6, "lo": 0.0001, "hi": 0.1,
+                "scale": "log", "default": 0.001, "repeat": 1},
+               {"id": "act", "kind": "oneof", "line": 2, "col": 7,
+                "candidates": ["\\"relu\\"", "\\"gelu\\""], "default": 0, "repeat": 1}]}
+"""
+
+from __future__ import annotations
+
+import math
+
+SCHEMA = 1
+
+
+def build_space(sites: list, markers: list, source: str) -> dict:
+    objective = None
+    metrics: list[str] = []
+    reports = []
+    for marker in markers:
+        if marker.kind == "objective" and objective is None:
+            objective = {"direction": marker.spec.direction, "line": marker.line, "col": marker.col}
+        elif marker.kind == "metric" and marker.spec.metric not in metrics:
+            metrics.append(marker.spec.metric)
+        elif marker.kind == "report":
+            reports.append({"line": marker.line, "col": marker.col})
+    return {
+        "glovec_space": SCHEMA,
+        "source": source,
+        "objective": objective,
+        "metrics": metrics,
+        "reports": reports,
+        "sites": [site_dict(site) for site in sites],
+    }
+
+
+def site_dict(site) -> dict:
+    spec = site.spec
+    entry: dict = {"id": site.id, "kind": spec.kind, "line": site.line, "col": site.col}
+    if spec.kind in ("oneof", "manyof", "permutate"):
+        entry["candidates"] = [c.text for c in spec.candidates]
+        entry["default"] = list(site.default) if isinstance(site.default, tuple) else site.default
+        if spec.kind == "manyof":
+            entry.update(k=spec.k, distinct=spec.distinct, sorted=spec.sorted)
+    else:
+        entry.update(lo=spec.lo, hi=spec.hi)
+        if spec.kind == "intv":
+            entry["step"] = spec.step
+        entry.update(scale=spec.scale, default=site.default)
+    entry["repeat"] = spec.repeat
+    if site.children:
+        entry["children"] = {str(k): [site_dict(c) for c in kids]
+                             for k, kids in sorted(site.children.items())}
+    return entry
+
+
+def site_size(entry: dict) -> int | None:
+    """Number of distinct decisions of one site entry (children included), None if infinite."""
+    kind = entry["kind"]
+    if kind == "floatv":
+        return None
+    if kind == "intv":
+        size = (entry["hi"] - entry["lo"]) // entry.get("step", 1) + 1
+    elif kind == "oneof":
+        size = 0
+        children = entry.get("children", {})
+        for index in range(len(entry["candidates"])):
+            branch = 1
+            for child in children.get(str(index), []):
+                child_size = site_size(child)
+                if child_size is None:
+                    return None
+                branch *= child_size
+            size += branch
+    elif kind == "permutate":
+        size = math.factorial(len(entry["candidates"]))
+    else:  # manyof
+        n, k = len(entry["candidates"]), entry["k"]
+        if entry.get("distinct", True):
+            size = math.comb(n, k) if entry.get("sorted") else math.perm(n, k)
+        else:
+            size = math.comb(n + k - 1, k) if entry.get("sorted") else n ** k
+    return size ** entry.get("repeat", 1)
+
+
+def space_size(space: dict) -> int | None:
+    """The exact number of points in the space, or None when a floatv makes it infinite."""
+    total = 1
+    for entry in space["sites"]:
+        size = site_size(entry)
+        if size is None:
+            return None
+        total *= size
+    return total
