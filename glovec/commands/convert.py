@@ -1,0 +1,262 @@
+"""The static commands: ``convert``, ``diff``, ``space`` and ``explain``.
+
+None of them imports or runs the program: they read its text and compile it.
+
+    glovec convert model.py               writes model_search.py beside it
+    glovec convert model.py -o out.py     ... or there; "-o -" writes to stdout
+    glovec convert model.py --diff        shows what would change, writes nothing (= glovec diff)
+    glovec convert model.py --check       exit 1 when the output is missing or stale (for CI)
+    glovec space model.py [--json]        the sites and the size of the space
+    glovec explain [GV112]                what a diagnostic code means (all codes without one)
+
+Exit status: 0 success, 1 the input has problems (diagnostics on stderr as
+``path:line:col: GVnnn message``) or ``--check`` found the output stale, 2 usage or internal
+error. The input is never written; outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from glovec.compiler import CompileResult, compile_source
+from glovec.transforms.diagnostics import CATALOGUE, explain
+from glovec.transforms.source import NEWLINE_RE
+from glovec.transforms.space import site_size, space_size
+
+
+def default_output(src: str) -> str:
+    path = Path(src)
+    return str(path.with_name(path.stem + "_search.py"))
+
+
+def _read(src: str) -> bytes:
+    try:
+        return Path(src).read_bytes()
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {src}: {exc.strerror or exc}") from None
+
+
+def _compile(src: str, output_path: str | None) -> CompileResult | None:
+    """Compile ``src``; print its diagnostics and return None when it has any."""
+    result = compile_source(_read(src), src, output_path=output_path)
+    if result.diagnostics:
+        for diagnostic in result.diagnostics:
+            click.echo(diagnostic.render(src), err=True)
+        return None
+    return result
+
+
+def _encoded(result: CompileResult) -> bytes:
+    return (codecs.BOM_UTF8 if result.bom else b"") + result.code.encode("utf-8")
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
+    a reader never sees half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _lines(text: str) -> list[str]:
+    lines, start = [], 0
+    for match in NEWLINE_RE.finditer(text):
+        lines.append(text[start:match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def unified_diff(before: str, after: str, before_name: str, after_name: str) -> str:
+    out = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), before_name, after_name):
+        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _convert(src: str, out: str | None, diff: bool, check: bool) -> int:
+    if diff and check:
+        raise click.UsageError("--diff and --check do not go together")
+    to_stdout = out == "-"
+    if to_stdout and check:
+        raise click.UsageError("--check compares a file; it cannot check stdout")
+    target = None if to_stdout else (out or default_output(src))
+    if target is not None and _same_file(src, target):
+        raise click.UsageError(f"refusing to overwrite the input {src}; choose another -o")
+    result = _compile(src, target)
+    if result is None:
+        return 1
+    data = _encoded(result)
+    shown = "-" if to_stdout else target
+    if diff:
+        before = _read(src).decode("utf-8-sig")
+        click.echo(unified_diff(before, result.code, src, shown), nl=False)
+        return 0
+    if check:
+        try:
+            existing = Path(target).read_bytes()
+        except FileNotFoundError:
+            click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
+            return 1
+        if existing != data:
+            click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
+            return 1
+        click.echo(f"{target} is up to date", err=True)
+        return 0
+    if to_stdout:
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+    else:
+        write_atomic(target, data)
+    size = result.size
+    click.echo(f"glovec: wrote {shown}: {_count(result)} site(s), space size "
+               f"{'infinite' if size is None else f'{size:,}'}", err=True)
+    return 0
+
+
+def _count(result: CompileResult) -> int:
+    return sum(1 for site in result.sites for _ in site.walk())
+
+
+@click.command("convert")
+@click.argument("src")
+@click.option("-o", "--output", "out", metavar="OUT",
+              help="where to write the program (default: SRC's stem + _search.py beside it; - for stdout)")
+@click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
+@click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
+def convert_command(src: str, out: str | None, diff: bool, check: bool) -> int:
+    """Turn the marked program SRC into a search-space program."""
+    return _convert(src, out, diff, check)
+
+
+@click.command("diff")
+@click.argument("src")
+@click.option("-o", "--output", "out", metavar="OUT", help="the output name shown in the diff")
+def diff_command(src: str, out: str | None) -> int:
+    """Show what `glovec convert SRC` would change (same as convert --diff)."""
+    return _convert(src, out, diff=True, check=False)
+
+
+# ---- space ---------------------------------------------------------------------------------
+
+
+def _rows(entries: list[dict], src: str, depth: int = 0):
+    for entry in entries:
+        yield depth, entry
+        for index in sorted(entry.get("children", {}), key=int):
+            yield from _rows(entry["children"][index], src, depth + 1)
+
+
+def _choices(entry: dict) -> str:
+    kind = entry["kind"]
+    if kind == "floatv":
+        text = f"[{entry['lo']:g}, {entry['hi']:g}]"
+    elif kind == "intv":
+        text = f"[{entry['lo']}, {entry['hi']}]" + (f" step {entry['step']}" if entry["step"] != 1 else "")
+    else:
+        text = " | ".join(entry["candidates"])
+        if kind == "manyof":
+            text = f"{entry['k']} of {text}" + ("" if entry["distinct"] else " (repeats)") + (
+                " (sorted)" if entry["sorted"] else "")
+    if kind in ("floatv", "intv") and entry["scale"] == "log":
+        text += " log"
+    return text if len(text) <= 48 else text[:45] + "..."
+
+
+def _default(entry: dict) -> str:
+    default = entry["default"]
+    if entry["kind"] == "oneof":
+        return entry["candidates"][default]
+    if entry["kind"] in ("manyof", "permutate"):
+        return "[" + ", ".join(entry["candidates"][i] for i in default) + "]"
+    return f"{default:g}" if isinstance(default, float) else str(default)
+
+
+def space_table(space: dict, src: str) -> str:
+    header = ("id", "kind", "candidates / range", "default", "location", "size")
+    rows = [header]
+    for depth, entry in _rows(space["sites"], src):
+        size = site_size(entry)
+        kind = entry["kind"] + (f" x{entry['repeat']}" if entry["repeat"] != 1 else "")
+        rows.append(("  " * depth + entry["id"], kind, _choices(entry), _default(entry),
+                     f"{src}:{entry['line']}:{entry['col']}", "inf" if size is None else f"{size:,}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    total = space_size(space)
+    if not space["sites"]:
+        lines = ["no sites"]
+    lines.append("")
+    lines.append(f"size: {'infinite (floatv sites)' if total is None else f'{total:,}'}")
+    objective = space.get("objective")
+    if objective:
+        lines.append(f"objective: {objective['direction']} at {src}:{objective['line']}:{objective['col']}")
+    if space.get("metrics"):
+        lines.append("metrics: " + ", ".join(space["metrics"]))
+    if space.get("reports"):
+        lines.append("reports: " + ", ".join(f"{src}:{r['line']}:{r['col']}" for r in space["reports"]))
+    return "\n".join(lines) + "\n"
+
+
+@click.command("space")
+@click.argument("src")
+@click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
+def space_command(src: str, as_json: bool) -> int:
+    """List the sites of SRC and the size of its space, without running it."""
+    result = _compile(src, None)
+    if result is None:
+        return 1
+    if as_json:
+        click.echo(json.dumps({**result.space, "size": result.size}, indent=2))
+    else:
+        click.echo(space_table(result.space, src), nl=False)
+    return 0
+
+
+# ---- explain -------------------------------------------------------------------------------
+
+
+@click.command("explain")
+@click.argument("code", required=False)
+def explain_command(code: str | None) -> int:
+    """Describe diagnostic CODE (e.g. GV112), or list every code."""
+    if code is None:
+        width = max(len(c.name) for c in CATALOGUE)
+        for entry in CATALOGUE:
+            click.echo(f"{entry.code}  {entry.name.ljust(width)}  {entry.summary}")
+        return 0
+    try:
+        entry = explain(code)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from None
+    click.echo(entry.render(), nl=False)
+    return 0
