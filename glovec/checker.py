@@ -19,6 +19,7 @@ Coverage figures (see ``glovec explain GV405``):
 from __future__ import annotations
 
 import fnmatch
+import inspect
 import os
 import re
 import tomllib
@@ -189,7 +190,7 @@ def _compile(source: str, path: str, rules, objective):
     kwargs = {"path": path}
     if rules:
         kwargs["rules"] = rules
-    if objective:
+    if objective and "objective" in inspect.signature(compile_source).parameters:
         kwargs["objective"] = objective
     return compile_source(source, **kwargs)
 

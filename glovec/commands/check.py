@@ -8,6 +8,8 @@ import tempfile
 
 import click
 
+from glovec.commands._options import rules_option
+
 _HELP = """Check that the search space of PATHS is what you think it is.
 
 PATHS are programs or directories (their *.py files that mention glovec, generated programs
@@ -67,8 +69,7 @@ def _split(values) -> list[str]:
               help="Hyper-parameters that are fixed on purpose: units, Dense.units, lr, ...")
 @click.option("--exclude", multiple=True, metavar="GLOB,...",
               help="Skip files under directories that match these globs.")
-@click.option("--rules", type=click.Path(exists=True, dir_okay=False),
-              help="A rules file (or preset) passed to the compiler, as for convert.")
+@rules_option
 @click.option("--objective", metavar="NAME",
               help="As for run: the Keras metric reported from model.fit (no objective marker needed).")
 @click.option("--strict", is_flag=True, help="Warnings (a missing objective) fail the check too.")
