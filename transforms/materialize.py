@@ -42,8 +42,15 @@ def materialize_source(source: bytes | str, path: str, decisions: dict, *, rules
     """The original program with ``decisions`` written in at each site (raises
     DiagnosticError when the program or the decisions have problems)."""
     try:
+        if rules is not None and not callable(rules) and not hasattr(rules, "find_sites"):
+            from .rules import rules_hook  # a rules file path or preset name, as compile_source
+
+            rules, problems = rules_hook(rules)
+            if problems:
+                raise DiagnosticError(problems)
         program = Program(source, path)
         found = find_sites(program, rules)
+        found.diagnostics.extend(getattr(rules, "diagnostics", None) or ())
         if found.diagnostics:
             raise DiagnosticError(found.diagnostics)
         writer = _Writer(program, dict(decisions))
@@ -53,7 +60,8 @@ def materialize_source(source: bytes | str, path: str, decisions: dict, *, rules
         if writer.problems:
             raise DiagnosticError(writer.problems)
     except DiagnosticError as exc:
-        raise DiagnosticError([replace(d, path=path) for d in exc.diagnostics]) from None
+        raise DiagnosticError([d if d.path else replace(d, path=path)
+                               for d in exc.diagnostics]) from None
     return apply_edits(program.text.text, writer.edits)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import click
 
+from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.transforms.diagnostics import CATALOGUE, explain
 from glovec.transforms.source import NEWLINE_RE
@@ -43,9 +44,9 @@ def _read(src: str) -> bytes:
         raise click.UsageError(f"cannot read {src}: {exc.strerror or exc}") from None
 
 
-def _compile(src: str, output_path: str | None) -> CompileResult | None:
+def _compile(src: str, output_path: str | None, rules: str | None = None) -> CompileResult | None:
     """Compile ``src``; print its diagnostics and return None when it has any."""
-    result = compile_source(_read(src), src, output_path=output_path)
+    result = compile_source(_read(src), src, output_path=output_path, rules=rules)
     if result.diagnostics:
         for diagnostic in result.diagnostics:
             click.echo(diagnostic.render(src), err=True)
@@ -103,7 +104,7 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _convert(src: str, out: str | None, diff: bool, check: bool) -> int:
+def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | None = None) -> int:
     if diff and check:
         raise click.UsageError("--diff and --check do not go together")
     to_stdout = out == "-"
@@ -112,7 +113,7 @@ def _convert(src: str, out: str | None, diff: bool, check: bool) -> int:
     target = None if to_stdout else (out or default_output(src))
     if target is not None and _same_file(src, target):
         raise click.UsageError(f"refusing to overwrite the input {src}; choose another -o")
-    result = _compile(src, target)
+    result = _compile(src, target, rules)
     if result is None:
         return 1
     data = _encoded(result)
@@ -154,17 +155,19 @@ def _count(result: CompileResult) -> int:
               help="where to write the program (default: SRC's stem + _search.py beside it; - for stdout)")
 @click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
 @click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
-def convert_command(src: str, out: str | None, diff: bool, check: bool) -> int:
+@rules_option
+def convert_command(src: str, out: str | None, diff: bool, check: bool, rules: str | None) -> int:
     """Turn the marked program SRC into a search-space program."""
-    return _convert(src, out, diff, check)
+    return _convert(src, out, diff, check, rules)
 
 
 @click.command("diff")
 @click.argument("src")
 @click.option("-o", "--output", "out", metavar="OUT", help="the output name shown in the diff")
-def diff_command(src: str, out: str | None) -> int:
+@rules_option
+def diff_command(src: str, out: str | None, rules: str | None) -> int:
     """Show what `glovec convert SRC` would change (same as convert --diff)."""
-    return _convert(src, out, diff=True, check=False)
+    return _convert(src, out, diff=True, check=False, rules=rules)
 
 
 # ---- space ---------------------------------------------------------------------------------
@@ -230,9 +233,10 @@ def space_table(space: dict, src: str) -> str:
 @click.command("space")
 @click.argument("src")
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
-def space_command(src: str, as_json: bool) -> int:
+@rules_option
+def space_command(src: str, as_json: bool, rules: str | None) -> int:
     """List the sites of SRC and the size of its space, without running it."""
-    result = _compile(src, None)
+    result = _compile(src, None, rules)
     if result is None:
         return 1
     if as_json:

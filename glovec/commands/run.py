@@ -12,6 +12,8 @@ import tempfile
 
 import click
 
+from glovec.commands._options import rules_option
+
 # ---- shared helpers -------------------------------------------------------------------------
 
 
@@ -37,11 +39,14 @@ def _read_source(path: str) -> str | None:
         return None
 
 
-def _compile(path: str, text: str, objective: str | None = None) -> _Compiled | None:
+def _compile(path: str, text: str, objective: str | None = None,
+             rules: str | None = None) -> _Compiled | None:
     """Compile in memory; print diagnostics; None when the program has errors."""
     from glovec.compiler import compile_source
 
     kwargs = {"path": path}
+    if rules:
+        kwargs["rules"] = rules
     if objective:
         kwargs["objective"] = objective
     result = compile_source(text, **kwargs)
@@ -136,6 +141,7 @@ def _same_file(a: str, b: str) -> bool:
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
               help="best trials shown at the end  [default: 5]")
+@rules_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(src, program_args, **options) -> int:
     """Run a search over the sites marked in SRC (compiled in memory; SRC is not modified).
@@ -151,7 +157,8 @@ def run_command(src, program_args, **options) -> int:
     text = _read_source(src)
     if text is None:
         return 1
-    compiled = _compile(src, text, options.get("objective"))
+    rules = options.pop("rules", None)
+    compiled = _compile(src, text, options.get("objective"), rules)
     if compiled is None:
         return 1
     try:
@@ -312,7 +319,8 @@ def write_plot(study, path: str) -> None:
 @click.option("--defaults", is_flag=True, help="every site at its default (gives back SRC)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="write here (atomically) instead of stdout")
-def materialize_command(src, best, trial, study_path, dna, defaults, output) -> int:
+@rules_option
+def materialize_command(src, best, trial, study_path, dna, defaults, output, rules=None) -> int:
     """Write SRC with the chosen decisions as plain values: a program that needs no glovec."""
     from glovec.runtime.driver import default_study_path
 
@@ -328,7 +336,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output) -> 
     text = _read_source(src)
     if text is None:
         return 1
-    compiled = _compile(src, text)
+    compiled = _compile(src, text, rules=rules)
     if compiled is None:
         return 1
     from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
@@ -384,7 +392,14 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output) -> 
             return 1
     from glovec.transforms.materialize import materialize_source
 
-    result = materialize_source(text, decisions, path=src)
+    from glovec.transforms.diagnostics import DiagnosticError
+
+    try:
+        result = materialize_source(text, src, decisions, rules=rules)
+    except DiagnosticError as exc:
+        for d in exc.diagnostics:
+            click.echo(d.render(src), err=True)
+        return 1
     diagnostics = list(getattr(result, "diagnostics", ()) or ())
     for d in diagnostics:
         render = getattr(d, "render", None)
