@@ -10,11 +10,13 @@ sub-space when a oneof choice changes). Each result joins the population; once i
 Defaults: PyGlove 0.4.5's ``regularized_evolution`` uses population 100 and tournament 10, which
 makes the first 100 trials pure random search. glovec defaults to population 20 and tournament 10:
 selection starts after 20 trials, which matters at the budgets people run (100 to 300 trials).
-Measured over 100 seeds (mean regret at 100 / 300 trials), population 20 / tournament 10 against
-PyGlove's 100 / 10: NAS-Bench-201 CIFAR-10 accuracy 0.10 / 0.006 against 0.53 / 0.014; HPOLib
-protein 0.018 / 0.0017 against 0.12 / 0.0067; HPOLib slice 0.12 / 0.016 against 0.83 / 0.072.
-Smaller tournaments (population 20 / 5) were worse on all three. ``dedup`` re-draws a proposal
-already made (a wasted trial in a finite space); PyGlove has no such step.
+Mean regret at 100 / 300 trials (NAS-Bench-201 CIFAR-10 validation accuracy, mean over the
+table's seeds; 50 seeds): glovec evolution 0.13 / 0.007, PyGlove 0.4.5 regularized_evolution
+0.58 / 0.031, random search 0.55 / 0.34. Over 100 seeds, this implementation with population 20 /
+tournament 10 against population 100 / tournament 10: NAS-Bench-201 0.10 / 0.006 against
+0.53 / 0.014; HPOLib protein 0.018 / 0.0017 against 0.12 / 0.0067; HPOLib slice 0.12 / 0.016
+against 0.83 / 0.072. Smaller tournaments (population 20 / 5) were worse on all three. ``dedup``
+re-draws a proposal already made (a wasted trial in a finite space); PyGlove has no such step.
 """
 
 from __future__ import annotations
