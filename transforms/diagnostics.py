@@ -243,6 +243,64 @@ CATALOGUE: list[Code] = [
          'for i in range(2):\n    units = 64  # glovec: oneof([32, 64], repeat=2)\n',
          check="materialize",
          example={"before": {"units[0]": 0, "units[1]": 1}, "after": {"units[0]": 0, "units[1]": 0}}),
+    # ---- GV3xx: rules files (transforms/rules.py; meta-test in tests/test_rules_codes.py) ---
+    # check="rules": ``before``/``after`` are rules files applied to ``example["program"]``.
+    Code("GV301", "rules-file-not-found", "no rules file or preset of that name",
+         "`--rules` and `extends` take a path to a TOML rules file or the name of a preset "
+         "shipped with glovec (keras, pytorch).",
+         'extends = ["kears"]\n',
+         'extends = ["keras"]\n',
+         check="rules", example={"program": "lr = 1e-3\n"}),
+    Code("GV302", "rules-toml-error", "the rules file is not valid TOML",
+         "A rules file is TOML (read with Python's tomllib); the message is tomllib's. Templates "
+         "that hold double quotes are easiest in single-quoted TOML strings: "
+         "values = 'floatv(x / 10, x * 10, scale=\"log\")'.",
+         '[[rule]]\nassign = "lr"\nvalues = "floatv(x / 10, x * 10, scale="log")"\n',
+         '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
+         check="rules", example={"program": "lr = 1e-3\n"}),
+    Code("GV303", "rules-unknown-key", "a key the rules file does not know, or a value of the "
+         "wrong type",
+         "Top level: version, extends, [[rule]]. A rule: name, call + arg, assign, param, "
+         "values, where, in_function, in_class, optional, skip, dedupe (docs/rules.md). "
+         "Patterns are strings or lists of strings; optional/skip/dedupe are true or false.",
+         '[[rule]]\nassign = "lr"\nvaleus = \'floatv(x / 10, x * 10, scale="log")\'\n',
+         '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
+         check="rules", example={"program": "lr = 1e-3\n"}),
+    Code("GV304", "rule-selector", "a rule without exactly one selector, or a call rule "
+         "without arg",
+         "Each rule selects values one way: `call` (a qualified callee, with `arg`, the "
+         "parameter), `assign` (an assigned name) or `param` (a function parameter's default), "
+         "and says what to search with `values` (or keeps them out with `skip = true`).",
+         '[[rule]]\ncall = "keras.layers.Dense"\nvalues = "[x // 2, x, x * 2]"\n',
+         '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
+         check="rules", example={"program": "from keras import layers\nhidden = layers.Dense(64)\n"}),
+    Code("GV305", "rule-template-error", "a values template or where condition glovec cannot use",
+         "Templates are small Python expressions over x (the literal found in the program): "
+         "numbers, strings, arithmetic, comparisons, int/float/round/min/max/abs. The result "
+         "is a candidate list, oneof([...]), floatv(lo, hi, scale=...) or intv(lo, hi, "
+         "step=...); with assign, a marker (objective, metric(\"name\")). They are evaluated "
+         "by glovec's own evaluator, never by eval.",
+         '[[rule]]\nassign = "units"\nvalues = "[x, x * factor]"\n',
+         '[[rule]]\nassign = "units"\nvalues = "[x, x * 2]"\n',
+         check="rules", example={"program": "units = 64\n"}),
+    Code("GV310", "rule-does-not-fit", "a rule selects a value its template does not fit",
+         "The value in the program is the site's default, so it must be a legal point of the "
+         "template's result: among the candidates, or inside [lo, hi]; the template must give "
+         "distinct literal candidates for it. Narrow the rule with `where`, fix the template, "
+         "add `dedupe = true` to fold x into a fixed grid, or write `optional = true` to leave "
+         "values that do not fit alone.",
+         '[[rule]]\nassign = "dropout"\nvalues = "[0.0, 0.1, 0.5]"\n',
+         '[[rule]]\nassign = "dropout"\nvalues = "[0.0, 0.1, 0.5, x]"\ndedupe = true\n',
+         check="rules", example={"program": "dropout = 0.25\n"}),
+    Code("GV311", "rule-conflicts-with-marker", "a rule selects a value already marked in the "
+         "program",
+         "Rules and `# glovec:` markers (or annotations) combine, but one value is one site: "
+         "remove the marker, or narrow the rule (a name pattern, where, in_function, "
+         "in_class, or skip = true).",
+         '[[rule]]\nassign = ["lr", "batch_size"]\nvalues = "[x / 2, x, x * 2]"\n',
+         '[[rule]]\nassign = "batch_size"\nvalues = "[x // 2, x, x * 2]"\n',
+         check="rules",
+         example={"program": "lr = 0.01  # glovec: oneof([0.001, 0.01])\nbatch_size = 32\n"}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}
