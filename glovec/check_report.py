@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from glovec.checker import CODES, CheckReport, Finding
+from glovec.checker import CheckReport, Finding, code_name
 
 __all__ = ["render", "threshold_finding"]
 
@@ -77,7 +77,7 @@ def to_json(report: CheckReport) -> dict:
         "sites": sites,
         "coverage": report.coverage(),
         "findings": [{"path": f.path, "line": f.line, "col": f.col, "code": f.code,
-                      "name": CODES.get(f.code, ("",))[0] or None, "severity": f.severity,
+                      "name": code_name(f.code), "severity": f.severity,
                       "message": f.message, "site": f.site} for f in _all_findings(report)],
         "hyperparameters": lits,
         "baseline": baselines[0] if len(baselines) == 1 else (baselines or None),

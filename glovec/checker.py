@@ -28,10 +28,16 @@ from dataclasses import dataclass, field
 from glovec.transforms import coverage as scan_mod
 
 __all__ = ["Finding", "FileCheck", "CheckReport", "discover", "check_files", "load_config",
-           "diff_spaces"]
+           "diff_spaces", "code_name"]
 
-# GV4xx: glovec check findings. Each: (kebab-case name, severity, Before/After explanation).
-CODES = scan_mod.CODES
+
+
+def code_name(code: str) -> str | None:
+    """The kebab-case name of a diagnostic code, from the shared catalogue."""
+    from glovec.transforms.diagnostics import CODES
+
+    entry = CODES.get(code)
+    return entry.name if entry is not None else None
 
 
 @dataclass
@@ -41,8 +47,12 @@ class Finding:
     col: int
     code: str
     message: str
-    severity: str = "error"  # "error" fails the check; "warning" only with --strict
+    severity: str | None = None  # "error" fails the check; "warning" only with --strict
     site: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.severity is None:
+            self.severity = scan_mod.SEVERITY.get(self.code, "error")
 
     def render(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
@@ -254,7 +264,7 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
         fc.findings.append(Finding(
             path, 1, 1, "GV402",
             "no objective is marked: a search has nothing to compare trials by "
-            "(add `# glovec: objective` on the line of the final value)", "warning"))
+            "(add `# glovec: objective` on the line of the final value)"))
 
     fc.sites = [{
         "id": s["id"], "kind": s.get("kind"), "line": s.get("line"), "col": s.get("col"),

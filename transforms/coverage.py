@@ -265,91 +265,15 @@ class _Finder:
                 self._add(default, arg.arg, "", (default.lineno, default.end_lineno or default.lineno))
 
 
-# ---- the GV4xx catalogue entries (``glovec check`` findings) ---------------------------------
-# code -> (kebab-case name, severity, explanation with Before/After); appended to the shared
-# catalogue in ``diagnostics.py`` so ``glovec explain`` shows them.
-CODES: dict[str, tuple[str, str, str]] = {
-    "GV401": ("unmarked-hyperparameter", "error", """\
-A hyper-parameter of a common Keras, PyTorch or scikit-learn call (a layer width, kernel size,
-dropout or learning rate, batch size, number of epochs...) is a literal that no site searches.
-Search it, or say it is deliberate: `# glovec: fixed` on its line, `--allow NAME` (`units`,
-`Dense.units`, `keras.layers.Dense.units`) or `allow = [...]` under `[tool.glovec.check]` in
-pyproject.toml.
-
-Before:
-    layers.Dense(64, activation="relu")
-
-After:
-    layers.Dense(64, activation="relu")  # glovec: units=oneof([32, 64, 128])
-"""),
-    "GV402": ("missing-objective", "warning", """\
-The program has sites but marks no objective and reports nothing, so a search has no value to
-compare trials by. A warning: it fails the check only with `--strict`.
-
-Before:
-    acc = model.evaluate(x_val, y_val)[1]
-
-After:
-    acc = model.evaluate(x_val, y_val)[1]  # glovec: objective
-"""),
-    "GV403": ("site-never-reached", "error", """\
-`glovec check --dynamic N` ran the program with this site decided, the run completed, and the
-site's code never executed: it sits in a dead branch or in a function nothing calls, so its
-decisions change nothing.
-
-Before:
-    if False:
-        width = 64  # glovec: oneof([32, 64])
-
-After:
-    width = 64  # glovec: oneof([32, 64])
-"""),
-    "GV404": ("candidate-fails", "error", """\
-A candidate of a site makes the program fail (exception, non-zero exit, or the per-run timeout)
-in a `glovec check --dynamic` smoke run (`GLOVEC_SMOKE=1` is set). The finding sits on the line
-of the original file where the exception was raised. `confirmed: false` in the JSON means the
-run budget ended before the candidate could be run on its own.
-
-Before:
-    act = "relu"  # glovec: oneof(["relu", "gelu", "rleu"])
-
-After:
-    act = "relu"  # glovec: oneof(["relu", "gelu", "elu"])
-"""),
-    "GV405": ("coverage-below-threshold", "error", """\
-The coverage figure is below `--min-coverage F` (a fraction 0..1, or a percentage like 80%).
-The figure: with `--dynamic N`, candidates exercised by some run / all candidates (a floatv or
-intv counts its two bounds); without it (static), markers that attached to a site / markers
-written. Both figures are printed, and JSON `coverage` holds `sites` and `candidates`.
-
-Before:
-    glovec check --dynamic 2 --min-coverage 1.0 model.py   # oneof of 4 candidates: 2/4
-
-After:
-    glovec check --dynamic 4 --min-coverage 1.0 model.py
-"""),
-    "GV406": ("space-changed", "error", """\
-Compared with `--baseline space.json` (written by `glovec space --json`), a site was added,
-removed or changed (kind, candidates, range, repeat): the space's fingerprint differs, so a study
-of the baseline cannot be resumed as is (`glovec run --resume --migrate` keeps the trials whose
-decisions still fit). A changed default alone keeps the fingerprint. Refresh the baseline when
-the change is intended.
-
-Before:
-    act = "relu"  # glovec: oneof(["relu", "gelu"])
-
-After (a new candidate: a new space):
-    act = "relu"  # glovec: oneof(["relu", "gelu", "elu"])
-"""),
-    "GV407": ("run-fails", "error", """\
-A `--dynamic` run failed although each candidate it chose also completed in another run (or it
-chose only defaults): the failure comes from a combination of choices, or the program fails
-with its defaults. The message holds the run's decisions and the exception.
-
-Before:
-    x = 1 / 0
-
-After:
-    x = 1 / 1
-"""),
+# ---- GV4xx --------------------------------------------------------------------------------
+# The codes of `glovec check` findings live in the shared catalogue (``diagnostics.py``, shown by
+# `glovec explain`); their severity lives here: a warning fails the check only with --strict.
+SEVERITY: dict[str, str] = {
+    "GV401": "error",
+    "GV402": "warning",
+    "GV403": "error",
+    "GV404": "error",
+    "GV405": "error",
+    "GV406": "error",
+    "GV407": "error",
 }

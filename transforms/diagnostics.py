@@ -301,6 +301,70 @@ CATALOGUE: list[Code] = [
          '[[rule]]\nassign = "batch_size"\nvalues = "[x // 2, x, x * 2]"\n',
          check="rules",
          example={"program": "lr = 0.01  # glovec: oneof([0.001, 0.01])\nbatch_size = 32\n"}),
+    # ---- GV4xx: `glovec check` findings (glovec/checker.py; meta-test in tests/test_check_codes.py,
+    # harness "check": `glovec check` on Before and After with example["args"], and with
+    # example["baseline"] compiled into the --baseline space) ----------------------------------
+    Code("GV401", "unmarked-hyperparameter", "a hyper-parameter literal that no site searches",
+         "A hyper-parameter of a common Keras, PyTorch or scikit-learn call (layer width, "
+         "kernel size, dropout or learning rate, batch size, epochs), or a literal assigned to "
+         "a name such as `epochs` or `lr`, is searched by no site. Search it, or say it is "
+         "deliberate: `# glovec: fixed` on its line, `--allow NAME` (`units`, `Dense.units`, "
+         "`keras.layers.Dense.units`), or `allow = [...]` under `[tool.glovec.check]` in "
+         "pyproject.toml.",
+         "from keras import layers\nhidden = layers.Dense(64)\n",
+         "from keras import layers\nhidden = layers.Dense(64)  # glovec: units=oneof([32, 64, 128])\n",
+         check="check"),
+    Code("GV402", "missing-objective", "the program has sites but no objective",
+         "No `# glovec: objective` marker, no `report` marker and no call to "
+         "`glovec.runtime.report`/`objective`: a search has no value to compare trials by. A "
+         "warning: it fails `glovec check` only with `--strict`.",
+         "width = 8  # glovec: oneof([4, 8])\nprint(width)\n",
+         "width = 8  # glovec: oneof([4, 8])\nprint(width)  # glovec: objective\n",
+         check="check", example={"args": ["--strict"]}),
+    Code("GV403", "site-never-reached", "a site whose code never ran",
+         "`glovec check --dynamic N` ran the program with this site decided, the run "
+         "completed, and the site's code never executed: it sits in a dead branch or in a "
+         "function nothing calls, so its decisions change nothing.",
+         "def unused():\n    return 8  # glovec: oneof([4, 8])\n",
+         "def used():\n    return 8  # glovec: oneof([4, 8])\n\nused()\n",
+         check="check", example={"args": ["--dynamic", "2"]}),
+    Code("GV404", "candidate-fails", "a candidate makes the program fail",
+         "In a `glovec check --dynamic N` smoke run (`GLOVEC_SMOKE=1` set, one fresh "
+         "interpreter per run, killed after `--timeout`), choosing this candidate raised an "
+         "exception, exited non-zero or hung. The finding sits on the line of your file where "
+         "the exception was raised. When a failing run changed several sites, runs left in the "
+         "budget isolate the candidate (defaults elsewhere); `confirmed: false` in the JSON "
+         "means the budget ran out first.",
+         'act = "relu"  # glovec: oneof(["relu", "rleu"])\nassert act in ("relu", "gelu"), act\n',
+         'act = "relu"  # glovec: oneof(["relu", "gelu"])\nassert act in ("relu", "gelu"), act\n',
+         check="check", example={"args": ["--dynamic", "2"]}),
+    Code("GV405", "coverage-below-threshold", "coverage below --min-coverage",
+         "`--min-coverage F` (0..1, or a percentage such as 80%) applies to one figure. With "
+         "`--dynamic N`: candidates exercised by some run / all candidates (a floatv or intv "
+         "counts its two bounds); sites reached / sites is printed beside it. Without "
+         "`--dynamic` (static): markers attached to a site / markers written. The JSON report "
+         "holds both as `coverage.sites` and `coverage.candidates`.",
+         "width = 8  # glovec: oneof([4, 8, 16])\nprint(width)  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nprint(width)  # glovec: objective\n",
+         check="check", example={"args": ["--dynamic", "2", "--min-coverage", "100%"]}),
+    Code("GV406", "space-changed", "the space differs from the --baseline space",
+         "Against `--baseline space.json` (written by `glovec space --json`), a site was added, "
+         "removed or changed (kind, candidates, range, repeat): the space's fingerprint, the "
+         "rule a study uses to resume, differs, so a study of the baseline cannot be resumed "
+         "as is (`glovec run --resume --migrate` keeps the trials whose decisions still fit). "
+         "A new default or a moved line keeps the fingerprint. Refresh the baseline when the "
+         "change is intended.",
+         'act = "relu"  # glovec: oneof(["relu", "gelu", "elu"])\n',
+         'act = "relu"  # glovec: oneof(["relu", "gelu"])\n',
+         check="check",
+         example={"baseline": 'act = "relu"  # glovec: oneof(["relu", "gelu"])\n'}),
+    Code("GV407", "run-fails", "a dynamic run failed that no candidate explains",
+         "A `glovec check --dynamic` run failed although each candidate it chose completed in "
+         "another run, or it chose only defaults: the program fails with its defaults, or a "
+         "combination of choices fails. The message holds the run's decisions and exception.",
+         "width = 8  # glovec: oneof([4, 8])\nprint(width // 0)\n",
+         "width = 8  # glovec: oneof([4, 8])\nprint(width // 1)\n",
+         check="check", example={"args": ["--dynamic", "2"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}
