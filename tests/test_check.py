@@ -295,3 +295,31 @@ def test_golden_findings(capsys, monkeypatch, tmp_path, case):
         expected.write_text(err, encoding="utf-8", newline="")
     assert err == expected.read_text(encoding="utf-8")
     assert rc == (1 if err else 0)
+
+
+# ---- the whole fixtures/ tree, as CI runs it -------------------------------------------------
+
+
+def test_check_over_the_whole_fixtures_tree(capsys, monkeypatch):
+    """`glovec check fixtures/` (static) over every feature's fixtures: no internal error on any
+    of them, the check fixtures give exactly their expected findings, and a compiler diagnostic
+    appears only in a bad-input fixture that expects it."""
+    monkeypatch.chdir(ROOT)
+    rc, out, _ = check(capsys, "fixtures", "--format", "json")
+    report = json.loads(out)
+    assert rc == 1 == report["exit"]
+    by_file: dict = {}
+    for f in report["findings"]:
+        by_file.setdefault(f["path"], []).append((f["code"], f["line"]))
+    mine = {path: found for path, found in by_file.items() if path.startswith("fixtures/check/")}
+    assert mine == {"fixtures/check/unmarked_dense/program.py": [("GV401", 10)]}
+    for path, found in by_file.items():
+        compiler_codes = {code for code, _ in found if code[:3] in ("GV0", "GV1", "GV2", "GV3")}
+        if not compiler_codes:
+            continue
+        case = ROOT / path
+        expected = " ".join(p.read_text(errors="replace") for p in case.parent.glob("expected*"))
+        bad_case = case.parent.name.startswith(("error", "bad"))
+        assert bad_case or compiler_codes <= set(expected.split()), (path, found)
+    checked = {s["file"] for s in report["sites"]}
+    assert "fixtures/check/clean/program.py" in checked
