@@ -34,11 +34,14 @@ CASES = [
      f"clf.fit(X, y)\nmodel.fit(x, y, epochs=2, callbacks=[{R}])\n"),
     ("crlf", "model.fit(x, y,\r\n    epochs=5)\r\nprint(1)\r\n",
      f"model.fit(x, y,\r\n    epochs=5, callbacks=[{R}])\r\nprint(1)\r\n"),
+    ("in-a-function", "def train(m):\n    if m:\n        return m.fit(x, epochs=1)\n",
+     f"def train(m):\n    if m:\n        return m.fit(x, epochs=1, callbacks=[{R}])\n"),
 ]
 
 
 @pytest.mark.parametrize("src, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_injection(src, expected):
+    src, expected = "import keras\n" + src, "import keras\n" + expected
     result = inject_objective_callback(src, "val_accuracy")
     assert result.result == expected
     assert result.result.count("\n") == src.count("\n")  # line count preserved
@@ -48,9 +51,10 @@ def test_injection(src, expected):
 
 
 NOOP = [
-    "print('no fit here')\n",
-    "model.fit_generator(gen)\n",
-    "fit(x, y)\n",
+    "import keras\nprint('no fit here')\n",
+    "import keras\nmodel.fit_generator(gen)\n",
+    "import keras\nfit(x, y)\n",
+    "from sklearn.svm import SVC\nclf = SVC()\nclf.fit(X, y)\n",  # no Keras in the program
 ]
 
 
@@ -84,3 +88,35 @@ def test_runtime_modules_import_only_the_standard_library():
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+KERAS_PROGRAM = """\
+import keras
+
+lr = 0.01  # glovec: floatv(0.001, 0.1, scale="log")
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse")
+model.fit(x, y, epochs=3, validation_split=0.2)
+"""
+
+
+def test_compiler_injects_with_objective_and_records_the_direction():
+    from glovec.compiler import compile_source
+
+    plain = compile_source(KERAS_PROGRAM, "train.py")
+    assert plain.ok and "keras_reporter" not in plain.code and plain.space["objective"] is None
+    result = compile_source(KERAS_PROGRAM, "train.py", objective="val_loss")
+    assert result.ok, result.diagnostics
+    lines = result.code.splitlines()
+    assert len(lines) == len(KERAS_PROGRAM.splitlines()) + 1
+    assert lines[-1] == ('model.fit(x, y, epochs=3, validation_split=0.2, '
+                         'callbacks=[_gv.keras_reporter("val_loss")])')
+    assert result.space["objective"] == {"direction": "minimize", "line": 6, "col": 1}
+    assert '"direction":"minimize"' in result.code  # the header carries the space
+
+
+def test_compiler_leaves_a_program_without_keras_alone():
+    from glovec.compiler import compile_source
+
+    src = "from sklearn.svm import SVC\nc = 1.0  # glovec: floatv(0.1, 10.0)\nSVC(C=c).fit(X, y)\n"
+    assert compile_source(src, "p.py", objective="accuracy").code == compile_source(src, "p.py").code

@@ -14,9 +14,14 @@ last epoch's value is the trial's result. An existing ``callbacks=[...]`` list g
 any other ``callbacks=`` expression becomes ``[*(expr or ()), <reporter>]``. The edit never adds a
 line: the argument goes after the call's last argument, before any trailing comma and newline.
 
-Which calls: every ``<expr>.fit(...)`` that passes a Keras-only keyword (``epochs``,
-``validation_data``, ``callbacks``, ...); when no ``.fit`` call does, every ``.fit`` call. So a
-scikit-learn ``clf.fit(X, y)`` beside a Keras ``model.fit(..., epochs=3)`` is left alone.
+Which calls: only in a program that imports keras or tensorflow, every ``<expr>.fit(...)`` that
+passes a Keras-only keyword (``epochs``, ``validation_data``, ``callbacks``, ...); when no ``.fit``
+call does, every ``.fit`` call. So a scikit-learn ``clf.fit(X, y)`` beside a Keras
+``model.fit(..., epochs=3)`` is left alone, and so is a program without Keras.
+
+The compiler calls ``plan_objective`` on the original module before it writes the header (it
+records the objective's direction in the space when the program marks none) and then
+``inject_objective_callback`` on the generated text.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import NamedTuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-__all__ = ["inject_objective_callback", "objective_direction", "Injection", "REPORTER"]
+__all__ = ["inject_objective_callback", "plan_objective", "objective_direction", "Injection", "REPORTER"]
 
 REPORTER = "_gv.keras_reporter"
 # Keywords of keras.Model.fit that scikit-learn estimators do not take.
@@ -60,6 +65,8 @@ def inject_objective_callback(module_or_code, metric: str) -> Injection:
     patched calls (the caller reports a diagnostic when there is none).
     """
     module = cst.parse_module(module_or_code) if isinstance(module_or_code, str) else module_or_code
+    if not _imports_keras(module):
+        return Injection(module_or_code, [])
     wrapper = MetadataWrapper(module)
     finder = _FitFinder()
     wrapper.visit(finder)
@@ -69,6 +76,38 @@ def inject_objective_callback(module_or_code, metric: str) -> Injection:
     calls = [(positions[c].start.line, positions[c].start.column + 1) for c in chosen]
     result = new.code if isinstance(module_or_code, str) else new
     return Injection(result, calls)
+
+
+def plan_objective(module: cst.Module, space: dict, metric: str) -> bool:
+    """Whether ``--objective metric`` injects the callback into this program.
+
+    No when the program records a metric of that name itself (``# glovec: metric("name")``) or has
+    no Keras ``fit`` call. When it injects and the program marks no objective, the space's
+    objective becomes the first patched call, with the direction ``objective_direction`` gives.
+    """
+    if metric in (space.get("metrics") or ()):
+        return False
+    calls = inject_objective_callback(module, metric).calls
+    if not calls:
+        return False
+    if space.get("objective") is None:
+        line, col = calls[0]
+        space["objective"] = {"direction": objective_direction(metric), "line": line, "col": col}
+    return True
+
+
+def _imports_keras(module: cst.Module) -> bool:
+    for node in module.body:
+        for stmt in getattr(node, "body", ()):
+            if isinstance(stmt, cst.Import):
+                names = [cst.Module([]).code_for_node(a.name) for a in stmt.names]
+            elif isinstance(stmt, cst.ImportFrom) and stmt.module is not None:
+                names = [cst.Module([]).code_for_node(stmt.module)]
+            else:
+                continue
+            if any(n.split(".")[0] in ("keras", "tensorflow", "tf_keras") for n in names):
+                return True
+    return False
 
 
 def _is_fit(node: cst.Call) -> bool:
