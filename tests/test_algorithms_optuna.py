@@ -7,9 +7,8 @@ import pytest
 optuna = pytest.importorskip("optuna")
 
 from glovec.runtime.algorithms import get_algorithm  # noqa: E402
-from glovec.runtime.geno import DNASpec  # noqa: E402
 
-from test_algorithms import MIXED, QUALITY, quality_objective, reward_of, run  # noqa: E402
+from test_algorithms import MIXED, QUALITY, quality_objective, run  # noqa: E402
 
 
 def setup(name, spec=MIXED, seed=0, **options):

@@ -366,7 +366,7 @@ class TPE(Algorithm):
             bad.extend(decisions for decisions, count in self._running.values() for _ in range(count))
         decisions: dict = {}
         self._propose_group(space.roots, good, bad, decisions)
-        decisions = self.space_order(decisions)
+        decisions = self._in_order(decisions)
         if self.dedup:
             key = hash(tuple(decisions.items()))
             if key in self._seen:  # a repeat wastes a trial: step to an unseen neighbour instead
@@ -375,7 +375,8 @@ class TPE(Algorithm):
                 self._seen.add(key)
         return space.dna(decisions)
 
-    def space_order(self, decisions: dict) -> dict:
+    def _in_order(self, decisions: dict) -> dict:
+        """The decisions depth-first over active points, as DNA keeps them."""
         if not self.space.conditional:
             return decisions
         return {node.id: decisions[node.id] for node in self.space.active(decisions)}
