@@ -57,10 +57,10 @@ def sites(draw, prefix: str, depth: int):
             site.update(lo=lo, hi=lo + draw(st.sampled_from([0.0, 0.5, 1000.0])),
                         scale=draw(st.sampled_from(["linear", "log"])))
         elif kind == "intv":
-            lo = draw(st.integers(1, 5))
+            lo = draw(st.integers(-5, 5))
             step = draw(st.integers(1, 3))
             site.update(lo=lo, hi=lo + draw(st.integers(0, 40)), step=step,
-                        scale=draw(st.sampled_from(["linear", "log"])))
+                        scale="linear" if lo <= 0 else draw(st.sampled_from(["linear", "log"])))
         if "children" not in site and draw(st.integers(0, 5)) == 0:
             site["repeat"] = 2
         out.append(site)
