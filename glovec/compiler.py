@@ -55,34 +55,48 @@ def source_name(path: str, output_path: str | None) -> str:
 
 
 def compile_source(source: bytes | str, path: str, *, output_path: str | None = None,
-                   rules=None) -> CompileResult:
+                   rules=None, objective: str | None = None) -> CompileResult:
     """Compile a marked program. ``path`` names it in diagnostics and in the generated header;
     ``output_path`` (where the code will be written) makes that name relative to the output.
 
-    ``rules``: a callable ``rules(program) -> iterable of SpecRequest``, or an object with
-    ``find_sites(program)`` returning the same; ``program`` is the parsed
-    ``glovec.transforms.program.Program`` (text, libcst module, node spans, resolver).
+    ``rules``: a rules file path or preset name (``glovec.transforms.rules``), or a hook: a
+    callable ``rules(program) -> iterable of SpecRequest``, or an object with
+    ``find_sites(program)`` returning the same (and optionally a ``diagnostics`` list);
+    ``program`` is the parsed ``glovec.transforms.program.Program`` (text, libcst module, node
+    spans, resolver).
+
+    ``objective``: a Keras metric name (``glovec run --objective val_accuracy``): Keras ``fit``
+    calls get a callback that reports it, and it becomes the space's objective when the program
+    marks none (``glovec.transforms.keras_objective.plan_objective``).
     """
+    name = source_name(path, output_path)
+    hook = rules
     if rules is not None and not callable(rules) and not hasattr(rules, "find_sites"):
-        # a rules file path or preset name (``--rules``): transforms/rules.py makes the hook
         from glovec.transforms.rules import rules_hook
 
-        rules, problems = rules_hook(rules)
+        hook, problems = rules_hook(rules)
         if problems:
-            return CompileResult(None, {}, diagnostics=problems)
+            return CompileResult(None, {}, diagnostics=_at(problems, path))
     try:
         program = Program(source, path)
     except DiagnosticError as exc:
         return CompileResult(None, {}, diagnostics=_at(exc.diagnostics, path))
-    found = find_sites(program, rules)
-    # a hook may report values it selected but could not make sites of
-    found.diagnostics.extend(getattr(rules, "diagnostics", None) or ())
-    space = build_space(found.sites, found.markers, source_name(path, output_path))
-    if found.diagnostics:
-        found.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))
-        return CompileResult(None, space, found.sites, _at(found.diagnostics, path),
-                             found.markers, program.bom)
+    found = find_sites(program, hook)
+    diagnostics = found.diagnostics + list(getattr(hook, "diagnostics", None) or ())
+    space = build_space(found.sites, found.markers, name)
+    if diagnostics:
+        return CompileResult(None, space, found.sites, _at(diagnostics, path), found.markers,
+                             program.bom)
+    inject = False
+    if objective is not None:
+        from glovec.transforms.keras_objective import plan_objective
+
+        inject = plan_objective(program.module, space, objective)
     code = rewrite(program, found.sites, found.markers, space)
+    if inject:
+        from glovec.transforms.keras_objective import inject_objective_callback
+
+        code = inject_objective_callback(code, objective).result
     try:
         ast.parse(code)
     except SyntaxError as exc:  # a compiler bug, never the user's fault
