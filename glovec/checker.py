@@ -126,15 +126,16 @@ def _ratio(a: int, b: int) -> float | None:
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "build", "dist"}
 
 
-def discover(paths, exclude=(), only_marked=False) -> list[str]:
+def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
     """The files to check. A file named on the command line is checked (with ``only_marked``,
     only when it is a glovec program); a directory contributes its ``*.py`` files (recursively,
     hidden and virtual-env folders skipped) that mention ``glovec`` (a marker or
-    ``glovec.hints``) and are not generated programs."""
+    ``glovec.hints``) and are not generated programs; with ``rules`` (sites chosen by a rules
+    file, no markers needed), every ``*.py`` file that is not a generated program."""
     files: list[str] = []
     for path in paths:
         if not os.path.isdir(path):
-            if not only_marked or _is_glovec_program(path):
+            if not only_marked or _is_glovec_program(path, rules):
                 files.append(path)
             continue
         for root, dirs, names in os.walk(path):
@@ -145,13 +146,13 @@ def discover(paths, exclude=(), only_marked=False) -> list[str]:
                 full = os.path.join(root, name)
                 if any(fnmatch.fnmatch(full, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):
                     continue
-                if _is_glovec_program(full):
+                if _is_glovec_program(full, rules):
                     files.append(full)
     seen: set = set()
     return [f for f in files if not (f in seen or seen.add(f))]
 
 
-def _is_glovec_program(path: str) -> bool:
+def _is_glovec_program(path: str, rules: bool = False) -> bool:
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -159,7 +160,7 @@ def _is_glovec_program(path: str) -> bool:
         return False
     if b"_gv.program(" in data:
         return False  # a generated program: `glovec convert --check` keeps it in step
-    return _MARKED.search(data) is not None
+    return rules or _MARKED.search(data) is not None
 
 
 # A marker comment, the annotation markers, or a call into the runtime.

@@ -47,7 +47,7 @@ CASES = [
         "from keras import layers\nm = layers.Dense(\n    64,\n)\n", (("m.Dense.units", 2, 5),), (),
         [(3, "Dense.units", "64", "searched")], id="site-named-after-parameter-on-call-lines"),
     pytest.param(
-        "import torch.nn as nn\nnn.Sequential(nn.Linear(784, 128), nn.Dropout(0.2))\n", (), (),
+        "import torch.nn as nn\nnn.Sequential(nn.Linear(784, 128), nn.Dropout(0.2), nn.Linear(128, 10))\n", (), (),
         [(2, "Linear.out_features", "128", "uncovered"), (2, "Dropout.p", "0.2", "uncovered")],
         id="torch-widths-not-input-sizes"),
     pytest.param(
@@ -82,6 +82,13 @@ NOOP = [
     pytest.param("from keras import layers\nlayers.Activation('relu')\n", id="not-a-hyper-parameter"),
     pytest.param("import torch.nn as nn\nnn.Linear(in_features=784, out_features=n)\n", id="input-size"),
     pytest.param("print(len([1, 2, 3]))\n", id="plain-code"),
+    pytest.param("import keras\nfrom keras import layers\n"
+                 "m = keras.Sequential([layers.Dense(n), layers.Dense(10)])\n", id="keras-output-layer"),
+    pytest.param("from keras import layers\ny = layers.Dense(3, activation='softmax')(x)\n",
+                 id="softmax-layer"),
+    pytest.param("from torch import nn\nnet = nn.Sequential(nn.Linear(4, n), nn.Linear(n, 3))\n",
+                 id="torch-output-layer"),
+    pytest.param("from torch import nn\nself.head = nn.Linear(n, 3)\n", id="head-by-name"),
 ]
 
 

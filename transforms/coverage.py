@@ -4,8 +4,10 @@ Finds numeric literals passed to the hyper-parameters of common Keras, PyTorch a
 calls (``ml_hyperparams.py`` says which), and numeric literals assigned to, or defaulted into,
 well-known hyper-parameter names (``EPOCHS = 10``, ``def train(lr=1e-3)``). Each is
 *searched* (a site covers it), *fixed* (``# glovec: fixed`` on its line, or an allow-list entry)
-or *uncovered* (what ``glovec check`` reports as GV401). Read-only, so it works on the ``ast``
-tree; nothing here executes the program.
+or *uncovered* (what ``glovec check`` reports as GV401). The width of an output layer (the
+last layer of a ``Sequential``, a softmax/sigmoid ``Dense``, a layer assigned to ``head``,
+``classifier``, ``logits``, ``output``...) is the number of classes, not a hyper-parameter.
+Read-only, so it works on the ``ast`` tree; nothing here executes the program.
 
 Before (reported: ``units`` of ``Dense`` is a literal no site searches)::
 
@@ -165,6 +167,40 @@ def _library(qualified: str) -> str | None:
     return head if head in ("torch", "sklearn") else None
 
 
+_WIDTHS = frozenset({"units", "out_features"})
+_OUTPUT_NAMES = frozenset({"out", "output", "outputs", "out_layer", "output_layer", "fc_out", "head",
+                           "classifier", "classify", "logits", "final", "predictor"})
+
+
+def _output_layers(tree: ast.Module) -> set[int]:
+    """ids of calls that build an output layer: the last layer of ``Sequential(...)`` (Keras:
+    of its list; PyTorch: its last argument), or a layer assigned to a name like ``head``."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "Sequential" and node.args:
+                first = node.args[0]
+                last = first.elts[-1] if isinstance(first, (ast.List, ast.Tuple)) and first.elts \
+                    else node.args[-1]
+                found.add(id(last))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            name = name.lower()
+            if name in _OUTPUT_NAMES or name.endswith(("_head", "_classifier", "_logits", "_output")):
+                found.add(id(node.value))
+    return found
+
+
+def _softmax(call: ast.Call) -> bool:
+    for kw in call.keywords:
+        if kw.arg == "activation" and isinstance(kw.value, ast.Constant):
+            return kw.value.value in ("softmax", "sigmoid")
+    return False
+
+
 def _literal(node: ast.AST) -> bool:
     """A number (not a bool), a negated number, or a tuple/list of those."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -186,6 +222,7 @@ class _Finder:
         self.found: list = []
 
     def run(self, tree: ast.Module) -> list:
+        self.outputs = _output_layers(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 self._call(node)
@@ -233,6 +270,8 @@ class _Finder:
         entry = tables.LIBRARIES[lib].get(callee.rsplit(".", 1)[-1]) if lib else None
         if entry is not None:
             positional, hyper = entry
+            if id(node) in self.outputs or _softmax(node):
+                hyper = hyper - _WIDTHS  # an output layer's width is the number of classes
             for i, arg in enumerate(node.args):
                 if isinstance(arg, ast.Starred):
                     break

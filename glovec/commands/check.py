@@ -98,7 +98,7 @@ def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, excl
         except (OSError, ValueError) as exc:
             raise click.BadParameter(f"{baseline}: not a space JSON from `glovec space --json` ({exc})",
                                      param_hint="--baseline")
-    files = discover(paths, exclude_list, only_marked=only_marked)
+    files = discover(paths, exclude_list, only_marked=only_marked, rules=bool(rules))
     if not files:
         if only_marked:
             return 0  # a hook run over files none of which is a glovec program
