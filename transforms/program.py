@@ -136,6 +136,18 @@ class Program:
     def _small(self, small, scope, class_name) -> None:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
             self.resolver.add_import(small)
+        elif (not scope and isinstance(small, cst.Assign) and len(small.targets) == 1
+              and isinstance(small.targets[0].target, cst.Name)):
+            # a module-level alias of an imported name: `L = tf.keras.layers`
+            name, value = small.targets[0].target.value, small.value
+            if name not in self.resolver.imports and isinstance(value, (cst.Name, cst.Attribute)):
+                head = value
+                while isinstance(head, cst.Attribute):
+                    head = head.value
+                if isinstance(head, cst.Name) and head.value in self.resolver.imports:
+                    qualified = self.resolver.qualified(value)
+                    if qualified:
+                        self.resolver.imports[name] = qualified
         elif isinstance(small, cst.AnnAssign) and self._annotated_text:
             self.annotated.append(("assign", small, small, scope, class_name))
 

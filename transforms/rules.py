@@ -251,9 +251,10 @@ def parse_template(text: str) -> Template:
     return Template(text.strip(), kind, list(items), options)
 
 
-def _format(value) -> str:
+def _format(value, exact: bool = False) -> str:
     if isinstance(value, float):
-        value = float(f"{value:.12g}")
+        if not exact:  # 0.30000000000000004 -> 0.3; the program's own value is kept exact
+            value = float(f"{value:.12g}")
         return repr(value)
     if isinstance(value, str):
         if '"' not in value and "\\" not in value and value.isprintable():
@@ -313,10 +314,11 @@ def instantiate(template: Template, x, dedupe: bool = False) -> str:
                 if _same(values[j], value):
                     raise _MatchError(f"the template gives {_format(value)} twice for x = "
                                       f"{_format(x)} ({', '.join(map(_format, values))})")
-        if not any(_same(v, x) for v in values):
+        if not any(_same(v, x) and type(v) is type(x) for v in values):  # 64 is not 64.0
             raise _MatchError(f"the value {_format(x)} is not among the candidates "
                               f"[{', '.join(map(_format, values))}]")
-        return f"oneof([{', '.join(map(_format, values))}]{options})"
+        texts = [_format(v, exact=type(v) is type(x) and v == x) for v in values]
+        return f"oneof([{', '.join(texts)}]{options})"
     lo, hi = values
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise _MatchError(f"{template.kind} needs a number, found {_format(x)}")
@@ -338,7 +340,9 @@ def instantiate(template: Template, x, dedupe: bool = False) -> str:
     step = template.options.get("step")
     if isinstance(step, int) and step > 1 and (x - lo) % step:
         raise _MatchError(f"the value {_format(x)} is not on the step grid from {lo} by {step}")
-    return f"{template.kind}({_format(lo)}, {_format(hi)}{options})"
+    lo_text = _format(lo, exact=float(_format(lo)) > x)  # tidying must not move x outside
+    hi_text = _format(hi, exact=float(_format(hi)) < x)
+    return f"{template.kind}({lo_text}, {hi_text}{options})"
 
 
 # ---- loading -----------------------------------------------------------------------------

@@ -1,0 +1,345 @@
+"""Rules files and presets: golden fixtures, templates, selectors, presets on realistic scripts.
+
+Golden cases live in ``fixtures/rules/<case>/`` (input.py + rules.toml -> expected.py, or
+expected.txt for diagnostics). Regenerate them with ``python tests/test_rules.py --regen``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from glovec.cli import main
+from glovec.compiler import compile_source
+from glovec.transforms import rules as R
+from glovec.transforms.diagnostics import CODES
+from glovec.transforms.materialize import materialize_source
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "fixtures" / "rules"
+REALISTIC = ROOT / "fixtures" / "realistic"
+
+
+# ---- golden fixtures -------------------------------------------------------------------------
+
+
+def render_case(case: Path) -> tuple[str, str]:
+    """(expected file name, its text) for one case, compiled from inside its folder so every
+    path in the output is relative."""
+    here = os.getcwd()
+    os.chdir(case)
+    try:
+        result = compile_source((case / "input.py").read_bytes(), "input.py", rules="rules.toml")
+    finally:
+        os.chdir(here)
+    if result.diagnostics:
+        return "expected.txt", "".join(d.render("input.py") + "\n" for d in result.diagnostics)
+    return "expected.py", result.code
+
+
+def regenerate() -> None:
+    for case in sorted(p for p in CASES.iterdir() if p.is_dir()):
+        name, text = render_case(case)
+        for stale in ("expected.py", "expected.txt"):
+            if stale != name and (case / stale).exists():
+                (case / stale).unlink()
+        (case / name).write_bytes(text.encode("utf-8"))
+        print(f"{case.relative_to(ROOT)}/{name}")
+
+
+CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASE_DIRS, ids=lambda p: p.name)
+def test_golden(case):
+    name, text = render_case(case)
+    expected = case / name
+    assert expected.exists(), f"{case.name}: run `python tests/test_rules.py --regen`"
+    assert text.encode("utf-8") == expected.read_bytes()
+
+
+def test_every_selector_and_error_has_a_case():
+    names = {p.name for p in CASE_DIRS}
+    assert {"call_keyword", "alias_resolution", "positional_args", "assign_glob", "param_default",
+            "scope_filters", "templates", "combined_markers", "conflict_marker",
+            "template_mismatch", "objective_rule", "skip_and_fixed"} <= names
+    codes = set()
+    for case in CASE_DIRS:
+        if (case / "expected.txt").exists():
+            codes |= {line.split()[1] for line in (case / "expected.txt").read_text().splitlines()}
+    assert {f"GV30{i}" for i in range(1, 6)} | {"GV310", "GV311"} <= codes
+
+
+# ---- what the golden cases show, said directly ---------------------------------------------
+
+
+def _ids(source: str, rules_text: str, tmp_path, **kw) -> dict:
+    rules = tmp_path / "r.toml"
+    rules.write_text(rules_text)
+    result = compile_source(source, "prog.py", rules=str(rules), **kw)
+    assert not result.diagnostics, [d.render() for d in result.diagnostics]
+    return {s["id"]: s for s in result.space["sites"]}
+
+
+DENSE = '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n'
+
+
+@pytest.mark.parametrize("imports, call", [
+    ("import tensorflow as tf", "tf.keras.layers.Dense(64)"),
+    ("import keras", "keras.layers.Dense(64)"),
+    ("from keras import layers as L", "L.Dense(64)"),
+    ("from tensorflow.keras.layers import Dense", "Dense(64)"),
+    ("import tf_keras", "tf_keras.layers.Dense(units=64)"),
+])
+def test_alias_spellings_all_match(imports, call, tmp_path):
+    sites = _ids(f"{imports}\nlayer = {call}\n", DENSE, tmp_path)
+    (site,) = sites.values()
+    assert site["candidates"] == ["32", "64", "128"] and site["default"] == 1
+
+
+@pytest.mark.parametrize("source", [
+    "from mylib import layers\nlayer = layers.Dense(64)\n",  # another library's Dense
+    "layer = Dense(64)\n",  # not imported at all
+    "from keras import layers\nlayer = layers.Dense(n)\n",  # not a literal
+])
+def test_non_matches_give_no_site(source, tmp_path):
+    assert _ids(source, DENSE, tmp_path) == {}
+
+
+def test_rules_file_diagnostics_point_into_the_rules_file(tmp_path, capsys):
+    (tmp_path / "bad.toml").write_text('[[rule]]\nassign = "lr"\nvalues = "[x, x * y]"\n')
+    (tmp_path / "p.py").write_text("lr = 0.1\n")
+    assert main(["space", str(tmp_path / "p.py"), "--rules", str(tmp_path / "bad.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path / 'bad.toml'}:3:19: GV305 values: unknown name 'y'")
+
+
+def test_match_diagnostics_point_into_the_program(tmp_path):
+    (tmp_path / "r.toml").write_text('[[rule]]\nname = "w"\nassign = "w"\nvalues = "[1, 2]"\n')
+    result = compile_source("a = 1\nw  =  3\n", "p.py", rules=str(tmp_path / "r.toml"))
+    (d,) = result.diagnostics
+    assert (d.path, d.line, d.col, d.code) == ("p.py", 2, 7, "GV310")
+    assert "rule 'w'" in d.message and "3 is not among the candidates [1, 2]" in d.message
+
+
+def test_first_rule_wins_and_extends_comes_after(tmp_path):
+    (tmp_path / "r.toml").write_text('extends = "keras"\n[[rule]]\ncall = "keras.layers.Dense"\n'
+                                     'arg = "units"\nvalues = "[x, x * 4]"\n')
+    sites = _ids("from keras import layers\nd = layers.Dense(32)\n", (tmp_path / "r.toml").read_text(),
+                 tmp_path)
+    assert sites["Dense.units"]["candidates"] == ["32", "128"]
+
+
+def test_where_sees_the_calls_other_arguments(tmp_path):
+    rules = ('[[rule]]\ncall = "*.add_argument"\narg = "default"\n'
+             'values = "[x // 2, x, x * 2]"\nwhere = \'arg0 == "--batch-size"\'\n')
+    source = ("import argparse\np = argparse.ArgumentParser()\n"
+              "p.add_argument('--epochs', type=int, default=10)\n"
+              "p.add_argument('--batch-size', type=int, default=32)\n")
+    sites = _ids(source, rules, tmp_path)
+    assert [s["line"] for s in sites.values()] == [4]
+
+
+# ---- templates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("template, x, spec", [
+    ("[x // 2, x, x * 2]", 64, "oneof([32, 64, 128])"),
+    ("[x - 2, x, x + 2]", 3, "oneof([1, 3, 5])"),
+    ("floatv(x / 10, x * 10, scale=\"log\")", 1e-3, 'floatv(0.0001, 0.01, scale="log")'),
+    ("floatv(x * 0.1, x * 3)", 0.1, "floatv(0.01, 0.3)"),  # 0.30000000000000004 tidied
+    ("intv(x // 2, x * 2, step=2)", 12, "intv(6, 24, step=2)"),
+    ("intv(x // 2, x * 2, step=2)", 10, None),  # 10 is off the grid 5, 7, 9, ...
+    ('["relu", "gelu"]', "relu", 'oneof(["relu", "gelu"])'),
+    ("[x, x + '_v2']", "resnet", 'oneof(["resnet", "resnet_v2"])'),
+    ("[max(1, x // 4), x]", 2, "oneof([1, 2])"),
+    ("oneof([x, -x], name=\"sign\")", -1, 'oneof([-1, 1], name="sign")'),
+    ("[True, False]", False, "oneof([True, False])"),
+    ("[x if x > 0 else 1, 7]", 0, None),  # 0 is not a candidate
+    ("[x // 2, x, x * 2]", 0, None),  # duplicates
+    ("[x / 0, x]", 1, None),  # arithmetic error
+    ("floatv(x / 10, x * 10)", "relu", None),  # not a number
+    ("floatv(x - 1, x + 1, scale=\"log\")", 0.5, None),  # log scale needs lo > 0
+    ("intv(0, 10)", 2.5, None),  # intv needs an int
+    ("[x ** 100, x]", 10, None),  # absurd power refused
+])
+def test_templates(template, x, spec):
+    parsed = R.parse_template(template)
+    if spec is None:
+        with pytest.raises(R._MatchError):
+            R.instantiate(parsed, x)
+    else:
+        assert R.instantiate(parsed, x) == spec
+
+
+@pytest.mark.parametrize("template", [
+    "[x, __import__('os')]", "[x, open]", "[x.real]", "[x for x in y]", "lambda: x",
+    "[x, y]", "manyof(2, [x])", "{x: 1}", "[]", "oneof(x)", "floatv(x)", "floatv(x, 2 * x, bogus=1)",
+])
+def test_templates_refused_at_load(template):
+    with pytest.raises(R._TemplateError):
+        R.parse_template(template)
+
+
+def test_template_output_is_a_spec_the_compiler_accepts():
+    from hypothesis import given, settings, strategies as st
+
+    ops = st.sampled_from(["x // 2", "x", "x * 2", "x + 1", "x - 1", "x * 3", "-x", "x ** 2",
+                           "x / 4", "round(x * 1.5)", "min(x, 8)", "abs(x)", "0", "1.5"])
+    values = st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6, allow_nan=False),
+                       st.sampled_from(["relu", "gelu", True, None]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(ops, min_size=1, max_size=5), values)
+    def check(items, x):
+        template = R.parse_template("[" + ", ".join(items) + "]")
+        try:
+            spec = R.instantiate(template, x)
+        except R._MatchError:
+            return
+        # the compiler takes the spec on an assignment of x without a diagnostic
+        source = f"v = {x!r}  # glovec: {spec}\n"
+        result = compile_source(source, "p.py")
+        assert not result.diagnostics, (source, [d.render() for d in result.diagnostics])
+
+    check()
+
+
+# ---- the rules file ----------------------------------------------------------------------------
+
+
+def test_unknown_preset_suggests_the_closest(capsys):
+    with pytest.raises(R.RulesError) as info:
+        R.load_rules("pytorh")
+    assert "did you mean 'pytorch'?" in str(info.value)
+    assert main(["space", str(CASES / "call_keyword" / "input.py"), "--rules", "kears"]) == 2
+    assert "did you mean 'keras'?" in capsys.readouterr().err
+
+
+def test_option_presets_match_the_shipped_presets():
+    from glovec.commands._options import PRESETS
+
+    assert PRESETS == R.PRESETS
+    for name in PRESETS:
+        assert os.path.isfile(R.preset_path(name))
+        assert R.load_rules(name).rules
+
+
+def test_extends_cycle_is_refused(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    with pytest.raises(R.RulesError) as info:
+        R.load_rules(str(tmp_path / "a.toml"))
+    assert "GV303" in str(info.value) and "includes this file again" in str(info.value)
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+
+def test_rules_on_every_command(tmp_path, capsys):
+    case = CASES / "call_keyword"
+    src, rules = str(case / "input.py"), str(case / "rules.toml")
+    out = tmp_path / "gen.py"
+    assert main(["convert", src, "-o", str(out), "--rules", rules]) == 0
+    assert "_gv.oneof(\"build_model.Dense.units\", 1, (32, 64, 128))" in out.read_text()
+    assert main(["convert", src, "-o", str(out), "--rules", rules, "--check"]) == 0
+    assert main(["convert", src, "-o", str(out), "--check"]) == 1  # without rules: stale
+    capsys.readouterr()
+    assert main(["diff", src, "--rules", rules]) == 0
+    assert "+        layers.Dense(units=_gv.oneof(" in capsys.readouterr().out
+    assert main(["space", src, "--rules", rules, "--json"]) == 0
+    assert '"size": 3' in capsys.readouterr().out
+    assert main(["materialize", src, "--rules", rules, "--dna", '{"build_model.Dense.units": 2}']) == 0
+    assert "layers.Dense(units=128, activation=\"relu\")" in capsys.readouterr().out
+    assert main(["check", src, "--rules", rules]) in (0, 1)  # findings are check's business
+    assert "GV3" not in capsys.readouterr().err
+
+
+# ---- presets on realistic scripts ------------------------------------------------------------
+
+# The sites each preset finds in each realistic script (what docs/rules.md shows).
+EXPECTED_SITES = {
+    "keras_sequential_digits.py": [
+        "build_model.Dense.units", "build_model.Dense.activation", "build_model.Dropout.rate",
+        "build_model.Dense.units_2", "build_model.Dense.activation_2",
+        "build_model.Adam.learning_rate", "fit.batch_size"],
+    "keras_functional_wine.py": [  # L = tf.keras.layers: L.Dense(32) has units first
+        "build.Dense.units", "build.Dense.activation", "build.Dense.units_2",
+        "build.Dense.activation_2", "build.Dropout.rate", "build.Dense.units_3",
+        "build.Dense.activation_3", "build.compile.optimizer", "main.fit.batch_size"],
+    "keras_subclassed_cancer.py": [
+        "TrainConfig.batch_size", "TrainConfig.learning_rate", "Classifier.__init__.hidden_units",
+        "Classifier.__init__.dropout", "Classifier.__init__.Dense.activation"],
+    "keras_cnn_argparse.py": [
+        "parse_args.add_argument.default", "parse_args.add_argument.default_2",
+        "make_cnn.Conv2D.filters", "make_cnn.Conv2D.kernel_size", "make_cnn.Conv2D.activation",
+        "make_cnn.Conv2D.filters_2", "make_cnn.Conv2D.kernel_size_2",
+        "make_cnn.Conv2D.activation_2", "make_cnn.Dropout.rate"],
+    "keras_lstm_match.py": [
+        "make_optimizer.Adam.learning_rate", "make_optimizer.SGD.learning_rate",
+        "main.LSTM.units", "main.LSTM.dropout"],
+    "torch_mlp_digits.py": [
+        "MLP.__init__.hidden_size", "MLP.__init__.dropout", "loaders.DataLoader.batch_size",
+        "main.Adam.lr", "main.Adam.weight_decay"],
+    "torch_cnn_digits.py": [
+        "Net.__init__.channels", "Net.__init__.Conv2d.kernel_size",
+        "Net.__init__.Conv2d.kernel_size_2", "Net.__init__.Dropout2d.p", "main.SGD.lr",
+        "main.SGD.momentum", "main.batch_size"],
+    "torch_argparse_iris.py": ["Config.hidden_dim", "Config.lr"],
+    "torch_async_wine.py": ["batch_size", "learning_rate", "main.Dropout.p"],
+    "torch_transformer_digits.py": [
+        "RowTransformer.__init__.d_model",
+        "RowTransformer.__init__.TransformerEncoderLayer.dropout",
+        "RowTransformer.__init__.TransformerEncoderLayer.activation", "main.Adam.lr"],
+}
+
+
+def _preset(name: str) -> str:
+    return "keras" if name.startswith("keras") else "pytorch"
+
+
+def test_there_are_ten_realistic_scripts():
+    assert sorted(p.name for p in REALISTIC.glob("*.py")) == sorted(EXPECTED_SITES)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_SITES))
+def test_presets_find_the_expected_sites(name):
+    source = (REALISTIC / name).read_bytes()
+    result = compile_source(source, name, rules=_preset(name))
+    assert not result.diagnostics, [d.render() for d in result.diagnostics]
+    assert [s["id"] for s in result.space["sites"]] == EXPECTED_SITES[name]
+    ast.parse(result.code)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_SITES))
+def test_materialize_defaults_gives_back_each_file(name, capsys):
+    path = str(REALISTIC / name)
+    assert main(["materialize", path, "--rules", _preset(name), "--defaults"]) == 0
+    assert capsys.readouterr().out == (REALISTIC / name).read_text()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_SITES))
+def test_materialize_non_defaults_is_plain_python(name):
+    source = (REALISTIC / name).read_text()
+    result = compile_source(source, name, rules=_preset(name))
+    decisions = {}
+    for site in result.space["sites"]:
+        if site["kind"] == "oneof":
+            decisions[site["id"]] = len(site["candidates"]) - 1
+        else:
+            decisions[site["id"]] = site["hi"]
+    text = materialize_source(source, name, decisions, rules=_preset(name))
+    assert text != source and "glovec" not in text
+    ast.parse(text)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--regen"]:
+        regenerate()
+    else:
+        print("usage: python tests/test_rules.py --regen")
+        sys.exit(2)
