@@ -75,7 +75,9 @@ def test_report_json_table_and_plot(program, tmp_path, capsys):
     assert data["best"] == best["id"]
 
     text = run_ok(capsys, "report", str(db), "--top", "2").out
-    rows = [line for line in text.splitlines() if line.strip()[:1].isdigit()]
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if "objective (maximize)" in line)
+    rows = lines[header + 1:]
     assert len(rows) == 2 and rows[0].split()[0] == str(best["id"])
 
     png = tmp_path / "plot.png"

@@ -27,44 +27,35 @@ class _Compiled:
         self.space = space
 
 
-def _read_source(path: str) -> str | None:
+def _read_source(path: str) -> bytes | None:
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, "rb") as fh:
             return fh.read()
     except OSError as exc:
         click.echo(f"glovec: cannot read {path}: {exc.strerror or exc}", err=True)
         return None
-    except UnicodeDecodeError as exc:
-        click.echo(f"{path}:1:1: GV002 the program is not UTF-8 text: {exc.reason}", err=True)
-        return None
 
 
-def _compile(path: str, text: str, objective: str | None = None,
+def _show(diagnostics) -> None:
+    for d in diagnostics:
+        render = getattr(d, "render", None)
+        click.echo(render() if callable(render) else str(d), err=True)
+
+
+def _compile(path: str, source: bytes, objective: str | None = None,
              rules: str | None = None) -> _Compiled | None:
     """Compile in memory; print diagnostics; None when the program has errors."""
     from glovec.compiler import compile_source
 
-    kwargs = {"path": path}
-    if rules:
-        kwargs["rules"] = rules
-    if objective:
-        kwargs["objective"] = objective
-    result = compile_source(text, **kwargs)
-    diagnostics = list(getattr(result, "diagnostics", ()) or ())
-    errors = [d for d in diagnostics if getattr(d, "severity", "error") == "error"]
-    for d in diagnostics:
-        render = getattr(d, "render", None)
-        click.echo(render(path) if callable(render) else str(d), err=True)
-    code = result if isinstance(result, str) else getattr(result, "code", None)
-    if errors or code is None:
+    result = compile_source(source, path, objective=objective, rules=rules or None)
+    _show(result.diagnostics)
+    if result.diagnostics or result.code is None:
         return None
-    found = find_header(code)
+    found = find_header(result.code)
     if found is None:
-        click.echo(f"{path}:1:1: GV500 the compiled program has no glovec header (internal error)",
-                   err=True)
+        click.echo(f"glovec: internal error: the compiled {path} has no glovec header", err=True)
         return None
-    header_line, space = found
-    return _Compiled(code, header_line, space)
+    return _Compiled(result.code, found[0], result.space)
 
 
 def find_header(code: str) -> tuple[int, dict] | None:
@@ -390,26 +381,20 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             click.echo(f"{src}:1:1: GV506 trial {record.id} does not fit this program (the program "
                        f"changed since the study ran?): {exc}", err=True)
             return 1
+    from glovec.transforms.diagnostics import DiagnosticError
     from glovec.transforms.materialize import materialize_source
 
-    from glovec.transforms.diagnostics import DiagnosticError
-
     try:
-        result = materialize_source(text, src, decisions, rules=rules)
+        code = materialize_source(text, src, decisions, rules=rules or None)
     except DiagnosticError as exc:
-        for d in exc.diagnostics:
-            click.echo(d.render(src), err=True)
+        _show(exc.diagnostics)
         return 1
-    diagnostics = list(getattr(result, "diagnostics", ()) or ())
-    for d in diagnostics:
-        render = getattr(d, "render", None)
-        click.echo(render(src) if callable(render) else str(d), err=True)
-    code = result if isinstance(result, str) else getattr(result, "code", None)
-    if code is None:
-        return 1
+    if text.startswith(b"\xef\xbb\xbf") and not code.startswith("\ufeff"):
+        code = "\ufeff" + code  # the input's byte-order mark comes back too
     if output:
         _write_atomic(output, code)
     else:
-        sys.stdout.write(code)
-        sys.stdout.flush()
+        out = click.get_text_stream("stdout")
+        out.write(code)
+        out.flush()
     return 0
