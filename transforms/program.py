@@ -109,26 +109,28 @@ class Program:
 
     # ---- the statement walk -------------------------------------------------------------
 
-    def _walk(self, body, scope: tuple[str, ...], class_name: str | None) -> None:
+    def _walk(self, body, scope: tuple[str, ...], class_name: str | None,
+              in_class: bool = False) -> None:
+        """``class_name``: the class ``self`` means here (methods and functions nested in
+        them); ``in_class``: ``body`` is that class's own body."""
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     self._small(small, scope, class_name)
                 continue
-            inner_scope, inner_class = scope, None
+            inner_scope, inner_class, inner_in_class = scope, class_name, in_class
             if isinstance(stmt, cst.FunctionDef):
-                self.resolver.add_function(stmt, class_name)
+                self.resolver.add_function(stmt, class_name if in_class else None)
                 if self._annotated_text:
                     self.annotated.append(("def", stmt, stmt, scope, class_name))
-                inner_scope = scope + (stmt.name.value,)
+                inner_scope, inner_in_class = scope + (stmt.name.value,), False
             elif isinstance(stmt, cst.ClassDef):
                 self.resolver.add_class(stmt)
                 inner_scope, inner_class = scope + (stmt.name.value,), stmt.name.value
-            else:
-                inner_class = class_name
+                inner_in_class = True
             for _clause, _roots, block in clauses(stmt):
                 if isinstance(block, cst.IndentedBlock):
-                    self._walk(block.body, inner_scope, inner_class)
+                    self._walk(block.body, inner_scope, inner_class, inner_in_class)
                 elif isinstance(block, cst.SimpleStatementSuite):
                     for small in block.body:
                         self._small(small, inner_scope, inner_class)
@@ -180,7 +182,7 @@ class Program:
                 inner = self._containing(block.body, offset)
                 if inner is not None:
                     if isinstance(stmt, cst.FunctionDef):
-                        scope, class_name = scope + (stmt.name.value,), None
+                        scope = scope + (stmt.name.value,)
                     elif isinstance(stmt, cst.ClassDef):
                         scope, class_name = scope + (stmt.name.value,), stmt.name.value
                     body = block.body

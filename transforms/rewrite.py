@@ -176,18 +176,17 @@ def keep_lines(program, start: int, end: int, new: str) -> str:
         new = f"({new})"
     comments = program.comments_between(start, end)
     pieces = [new[:-1]]
-    line_start = start
-    for match in NEWLINE_RE.finditer(original):
-        newline_at = start + match.start()
-        for comment_start, comment in comments:
-            if line_start <= comment_start < newline_at:
-                pieces.append("  " + comment)
+    line_start, indent = start, ""
+    for match in NEWLINE_RE.finditer(original + "\n"):
+        line_end = start + match.start()
+        here = [comment for at, comment in comments if line_start <= at < line_end]
+        if here:
+            pieces.append(("  " if len(pieces) == 1 else indent) + "  ".join(here))
+        if match.end() > len(original):
+            break
         pieces.append(match.group())
         line_start = start + match.end()
-        indent = len(original[match.end():]) - len(original[match.end():].lstrip(" \t"))
-        pieces.append(original[match.end():match.end() + indent])
-    for comment_start, comment in comments:
-        if comment_start >= line_start:
-            pieces.append("  " + comment)
+        rest = original[match.end():]
+        indent = rest[:len(rest) - len(rest.lstrip(" \t"))]
     pieces.append(new[-1])
     return "".join(pieces)

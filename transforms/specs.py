@@ -158,7 +158,11 @@ def parse_marker_call(src, start: int, end: int) -> Spec:
         tree = snippet.parse()
     except SyntaxError as exc:  # the program parsed, so this is unlikely; be precise anyway
         raise SpecError("GV101", f"spec: {exc.msg}", snippet.error_offset(exc)) from None
-    spec = _parse_item(tree.body, None, snippet, src)
+    call = tree.body
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+        # `gh.oneof(...)` with `import glovec.hints as gh`: the primitive is the attribute
+        call.func = ast.copy_location(ast.Name(id=call.func.attr, ctx=ast.Load()), call.func)
+    spec = _parse_item(call, None, snippet, src)
     if spec.is_marker:
         raise SpecError("GV102", f"{spec.kind} is a comment marker; annotations take "
                         "oneof, manyof, permutate, floatv or intv", spec.start)
