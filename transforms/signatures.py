@@ -14,7 +14,7 @@ both read without running anything:
 
 A callee is resolved through the module's imports (``from keras import layers`` makes
 ``layers.Dense`` mean ``keras.layers.Dense``; ``tf.keras`` means ``keras``); failing that, a
-name that ends exactly one table entry (``Dense``) is taken as that entry.
+name that ends exactly one table entry (``Dense``, ``layers.Dense``) is taken as that entry.
 """
 
 from __future__ import annotations
@@ -296,30 +296,36 @@ def _canonical(qualified: str) -> str:
     return qualified
 
 
-def _last_name_index() -> dict[str, str | None]:
+def _suffix_index() -> dict[str, str | None]:
+    """Every dotted suffix of the table's names (``Dense``, ``layers.Dense``) -> the one entry
+    it names, or None when it names entries with different signatures (``Adam``)."""
     index: dict[str, str | None] = {}
     for qualified in TABLE:
-        last = qualified.rsplit(".", 1)[-1]
-        if last not in index:
-            index[last] = qualified
-        # keras.Input and keras.layers.Input are one API; other clashes (Adam) are ambiguous
-        elif index[last] is not None and TABLE[index[last]] != TABLE[qualified]:
-            index[last] = None
+        parts = qualified.split(".")
+        for i in range(1, len(parts)):
+            suffix = ".".join(parts[i:])
+            if suffix not in index:
+                index[suffix] = qualified
+            # keras.Input and keras.layers.Input are one API; other clashes are ambiguous
+            elif index[suffix] is not None and TABLE[index[suffix]] != TABLE[qualified]:
+                index[suffix] = None
     return index
 
 
-_BY_LAST_NAME = _last_name_index()
+_BY_SUFFIX = _suffix_index()
 _CACHE: dict[str, Signature | None] = {}
 
 
 def lookup(qualified: str) -> Signature | None:
-    """The table's signature for a dotted name as the program resolves it, or None."""
+    """The table's signature for a dotted name as the program resolves it, or None. A name the
+    imports do not resolve (``layers.Dense`` after ``from keras import *``) is looked up as
+    the end of a table name, when it names one entry."""
     if qualified in _CACHE:
         return _CACHE[qualified]
     name = _canonical(qualified)
     text = TABLE.get(name)
-    if text is None and "." not in name:
-        full = _BY_LAST_NAME.get(name)
+    if text is None:
+        full = _BY_SUFFIX.get(name)
         if full is not None:
             name, text = full, TABLE[full]
     result = Signature.parse(name, text) if text is not None else None
