@@ -323,3 +323,21 @@ def test_check_over_the_whole_fixtures_tree(capsys, monkeypatch):
         assert bad_case or compiler_codes <= set(expected.split()), (path, found)
     checked = {s["file"] for s in report["sites"]}
     assert "fixtures/check/clean/program.py" in checked
+
+
+# ---- a real training script ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_dynamic_check_of_a_pytorch_training_script_with_the_preset(capsys):
+    """A real PyTorch program (no markers: the pytorch preset picks the sites), smoke-run."""
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    rc, out, _ = check(capsys, ROOT / "fixtures" / "realistic" / "torch_mlp_digits.py",
+                       "--rules", "pytorch", "--dynamic", "5", "--timeout", "300", "--format", "json")
+    report = json.loads(out)
+    assert report["sites"] and all(s["reached"] for s in report["sites"])
+    assert report["coverage"]["candidates"] == 1.0
+    assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == []
+    assert rc == 0 and len(report["runs"]) <= 5

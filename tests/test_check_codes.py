@@ -49,3 +49,9 @@ def test_explain_documents_the_check(capsys, code, words):
     text = " ".join(capsys.readouterr().out.split())
     for word in words:
         assert word in text
+
+
+def test_check_help_says_which_figure_min_coverage_applies_to(capsys):
+    assert main(["check", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--min-coverage F applies to the candidates figure with --dynamic, to the markers figure" in text

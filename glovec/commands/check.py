@@ -12,25 +12,32 @@ from glovec.commands._options import rules_option
 
 _HELP = """Check that the search space of PATHS is what you think it is.
 
-PATHS are programs or directories (their *.py files that mention glovec, generated programs
-skipped). Static checks never import or run the program: every marker attaches to one site,
-specs are valid, an objective is marked (a warning), and no hyper-parameter of a common Keras,
-PyTorch or scikit-learn call is a literal that no site searches (GV401; silence one with
-`# glovec: fixed` on its line, `--allow NAME`, or `allow = [...]` under [tool.glovec.check]
-in pyproject.toml).
-
---dynamic N runs the program at most N times (GLOVEC_SMOKE=1 set, each run in a fresh
-interpreter with --timeout) under DNAs chosen to exercise every candidate of every site,
-and reports sites never reached, failing candidates with their line, and per-site coverage.
+PATHS are programs or directories (their *.py files that carry glovec markers; generated
+programs are skipped). Static checks never import or run the program: every marker attaches
+to one site, specs are valid, an objective is marked (a warning), and no hyper-parameter of
+a common Keras, PyTorch or scikit-learn call is a literal that no site searches (GV401).
+Silence a deliberate literal with a fixed marker on its line, --allow, or pyproject.toml:
 
 \b
-Coverage figures (--min-coverage F applies to the first one that fits):
-  dynamic: candidates exercised / candidates (a floatv/intv counts its two bounds);
-           sites reached / sites is printed too.
-  static:  markers attached to a site / markers written.
+    layers.Dense(10)  # glovec: fixed
+    glovec check --allow Dense.units,epochs model.py
+    [tool.glovec.check]  allow = ["Dense.units"]
 
-Exit 0 clean, 1 findings or coverage below --min-coverage (warnings count only with --strict),
-2 usage or internal error. See `glovec explain GV401` ... `GV407`.
+--dynamic N runs the program at most N times (GLOVEC_SMOKE=1, a fresh interpreter per run,
+killed after --timeout) under DNAs chosen to exercise every candidate of every site, and
+reports sites never reached, failing candidates with their line, and per-site coverage.
+
+\b
+Coverage figures:
+  dynamic: candidates exercised / candidates (a floatv/intv counts its two bounds),
+           and sites reached / sites;
+  static:  markers attached to a site / markers written.
+--min-coverage F applies to the candidates figure with --dynamic, to the markers figure
+without it.
+
+Exit 0 clean, 1 findings or coverage below --min-coverage (warnings fail only with
+--strict), 2 usage or internal error. `glovec explain GV401` ... `GV407` describe the
+findings; docs/ci.md shows a CI job.
 """
 
 
