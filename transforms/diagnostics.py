@@ -365,6 +365,79 @@ CATALOGUE: list[Code] = [
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 0)\n",
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 1)\n",
          check="check", example={"args": ["--dynamic", "2"]}),
+    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study.py; meta-test in
+    # tests/test_run_codes.py). Harness "run": a study is first made from example["program"]
+    # (when given) by `glovec run --trials 2`; then Before and After are each written to the
+    # program file and example["before"] / example["after"] (argv with {src} and {study}) run;
+    # "api": Before and After are Python snippets run with `Study` and `space` in scope. ------
+    Code("GV501", "not-a-study", "the file is not a glovec study",
+         "`glovec report`, `materialize --study` and `run --study` read and write an SQLite "
+         "file that glovec created (tables schema_version, meta, trials, reports). A missing "
+         "file, a folder that does not exist, or another kind of file is refused. Check the "
+         "path; the default study is `<program stem>.glovec.db` beside the program.",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         check="run",
+         example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+                  "before": ["report", "{src}"], "after": ["report", "{study}"]}),
+    Code("GV502", "study-exists", "the study already holds trials",
+         "A run that names a study holding trials would mix two searches. Continue it with "
+         "`--resume` (`GLOVEC_RESUME=1` for `python gen.py`): finished trials are kept and "
+         "trials in flight when the last driver stopped run again. Or name a new `--study`.",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         check="run",
+         example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
+    Code("GV503", "study-space-changed", "the program's space changed since the study began",
+         "Resuming compares the program's sites with the space stored in the study, by site "
+         "id: kind, candidates, range, k, distinct, sorted, repeat (a moved line or a new "
+         "default is no change). The message names the added, removed and changed sites. "
+         "`--migrate` keeps the trials whose decisions still fit the new space (candidates "
+         "matched by their text, new sites at their default) and drops the others; or start a "
+         "new `--study`.",
+         'act = "relu"  # glovec: oneof(["relu", "gelu", "elu"])\nscore = len(act)  # glovec: objective\n',
+         'act = "relu"  # glovec: oneof(["relu", "gelu", "elu"])\nscore = len(act)  # glovec: objective\n',
+         check="run",
+         example={"program": 'act = "relu"  # glovec: oneof(["relu", "gelu"])\nscore = len(act)  # glovec: objective\n',
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume",
+                            "--migrate"]}),
+    Code("GV504", "illegal-transition", "a trial cannot move to that status",
+         "For code that drives a `Study` directly: a trial goes proposed -> running -> "
+         "completed, failed or pruned, once. Finishing a trial twice, or one that does not "
+         "exist, is refused so that nothing is counted twice.",
+         "t = study.add_trial({'w': 0}, status='running')\nstudy.complete(t, 1.0)\n"
+         "study.fail(t, 'late')\n",
+         "t = study.add_trial({'w': 0}, status='running')\nstudy.complete(t, 1.0)\n",
+         check="api"),
+    Code("GV505", "study-schema-version", "the study was written by another glovec version",
+         "The study file records its schema version; this glovec reads version 1. Use the "
+         "glovec version that wrote it (`glovec report --json` there exports every trial).",
+         "study.close()\nimport sqlite3\ncon = sqlite3.connect(path)\n"
+         "con.execute('UPDATE schema_version SET version = 2')\ncon.commit()\nStudy.load(path)\n",
+         "study.close()\nStudy.load(path)\n",
+         check="api"),
+    Code("GV506", "dna-does-not-fit", "the decisions do not fit the program",
+         "`glovec materialize --dna` (or a study's trial) names decisions by site id: a "
+         "candidate index or the candidate's text for oneof, index lists for manyof and "
+         "permutate, a number in range for floatv and intv. A decision that fits no site of "
+         "the program (a changed program, a typo) is refused with the site id.",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         check="run",
+         example={"before": ["materialize", "{src}", "--dna", '{"width": 7}'],
+                  "after": ["materialize", "{src}", "--dna", '{"width": 1}']}),
+    Code("GV507", "no-such-trial", "the study has no such trial",
+         "`glovec materialize --trial N` needs a trial of that id, and `--best` a completed "
+         "trial. `glovec report STUDY` lists them.",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         check="run",
+         example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+                  "before": ["materialize", "{src}", "--trial", "9", "--study", "{study}"],
+                  "after": ["materialize", "{src}", "--trial", "1", "--study", "{study}"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}
