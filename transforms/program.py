@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import sys
 
 import libcst as cst
 
@@ -69,7 +70,7 @@ class Program:
         except cst.ParserSyntaxError as exc:
             raise DiagnosticError([Diagnostic("GV001", f"syntax error: {exc.message}",
                                               exc.raw_line, exc.raw_column + 1)]) from None
-        self.spans, self.comments = node_spans(self.module, len(text))
+        self.spans, self.comments = _deep(node_spans, self.module, len(text))
         self.resolver = Resolver()
         # (kind, node, holder, scope, class name) for AnnAssign / FunctionDef with annotations
         self.annotated: list[tuple] = []
@@ -273,6 +274,24 @@ class Program:
             else:
                 break
         return offset
+
+
+def _deep(function, *args):
+    """Run a recursive libcst walk, with room for the deep trees of long implicit string
+    concatenations (the standard library's pydoc_data/topics.py needs ~5,000 frames)."""
+    try:
+        return function(*args)
+    except RecursionError:
+        pass
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        return function(*args)
+    except RecursionError:
+        raise DiagnosticError([Diagnostic("GV001", "the program is nested too deeply for glovec "
+                                          "to rewrite", 1, 1)]) from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _check_syntax(text: str) -> None:

@@ -857,6 +857,9 @@ class _Matcher(ast.NodeVisitor):
             return False
         return True
 
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        return  # a value inside an f-string cannot be a site: rules leave it alone
+
     # -- selectors --
     def _params(self, node) -> None:
         if not self.param_rules:
