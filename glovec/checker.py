@@ -195,7 +195,7 @@ def _flatten(sites, out=None) -> list:
     return out
 
 
-def _compile(source: str, path: str, rules, objective):
+def _compile(source: bytes, path: str, rules, objective):
     from glovec.compiler import compile_source
 
     kwargs = {"path": path}
@@ -225,16 +225,15 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
                timeout: float | None = None, baseline: dict | None = None,
                baseline_path: str | None = None) -> FileCheck:
     fc = FileCheck(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    result = _compile(data, path, rules, objective)  # bytes: the compiler owns decoding (GV002)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
         source = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        fc.findings.append(Finding(path, 1, 1, "GV001", f"the program is not UTF-8 text: {exc.reason}"))
-        return fc
+    except UnicodeDecodeError:
+        source = ""
     if source.startswith("\ufeff"):
         source = source[1:]
-    result = _compile(source, path, rules, objective)
     diagnostics = list(getattr(result, "diagnostics", ()) or ())
     fc.findings.extend(_diag_finding(d, path) for d in diagnostics)
     fc.space = getattr(result, "space", None)
