@@ -398,11 +398,12 @@ def diff_spaces(old: dict, new: dict) -> dict:
 
 
 def _fingerprint(space: dict) -> str | None:
-    """The study's rule: the DNASpec fingerprint (structure by site id, defaults excluded)."""
+    """The rule a study resumes by: ``glovec.runtime.study.space_fingerprint`` (structure by site
+    id; positions and defaults excluded)."""
     try:
-        from glovec.runtime.geno import DNASpec
+        from glovec.runtime.study import space_fingerprint
 
-        return DNASpec.from_space({"glovec_space": 1, "sites": space.get("sites", [])}).fingerprint
+        return space_fingerprint(space)
     except Exception:  # an unreadable baseline still gets the structural diff
         return None
 
