@@ -205,6 +205,11 @@ def to_text(report: CheckReport) -> str:
                 fails = ", ".join(f"{f['candidate']} (line {f['line']})" for f in s["failures"]) or "-"
                 out.append(f"  {s['id']:<{width}}  {s['line'] or '':>5}  {s['kind'] or '':<9}  "
                            f"{reached:<7}  {cands:<10}  {fails}")
+            missing = [(s["id"], [c["candidate"] for c in s["candidates"] if not c["exercised"]])
+                       for s in fc.sites if s["reached"]]
+            for sid, labels in missing:
+                if labels:
+                    out.append(f"  not exercised in {sid}: {', '.join(labels)}")
         if fc.baseline is not None:
             b = fc.baseline
             state = "resumable" if b["resumable"] else "NOT resumable"

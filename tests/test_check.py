@@ -354,3 +354,10 @@ def test_bad_input_is_a_compiler_diagnostic_not_a_crash(capsys, tmp_path, data, 
     src.write_bytes(data)
     rc, out, err = check(capsys, src)
     assert rc == 1 and expected in err and "Traceback" not in err + out
+
+
+def test_text_report_names_the_candidates_a_small_budget_left_out(capsys):
+    rc, out, _ = check(capsys, program("clean"), "--dynamic", "2")
+    assert rc == 0
+    assert "  not exercised in batch_size: 64\n" in out
+    assert "candidates exercised 6/7 (85.7%)" in out
