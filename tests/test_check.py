@@ -361,3 +361,21 @@ def test_text_report_names_the_candidates_a_small_budget_left_out(capsys):
     assert rc == 0
     assert "  not exercised in batch_size: 64\n" in out
     assert "candidates exercised 6/7 (85.7%)" in out
+
+
+def test_the_installed_command_exits_with_the_check_status():
+    """What CI and pre-commit run: the console script, in a real process."""
+    import subprocess
+    import sys
+
+    exe = shutil.which("glovec")
+    argv = [exe] if exe else [sys.executable, "-m", "glovec.cli"]
+    bad = subprocess.run([*argv, "check", program("unmarked_dense"), "--format", "github"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 1 and "title=GV401::" in bad.stdout
+    good = subprocess.run([*argv, "check", "--only-marked", program("clean"), "glovec/cli.py"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert good.returncode == 0, good.stderr
+    usage = subprocess.run([*argv, "check", "--format", "xml", program("clean")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert usage.returncode == 2
