@@ -287,6 +287,9 @@ def write_plot(study, path: str) -> None:
     if failed:
         ax.scatter(failed, [min(ys) if ys else 0] * len(failed), marker="x", color="grey",
                    label="failed / pruned")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial")
     ax.set_ylabel(f"objective ({study.directions[0]})")
     ax.set_title(os.path.basename(study.path))
