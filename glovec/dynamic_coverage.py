@@ -9,7 +9,9 @@ still exercises one new candidate of every site it reaches (the best any single 
 
 Ranges count two "candidates", their bounds (``lo`` and the highest legal value), since
 the bounds are where a smoke run most often breaks. A site planned in a run that completed
-without looking it up is not targeted again (its code is not reached under these choices).
+without looking it up is not targeted again until some run reaches it; among equally good
+choices, a site prefers the value under which earlier runs reached sites still wanted, so a
+site that only runs when another site picks a given candidate still gets its candidates.
 
 Failures: a candidate exercised only in failing runs is a suspect. A lone suspect at the failing
 line, or the only one of its run, is blamed; otherwise the budget left after covering runs the
@@ -80,7 +82,21 @@ class _Planner:
     def __init__(self, spec) -> None:
         self.spec = spec
         self.covered: set = set()  # (site id, key) exercised by some run
-        self.given_up: set = set()  # site ids not targeted any more
+        self.given_up: set = set()  # site ids missed by a completed run and never reached since
+        self.reached: set = set()  # site ids some run reached
+        # (point id, value) -> sites reached in runs that chose that value: learns which choices
+        # open code paths (`if opt == "momentum": beta = ...  # glovec: ...`).
+        self.enables: dict = {}
+        self.targets = {(p.site_id, k) for p in spec.points for k in _keys(p)}
+        self.wanted: set = set()
+
+    def observe(self, decisions: dict, reached_sites: set, missed: set, completed: bool) -> None:
+        self.reached |= reached_sites
+        for pid, value in decisions.items():
+            self.enables.setdefault((pid, _hashable(value)), set()).update(reached_sites)
+        if completed:
+            self.given_up |= missed
+        self.given_up -= self.reached
 
     def _options(self, p, claimed) -> list:
         """Legal values for ``p``, the default first."""
@@ -114,16 +130,19 @@ class _Planner:
         return new
 
     def _best(self, p, claimed):
-        best, best_gain = p.default, -1
+        best, best_score = p.default, (-1, -1)
         for value in self._options(p, claimed):
             gain = self._gain(p, value, claimed)
-            if gain > best_gain:
-                best, best_gain = value, gain
-        return best, best_gain
+            # Ties go to the value that opened the code of sites still wanted, then the default.
+            opened = len(self.enables.get((p.id, _hashable(value)), set()) & self.wanted)
+            if (gain, opened) > best_score:
+                best, best_score = value, (gain, opened)
+        return best, best_score[0]
 
     def plan(self):
         """(decisions, planned (site, key) pairs) of the next run; no pairs when nothing is left."""
         claimed = set(self.covered)
+        self.wanted = {site for site, _ in self.targets - claimed} - self.given_up
         decisions: dict = {}
         planned: set = set()
 
@@ -209,8 +228,8 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
             break
         result, pairs, reached_sites = do_run(decisions, "cover")
         missed = {site for site, _ in planned if site not in reached_sites}
-        if result.status == "ok" or not (planned & pairs):
-            planner.given_up |= missed
+        planner.observe(decisions, reached_sites, missed,
+                        result.status == "ok" or not (planned & pairs))
 
     # ---- failures --------------------------------------------------------------------------
     blamed: dict = {}  # (site, key) -> failure dict
@@ -283,6 +302,10 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
         p = point_of_site[site]
         by_site[site].failures.append({**failure, "candidate": _label(p, key)})
     return DynamicReport(sites, runs, run_failures)
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _jsonable(decisions: dict) -> dict:

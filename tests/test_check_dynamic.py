@@ -164,3 +164,17 @@ def test_runner_reports_a_process_that_dies(tmp_path):
     result = run_once(code, str(tmp_path / "p.py"), {"lr": 0.5}, timeout=60)
     assert result.status == "error" and "status 3" in result.error and result.reached == ["lr"]
     assert not os.path.exists(tmp_path / "result.json")
+
+
+def test_a_site_reached_only_under_another_sites_choice_still_gets_its_candidates():
+    # `if optimizer == "momentum": beta = ...  # glovec: oneof([...])`: code-level, not in the DNA tree
+    spec = spec_of(oneof("optimizer", 2), oneof("beta", 3))
+
+    def run(decisions):
+        reached = ["optimizer"] + (["beta"] if decisions["optimizer"] == 1 else [])
+        return RunResult("ok", reached)
+
+    report = cover(spec, run, budget=10)
+    by_id = {s.id: s for s in report.sites}
+    assert by_id["beta"].exercised == {0, 1, 2} and not by_id["beta"].dead
+    assert len(report.runs) <= 5
