@@ -7,7 +7,8 @@ Three kinds behind one small interface (the driver submits trials and collects r
 - ``process``: a fresh interpreter per trial (``python <generated file> argv...``), N at a time.
   A crash, hang (``timeout``) or out-of-memory (``memory_limit``) becomes a failed trial with the
   tail of its stderr; the study goes on. ``gpus_per_trial`` gives each trial its own
-  ``CUDA_VISIBLE_DEVICES`` slice.
+  ``CUDA_VISIBLE_DEVICES`` slice. With N > 1, each trial's numeric thread pools (OpenMP, MKL,
+  OpenBLAS, TensorFlow) get CPUs / N threads unless those variables are already set.
 - ``ray``: each trial is a Ray task (``num_cpus=1``, ``num_gpus=gpus_per_trial``) that runs the
   program as a subprocess on its node, the same way the process executor does.
 
@@ -498,6 +499,26 @@ def _gpu_slots(gpus_per_trial: int) -> list[list[str]]:
 
 # ---- process ---------------------------------------------------------------------------------
 
+# Thread pools of the numeric libraries; each sizes itself to the whole machine by default, so N
+# trials at once would oversubscribe the CPUs N times over.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _thread_env(workers: int) -> dict:
+    """With several trials at once, each gets its share of the CPUs (unless the user chose)."""
+    if workers <= 1:
+        return {}
+    share = str(max(1, _cpu_count() // workers))
+    return {var: share for var in THREAD_VARIABLES if var not in os.environ}
+
 
 class ProcessExecutor:
     """A fresh interpreter per trial, ``workers`` at a time."""
@@ -518,7 +539,7 @@ class ProcessExecutor:
         self.capacity = min(workers, len(self._slots)) if self._slots else workers
         self._workdir = tempfile.mkdtemp(prefix="glovec-trials-")
         self._script = _script_for(prog, self._workdir)
-        self._env = _path_env(self._script, prog)
+        self._env = {**_thread_env(self.capacity), **_path_env(self._script, prog)}
         self._pending: collections.deque = collections.deque()
         self._running: dict = {}  # trial id -> (_TrialProcess, gpu slot or None)
         self._done: list = []

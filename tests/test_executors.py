@@ -290,3 +290,21 @@ def test_process_trial_logs_are_kept_in_the_log_dir(tmp_path, monkeypatch):
     assert results[7].status == "completed"
     assert (logs / "trial-7.out").read_text() == "epoch 1 done\n"
     assert (logs / "trial-7.err").read_text() == "warned\n"
+
+
+def test_parallel_trials_share_the_cpus(tmp_path, monkeypatch):
+    import glovec.runtime.executors as executors
+
+    monkeypatch.setattr(executors, "_cpu_count", lambda: 8)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "3")  # the user's choice stays
+    prog = make_prog(tmp_path, """\
+        import os
+        _gv.metric("omp", os.environ.get("OMP_NUM_THREADS"))
+        _gv.metric("tf", os.environ.get("TF_NUM_INTRAOP_THREADS"))
+        _gv.objective(1)
+        """)
+    two = run_all(make_executor("process", prog, workers=2), {0: {}})
+    assert two[0].metrics == {"omp": "4", "tf": "3"}
+    one = run_all(make_executor("process", prog, workers=1), {0: {}})
+    assert one[0].metrics == {"omp": None, "tf": "3"}
