@@ -274,8 +274,10 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
             if iso is None:
                 unresolved.append(pair)
                 continue
-            iso_result, _, _ = do_run(iso, "isolate")
-            if iso_result.status == "ok":
+            iso_result, iso_pairs, _ = do_run(iso, "isolate")
+            if pair not in iso_pairs:
+                unresolved.append(pair)  # not reached with defaults elsewhere: proves nothing
+            elif iso_result.status == "ok":
                 ok_pairs.add(pair)
             else:
                 blame(pair, len(runs) - 1, iso_result, True)
