@@ -34,8 +34,9 @@ def threshold_finding(report: CheckReport) -> Finding | None:
         return None
     cov = report.coverage()
     path = report.files[0].path if report.files else "."
+    what = ("candidates exercised" if cov["figure"] == "candidates" else "markers attached")
     return Finding(path, 1, 1, "GV405",
-                   f"{cov['figure']} coverage {_pct(cov[cov['figure']])} is below "
+                   f"coverage of {what} {_pct(cov[cov['figure']])} is below "
                    f"--min-coverage {_pct(report.threshold)}")
 
 

@@ -196,6 +196,18 @@ def test_min_coverage_applies_to_attached_markers_in_static_mode(capsys):
     assert rc == 0 and "markers attached 3/3 (100.0%)" in out
 
 
+def test_static_min_coverage_counts_markers_that_attach_to_nothing(capsys, tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text("w = 8  # glovec: oneof([4, 8])\n"
+                   "x = max(1, 2)  # glovec: units=oneof([1, 2])\n"
+                   "print(w)  # glovec: objective\n")
+    rc, out, err = check(capsys, src, "--min-coverage", "0.9")
+    assert rc == 1 and "markers attached 1/2 (50.0%)" in out
+    assert f"{src}:1:1: GV405 coverage of markers attached 50.0% is below --min-coverage 90.0%" in err
+    rc, out, err = check(capsys, src, "--min-coverage", "0.5", "--format", "json")
+    assert "GV405" not in [f["code"] for f in json.loads(out)["findings"]]
+
+
 def test_min_coverage_rejects_values_outside_zero_to_one(capsys):
     rc, _, err = check(capsys, program("clean"), "--min-coverage", "1.5")
     assert rc == 2 and "--min-coverage" in err
