@@ -28,7 +28,7 @@ def load_data():
 def make_model(hidden):
     return nn.Sequential(
         nn.Linear(64, hidden),
-        nn.ReLU(),  # glovec: oneof([nn.ReLU(), nn.Tanh(), nn.GELU()])
+        nn.ReLU(),  # glovec: oneof([nn.ReLU(), nn.Tanh(), nn.GELU()], name="activation")
         nn.Dropout(p=0.1),  # glovec: p=oneof([0.0, 0.1, 0.3])
         nn.Linear(hidden, 10),
     )
