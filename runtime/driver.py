@@ -230,7 +230,7 @@ class _Search:
         executor = self._executor(policy)
         in_flight: dict[int, object] = {}
         exhausted = False
-        start = time.time()
+        start = self.progress.t0
         try:
             while True:
                 while (not exhausted and len(in_flight) < executor.capacity
