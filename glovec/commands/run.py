@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import sys
 import tempfile
 
 import click
@@ -110,7 +109,8 @@ def _same_file(a: str, b: str) -> bool:
 @click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
               "hillclimb, tpe, nsga2, optuna[:Sampler], or module:Class  [default: random]")
 @click.option("--trials", type=click.IntRange(min=0), default=None,
-              help="finished trials (failed ones count) the study holds when the run ends  [default: 20]")
+              help="finished trials (failed ones count) the study holds when the run ends"
+                   "  [default: 20]")
 @click.option("--study", default=None, type=click.Path(dir_okay=False),
               help="study file  [default: <program stem>.glovec.db beside the program]")
 @click.option("--seed", type=int, default=None, help="the algorithm's seed")
