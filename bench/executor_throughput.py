@@ -40,6 +40,18 @@ def run(prog: ProgramRef, workers: int, trials: int) -> tuple[float, int]:
     return seconds, sum(r.status == "completed" for r in done)
 
 
+def interpreter_start(runs: int = 5) -> float:
+    """Seconds for a bare `python -c pass`: the floor under any process-per-trial executor."""
+    import subprocess
+
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=8)
@@ -62,6 +74,7 @@ def main(argv=None) -> int:
                   f"{ok}/{args.trials} completed, overhead {overhead * 1000:.0f} ms per trial")
         ratio = rates[2] / rates[1]
         print(f"  2 workers / 1 worker throughput: {ratio:.2f}x (goal >= 1.8x)")
+        print(f"  for scale: a bare `python -c pass` starts in {interpreter_start() * 1000:.0f} ms here")
     return 0
 
 
