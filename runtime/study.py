@@ -257,6 +257,7 @@ class Study:
         self.migrated: list[int] = []   # ids kept by --migrate
         self.dropped: list[int] = []    # ids dropped by --migrate
         self.requeued: list[int] = []   # ids that were in flight when the last driver stopped
+        self._lock_fd: int | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -274,11 +275,16 @@ class Study:
         path = os.fspath(path)
         space = _space_dict(space)
         conn = _connect(path)
+        lock = None
         try:
+            lock = _lock(path)
             study = cls._open(path, conn, space, resume, migrate)
         except BaseException:
             conn.close()
+            if lock is not None:
+                os.close(lock)
             raise
+        study._lock_fd = lock
         return study
 
     @classmethod
@@ -541,6 +547,9 @@ class Study:
             self._conn.close()
         except sqlite3.Error:
             pass
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
 
     def __enter__(self) -> "Study":
         return self
@@ -553,6 +562,39 @@ def _make_dna(spec, decisions: dict):
     from .geno import DNA
 
     return DNA(spec, decisions)
+
+
+def _lock(path: str) -> int | None:
+    """Hold ``<study>-lock`` so that a second driver cannot write the same study (GV508).
+
+    A POSIX record lock: the kernel drops it when the process ends, however it ends (SIGKILL
+    included), so a crashed driver never leaves a stale lock behind. Locks belong to the process,
+    so one process may open a study more than once (tests do, to play a driver that died).
+    """
+    if path == ":memory:":
+        return None
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no guard
+        return None
+    try:
+        fd = os.open(path + "-lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StudyError("GV501", f"cannot open the study {path}: {exc.strerror}", path) from exc
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        os.close(fd)
+        raise StudyError(
+            "GV508",
+            f"study {path} is in use by another driver (process {holder}); wait for it to end, "
+            f"or stop it and continue with --resume",
+            path,
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd
 
 
 def _connect(path: str) -> sqlite3.Connection:

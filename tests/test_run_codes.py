@@ -3,17 +3,31 @@ its code and each After does not, through the harness described in transforms/di
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from glovec.cli import main
+from glovec.compiler import compile_source
 from glovec.runtime.study import Study, StudyError
 from glovec.transforms.diagnostics import CATALOGUE
 
 RUN_CODES = [c for c in CATALOGUE if c.code.startswith("GV5")]
 
+# A process that opens a study (as a driver does) and keeps it open until killed.
+HOLD = """\
+import json, sys, time
+from glovec.runtime.study import Study
+study = Study.open(sys.argv[1], json.loads(sys.argv[2]), resume=True)
+print("open", flush=True)
+time.sleep(60)
+"""
+
 
 def test_every_code_the_driver_emits_is_in_the_catalogue():
-    assert [c.code for c in RUN_CODES] == [f"GV50{i}" for i in range(1, 8)]
+    assert [c.code for c in RUN_CODES] == [f"GV50{i}" for i in range(1, 9)]
     assert {c.check for c in RUN_CODES} == {"run", "api"}
 
 
@@ -28,8 +42,19 @@ def _run(capsys, tmp_path, entry, which: str):
     src.write_text(entry.before if which == "before" else entry.after)
     argv = [a.replace("{src}", str(src)).replace("{study}", str(study))
             for a in entry.example[which]]
+    holder = None
+    if entry.example.get("hold") and which == "before":  # another driver has the study open
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(study), json.dumps(compile_source(program, "m.py").space)],
+            stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline() == "open\n"
     capsys.readouterr()
-    status = main(argv)
+    try:
+        status = main(argv)
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait()
     return status, capsys.readouterr().err
 
 

@@ -438,6 +438,18 @@ CATALOGUE: list[Code] = [
          example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
                   "before": ["materialize", "{src}", "--trial", "9", "--study", "{study}"],
                   "after": ["materialize", "{src}", "--trial", "1", "--study", "{study}"]}),
+    Code("GV508", "study-in-use", "another driver is writing the study",
+         "A study has one driver at a time: two searches writing the same file would each "
+         "re-run the other's trials. The running driver holds `<study>-lock` until it ends "
+         "(a killed driver releases it at once). Wait for it, stop it and `--resume`, or use "
+         "another `--study`. (The harness runs Before while another process holds the study.)",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         check="run",
+         example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+                  "hold": True,
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}
