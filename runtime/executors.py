@@ -116,8 +116,9 @@ def make_executor(
     """Make the executor named ``kind`` ("inline", "process" or "ray") for ``prog``.
 
     ``timeout`` is seconds per trial; ``memory_limit`` caps a process trial's address space
-    (bytes, or text such as "2G"; default: ``GLOVEC_MEMORY_LIMIT``); ``early_stopping`` is a policy from ``glovec.runtime.loop``,
-    evaluated in the worker against the history passed to ``submit``. Raises ExecutorError for a
+    (bytes, or text such as "2G"; default: ``GLOVEC_MEMORY_LIMIT``); ``early_stopping`` is a
+    policy from ``glovec.runtime.loop``, evaluated in the worker against the history passed to
+    ``submit``. Raises ExecutorError for a
     request that cannot be met (e.g. GPUs asked for and none present).
     """
     if memory_limit is None:
@@ -128,7 +129,8 @@ def make_executor(
         raise ExecutorError(f"--gpus-per-trial must not be negative (got {gpus_per_trial})")
     if kind == "inline":
         if workers > 1:
-            raise ExecutorError("the inline executor runs one trial at a time; use --executor process for --workers > 1")
+            raise ExecutorError("the inline executor runs one trial at a time; "
+                                "use --executor process for --workers > 1")
         if gpus_per_trial:
             _gpu_slots(gpus_per_trial)  # says clearly when there is no GPU
         return InlineExecutor(prog, timeout=timeout, early_stopping=early_stopping)
