@@ -85,6 +85,19 @@ def test_report_json_table_and_plot(program, tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_report_lists_failed_trials_with_their_error(tmp_path, capsys):
+    path = tmp_path / "flaky.py"
+    path.write_text(PROGRAM.replace('print(f"score {score!r}")',
+                                    'if width == 16:\n    raise RuntimeError("too narrow")\n'
+                                    'print(f"score {score!r}")'))
+    db = tmp_path / "f.db"
+    run_ok(capsys, "run", str(path), "--trials", "8", "--seed", "2", "--study", str(db))
+    failed = [t for t in trials_of(db) if t[1] == "failed"]
+    assert failed and all(json.loads(t[2])["width"] == 0 for t in failed)
+    text = run_ok(capsys, "report", str(db)).out
+    assert f"  trial {failed[-1][0]}: RuntimeError: too narrow" in text
+
+
 def test_report_on_a_missing_study_is_an_input_problem(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope.db")]) == 1
     assert "GV501" in capsys.readouterr().err

@@ -246,6 +246,12 @@ def report_command(study_path, top, as_json, plot) -> int:
             best = study.best(top)
             if best:
                 click.echo(format_table(best, study, direction=study.directions[0]))
+            failed = study.trials("failed")
+            if failed:
+                click.echo(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
+                for t in failed[-5:]:
+                    lines = (t.error or "").strip().splitlines()
+                    click.echo(f"  trial {t.id}: {lines[-1] if lines else 'failed'}")
         if plot:
             try:
                 write_plot(study, plot)
