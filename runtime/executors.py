@@ -342,6 +342,45 @@ def _tail(path: str, limit: int = STDERR_TAIL_CHARS) -> str:
     return text.rstrip()
 
 
+_PR_SET_PDEATHSIG = 1
+_libc_handle: list = []
+
+
+def _libc():
+    """libc on Linux (for prctl), else None; loaded once, in the parent, never after a fork."""
+    if not _libc_handle:
+        handle = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                handle = ctypes.CDLL(None, use_errno=True)
+                handle.prctl  # noqa: B018 - fail here, not in the child
+            except (OSError, AttributeError):
+                handle = None
+        _libc_handle.append(handle)
+    return _libc_handle[0]
+
+
+def _child_setup(memory_limit: int | None):
+    """What a trial process does between fork and exec: die with the executor (so a killed driver
+    leaves no trial running on), and take the address-space limit."""
+    libc = _libc()
+    if memory_limit:
+        import resource
+    parent = os.getpid()
+
+    def preexec():
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:  # the executor died before prctl took effect
+                os._exit(1)
+        if memory_limit:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    return preexec
+
+
 class _TrialProcess:
     """One trial running as ``python <script> argv...``; ``poll()`` returns its result when over."""
 
@@ -363,13 +402,7 @@ class _TrialProcess:
         env.update(extra_env or {})
         env["GLOVEC_TRIAL"] = self.trial_file
         env["GLOVEC_RESULT"] = self.result_file
-        limit = parse_memory(memory_limit)
-        preexec = None
-        if limit:
-            def preexec():  # runs in the child between fork and exec
-                import resource
-
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        preexec = _child_setup(parse_memory(memory_limit))
         with open(self.stdout_file, "wb") as out, open(self.stderr_file, "wb") as err:
             self.start = time.perf_counter()
             self.popen = subprocess.Popen(

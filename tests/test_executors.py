@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 
 import pytest
@@ -308,3 +309,51 @@ def test_parallel_trials_share_the_cpus(tmp_path, monkeypatch):
     assert two[0].metrics == {"omp": "4", "tf": "3"}
     one = run_all(make_executor("process", prog, workers=1), {0: {}})
     assert one[0].metrics == {"omp": None, "tf": "3"}
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_killed_driver_leaves_no_trial_running(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pid_file = tmp_path / "trial.pid"
+    prog = make_prog(tmp_path, f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+                               "time.sleep(120)\n")
+    driver = tmp_path / "driver.py"
+    driver.write_text(textwrap.dedent(f"""\
+        from glovec.runtime.executors import ProgramRef, make_executor
+        prog = ProgramRef(code={prog.code!r}, source_path={prog.source_path!r}, header_line=1)
+        ex = make_executor("process", prog)
+        ex.submit(0, {{}})
+        ex.wait(None)
+        """))
+    proc = subprocess.Popen([sys.executable, str(driver)])
+    try:
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.05)
+        trial_pid = int(pid_file.read_text())
+        os.kill(trial_pid, 0)  # running
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    for _ in range(100):
+        if not _alive(trial_pid):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(trial_pid, signal.SIGKILL)
+        pytest.fail("the trial process outlived its killed driver")
