@@ -357,3 +357,19 @@ def test_a_killed_driver_leaves_no_trial_running(tmp_path):
     else:
         os.kill(trial_pid, signal.SIGKILL)
         pytest.fail("the trial process outlived its killed driver")
+
+
+def test_gpus_found_by_nvidia_smi(tmp_path, monkeypatch):
+    from glovec.runtime.executors import detect_gpus
+
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H100 (UUID: GPU-aaa)'\n"
+                    "echo 'GPU 1: NVIDIA H100 (UUID: GPU-bbb)'\n")
+    fake.chmod(0o755)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert detect_gpus() == ["0", "1"]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")  # the environment narrows what may be used
+    assert detect_gpus() == ["3"]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert detect_gpus() == []
