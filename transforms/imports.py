@@ -39,6 +39,23 @@ def canonical(name: str) -> str:
     return name
 
 
+def statements(tree: ast.AST):
+    """Every statement of a module, nested blocks included, without walking expressions
+    (imports are statements, and expressions are most of a tree)."""
+    stack = [getattr(tree, "body", [])]
+    while stack:
+        for stmt in stack.pop():
+            yield stmt
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, name, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    stack.append(block)
+            for handler in getattr(stmt, "handlers", ()):
+                stack.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                stack.append(case.body)
+
+
 class ImportMap:
     """Local name -> qualified name, from every import statement of a module."""
 
@@ -50,7 +67,7 @@ class ImportMap:
     @classmethod
     def from_tree(cls, tree: ast.AST, package: str | None = None) -> "ImportMap":
         names: dict[str, str] = {}
-        for node in ast.walk(tree):
+        for node in statements(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -806,9 +806,8 @@ class _Matcher(ast.NodeVisitor):
         self.text = text
         self.offsets = _Offsets(text)
         self.imports = ImportMap.from_tree(tree)
-        finder = _Definitions()
-        finder.visit(tree)
-        self.defs = finder.defs
+        self.tree = tree
+        self._defs: dict | None = None
         self.functions: list[str] = []
         self.classes: list[str] = []
         self.scope: list[str] = []
@@ -820,6 +819,35 @@ class _Matcher(ast.NodeVisitor):
         self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.fixed_lines = _fixed_lines(text)
+        self._dispatch = {
+            ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
+            ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
+            ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
+            ast.JoinedStr: self.visit_JoinedStr,
+        }
+
+    @property
+    def defs(self) -> dict:
+        """Same-file signatures, found on first need (a positional argument of a plain name)."""
+        if self._defs is None:
+            finder = _Definitions()
+            finder.visit(self.tree)
+            self._defs = finder.defs
+        return self._defs
+
+    # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
+    # of the rules pass's time
+    def visit(self, node: ast.AST) -> None:
+        handler = self._dispatch.get(type(node))
+        if handler is not None:
+            handler(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
 
     # -- scopes --
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -929,7 +957,9 @@ class _Matcher(ast.NodeVisitor):
             if positional:
                 for name, arg in zip(positional, node.args):
                     arguments.setdefault(name, arg)
-        callee = ast.get_source_segment(self.text, node.func) or qualified
+        func = node.func
+        callee = self.text[self.offsets.offset(func.lineno, func.col_offset):
+                           self.offsets.offset(func.end_lineno, func.end_col_offset)]
         for rule in rules:
             value = arguments.get(rule.arg)
             if value is None or not self._in_scope(rule):
@@ -1043,24 +1073,23 @@ class RulesHook:
         self.diagnostics.extend(result.diagnostics)
         if not result.sites:
             return []
-        by_span: dict[tuple[int, int], object] = {}
-        kinds = _literal_node_types()
-        for node, span in program.spans.items():
-            if isinstance(node, kinds):
-                by_span.setdefault(span, node)
-        if any(site.rule.template.kind == "marker" for site in result.sites):
-            import libcst as cst  # a marker's value is any expression: index them all
+        import libcst as cst
 
-            for node, span in program.spans.items():
-                if isinstance(node, cst.BaseExpression):
-                    by_span.setdefault(span, node)
+        # the libcst node of each value: the innermost expression with the value's span
+        # (spans are recorded children first)
+        wanted = {(site.start, site.end) for site in result.sites}
+        by_span: dict[tuple[int, int], object] = {}
+        for node, span in program.spans.items():
+            if span in wanted and span not in by_span and isinstance(node, cst.BaseExpression):
+                by_span[span] = node
         requests = []
         for site in result.sites:
             node = by_span.get((site.start, site.end))
             if node is None:  # parenthesised: the libcst node's span holds the parentheses
                 best = None
-                for span, candidate in by_span.items():
-                    if span[0] <= site.start and site.end <= span[1] and (
+                for candidate, span in program.spans.items():
+                    if span[0] <= site.start and site.end <= span[1] and isinstance(
+                            candidate, _literal_node_types()) and (
                             best is None or span[1] - span[0] < best[0][1] - best[0][0]):
                         best = (span, candidate)
                 node = best[1] if best is not None else None
