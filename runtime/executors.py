@@ -199,6 +199,16 @@ def compile_program(prog: ProgramRef) -> types.CodeType:
     return compile(tree, prog.source_path, "exec", dont_inherit=True)
 
 
+def _forget_framework_state() -> None:
+    """Between inline trials: drop the models Keras keeps globally, so memory stays flat."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        try:
+            keras.backend.clear_session()
+        except Exception:  # a broken Keras must not fail the next trial
+            pass
+
+
 def _format_failure(exc: BaseException, prog: ProgramRef) -> str:
     """The traceback of an inline trial, without the executor's own frame."""
     from .worker import map_traceback
@@ -273,6 +283,7 @@ class InlineExecutor:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, alarm)
             ctx = hyper.deactivate()
+            _forget_framework_state()
             sys.argv = saved_argv
             if added_path and folder in sys.path:
                 sys.path.remove(folder)
