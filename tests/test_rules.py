@@ -1,13 +1,15 @@
 """Rules files and presets: golden fixtures, templates, selectors, presets on realistic scripts.
 
-Golden cases live in ``fixtures/rules/<case>/`` (input.py + rules.toml -> expected.py, or
-expected.txt for diagnostics). Regenerate them with ``python tests/test_rules.py --regen``.
+Golden cases live in ``fixtures/rules/<case>/`` (input.py + rules.toml -> expected.py and
+expected_space.json, or expected.txt for diagnostics). Regenerate them with
+``scripts/regen-fixtures`` (the compiler's command, which covers both fixture folders).
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,40 +28,22 @@ REALISTIC = ROOT / "fixtures" / "realistic"
 
 # ---- golden fixtures -------------------------------------------------------------------------
 
-
-def render_case(case: Path) -> tuple[str, str]:
-    """(expected file name, its text) for one case, compiled from inside its folder so every
-    path in the output is relative."""
-    here = os.getcwd()
-    os.chdir(case)
-    try:
-        result = compile_source((case / "input.py").read_bytes(), "input.py", rules="rules.toml")
-    finally:
-        os.chdir(here)
-    if result.diagnostics:
-        return "expected.txt", "".join(d.render("input.py") + "\n" for d in result.diagnostics)
-    return "expected.py", result.code
-
-
-def regenerate() -> None:
-    for case in sorted(p for p in CASES.iterdir() if p.is_dir()):
-        name, text = render_case(case)
-        for stale in ("expected.py", "expected.txt"):
-            if stale != name and (case / stale).exists():
-                (case / stale).unlink()
-        (case / name).write_bytes(text.encode("utf-8"))
-        print(f"{case.relative_to(ROOT)}/{name}")
-
-
 CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir())
+GOLDEN = ("expected.py", "expected_space.json", "expected.txt")
 
 
-@pytest.mark.parametrize("case", CASE_DIRS, ids=lambda p: p.name)
-def test_golden(case):
-    name, text = render_case(case)
-    expected = case / name
-    assert expected.exists(), f"{case.name}: run `python tests/test_rules.py --regen`"
-    assert text.encode("utf-8") == expected.read_bytes()
+def test_golden_files_are_what_regen_writes(tmp_path):
+    """`scripts/regen-fixtures` writes each case's golden files (the compiler's command, which
+    also covers fixtures/rules); the committed ones are those, byte for byte."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "regen-fixtures"), "--into",
+                    str(tmp_path)], check=True, cwd=ROOT)
+    for case in CASE_DIRS:
+        for name in GOLDEN:
+            golden, fresh = case / name, tmp_path / "rules" / case.name / name
+            assert golden.exists() == fresh.exists(), f"{case.name}/{name}"
+            if golden.exists():
+                assert golden.read_bytes() == fresh.read_bytes(), \
+                    f"rules/{case.name}/{name} is stale: run scripts/regen-fixtures"
 
 
 def test_every_selector_and_error_has_a_case():
@@ -336,10 +320,3 @@ def test_materialize_non_defaults_is_plain_python(name):
     assert text != source and "glovec" not in text
     ast.parse(text)
 
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--regen"]:
-        regenerate()
-    else:
-        print("usage: python tests/test_rules.py --regen")
-        sys.exit(2)
