@@ -63,7 +63,8 @@ class Code:
     def render(self) -> str:
         """What `glovec explain` prints."""
         before = self.before if isinstance(self.before, str) else (
-            self.before.decode("utf-8", "backslashreplace") + "   (bytes as saved on disk)\n")
+            self.before.decode("utf-8", "backslashreplace").replace("\r", "\\r")
+            + "   (bytes as saved on disk)\n")
         parts = [f"{self.code} {self.name}: {self.summary}", "",
                  textwrap.fill(" ".join(self.explanation.split()), width=88), "",
                  "Before:", "", _indent(before), "After:", "", _indent(self.after)]

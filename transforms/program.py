@@ -70,7 +70,7 @@ class Program:
         except cst.ParserSyntaxError as exc:
             raise DiagnosticError([Diagnostic("GV001", f"syntax error: {exc.message}",
                                               exc.raw_line, exc.raw_column + 1)]) from None
-        self.spans, self.comments = _deep(node_spans, self.module, len(text))
+        self.spans, self.comments = _deep(node_spans, self.module, text)
         self.resolver = Resolver()
         # (kind, node, holder, scope, class name) for AnnAssign / FunctionDef with annotations
         self.annotated: list[tuple] = []

@@ -198,20 +198,63 @@ class _SpanState(CodegenState):
         pass
 
 
-def node_spans(module: cst.Module, length: int) -> tuple[dict, list]:
-    """``{node: (start, end)}`` for every node of ``module`` (offsets into its code, each
-    node's own whitespace and parentheses included) and its Comment nodes in order.
+# What may follow the last statement: blank lines and comment lines only.
+_FOOTER_RE = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n))*[ \t\f]*(?:#[^\r\n]*)?")
+_COMMENT_RE = re.compile(r"#[^\r\n]*")
 
-    ``length`` is the length of the module's code; a module without a trailing newline gets
-    one in code generation, so ends are clamped to it.
+
+def node_spans(module: cst.Module, text: str) -> tuple[dict, list]:
+    """``{node: (start, end)}`` for every node of ``module`` (offsets into ``text``, each node's
+    own whitespace and parentheses included) and its Comment nodes in order.
+
+    libcst's code generation reproduces the text it parsed, with known exceptions (libcst 1.9):
+    a final line break may be added or dropped; of several trailing comment lines indented
+    deeper than the code only the last is kept; a form feed that begins a statement's line is
+    dropped. Spans are mapped back to ``text`` around those, and trailing comments are taken
+    from the text itself; any other difference is a bug, reported as one.
     """
     state = _SpanState(module)
     module._codegen(state)
-    if state.pos not in (length, length + 1, length + len(module.default_newline)):
-        raise RuntimeError(f"libcst code generation covered {state.pos} characters of {length}")
-    if state.pos != length:
-        spans = state.spans
+    spans, comments, length = state.spans, state.comments, len(text)
+    if state.pos > length:
+        if state.pos > length + len(module.default_newline):
+            raise RuntimeError(f"libcst code generation covered {state.pos} characters of {length}")
         for node, (start, end) in spans.items():
             if end > length:
                 spans[node] = (min(start, length), length)
-    return state.spans, state.comments
+    elif state.pos < length:
+        body_end = spans[module.body[-1]][1] if module.body else 0
+        to_text = _align(module.code, text, body_end)
+        if to_text is None or not _FOOTER_RE.fullmatch(text, to_text[-1]):
+            raise RuntimeError(f"libcst code generation covered {state.pos} characters of {length}")
+        footer = to_text[-1]
+        if footer != body_end:  # form feeds dropped: map every span back to the text
+            for node, (start, end) in spans.items():
+                if end <= body_end:
+                    spans[node] = (to_text[start], to_text[end - 1] + 1 if end > start else to_text[start])
+                else:
+                    spans[node] = (to_text[min(start, body_end)], length)
+        comments = [c for c in comments if spans[c][1] <= footer]
+        for match in _COMMENT_RE.finditer(text, footer):
+            comment = cst.Comment(match.group())
+            spans[comment] = match.span()
+            comments.append(comment)
+    return spans, comments
+
+
+def _align(code: str, text: str, stop: int) -> list[int] | None:
+    """For each of ``code[:stop]``'s characters, its offset in ``text`` (then where ``text``
+    goes on), when ``code[:stop]`` is ``text`` with some form feeds left out; else None."""
+    to_text = []
+    i, n = 0, len(text)
+    for ch in code[:stop]:
+        while i < n and text[i] != ch:
+            if text[i] != "\f":
+                return None
+            i += 1
+        if i >= n:
+            return None
+        to_text.append(i)
+        i += 1
+    to_text.append(i)
+    return to_text
