@@ -29,7 +29,6 @@ import fnmatch
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -429,6 +428,10 @@ _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 def parse_rules(text: str, path: str, *, _seen: tuple = ()) -> RuleSet:
     """Parse and check a rules file's text (raises RulesError)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
+        import tomli as tomllib
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
