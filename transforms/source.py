@@ -93,6 +93,9 @@ class Text:
         return self.line_starts[line - 1] + col0
 
 
+_TREES: dict[str, ast.AST] = {}
+
+
 class Snippet:
     """Python text parsed with ``ast`` whose node positions map back to source offsets.
 
@@ -110,8 +113,15 @@ class Snippet:
         self._starts = [0] + [m.end() for m in NEWLINE_RE.finditer(self.buf)]
         self._lines: dict | None = None
 
-    def parse(self, mode: str = "eval") -> ast.AST:
-        return ast.parse(self.buf, mode=mode)
+    def parse(self) -> ast.AST:
+        """``buf`` parsed as an expression. Programs repeat their specs and values, so trees
+        are shared between equal texts: treat them as read-only."""
+        tree = _TREES.get(self.buf)
+        if tree is None:
+            if len(_TREES) > 4096:
+                _TREES.clear()
+            tree = _TREES[self.buf] = ast.parse(self.buf, mode="eval")
+        return tree
 
     def _char(self, lineno: int, col: int) -> int:
         start = self._starts[lineno - 1]

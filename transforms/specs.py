@@ -161,7 +161,9 @@ def parse_marker_call(src, start: int, end: int) -> Spec:
     call = tree.body
     if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
         # `gh.oneof(...)` with `import glovec.hints as gh`: the primitive is the attribute
-        call.func = ast.copy_location(ast.Name(id=call.func.attr, ctx=ast.Load()), call.func)
+        # (a copy: parsed trees are shared)
+        name = ast.copy_location(ast.Name(id=call.func.attr, ctx=ast.Load()), call.func)
+        call = ast.copy_location(ast.Call(func=name, args=call.args, keywords=call.keywords), call)
     spec = _parse_item(call, None, snippet, src)
     if spec.is_marker:
         raise SpecError("GV102", f"{spec.kind} is a comment marker; annotations take "
