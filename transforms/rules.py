@@ -1071,7 +1071,7 @@ class RulesHook:
         from .sites import SpecRequest
 
         text = program.text.text
-        result = match_rules(self.ruleset, text, program.path)
+        result = match_rules(self.ruleset, text, program.path, getattr(program, "tree", None))
         self.sites = result.sites
         self.diagnostics.extend(result.diagnostics)
         if not result.sites:
