@@ -50,7 +50,7 @@ def test_every_selector_and_error_has_a_case():
     names = {p.name for p in CASE_DIRS}
     assert {"call_keyword", "alias_resolution", "positional_args", "assign_glob", "param_default",
             "scope_filters", "templates", "combined_markers", "conflict_marker",
-            "template_mismatch", "objective_rule", "skip_and_fixed"} <= names
+            "template_mismatch", "objective_rule", "skip_and_fixed", "callee_choice"} <= names
     codes = set()
     for case in CASE_DIRS:
         if (case / "expected.txt").exists():
@@ -266,15 +266,17 @@ EXPECTED_SITES = {
     "keras_lstm_match.py": [
         "make_optimizer.Adam.learning_rate", "make_optimizer.SGD.learning_rate",
         "main.LSTM.units", "main.LSTM.dropout"],
-    "torch_mlp_digits.py": [
-        "MLP.__init__.hidden_size", "MLP.__init__.dropout", "loaders.DataLoader.batch_size",
+    "torch_mlp_digits.py": [  # Sequential.arg1: the nn.ReLU() module, second argument
+        "MLP.__init__.hidden_size", "MLP.__init__.dropout", "MLP.__init__.Sequential.arg1",
+        "loaders.DataLoader.batch_size",
         "main.Adam.lr", "main.Adam.weight_decay"],
     "torch_cnn_digits.py": [
         "Net.__init__.channels", "Net.__init__.Conv2d.kernel_size",
-        "Net.__init__.Conv2d.kernel_size_2", "Net.__init__.Dropout2d.p", "main.SGD.lr",
+        "Net.__init__.Conv2d.kernel_size_2", "Net.__init__.Dropout2d.p", "Net.forward.x",
+        "Net.forward.max_pool2d.arg0", "main.SGD.lr",
         "main.SGD.momentum", "main.batch_size"],
-    "torch_argparse_iris.py": ["Config.hidden_dim", "Config.lr"],
-    "torch_async_wine.py": ["batch_size", "learning_rate", "main.Dropout.p"],
+    "torch_argparse_iris.py": ["Config.hidden_dim", "Config.lr", "build.layers"],
+    "torch_async_wine.py": ["batch_size", "learning_rate", "main.Sequential.arg1", "main.Dropout.p"],
     "torch_transformer_digits.py": [
         "RowTransformer.__init__.d_model",
         "RowTransformer.__init__.TransformerEncoderLayer.dropout",

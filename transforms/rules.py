@@ -44,6 +44,7 @@ TEMPLATE_PRIMITIVES = ("oneof", "floatv", "intv")
 MARKERS = ("objective", "metric", "report")
 FUNCTIONS = {"int": int, "float": float, "round": round, "min": min, "max": max, "abs": abs}
 _ARG_RE = re.compile(r"arg(\d+)\Z")
+CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
 
 
 class RuleDiagnostic(Diagnostic):
@@ -344,6 +345,25 @@ def instantiate(template: Template, x, dedupe: bool = False) -> str:
     return f"{template.kind}({lo_text}, {hi_text}{options})"
 
 
+def instantiate_names(template: Template, x: str, dedupe: bool = False) -> list[str]:
+    """The candidate names a callee template gives for the called name ``x`` (raises
+    _MatchError unless they are distinct identifiers with x among them)."""
+    try:
+        values = [evaluate(item, {"x": x}) for item in template.items]
+    except _TemplateError as exc:
+        raise _MatchError(f"the template fails on x = {x!r}: {exc.message}") from None
+    if dedupe:
+        values = list(dict.fromkeys(values))
+    for value in values:
+        if not (isinstance(value, str) and value.isidentifier()):
+            raise _MatchError(f"a callee template gives names, not {value!r}")
+    if len(set(values)) != len(values):
+        raise _MatchError(f"the template gives a name twice ({', '.join(values)})")
+    if x not in values:
+        raise _MatchError(f"{x} is not among the candidates {', '.join(values)}")
+    return values
+
+
 # ---- loading -----------------------------------------------------------------------------
 
 
@@ -557,6 +577,10 @@ def _parse_rule(raw: dict, number: int, path: str, where: "_Locator", error) -> 
             return None
         template = _template_or_error(raw["values"], at("values"), where, error)
         if template is None:
+            return None
+        if raw.get("arg") == CALLEE and template.kind != "oneof":
+            error("GV305", "a callee rule chooses among names: values = '[\"ReLU\", \"GELU\"]'",
+                  at("values"))
             return None
         if template.kind == "marker" and selector != "assign":
             error("GV305", f"a marker ({template.text}) marks an assigned value; use it with "
@@ -954,21 +978,88 @@ class _Matcher(ast.NodeVisitor):
             if isinstance(arg, ast.Starred):
                 break
             arguments[f"arg{i}"] = arg
-        needs_positional = any(r.arg not in arguments for r in rules)
+        needs_positional = any(r.arg not in arguments and r.arg != CALLEE for r in rules)
         if needs_positional and node.args and not starred:
             positional = _positional_names(self.imports, self.defs, node.func, qualified)
             if positional:
                 for name, arg in zip(positional, node.args):
                     arguments.setdefault(name, arg)
+        # for where: "n_args == 0" (how many arguments the call passes)
+        arguments.setdefault("n_args", len(node.args) + len(node.keywords))
         func = node.func
         callee = self.text[self.offsets.offset(func.lineno, func.col_offset):
                            self.offsets.offset(func.end_lineno, func.end_col_offset)]
         for rule in rules:
+            if rule.arg == CALLEE:
+                if self._in_scope(rule):
+                    self._take_callee(rule, node, arguments, qualified, callee)
+                continue
             value = arguments.get(rule.arg)
-            if value is None or not self._in_scope(rule):
+            if not isinstance(value, ast.expr) or not self._in_scope(rule):
                 continue
             self._take(rule, value, "arg", arguments, param=rule.arg, callee=callee,
                        qualified=qualified, call=node)
+
+    def _where(self, rule: Rule, x, arguments: dict) -> bool:
+        names = {}
+        for name, node in arguments.items():
+            if isinstance(node, int):  # n_args
+                names[name] = node
+                continue
+            ok, v = literal_value(node)
+            names[name] = v if ok else UNKNOWN
+        names.update({"x": x, "True": True, "False": False, "None": None})
+        for sub in ast.walk(rule.where):
+            if isinstance(sub, ast.Name):
+                names.setdefault(sub.id, UNKNOWN)
+        try:
+            return bool(evaluate(rule.where, names))
+        except _TemplateError:
+            return False
+
+    def _take_callee(self, rule: Rule, call: ast.Call, arguments: dict, qualified: str,
+                     callee: str) -> None:
+        """``arg = "callee"``: the called name itself, x being its last part (``ReLU`` in
+        ``nn.ReLU()``); candidates are sibling names in the same module."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            x, prefix = func.attr, callee[: len(callee) - len(func.attr)]
+        elif isinstance(func, ast.Name):
+            x, prefix = func.id, None
+        else:
+            return
+        if func.lineno in self.fixed_lines:
+            return
+        key = (func.lineno, func.col_offset)
+        if key in self.claimed or (rule.where is not None and not self._where(rule, x, arguments)):
+            return
+        self.claimed[key] = rule
+        if rule.skip:
+            return
+        offsets = self.offsets
+        line, col = func.lineno, offsets.col(func.lineno, func.col_offset)
+        try:
+            names = instantiate_names(rule.template, x, rule.dedupe)
+            if prefix is None:  # a bare imported name: every candidate must be imported too
+                module = qualified.rsplit(".", 1)[0]
+                for name in names:
+                    if name != x and self.imports.names.get(name, "").rsplit(".", 1)[0] != module:
+                        raise _MatchError(f"{name} is not imported from {module} (import it, or "
+                                          "call it through its module)")
+            texts = [(prefix or "") + name for name in names]
+        except _MatchError as exc:
+            if not rule.optional:
+                self.diagnostics.append(Diagnostic(
+                    "GV310", f"{rule.label} selects this callee, but {exc}", line, col + 1,
+                    path=self.path))
+            return
+        options = "".join(f", {k}={_format(v)}" for k, v in sorted(rule.template.options.items()))
+        end_line, end_col = func.end_lineno, offsets.col(func.end_lineno, func.end_col_offset)
+        self.sites.append(RuleSite(
+            rule, f"oneof([{', '.join(texts)}]{options})", "callee",
+            offsets.starts[line - 1] + col, offsets.starts[end_line - 1] + end_col, line, col + 1,
+            end_line, end_col + 1, param=None, callee=callee, qualified=qualified,
+            call_start=offsets.offset(call.lineno, call.col_offset), scope=tuple(self.scope)))
 
     # -- taking a value --
     def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
@@ -983,17 +1074,7 @@ class _Matcher(ast.NodeVisitor):
             return
         if rule.where is not None and is_literal:
             names = {"x": x, "True": True, "False": False, "None": None}
-            for name, node in arguments.items():
-                ok, v = literal_value(node)
-                names[name] = v if ok else UNKNOWN
-            names.setdefault("x", x)
-            free = {n.id for n in ast.walk(rule.where) if isinstance(n, ast.Name)}
-            for name in free:
-                names.setdefault(name, UNKNOWN)
-            try:
-                if not evaluate(rule.where, names):
-                    return
-            except _TemplateError:
+            if not self._where(rule, x, arguments):
                 return
         self.claimed[key] = rule
         if rule.skip:
