@@ -119,3 +119,44 @@ def test_mutated_realistic_scripts(case):
 ])
 def test_edge_programs(source):
     _converts_or_diagnoses(source.encode("utf-8"), "edge.py", "keras")
+
+
+# ---- rules files: any TOML gives a RuleSet or diagnostics ----------------------------------
+
+_KEYS = ["name", "call", "arg", "assign", "param", "values", "where", "in_function", "in_class",
+         "optional", "skip", "dedupe", "extends", "version", "bogus"]
+_STRINGS = st.sampled_from([
+    "keras.layers.Dense", "units", "lr", "*", "[x // 2, x, x * 2]", 'floatv(x / 10, x * 10)',
+    "objective", "x >", "[x, y]", "callee", "arg0", "", "x > 1 and units != 3", "manyof(2, [x])",
+    "[__import__('os')]", "keras", "nope.toml", 'intv(x, x * 2, step=0)', "oneof([x], name=1)"])
+_VALUES = st.one_of(_STRINGS, st.booleans(), st.integers(-3, 3), st.lists(_STRINGS, max_size=3))
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return "'" + value + "'" if "'" not in value else '"' + value.replace('"', '\\"') + '"'
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=6), max_size=4),
+       st.sampled_from(["lr = 0.01\n", "from keras import layers\nd = layers.Dense(64, 'relu')\n",
+                        "def f(units=32):\n    return units\n"]))
+def test_random_rules_files_load_or_diagnose(tmp_path_factory, rules, program):
+    from glovec.transforms.rules import RulesError, load_rules
+
+    text = "".join("[[rule]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in rule.items())
+                   for rule in rules)
+    path = tmp_path_factory.mktemp("rules") / "rules.toml"
+    path.write_text(text)
+    try:
+        load_rules(str(path))
+    except RulesError as exc:
+        assert exc.diagnostics and all(d.code.startswith("GV3") for d in exc.diagnostics)
+    result = compile_source(program, "p.py", rules=str(path))
+    if not result.diagnostics:
+        ast.parse(result.code)

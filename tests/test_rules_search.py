@@ -67,3 +67,24 @@ def test_pytorch_preset_search(tmp_path, capsys, monkeypatch):
     rules = tmp_path / "rules.toml"
     rules.write_text('extends = "pytorch"\n\n[[rule]]\nassign = "val_acc"\nvalues = "objective"\n')
     _search(tmp_path, capsys, monkeypatch, "torch_mlp_digits.py", str(rules))
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_converted_with_a_preset_runs_like_the_original(tmp_path):
+    """Outside a search (GLOVEC_DEFAULTS=1) the converted program prints what the original does."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    script = REALISTIC / "torch_argparse_iris.py"
+    out = tmp_path / "iris_search.py"
+    assert main(["convert", str(script), "--rules", "pytorch", "-o", str(out)]) == 0
+    env = {**os.environ, "GLOVEC_SMOKE": "1", "GLOVEC_DEFAULTS": "1"}
+    original = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              env=env, timeout=300)
+    converted = subprocess.run([sys.executable, str(out)], capture_output=True, text=True,
+                               env=env, timeout=300)
+    assert original.returncode == converted.returncode == 0, converted.stderr[-2000:]
+    assert converted.stdout == original.stdout and "validation accuracy" in original.stdout
