@@ -40,10 +40,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .diagnostics import Diagnostic, DiagnosticError, suggest
+from .diagnostics import Diagnostic, suggest
 from .program import Place, Program
 from .signatures import dotted
-from .specs import (CHOICES, MARKERS, RANGES, Spec, SpecError, diagnostic, number,
+from .specs import (CHOICES, RANGES, Spec, SpecError, diagnostic, number,
                     parse_comment_spec, parse_marker_call)
 
 MARKER_RE = re.compile(r"#\s*glovec:")

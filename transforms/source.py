@@ -88,10 +88,6 @@ class Text:
         end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
         return self.text[start:end].rstrip("\r\n")
 
-    def offset(self, line: int, col0: int) -> int:
-        """Offset of 0-based character column ``col0`` on 1-based ``line``."""
-        return self.line_starts[line - 1] + col0
-
 
 _TREES: dict[str, ast.AST] = {}
 

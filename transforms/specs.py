@@ -352,11 +352,6 @@ def _nested_calls(node: ast.AST, snippet: Snippet) -> list[ast.Call]:
     return found
 
 
-def nested_spec_map(spec: Spec) -> dict[int, Spec]:
-    """id(call node) -> nested Spec, for the nested specs directly inside ``spec``'s candidates."""
-    return {id(n.node): n for c in spec.candidates for n in c.nested}
-
-
 # ---- values ------------------------------------------------------------------------------
 
 
