@@ -176,12 +176,12 @@ class _Finder:
             match = MARKER_RE.search(comment.value)
             if match is None or (match.start() and not comment.value[match.start() - 1].isspace()):
                 continue
+            if comment.value[match.end():].strip() == "fixed":
+                continue  # `# glovec: fixed`: check-only, the line's literals are deliberate
             start, end = program.spans[comment]
             line = text.line_of(start)
             before = text.text[text.line_starts[line - 1]:start]
             place = None if not before.strip() else program.locate(start)
-            if comment.value[match.end():].strip() == "fixed":
-                continue  # `# glovec: fixed`: check-only, the line's literals are deliberate
             specs, problems = parse_comment_spec(text, start + match.end(), end)
             self.diagnostics.extend(problems)
             if not specs:
