@@ -262,7 +262,7 @@ CATALOGUE: list[Code] = [
     Code("GV303", "rules-unknown-key", "a key the rules file does not know, or a value of the "
          "wrong type",
          "Top level: version, extends, [[rule]]. A rule: name, call + arg, assign, param, "
-         "values, where, in_function, in_class, optional, skip, dedupe (docs/rules.md). "
+         "values, where, in_function, in_class, optional, skip, dedupe, id (docs/rules.md). "
          "Patterns are strings or lists of strings; optional/skip/dedupe are true or false.",
          '[[rule]]\nassign = "lr"\nvaleus = \'floatv(x / 10, x * 10, scale="log")\'\n',
          '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',

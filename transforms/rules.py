@@ -38,7 +38,7 @@ from .imports import ImportMap
 PRESETS = ("keras", "pytorch")
 SELECTORS = ("call", "assign", "param")
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "values", "where", "in_function",
-             "in_class", "optional", "skip", "dedupe")
+             "in_class", "optional", "skip", "dedupe", "id")
 TOP_KEYS = ("version", "extends", "rule")
 TEMPLATE_PRIMITIVES = ("oneof", "floatv", "intv")
 MARKERS = ("objective", "metric", "report")
@@ -141,9 +141,11 @@ def evaluate(node: ast.AST, names: dict):
         left = evaluate(node.left, names)
         for op, comparator in zip(node.ops, node.comparators):
             right = evaluate(comparator, names)
-            if left is UNKNOWN or right is UNKNOWN:
-                if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
-                    return False
+            if left is UNKNOWN or right is UNKNOWN:  # unequal to everything, itself included
+                if isinstance(op, (ast.NotEq, ast.NotIn)):
+                    left = right
+                    continue
+                return False
             try:
                 if not _CMPOPS[type(op)](left, right):
                     return False
@@ -383,7 +385,8 @@ class Rule:
     optional: bool
     skip: bool
     dedupe: bool
-    positions: dict  # key -> (line, col) of its value in the rules file
+    positions: dict
+    site_id: str | None = None  # `id`: a format string for the site id  # key -> (line, col) of its value in the rules file
 
     @property
     def label(self) -> str:
@@ -531,7 +534,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "_Locator", error) -> 
         if key not in RULE_KEYS:
             error("GV303", f"unknown key {key!r} in a rule{suggest(key, RULE_KEYS)}", at(key))
             ok = False
-    for key in ("name", "arg", "values", "where", "in_function", "in_class"):
+    for key in ("name", "arg", "values", "where", "in_function", "in_class", "id"):
         if key in raw and not isinstance(raw[key], str):
             error("GV303", f"{key} is a string", at(key))
             ok = False
@@ -600,13 +603,62 @@ def _parse_rule(raw: dict, number: int, path: str, where: "_Locator", error) -> 
         except _TemplateError as exc:
             error("GV305", f"where: {exc.message}", where.inside(number, "where", raw["where"], exc.node))
             return None
+    if "id" in raw:
+        problem = _check_id(raw["id"])
+        if problem is None and template is not None and "name" in template.options:
+            problem = "give the site id with id or with name= in values, not both"
+        if problem is not None:
+            error("GV305", f"id: {problem}", at("id"))
+            return None
     patterns = raw[selector] if isinstance(raw[selector], list) else [raw[selector]]
     if selector != "call":  # names in programs vary in case: LR, lr, Batch_Size
         patterns = [p.lower() for p in patterns]
     return Rule(number, path, header[0], raw.get("name"), selector,
                 tuple(p.strip() for p in patterns), raw.get("arg"), template, condition,
                 raw.get("in_function"), raw.get("in_class"), raw.get("optional", False), skip,
-                raw.get("dedupe", False), {key: at(key) for key in raw})
+                raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"))
+
+
+ID_FIELDS = "x, target, function, param, dest, arg0, arg1, ... and the call's keyword arguments"
+
+
+def _check_id(text: str) -> str | None:
+    import string
+
+    try:
+        fields = [f for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        return f"not a format string: {exc}"
+    for field in fields:
+        if not field.isidentifier():
+            return f"{{{field}}}: fields are plain names ({ID_FIELDS})"
+    if not text.strip():
+        return "empty"
+    return None
+
+
+_ID_JUNK = re.compile(r"[^A-Za-z0-9_.\-/]+")
+
+
+def _dest(arguments: dict) -> str | None:
+    """argparse's dest for an add_argument call: dest=, else the first long option, else the
+    first option, without dashes and with '-' as '_'."""
+    ok, dest = literal_value(arguments["dest"]) if "dest" in arguments else (False, None)
+    if ok and isinstance(dest, str):
+        return dest
+    options = []
+    for i in range(8):
+        node = arguments.get(f"arg{i}")
+        if not isinstance(node, ast.expr):
+            break
+        ok, value = literal_value(node)
+        if not (ok and isinstance(value, str)):
+            break
+        options.append(value)
+    if not options:
+        return None
+    long = next((o for o in options if o.startswith("--")), options[0])
+    return long.lstrip("-").replace("-", "_") or None
 
 
 def _check_where(node: ast.expr) -> None:
@@ -846,6 +898,7 @@ class _Matcher(ast.NodeVisitor):
         self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.fixed_lines = _fixed_lines(text)
+        self.ids: set[str] = set()  # site ids given by rules' `id`
         self._dispatch = {
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
@@ -1061,6 +1114,34 @@ class _Matcher(ast.NodeVisitor):
             end_line, end_col + 1, param=None, callee=callee, qualified=qualified,
             call_start=offsets.offset(call.lineno, call.col_offset), scope=tuple(self.scope)))
 
+    def _site_id(self, rule: Rule, x, arguments: dict, **known) -> str | None:
+        """The rule's ``id`` for this value (unique among the rules' ids), or None when a field
+        it names has no value here (the compiler's id applies)."""
+        fields = {k: v for k, v in known.items() if v is not None}
+        fields["x"] = x
+        fields["function"] = self.scope[-1] if self.scope else fields.get("function", "")
+        for name, node in arguments.items():
+            if isinstance(node, ast.expr):
+                ok, value = literal_value(node)
+                if ok and value is not None:
+                    fields.setdefault(name, value)
+        dest = _dest(arguments)
+        if dest is not None:
+            fields.setdefault("dest", dest)
+        try:
+            text = rule.site_id.format_map(fields)
+        except (KeyError, ValueError, IndexError):
+            return None
+        base = _ID_JUNK.sub("_", text).strip("_.") or None
+        if base is None or not base[0].isalnum() and base[0] != "_":
+            return None
+        name, n = base, 1
+        while name in self.ids:
+            n += 1
+            name = f"{base}_{n}"
+        self.ids.add(name)
+        return name
+
     # -- taking a value --
     def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
               callee=None, qualified=None, target=None, function=None, call=None) -> None:
@@ -1084,6 +1165,11 @@ class _Matcher(ast.NodeVisitor):
         end_line, end_col = value.end_lineno, offsets.col(value.end_lineno, value.end_col_offset)
         try:
             spec = instantiate(rule.template, x, rule.dedupe)
+            if rule.site_id is not None and rule.template.kind != "marker":
+                name = self._site_id(rule, x, arguments, param=param, target=target,
+                                     function=function)
+                if name is not None:
+                    spec = spec[:-1] + f', name="{name}")'
         except _MatchError as exc:
             if not rule.optional:
                 self.diagnostics.append(Diagnostic(
