@@ -55,7 +55,8 @@ def source_name(path: str, output_path: str | None) -> str:
 
 
 def compile_source(source: bytes | str, path: str, *, output_path: str | None = None,
-                   rules=None, objective: str | None = None) -> CompileResult:
+                   rules=None, objective: str | None = None,
+                   settings: dict | None = None) -> CompileResult:
     """Compile a marked program. ``path`` names it in diagnostics and in the generated header;
     ``output_path`` (where the code will be written) makes that name relative to the output.
 
@@ -68,6 +69,9 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     ``objective``: a Keras metric name (``glovec run --objective val_accuracy``): Keras ``fit``
     calls get a callback that reports it, and it becomes the space's objective when the program
     marks none (``glovec.transforms.keras_objective.plan_objective``).
+
+    ``settings``: search settings chosen at convert time (``{"trials": 50, "algorithm": "tpe"}``),
+    carried in the space so ``python gen.py`` starts from them; ``GLOVEC_*`` variables override.
     """
     name = source_name(path, output_path)
     hook = rules
@@ -87,6 +91,8 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     if diagnostics:
         return CompileResult(None, space, found.sites, _at(diagnostics, path), found.markers,
                              program.bom)
+    if settings:
+        space["settings"] = dict(sorted(settings.items()))
     inject = False
     if objective is not None:
         from glovec.transforms.keras_objective import plan_objective

@@ -54,6 +54,7 @@ class Settings:
         "executor": ("inline", str),
         "workers": (1, int),
         "timeout": (None, float),
+        "memory_limit": (None, str),
         "gpus_per_trial": (0, int),
         "ray_address": (None, str),
         "resume": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
@@ -120,9 +121,12 @@ def main(file: str, source: str, header_line: int, space_json: str,
     with open(file, encoding="utf-8") as fh:
         code = fh.read()
     source_path = os.path.normpath(os.path.join(os.path.dirname(file), source))
+    space = json.loads(space_json)
     try:
+        if settings is None:  # what `glovec convert --trials ... --algorithm ...` chose
+            settings = Settings(**space.get("settings", {}))
         settings = settings_from_env(settings)
-    except UsageError as exc:
+    except (UsageError, TypeError) as exc:
         print(f"glovec: {exc}", file=sys.stderr)
         sys.exit(2)
     prog = ProgramRef(code=code, path=file, source_path=source_path, header_line=header_line,
@@ -130,7 +134,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
     if settings.study is None:
         settings.study = default_study_path(file)
     try:
-        status = run_search(prog, json.loads(space_json), settings)
+        status = run_search(prog, space, settings)
     except KeyboardInterrupt:
         status = 2  # run_search said what happened; no traceback for a Ctrl-C
     sys.stdout.flush()
@@ -282,7 +286,7 @@ class _Search:
         try:
             return make_executor(s.executor, self.prog, workers=s.workers, timeout=s.timeout,
                                  gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
-                                 early_stopping=policy)
+                                 early_stopping=policy, memory_limit=s.memory_limit)
         except (ExecutorError, ValueError, KeyError) as exc:
             raise UsageError(str(exc)) from None
 

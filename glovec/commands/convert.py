@@ -44,9 +44,10 @@ def _read(src: str) -> bytes:
         raise click.UsageError(f"cannot read {src}: {exc.strerror or exc}") from None
 
 
-def _compile(src: str, output_path: str | None, rules: str | None = None) -> CompileResult | None:
+def _compile(src: str, output_path: str | None, rules: str | None = None,
+             settings: dict | None = None) -> CompileResult | None:
     """Compile ``src``; print its diagnostics and return None when it has any."""
-    result = compile_source(_read(src), src, output_path=output_path, rules=rules)
+    result = compile_source(_read(src), src, output_path=output_path, rules=rules, settings=settings)
     if result.diagnostics:
         for diagnostic in result.diagnostics:
             click.echo(diagnostic.render(src), err=True)
@@ -104,7 +105,8 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | None = None) -> int:
+def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | None = None,
+             settings: dict | None = None) -> int:
     if diff and check:
         raise click.UsageError("--diff and --check do not go together")
     to_stdout = out == "-"
@@ -113,7 +115,7 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     target = None if to_stdout else (out or default_output(src))
     if target is not None and _same_file(src, target):
         raise click.UsageError(f"refusing to overwrite the input {src}; choose another -o")
-    result = _compile(src, target, rules)
+    result = _compile(src, target, rules, settings)
     if result is None:
         return 1
     data = _encoded(result)
@@ -156,9 +158,22 @@ def _count(result: CompileResult) -> int:
 @click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
 @click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
 @rules_option
-def convert_command(src: str, out: str | None, diff: bool, check: bool, rules: str | None) -> int:
-    """Turn the marked program SRC into a search-space program."""
-    return _convert(src, out, diff, check, rules)
+@click.option("--algorithm", help="search algorithm `python OUT` uses (default random)")
+@click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
+@click.option("--seed", type=int, help="the algorithm's seed")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline)")
+@click.option("--workers", type=click.IntRange(min=1), help="trials at once (process, ray)")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
+@click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")
+def convert_command(src: str, out: str | None, diff: bool, check: bool, rules: str | None,
+                    **settings) -> int:
+    """Turn the marked program SRC into a search-space program.
+
+    The search options (--algorithm, --trials, ...) are written into OUT: `python OUT` runs the
+    search with them, and the GLOVEC_* environment variables (GLOVEC_TRIALS, ...) override them.
+    """
+    chosen = {key: value for key, value in settings.items() if value is not None}
+    return _convert(src, out, diff, check, rules, chosen or None)
 
 
 @click.command("diff")

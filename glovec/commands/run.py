@@ -128,6 +128,8 @@ def _same_file(a: str, b: str) -> bool:
               help="with --resume: keep the trials whose decisions fit a changed space")
 @click.option("--objective", default=None,
               help="the metric (or Keras metric name) to use as the objective")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="cap each process trial's memory (e.g. 4G); a trial that exceeds it fails")
 @click.option("--early-stopping", type=click.Choice(["median", "halving"]), default=None,
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
