@@ -18,7 +18,6 @@ import pytest
 from glovec.cli import main
 from glovec.compiler import compile_source
 from glovec.transforms import rules as R
-from glovec.transforms.diagnostics import CODES
 from glovec.transforms.materialize import materialize_source
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -43,7 +43,6 @@ TOP_KEYS = ("version", "extends", "rule")
 TEMPLATE_PRIMITIVES = ("oneof", "floatv", "intv")
 MARKERS = ("objective", "metric", "report")
 FUNCTIONS = {"int": int, "float": float, "round": round, "min": min, "max": max, "abs": abs}
-_ARG_RE = re.compile(r"arg(\d+)\Z")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
 
 
@@ -626,12 +625,12 @@ def _check_id(text: str) -> str | None:
     import string
 
     try:
-        fields = [f for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
+        names = [f for _, f, _spec, _conv in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         return f"not a format string: {exc}"
-    for field in fields:
-        if not field.isidentifier():
-            return f"{{{field}}}: fields are plain names ({ID_FIELDS})"
+    for name in names:
+        if not name.isidentifier():
+            return f"{{{name}}}: fields are plain names ({ID_FIELDS})"
     if not text.strip():
         return "empty"
     return None
@@ -899,6 +898,7 @@ class _Matcher(ast.NodeVisitor):
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.fixed_lines = _fixed_lines(text)
         self.ids: set[str] = set()  # site ids given by rules' `id`
+        self._by_callee: dict[str, list[Rule]] = {}
         self._dispatch = {
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
@@ -1015,14 +1015,13 @@ class _Matcher(ast.NodeVisitor):
         qualified = self.imports.qualify(node.func)
         if qualified is None:
             return
-        rules = [r for r in self.call_rules if _any_glob(r.pattern, qualified)]
+        rules = self._by_callee.get(qualified)
+        if rules is None:  # most programs call a few names many times
+            rules = self._by_callee[qualified] = [
+                r for r in self.call_rules if _any_glob(r.pattern, qualified)]
         if not rules:
             return
-        positional = None
-        starred = False
-        for i, arg in enumerate(node.args):
-            if isinstance(arg, ast.Starred):
-                starred = True
+        starred = any(isinstance(arg, ast.Starred) for arg in node.args)
         arguments: dict[str, ast.expr] = {}
         for kw in node.keywords:
             if kw.arg is not None:
@@ -1154,7 +1153,6 @@ class _Matcher(ast.NodeVisitor):
         if key in self.claimed:
             return
         if rule.where is not None and is_literal:
-            names = {"x": x, "True": True, "False": False, "None": None}
             if not self._where(rule, x, arguments):
                 return
         self.claimed[key] = rule
