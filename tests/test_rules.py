@@ -321,3 +321,11 @@ def test_materialize_non_defaults_is_plain_python(name):
     assert text != source and "glovec" not in text
     ast.parse(text)
 
+
+
+def test_columns_count_characters_not_bytes():
+    source = 'título = "é"; lr = 0.01\nx = ("ü", 1); batch_size = 32\n'
+    result = compile_source(source, "p.py", rules="keras")
+    assert [(s["id"], s["line"], s["col"]) for s in result.space["sites"]] == [
+        ("lr", 1, 20), ("batch_size", 2, 28)]
+    assert result.code.splitlines()[1] == 'título = "é"; lr = _gv.floatv("lr", 0.01)'
