@@ -1261,7 +1261,11 @@ class RulesHook:
                             best is None or span[1] - span[0] < best[0][1] - best[0][0]):
                         best = (span, candidate)
                 node = best[1] if best is not None else None
-            if node is None:
+            if node is None:  # never expected: say so rather than drop the site
+                self.diagnostics.append(Diagnostic(
+                    "GV310", f"{site.rule.label} selects this value, but glovec could not find "
+                    "it in its syntax tree (an internal problem; please report it)", site.line,
+                    site.col, path=program.path))
                 continue
             rule = site.rule
             shown = rule.path
