@@ -73,8 +73,11 @@ def run_pyglove_evolution(acc: dict, budget: int, seed: int, **options) -> list[
 
     space = pg.Dict({e: pg.oneof(list(OPS)) for e in EDGES})
     # Without options, PyGlove's defaults as a user would call it: population 100, tournament 10,
-    # uniform mutation (so its first 100 trials are random search).
-    algorithm = pg.evolution.regularized_evolution(seed=seed, **options)
+    # uniform mutation (so its first 100 trials are random search). The default mutator is one
+    # module-level Uniform() with no seed, which ``seed=`` does not reach: seed our own so a run
+    # replays exactly.
+    mutator = pg.evolution.mutators.Uniform(seed=seed)
+    algorithm = pg.evolution.regularized_evolution(mutator, seed=seed, **options)
     values = []
     for example, feedback in pg.sample(space, algorithm, num_examples=budget):
         value = acc["".join(str(OPS.index(example[e])) for e in EDGES)]
