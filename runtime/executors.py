@@ -48,6 +48,7 @@ import types
 from dataclasses import dataclass, field
 
 from . import hyper
+from .worker import _jsonable  # one conversion of numpy/torch scalars for both sides
 
 __all__ = [
     "ExecutorError",
@@ -168,19 +169,6 @@ def _pack_policy(policy, history):
         return None
     blob = base64.b64encode(pickle.dumps(policy)).decode("ascii")
     return {"policy": blob, "history": [[list(p) for p in c] for c in history or ()]}
-
-
-def _jsonable(value):
-    item = getattr(value, "item", None)  # numpy / torch scalars
-    if callable(item):
-        try:
-            return item()
-        except Exception:
-            pass
-    try:
-        return float(value)
-    except Exception:
-        return repr(value)
 
 
 # ---- inline ----------------------------------------------------------------------------------
