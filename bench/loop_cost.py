@@ -125,7 +125,7 @@ def pyglove_random(n: int, tmp: Path) -> float:
 def pyglove_evolution(n: int, tmp: Path) -> float:
     import pyglove as pg
 
-    return _pyglove_run(pg.evolution.regularized_evolution(seed=0), n)
+    return _pyglove_run(pg.evolution.regularized_evolution(pg.evolution.mutators.Uniform(seed=0), seed=0), n)
 
 
 def _optuna_run(sampler_name: str, n: int, storage=None) -> float:
