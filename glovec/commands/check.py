@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
 import click
 
 from glovec.commands._options import rules_option
+from glovec.files import write_atomic
 
 _HELP = """Check that the search space of PATHS is what you think it is.
 
@@ -118,19 +117,7 @@ def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, excl
     if err:
         click.echo(err, err=True, nl=False)
     if output:
-        _write_atomic(output, out)
+        write_atomic(output, out)
     else:
         click.echo(out, nl=False)
     return report.exit_status()
-
-
-def _write_atomic(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".glovec-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -20,10 +20,11 @@ import codecs
 import difflib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import click
+
+from glovec.files import write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
@@ -57,28 +58,6 @@ def _compile(src: str, output_path: str | None, rules: str | None = None,
 
 def _encoded(result: CompileResult) -> bytes:
     return (codecs.BOM_UTF8 if result.bom else b"") + result.code.encode("utf-8")
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
-    a reader never sees half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _lines(text: str) -> list[str]:
@@ -136,9 +115,7 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
         click.echo(f"{target} is up to date", err=True)
         return 0
     if to_stdout:
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        write_stdout(data)
     else:
         write_atomic(target, data)
     size = result.size

@@ -7,9 +7,10 @@ from __future__ import annotations
 import ast
 import json
 import os
-import tempfile
 
 import click
+
+from glovec.files import write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 
@@ -75,23 +76,6 @@ def find_header(code: str) -> tuple[int, dict] | None:
                     continue
                 return number, json.loads(space_json)
     return None
-
-
-def _write_atomic(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".glovec-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -403,9 +387,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     if text.startswith(b"\xef\xbb\xbf") and not code.startswith("\ufeff"):
         code = "\ufeff" + code  # the input's byte-order mark comes back too
     if output:
-        _write_atomic(output, code)
+        write_atomic(output, code)
     else:
-        out = click.get_text_stream("stdout")
-        out.write(code)
-        out.flush()
+        write_stdout(code)
     return 0
