@@ -40,7 +40,7 @@ def main():
     x_train, x_val, y_train, y_val = load_data()
     hidden = 64  # glovec: oneof([32, 64, 128])
     model = make_model(hidden)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)  # glovec: lr=floatv(0.005, 0.5, scale="log")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)  # glovec: lr=floatv(0.005, 0.5, scale="log"), momentum=oneof([0.0, 0.5, 0.9])
     batch_size = 64  # glovec: oneof([32, 64, 128])
     loss_fn = nn.CrossEntropyLoss()
     val_accuracy = 0.0

@@ -44,7 +44,7 @@ def run_plain(path: Path, cwd: Path) -> float:
 @pytest.mark.parametrize("name, kinds", [
     ("sklearn_pipeline.py", ["oneof", "floatv", "oneof"]),
     ("digits_keras.py", ["oneof", "oneof", "oneof", "floatv", "oneof"]),
-    ("torch_digits.py", ["oneof", "oneof", "oneof", "floatv", "oneof"]),
+    ("torch_digits.py", ["oneof", "oneof", "oneof", "floatv", "oneof", "oneof"]),
 ])
 def test_examples_convert_to_the_marked_sites_only(name, kinds, capsys):
     path = EXAMPLES / name
@@ -122,3 +122,9 @@ def test_keras_digits_search_then_the_materialized_best_reproduces_it(tmp_path, 
     text = best_py.read_text()
     assert "_gv" not in text and "import glovec" not in text
     assert run_plain(best_py, tmp_path) == round(best.objective, 4)
+
+
+def test_the_examples_pass_glovec_check(capsys):
+    # our own examples are what users copy: no hard-coded hyper-parameter left unsearched
+    status = main(["check", str(EXAMPLES)])
+    assert status == 0, capsys.readouterr().out
