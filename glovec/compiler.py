@@ -8,13 +8,12 @@ goes through ``compile_source``. The passes it chains live in ``glovec.transform
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import os
 from dataclasses import dataclass, field
 
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
-from glovec.transforms.program import Program
+from glovec.transforms.program import Program, parse_quietly
 from glovec.transforms.rewrite import rewrite
 from glovec.transforms.sites import Site, SpecRequest, find_sites
 from glovec.transforms.space import build_space, space_size
@@ -104,7 +103,7 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
 
         code = inject_objective_callback(code, objective).result
     try:
-        ast.parse(code)
+        parse_quietly(code)
     except SyntaxError as exc:  # a compiler bug, never the user's fault
         raise RuntimeError(f"glovec generated invalid Python for {path} at line {exc.lineno}: "
                            f"{exc.msg}") from exc

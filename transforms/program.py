@@ -16,6 +16,7 @@ import ast
 import bisect
 import re
 import sys
+import warnings
 
 import libcst as cst
 
@@ -294,9 +295,17 @@ def _deep(function, *args):
         sys.setrecursionlimit(limit)
 
 
+def parse_quietly(text: str) -> ast.Module:
+    """``ast.parse`` without the warnings Python gives about the user's own code (invalid escape
+    sequences and the like): running the program shows them where they belong."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 def _check_syntax(text: str) -> ast.Module:
     try:
-        return ast.parse(text)
+        return parse_quietly(text)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1
