@@ -26,6 +26,7 @@ from .hyper import (  # noqa: F401  (the names generated code uses)
     current,
     deactivate,
     floatv,
+    index,
     intv,
     manyof,
     manyof_lazy,

@@ -23,6 +23,7 @@ __all__ = [
     "current",
     "oneof",
     "oneof_lazy",
+    "index",
     "manyof",
     "manyof_lazy",
     "permutate",
@@ -132,6 +133,15 @@ def oneof(candidates, default=_USER, cands=_USER, name=None, repeat=None):
 def oneof_lazy(site, default, thunks):
     """One of expression candidates: only the chosen thunk is called."""
     return thunks[_decisions.get(site, default)]()
+
+
+def index(site, default):
+    """The decided candidate index of a oneof site (``default`` outside a trial).
+
+    For a site in a class body, where a lambda cannot see the class's names, generated code
+    picks among expression candidates itself: ``(c0 if index(site, d) == 0 else c1)``.
+    """
+    return _decisions.get(site, default)
 
 
 def manyof(k, candidates, cands=_USER, distinct=True, sorted=False, default=None, name=None,

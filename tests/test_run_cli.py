@@ -190,3 +190,32 @@ def test_run_gpus_without_a_gpu_says_so(program, tmp_path, capsys, monkeypatch):
                    "--executor", "process", "--gpus-per-trial", "1"])
     assert status == 2
     assert "GPU" in capsys.readouterr().err
+
+
+def test_grid_over_class_body_sites_runs_every_candidate_in_its_trial(tmp_path, capsys):
+    """fixtures/convert/class_body: sites whose candidates use the class's own names (chosen in
+    place, not in lambdas) take each decision inside a trial."""
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parent.parent / "fixtures" / "convert" / "class_body"
+    path = tmp_path / "model.py"
+    path.write_bytes((case / "input.py").read_bytes())
+    db = tmp_path / "s.db"
+    out = run_ok(capsys, "run", str(path), "--algorithm", "grid", "--trials", "48", "--study", str(db))
+    trials = trials_of(db)
+    assert len(trials) == 48 and {t[1] for t in trials} == {"completed"}
+    seen: dict = {}
+    for _, _, dna, objective in trials:
+        d = json.loads(dna)
+        for site, value in d.items():
+            seen.setdefault(site, set()).add(value)
+        width = (64, 128)[d["Config.width"]]
+        span = (72, 56)[d["Config.span"]]
+        depth = (2, 4)[d["Config.layers.depth"]]
+        assert objective == width + span + depth
+    assert seen == {"Config.width": {0, 1}, "Config.act": {0, 1}, "Config.block": {0, 1},
+                    "Config.block[=0].conv.width": {0, 1}, "Config.span": {0, 1},
+                    "Config.layers.depth": {0, 1}}
+    printed = {line.split()[2] for line in out.out.splitlines() if line[:3] in ("64 ", "128")}
+    assert printed == {"conv64", "conv32", "skip"}
+    assert path.read_bytes() == (case / "input.py").read_bytes()

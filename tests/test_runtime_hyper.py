@@ -82,6 +82,37 @@ def test_nested_site_is_read_only_when_its_candidate_is_chosen():
     assert ns["build"]()["opt"] == ("sgd", 0.5)
 
 
+CLASS_BODY = '''
+import glovec.runtime as _gv
+calls = []
+
+def conv(n):
+    calls.append(n)
+    return f"conv{n}"
+
+def make():
+    class Config:
+        units = 64
+        width = (units if _gv.index("Config.width", 1) == 0 else units * 2)
+        block = (conv((units if _gv.index("Config.block[=0].n", 0) == 0 else units // 2)) if _gv.index("Config.block", 0) == 0 else "skip")
+    return Config
+'''
+
+
+def test_index_drives_a_class_body_site_and_runs_only_the_chosen_candidate():
+    ns: dict = {}
+    exec(compile(CLASS_BODY, "model_search.py", "exec"), ns)
+    assert gv.index("Config.width", 1) == 1   # outside a trial: the default
+    config = ns["make"]()
+    assert (config.width, config.block, ns["calls"]) == (128, "conv64", [64])
+    gv.activate({"Config.width": 0, "Config.block": 0, "Config.block[=0].n": 1})
+    assert gv.index("Config.width", 1) == 0
+    config = ns["make"]()
+    assert (config.width, config.block, ns["calls"]) == (64, "conv32", [64, 32])
+    gv.activate({"Config.block": 1})
+    assert ns["make"]().block == "skip" and ns["calls"] == [64, 32]
+
+
 def test_rep_counters_restart_with_each_trial():
     gv.activate({})
     assert [gv.rep("b", 2) for _ in range(3)] == ["b[0]", "b[1]", "b[0]"]

@@ -244,6 +244,15 @@ CATALOGUE: list[Code] = [
          'for i in range(2):\n    units = 64  # glovec: oneof([32, 64], repeat=2)\n',
          check="materialize",
          example={"before": {"units[0]": 0, "units[1]": 1}, "after": {"units[0]": 0, "units[1]": 0}}),
+    Code("GV212", "class-body-expression-candidates", "a class-body site cannot run its "
+         "expression candidates there",
+         "In a class body a lambda cannot see the class's own names, so there a oneof site with "
+         "expression candidates becomes a conditional expression that runs the chosen candidate "
+         "in place. That cannot choose several candidates (manyof, permutate) or count the "
+         "executions of a repeat=N site. Use literal candidates (numbers, strings, tuples of "
+         "those), or move the site into a method or to module level.",
+         'class Config:\n    a, b = 1, 2\n    ops = [a, b]  # glovec: manyof(2, [a, b, a + b])\n',
+         'class Config:\n    a, b = 1, 2\n    ops = [1, 2]  # glovec: manyof(2, [1, 2, 3])\n'),
     # ---- GV3xx: rules files (transforms/rules.py; meta-test in tests/test_rules_codes.py) ---
     # check="rules": ``before``/``after`` are rules files applied to ``example["program"]``.
     Code("GV301", "rules-file-not-found", "no rules file or preset of that name",

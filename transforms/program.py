@@ -36,16 +36,19 @@ class Place:
 
     ``roots``: (value node, path) pairs, ``path`` being the nodes above the value, outermost
     first, starting at the small statement (``Assign``, ``Return``...) or the compound
-    statement clause (``If``, ``FunctionDef``...) that holds it.
+    statement clause (``If``, ``FunctionDef``...) that holds it. ``in_class``: the statement
+    runs in a class body (not in a method), so a lambda there cannot see the class's names.
     """
 
-    __slots__ = ("holder", "scope", "class_name", "roots")
+    __slots__ = ("holder", "scope", "class_name", "roots", "in_class")
 
-    def __init__(self, holder, scope: tuple[str, ...], class_name: str | None, roots: list) -> None:
+    def __init__(self, holder, scope: tuple[str, ...], class_name: str | None, roots: list,
+                 in_class: bool = False) -> None:
         self.holder = holder
         self.scope = scope
         self.class_name = class_name
         self.roots = roots
+        self.in_class = in_class
 
 
 class Program:
@@ -73,7 +76,8 @@ class Program:
                                               exc.raw_line, exc.raw_column + 1)]) from None
         self.spans, self.comments = _deep(node_spans, self.module, text)
         self.resolver = Resolver()
-        # (kind, node, holder, scope, class name) for AnnAssign / FunctionDef with annotations
+        # (kind, node, holder, scope, class name, in class body) for AnnAssign / FunctionDef
+        # with annotations
         self.annotated: list[tuple] = []
         self._annotated_text = "Annotated" in text
         self._starts: dict[int, list[int]] = {}
@@ -118,13 +122,13 @@ class Program:
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
-                    self._small(small, scope, class_name)
+                    self._small(small, scope, class_name, in_class)
                 continue
             inner_scope, inner_class, inner_in_class = scope, class_name, in_class
             if isinstance(stmt, cst.FunctionDef):
                 self.resolver.add_function(stmt, class_name if in_class else None)
                 if self._annotated_text:
-                    self.annotated.append(("def", stmt, stmt, scope, class_name))
+                    self.annotated.append(("def", stmt, stmt, scope, class_name, in_class))
                 inner_scope, inner_in_class = scope + (stmt.name.value,), False
             elif isinstance(stmt, cst.ClassDef):
                 self.resolver.add_class(stmt)
@@ -135,9 +139,9 @@ class Program:
                     self._walk(block.body, inner_scope, inner_class, inner_in_class)
                 elif isinstance(block, cst.SimpleStatementSuite):
                     for small in block.body:
-                        self._small(small, inner_scope, inner_class)
+                        self._small(small, inner_scope, inner_class, inner_in_class)
 
-    def _small(self, small, scope, class_name) -> None:
+    def _small(self, small, scope, class_name, in_class=False) -> None:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
             self.resolver.add_import(small)
         elif (not scope and isinstance(small, cst.Assign) and len(small.targets) == 1
@@ -153,7 +157,7 @@ class Program:
                     if qualified:
                         self.resolver.imports[name] = qualified
         elif isinstance(small, cst.AnnAssign) and self._annotated_text:
-            self.annotated.append(("assign", small, small, scope, class_name))
+            self.annotated.append(("assign", small, small, scope, class_name, in_class))
 
     # ---- finding the values at an offset ------------------------------------------------
 
@@ -168,13 +172,13 @@ class Program:
 
     def locate(self, offset: int) -> Place | None:
         """The statement or compound-statement header holding ``offset``, or None."""
-        body, scope, class_name = self.module.body, (), None
+        body, scope, class_name, in_class = self.module.body, (), None, False
         while True:
             stmt = self._containing(body, offset)
             if stmt is None:
                 return None
             if isinstance(stmt, cst.SimpleStatementLine):
-                return Place(stmt, scope, class_name, _small_roots_of(stmt.body))
+                return Place(stmt, scope, class_name, _small_roots_of(stmt.body), in_class)
             chosen = None
             for clause, roots, block in clauses(stmt):
                 if chosen is None or self.spans[clause][0] <= offset:
@@ -184,14 +188,15 @@ class Program:
                 inner = self._containing(block.body, offset)
                 if inner is not None:
                     if isinstance(stmt, cst.FunctionDef):
-                        scope = scope + (stmt.name.value,)
+                        scope, in_class = scope + (stmt.name.value,), False
                     elif isinstance(stmt, cst.ClassDef):
                         scope, class_name = scope + (stmt.name.value,), stmt.name.value
+                        in_class = True
                     body = block.body
                     continue
             if isinstance(block, cst.SimpleStatementSuite):
                 roots = roots + _small_roots_of(block.body)
-            return Place(clause, scope, class_name, roots)
+            return Place(clause, scope, class_name, roots, in_class)
 
     def values_on_line(self, place: Place, line: int) -> tuple[list, list]:
         """The values on ``line``, as (node, path) pairs, in two groups: the statement's own

@@ -13,6 +13,14 @@ After:
     lr = _gv.floatv("lr", 1e-3)  # glovec: floatv(1e-4, 1e-1, scale="log")
     act = _gv.oneof("act", 0, ("relu", "gelu"))  # glovec: oneof(["relu", "gelu"])
 
+In a class body, where a lambda cannot see the class's names, a oneof site with expression
+candidates is a conditional expression instead, which runs only the chosen candidate
+(``width = units * 2  # glovec: oneof([units, units * 2])`` becomes):
+
+    class Config:
+        units = 64
+        width = (units if _gv.index("Config.width", 1) == 0 else units * 2)  # glovec: oneof([units, units * 2])
+
 Every edit is an insertion around the program's own value text (so the default path runs the
 original code, formatting and comments kept), except manyof/permutate, whose value is replaced;
 a replacement keeps the line count and the comments of a multi-line value. Nothing else
@@ -22,6 +30,7 @@ down by exactly one.
 
 from __future__ import annotations
 
+import ast
 import json
 
 from .source import NEWLINE_RE
@@ -80,6 +89,16 @@ def _site_edits(program, site, edits: list) -> None:
     if kind in ("floatv", "intv"):
         _insert(edits, site.start, site.end, f"_gv.{kind}({ident}, ", ")")
         return
+    if kind == "oneof" and site.class_body and not site.literal:
+        items = [candidate_code(site, i) for i in range(len(spec.candidates))]
+        d = site.default
+        before, after = _chain(site, items)
+        prefix = before[d] + ("(" if site.parens or site.low else "")
+        suffix = (")" if site.parens or site.low else "") + after[d]
+        _insert(edits, site.start, site.end, prefix, suffix)
+        for child in site.children.get(d, ()):
+            _site_edits(program, child, edits)
+        return
     if kind == "oneof":
         lazy = not site.literal
         items = [_item(candidate_code(site, i), lazy) for i in range(len(spec.candidates))]
@@ -126,6 +145,30 @@ def _item(code: str, lazy: bool) -> str:
     return f"lambda: {code}" if lazy else code
 
 
+def _chain(site, items: list[str]) -> tuple[list[str], list[str]]:
+    """A class-body oneof as a conditional expression, evaluated where it stands (a lambda
+    there cannot see the class's names): ``(c0 if _gv.index(site, d) == 0 else c1 if ... else
+    cN)``, one candidate only ``(_gv.index(site, 0), c0)[1]``. Returns, per candidate, the text
+    before it and the text after it."""
+    index = f"_gv.index({site_ident(site)}, {site.default})"
+    if len(items) == 1:
+        return [f"({index}, "], [")[1]"]
+    operands = [_operand(site, i, item) for i, item in enumerate(items)]
+    tests = [f" if {index} == {i} else " for i in range(len(items) - 1)] + [")"]
+    before, after = [], []
+    for i in range(len(items)):
+        before.append("(" + "".join(operands[j] + tests[j] for j in range(i)))
+        after.append(tests[i] + "".join(operands[j] + tests[j] for j in range(i + 1, len(items))))
+    return before, after
+
+
+def _operand(site, index: int, code: str) -> str:
+    """A candidate as an operand of a conditional expression (a lambda or a conditional
+    expression needs parentheses there)."""
+    node = site.spec.candidates[index].node
+    return f"({code})" if isinstance(node, (ast.Lambda, ast.IfExp)) else code
+
+
 def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
@@ -139,6 +182,10 @@ def unbound_code(site) -> str:
         return f"_gv.floatv({ident}, {float(site.default)!r})"
     if kind == "intv":
         return f"_gv.intv({ident}, {int(site.default)})"
+    if kind == "oneof" and site.class_body and not site.literal:
+        items = [candidate_code(site, i) for i in range(len(spec.candidates))]
+        before, after = _chain(site, items)
+        return before[0] + _operand(site, 0, items[0]) + after[0]
     lazy = not site.literal
     items = [_item(candidate_code(site, i), lazy) for i in range(len(spec.candidates))]
     default = site.default if kind == "oneof" else _tuple([str(i) for i in site.default])

@@ -56,6 +56,11 @@ _AST_NEEDS_PARENS = (ast.Tuple, ast.GeneratorExp, ast.Yield, ast.YieldFrom, ast.
 _FREE_HOLDERS = (cst.Arg, cst.Element, cst.DictElement, cst.Param)
 # What a deferred candidate (a lambda body) cannot contain.
 _NOT_DEFERRABLE = (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+# Values that need parentheses as an operand of a conditional expression (class-body sites).
+_CST_LOW = (cst.Lambda, cst.IfExp)
+_AST_LOW = (ast.Lambda, ast.IfExp)
+# Expressions whose parts (but the first iterable) run in a scope of their own.
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 @dataclass(eq=False)
@@ -79,6 +84,8 @@ class Site:
     parens: bool = False  # the value needs parentheses inside a call or lambda
     is_tuple: bool = False  # a manyof/permutate value written as a tuple (not a list)
     free: bool = False  # any expression fits there (assigned value, argument, item, default)
+    low: bool = False  # a lambda or conditional expression: parenthesised as a conditional's operand
+    class_body: bool = False  # runs in a class body, where lambdas cannot see the class's names
     children: dict[int, list["Site"]] = field(default_factory=dict)
     parent: "Site | None" = None
     choice: int | None = None
@@ -347,7 +354,7 @@ class _Finder:
 
     def annotations(self) -> None:
         program = self.program
-        for kind, node, holder, scope, class_name in program.annotated:
+        for kind, node, holder, scope, class_name, in_class in program.annotated:
             if kind == "assign":
                 targets = [(node.annotation.annotation, node.value, (node,))]
             else:
@@ -363,7 +370,7 @@ class _Finder:
                         if value is None:
                             raise SpecError("GV201", "an Annotated marker needs a value: assign one, "
                                             "or give the parameter a default", start)
-                        self._add(spec, value, path, Place(holder, scope, class_name, []))
+                        self._add(spec, value, path, Place(holder, scope, class_name, [], in_class))
                     except SpecError as exc:
                         self.diagnostics.append(diagnostic(program.text, exc))
 
@@ -418,12 +425,15 @@ class _Finder:
         line, col = program.position(start)
         site = Site(spec, line, col, start, end, node=node,
                     parens=isinstance(node, _CST_NEEDS_PARENS) and not node.lpar,
+                    low=isinstance(node, _CST_LOW) and not node.lpar,
                     free=len(path) == 1 or isinstance(path[-1], _FREE_HOLDERS))
         if spec.is_marker:
             self.markers.append(site)
             return
         parsed, snippet = self._parsed(node)
         _bind(site, parsed, snippet)
+        if _in_class_body(place, path + (node,)):
+            _class_body(site)
         site.base_id = spec.name or ".".join(place.scope + (_local_name(program, node, path, place),))
         self.sites.append(site)
 
@@ -492,6 +502,49 @@ def _bind(site: Site, parsed: ast.expr, snippet) -> None:
     _attach_children(site, binds, snippet)
 
 
+def _in_class_body(place: Place, chain: tuple) -> bool:
+    """Whether the last node of ``chain`` (statement first, the value last) runs in a class
+    body: not in a method, a lambda or a comprehension (whose first iterable does run there)."""
+    holder = place.holder
+    if chain[0] is not holder and isinstance(holder, (cst.FunctionDef, cst.ClassDef)):
+        in_class = isinstance(holder, cst.ClassDef)  # a one-line body: `class C: x = 1`
+    else:
+        in_class = place.in_class
+    if not in_class:
+        return False
+    for i, node in enumerate(chain[:-1]):
+        child = chain[i + 1]
+        if isinstance(node, cst.Lambda) and child is node.body:
+            return False
+        if isinstance(node, _COMPREHENSIONS) and not (
+                child is node.for_in and i + 2 < len(chain) and chain[i + 2] is node.for_in.iter):
+            return False
+    return True
+
+
+def _class_body(site: Site) -> None:
+    """Mark a site in a class body (and its nested sites): its expression candidates become a
+    conditional expression (a lambda there cannot see the class's names) that reads the decision
+    once per candidate it tests, so a repeat=N site (each ``_gv.rep`` call counts an execution)
+    and manyof/permutate (several candidates) with expression candidates are refused (GV212)."""
+    for each in site.walk():
+        each.class_body = True
+        if each.literal:
+            continue
+        what = "a nested" if each is not site else "a"
+        if each.kind in ("manyof", "permutate"):
+            why = (f"{what} {each.kind} site with expression candidates cannot be in a class "
+                   "body: it would run them in lambdas, which cannot see the class's names")
+        elif each.repeat != 1:
+            why = (f"{what} oneof site with repeat={each.repeat} and expression candidates cannot "
+                   "be in a class body: the conditional expression that chooses among them there "
+                   "cannot count the site's executions")
+        else:
+            continue
+        raise SpecError("GV212", why + "; use literal candidates, or move the site into a method "
+                        "or to module level", site.start)
+
+
 def _attach_children(site: Site, binds: list, snippet) -> None:
     spec = site.spec
     if spec.kind != "oneof" or not spec.has_nested:
@@ -509,6 +562,7 @@ def _attach_children(site: Site, binds: list, snippet) -> None:
                 child.start, child.end = snippet.span(node)
                 child.default = default
                 child.parens = isinstance(node, _AST_NEEDS_PARENS)
+                child.low = isinstance(node, _AST_LOW)
                 child.is_tuple = isinstance(node, ast.Tuple)
                 if nested.kind in CHOICES and not child.literal and _first(node, _NOT_DEFERRABLE):
                     raise SpecError("GV205", "a nested site with expression candidates cannot "
