@@ -186,7 +186,7 @@ class _Positions:
 class _Numeric:
     """Truncated Gaussian kernels in the point's own scale (see the module docstring)."""
 
-    def __init__(self, node, obs: list, prior_weight: float) -> None:
+    def __init__(self, node, obs: list, prior_weight: float, memo: dict | None = None) -> None:
         self.node = node
         self.log = node.log
         if node.kind == "floatv":
@@ -198,28 +198,42 @@ class _Numeric:
             low, high = math.log(low), math.log(high)
         self.low, self.high = low, high
         width = high - low
-        mus = [self.x_of(v) for v in obs]
+        mus = list(map(math.log, obs)) if self.log else list(map(float, obs))  # x_of each
         sigmas = [0.0] * len(mus)
         if mus:
             order = sorted(range(len(mus)), key=mus.__getitem__)
             ends = [low] + [mus[i] for i in order] + [high]
-            for rank, i in enumerate(order):
-                sigmas[i] = max(ends[rank + 1] - ends[rank], ends[rank + 2] - ends[rank + 1])
+            gaps = list(map(sub, ends[1:], ends[:-1]))  # gaps[r] = ends[r + 1] - ends[r]
+            # max(a, b) is b if b > a else a; min(a, b) is b if b < a else a
+            for i, a, b in zip(order, gaps, gaps[1:]):
+                sigmas[i] = b if b > a else a
             if len(mus) >= 2:  # the outermost kernels look inward only (endpoints not considered)
-                sigmas[order[0]] = ends[2] - ends[1]
-                sigmas[order[-1]] = ends[-2] - ends[-3]
+                sigmas[order[0]] = gaps[1]
+                sigmas[order[-1]] = gaps[-2]
             floor = width / min(100.0, len(mus) + 2.0)
-            sigmas = [min(max(s, floor), width) for s in sigmas]
+            sigmas = [
+                (width if width < t else t)
+                for t in [(floor if floor > s else s) for s in sigmas]
+            ]
         mus.append(0.5 * (low + high))
         sigmas.append(width)
         self.mus, self.sigmas = mus, sigmas
+        if memo is None:
+            memo = {}
+        elif len(memo) > 200_000:
+            memo.clear()
         consts = []
-        for mu, s in zip(mus, sigmas):
-            if s <= 0:
-                consts.append(0.0)
-                continue
-            mass = _phi((high - mu) / s) - _phi((low - mu) / s)
-            consts.append(-math.log(s) - math.log(max(mass, 1e-300)) - _LOG_SQRT_2PI)
+        for key in zip(mus, sigmas):  # each const depends on (mu, s) alone: kept across proposals
+            c = memo.get(key)
+            if c is None:
+                mu, s = key
+                if s <= 0:
+                    c = 0.0
+                else:
+                    mass = _phi((high - mu) / s) - _phi((low - mu) / s)
+                    c = -math.log(s) - math.log(max(mass, 1e-300)) - _LOG_SQRT_2PI
+                memo[key] = c
+            consts.append(c)
         self.consts = consts
         self._all_wide = all(s > 0 for s in sigmas)
         wide = [s for s in sigmas if s > 0]
@@ -280,12 +294,12 @@ class _Custom:
         return [0.0] * self.k
 
 
-def _kernels(node, obs: list, prior_weight: float):
+def _kernels(node, obs: list, prior_weight: float, memo: dict | None = None):
     kind = node.kind
     if kind == "oneof":
         return _Categorical(node.n, obs, prior_weight)
     if kind in ("floatv", "intv"):
-        return _Numeric(node, obs, prior_weight)
+        return _Numeric(node, obs, prior_weight, None if memo is None else memo.setdefault(node.id, {}))
     if kind == "manyof" and node.sorted:
         return _Members(node, obs, prior_weight)
     if kind in ("manyof", "permutate"):
@@ -296,7 +310,7 @@ def _kernels(node, obs: list, prior_weight: float):
 class _Density:
     """A mixture of product kernels over a group of points, fitted to some trials' decisions."""
 
-    def __init__(self, nodes, observations: list, weights: list, prior_weight: float) -> None:
+    def __init__(self, nodes, observations: list, weights: list, prior_weight: float, memo=None) -> None:
         self.nodes = nodes
         ws = list(weights) + [prior_weight] if observations else [1.0]
         total = sum(ws)
@@ -306,7 +320,7 @@ class _Density:
         for w in ws:
             acc += w / total
             self.cum.append(acc)
-        self.kernels = [_kernels(n, [d[n.id] for d in observations], prior_weight) for n in nodes]
+        self.kernels = [_kernels(n, [d[n.id] for d in observations], prior_weight, memo) for n in nodes]
         self.prior = len(observations)  # index of the prior kernel
 
     def draw(self, rng) -> list:
@@ -414,7 +428,8 @@ class _Fast:
         prior = 0.0
         for (hit, miss, p), group in slots.items():
             m = len(group)
-            self.groups.append((len(self.places), len(self.places) + m, [h * hit + (m - h) * miss for h in range(m + 1)]))
+            table = [h * hit + (m - h) * miss for h in range(m + 1)]
+            self.groups.append((len(self.places), len(self.places) + m, table))
             prior += m * p
             for idx, pos, obs in group:
                 self.places.append((idx, pos))
@@ -428,7 +443,9 @@ class _Fast:
             h = math.sqrt(0.5)
             rows_r = [[h / s for s in k.sigmas] for _, k in numeric]
             ctrs = [0.5 * (k.low + k.high) for _, k in numeric]
-            rows_q = [[r * (mu - c) for r, mu in zip(rr, k.mus)] for rr, (_, k), c in zip(rows_r, numeric, ctrs)]
+            rows_q = [
+                [r * (mu - c) for r, mu in zip(rr, k.mus)] for rr, (_, k), c in zip(rows_r, numeric, ctrs)
+            ]
             self.num_r = [list(row) for row in zip(*rows_r)]
             self.num_q = [list(row) for row in zip(*rows_q)]
             self.num_c = [math.fsum(row) for row in zip(*(k.consts for _, k in numeric))]
@@ -486,7 +503,8 @@ class _Fast:
             last = total[-1]
             if len(groups) == 1:
                 table = groups[0][2]
-                total = [t + table[(x ^ cand).to_bytes(width, "little").count(0)] for t, x in zip(total, self.packed)]
+                packed = self.packed
+                total = [t + table[(x ^ cand).to_bytes(width, "little").count(0)] for t, x in zip(total, packed)]
             else:
                 diffs = [(x ^ cand).to_bytes(width, "little") for x in self.packed]
                 for start, end, table in groups:
@@ -502,6 +520,9 @@ class _Fast:
         if not math.isfinite(err):
             return None
         return value, err
+
+
+_FAST_MIN_POINTS = 8
 
 
 def _exact_scores(lower: _Density, upper: _Density):
@@ -524,6 +545,8 @@ def _exact_scores(lower: _Density, upper: _Density):
 
 def _fast_scores(lower: _Density, upper: _Density, candidates: list):
     """[(score, bound on its difference from the exact score)] per candidate, or None."""
+    if len(lower.kernels) < _FAST_MIN_POINTS:  # few columns: logpdf alone is as fast
+        return None
     fl, fu = _Fast(lower), _Fast(upper)
     if not (fl.ok and fu.ok):
         return None
@@ -577,6 +600,7 @@ class TPE(Algorithm):
         self.trials: list = []  # (decisions, reward) of completed trials, oldest first
         self._running: dict = {}  # decisions key -> [decisions, count] proposed, not yet fed back
         self._seen: set = set()  # hashes of every proposal
+        self._memo: dict = {}  # point id -> {(mu, s): log normaliser} of numeric kernels
 
     def propose(self):
         dna = super().propose()
@@ -641,8 +665,8 @@ class TPE(Algorithm):
 
     def _suggest(self, nodes, good, bad) -> list:
         pw = self.prior_weight
-        lower = _Density(nodes, good, self.weights(len(good)), pw)
-        upper = _Density(nodes, bad, self.weights(len(bad)), pw)
+        lower = _Density(nodes, good, self.weights(len(good)), pw, self._memo)
+        upper = _Density(nodes, bad, self.weights(len(bad)), pw, self._memo)
         # lower.logpdf and upper.logpdf draw nothing, so drawing every candidate first changes nothing
         candidates = [lower.draw(self.rng) for _ in range(self.n_ei_candidates)]
         exact = _exact_scores(lower, upper)
