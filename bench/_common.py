@@ -79,3 +79,48 @@ def fmt_ms(seconds: float | None) -> str:
 
 def note(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def measure(contenders: dict, name: str, quick: bool, tmp: Path) -> dict:
+    """Seconds per trial of one contender: ``contenders[name] = (fn, n_full, n_quick, repeats)``,
+    ``fn(n, folder) -> seconds for n trials``; the median over the repeats."""
+    import statistics
+
+    fn, n_full, n_quick, repeats = contenders[name]
+    n = n_quick if quick else n_full
+    per_trial = []
+    try:
+        for r in range(repeats):
+            run_dir = tmp / f"{name.replace(' ', '_').replace('+', '_')}-{r}"
+            run_dir.mkdir()
+            per_trial.append(fn(n, run_dir) / n)
+    except Exception as exc:  # one broken contender must not hide the others
+        note(f"{name}: skipped ({type(exc).__name__}: {exc})")
+        return {"trials": n, "error": f"{type(exc).__name__}: {exc}"}
+    return {"trials": n, "repeats": repeats, "runs_s_per_trial": per_trial,
+            "s_per_trial": statistics.median(per_trial)}
+
+
+def print_contenders(results: dict) -> None:
+    rows = [[name, r["trials"], r.get("repeats", "-"), fmt_ms(r.get("s_per_trial"))]
+            for name, r in results.items()]
+    print(table(rows, ["contender", "trials", "runs", "ms/trial"]))
+    print()
+
+
+def ratios_table(results: dict, specs: list) -> dict:
+    """Print ``num / den`` for each ``(label, num, den, goal)`` whose two sides were measured;
+    ``goal`` is ``(">=" | "<=", value)`` or None. Returns the ratios for the JSON."""
+    rows, ratios = [], {}
+    for label, num, den, goal in specs:
+        a = results.get(num, {}).get("s_per_trial")
+        b = results.get(den, {}).get("s_per_trial")
+        if a is None or b is None:
+            continue
+        ratio = a / b
+        met = None if goal is None else (ratio >= goal[1] if goal[0] == ">=" else ratio <= goal[1])
+        goal_text = None if goal is None else f"{goal[0]} {goal[1]}"
+        ratios[label] = {"ratio": ratio, "goal": goal_text, "met": met}
+        rows.append([label, f"{ratio:,.1f}x", goal_text or "", "" if met is None else ("met" if met else "MISSED")])
+    print(table(rows, ["ratio", "value", "goal", ""]))
+    return ratios

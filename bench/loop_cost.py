@@ -13,10 +13,8 @@ trials once. Ratios are computed from figures measured in this same run.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import space100 as S  # noqa: E402
-from _common import fmt_ms, machine, note, parse_args, save, table, versions  # noqa: E402
+from _common import machine, measure, note, parse_args, print_contenders, ratios_table, save, versions  # noqa: E402
 
 
 # ---- contenders: each runs n trials and returns the seconds the loop took ----------------------
@@ -186,22 +184,6 @@ RATIOS = [
 ]
 
 
-def measure(name: str, quick: bool, tmp: Path) -> dict:
-    fn, n_full, n_quick, repeats = CONTENDERS[name]
-    n = n_quick if quick else n_full
-    per_trial = []
-    try:
-        for r in range(repeats):
-            run_dir = tmp / f"{name.replace(' ', '_').replace('+', '_')}-{r}"
-            run_dir.mkdir()
-            per_trial.append(fn(n, run_dir) / n)
-    except Exception as exc:  # a contender not built yet (or broken) must not hide the others
-        note(f"{name}: skipped ({type(exc).__name__}: {exc})")
-        return {"trials": n, "error": f"{type(exc).__name__}: {exc}"}
-    return {"trials": n, "repeats": repeats, "runs_s_per_trial": per_trial,
-            "s_per_trial": statistics.median(per_trial)}
-
-
 def main() -> int:
     args = parse_args(__doc__, lambda p: p.add_argument(
         "--only", nargs="*", help="measure only these contenders (names as in the table)"))
@@ -210,30 +192,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="glovec-bench-") as tmp:
         for name in names:
             note(f"measuring {name} ...")
-            results[name] = measure(name, args.quick, Path(tmp))
+            results[name] = measure(CONTENDERS, name, args.quick, Path(tmp))
 
-    rows = []
-    for name, r in results.items():
-        if "error" in r:
-            rows.append([name, r["trials"], "-", "n/a"])
-        else:
-            rows.append([name, r["trials"], r["repeats"], fmt_ms(r["s_per_trial"])])
-    print(table(rows, ["contender", "trials", "runs", "ms/trial"]))
-    print()
+    print_contenders(results)
 
-    ratio_rows, ratios = [], {}
-    for label, num, den, goal in RATIOS:
-        a, b = results.get(num, {}).get("s_per_trial"), results.get(den, {}).get("s_per_trial")
-        if a is None or b is None:
-            continue
-        ratio = a / b
-        met = None
-        if goal is not None:
-            met = ratio >= goal[1] if goal[0] == ">=" else ratio <= goal[1]
-        ratios[label] = {"ratio": ratio, "goal": None if goal is None else f"{goal[0]} {goal[1]}", "met": met}
-        ratio_rows.append([label, f"{ratio:,.1f}x", "" if goal is None else f"{goal[0]} {goal[1]}",
-                           "" if met is None else ("met" if met else "MISSED")])
-    print(table(ratio_rows, ["ratio", "value", "goal", ""]))
+    ratios = ratios_table(results, RATIOS)
 
     info = machine()
     print(f"\nload average {info['loadavg_1_5_15']} on {info['cpus']} CPUs (shared machine: figures are noisy)")

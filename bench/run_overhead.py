@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import space100 as S  # noqa: E402
-from _common import fmt_ms, machine, note, parse_args, save, table, versions  # noqa: E402
+from _common import machine, measure, note, parse_args, print_contenders, ratios_table, save, versions  # noqa: E402
 from loop_cost import floor_sqlite, optuna_random_sqlite, pyglove_random  # noqa: E402
 
 
@@ -89,45 +88,15 @@ RATIOS = [
 ]
 
 
-def measure(name: str, quick: bool, tmp: Path) -> dict:
-    fn, full, short, repeats = CONTENDERS[name]
-    n = short if quick else full
-    per_trial = []
-    try:
-        for r in range(repeats):
-            run_dir = tmp / f"{name.replace(' ', '_').replace('+', '_')}-{r}"
-            run_dir.mkdir()
-            per_trial.append(fn(n, run_dir) / n)
-    except Exception as exc:  # one broken contender must not hide the others
-        note(f"{name}: skipped ({type(exc).__name__}: {exc})")
-        return {"trials": n, "error": f"{type(exc).__name__}: {exc}"}
-    return {"trials": n, "repeats": repeats, "runs_s_per_trial": per_trial,
-            "s_per_trial": statistics.median(per_trial)}
-
-
 def main() -> int:
     args = parse_args(__doc__)
     results = {}
     with tempfile.TemporaryDirectory(prefix="glovec-bench-") as tmp:
         for name in CONTENDERS:
             note(f"measuring {name} ...")
-            results[name] = measure(name, args.quick, Path(tmp))
-    rows = [[name, r["trials"], r.get("repeats", "-"),
-             fmt_ms(r.get("s_per_trial"))] for name, r in results.items()]
-    print(table(rows, ["contender", "trials", "runs", "ms/trial"]))
-    print()
-    ratio_rows, ratios = [], {}
-    for label, num, den, goal in RATIOS:
-        a, b = results[num].get("s_per_trial"), results[den].get("s_per_trial")
-        if a is None or b is None:
-            continue
-        ratio = a / b
-        met = None if goal is None else (ratio >= goal[1] if goal[0] == ">=" else ratio <= goal[1])
-        ratios[label] = {"ratio": ratio, "goal": None if goal is None else f"{goal[0]} {goal[1]}",
-                         "met": met}
-        ratio_rows.append([label, f"{ratio:,.1f}x", "" if goal is None else f"{goal[0]} {goal[1]}",
-                           "" if met is None else ("met" if met else "MISSED")])
-    print(table(ratio_rows, ["ratio", "value", "goal", ""]))
+            results[name] = measure(CONTENDERS, name, args.quick, Path(tmp))
+    print_contenders(results)
+    ratios = ratios_table(results, RATIOS)
     info = machine()
     print(f"\nload average {info['loadavg_1_5_15']} on {info['cpus']} CPUs (shared machine: "
           "figures are noisy)")
