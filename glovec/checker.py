@@ -223,7 +223,7 @@ def _candidates_total(site: dict) -> int:
 
 def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | None = None,
                timeout: float | None = None, baseline: dict | None = None,
-               baseline_path: str | None = None) -> FileCheck:
+               baseline_path: str | None = None, argv=(), workers: int = 1) -> FileCheck:
     fc = FileCheck(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -280,7 +280,7 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
         del fc.baseline["_old_sites"]
 
     if runs and compiled and sites:
-        _dynamic(fc, code, runs, timeout)
+        _dynamic(fc, code, runs, timeout, argv, workers)
     elif runs:
         for s in fc.sites:
             s["reached"], s["candidates_exercised"] = False, 0
@@ -316,14 +316,17 @@ def _calls_runtime_report(source: str) -> bool:
     return False
 
 
-def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None) -> None:
+def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=(),
+             workers: int = 1) -> None:
     from glovec.coverage_runner import run_once
     from glovec.dynamic_coverage import cover
     from glovec.runtime.geno import DNASpec
 
     spec = DNASpec.from_space(fc.space)
     path = fc.path
-    report = cover(spec, lambda d: run_once(code, path, d, timeout=timeout), runs)
+    argv = list(argv)
+    report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,
+                                                       stop=stop), runs, workers=workers)
     fc.dynamic = report
     by_id = {s.id: s for s in report.sites}
     for site in fc.sites:
@@ -435,12 +438,14 @@ def _baseline_findings(fc: FileCheck, sites: dict) -> None:
 
 
 def check_files(paths, *, allow=(), rules=None, objective=None, runs=None, timeout=None,
-                baseline=None, baseline_path=None, threshold=None, strict=False) -> CheckReport:
+                baseline=None, baseline_path=None, threshold=None, strict=False, argv=(),
+                workers: int = 1) -> CheckReport:
+    """``argv``: the program arguments of every dynamic run, for each of ``paths``."""
     files = []
     for path in paths:
         use_baseline = baseline if baseline is not None and _baseline_matches(baseline, path, paths) else None
         files.append(check_file(path, allow=allow, rules=rules, objective=objective, runs=runs,
-                                timeout=timeout,
+                                timeout=timeout, argv=argv, workers=workers,
                                 baseline=use_baseline, baseline_path=baseline_path))
     return CheckReport(files, "dynamic" if runs else "static", threshold, strict)
 

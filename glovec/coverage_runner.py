@@ -34,7 +34,7 @@ _TAIL = 2000
 
 @dataclass
 class RunResult:
-    """One coverage run: ``status`` is "ok", "error" or "timeout"."""
+    """One coverage run: ``status`` is "ok", "error", "timeout" or "stopped" (``stop`` was set)."""
 
     status: str
     reached: list = field(default_factory=list)  # point ids looked up, in first-lookup order
@@ -73,8 +73,12 @@ def _is_program_call(node: ast.stmt) -> bool:
 
 
 def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | None = None,
-             argv=(), cwd: str | None = None, smoke: bool = True) -> RunResult:
-    """Run the generated ``code`` once in a fresh interpreter under ``decisions``."""
+             argv=(), cwd: str | None = None, smoke: bool = True, stop=None) -> RunResult:
+    """Run the generated ``code`` once in a fresh interpreter under ``decisions``.
+
+    ``stop``: a ``threading.Event``; once it is set, the run is killed and reports "stopped"
+    (``glovec check --workers`` stops runs it started ahead and no longer needs).
+    """
     source_path = os.path.abspath(source_path)
     with tempfile.TemporaryDirectory(prefix="glovec-check-") as tmp:
         job = {
@@ -106,14 +110,26 @@ def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | N
                 stderr=err,
                 start_new_session=True,
             )
-            try:
-                code_ = proc.wait(timeout=timeout)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                _kill(proc)
-                timed_out = True
+            timed_out = stopped = False
+            while True:
+                left = None if timeout is None else start + timeout - time.monotonic()
+                try:
+                    code_ = proc.wait(timeout=left if stop is None else
+                                      0.05 if left is None else max(0.0, min(left, 0.05)))
+                    break
+                except subprocess.TimeoutExpired:
+                    if left is not None and time.monotonic() >= start + timeout:
+                        _kill(proc)
+                        timed_out = True
+                        break
+                    if stop is not None and stop.is_set():
+                        _kill(proc)
+                        stopped = True
+                        break
         seconds = time.monotonic() - start
         reached = _read_keys(job["keys"])
+        if stopped:
+            return RunResult("stopped", reached, "stopped: no longer needed", None, seconds)
         if timed_out:
             return RunResult("timeout", reached, f"timed out after {timeout:g} s", None, seconds)
         try:

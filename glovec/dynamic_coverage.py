@@ -17,10 +17,26 @@ Failures: a candidate exercised only in failing runs is a suspect. A lone suspec
 line, or the only one of its run, is blamed; otherwise the budget left after covering runs the
 default DNA with one suspect changed, to isolate it. Suspects the budget could not isolate are
 reported with ``confirmed: false``.
+
+Workers: ``cover(..., workers=N)`` keeps this sequential algorithm and its report as they are,
+and only starts runs ahead of time, in waves of up to N at once. A wave is planned from every run
+finished so far: its first run is the next run of the sequential plan, and each later one is the
+plan that would follow if the runs before it in the wave completed and reached the sites they
+decide (but sites given up that none of their choices reached before) (for failures: the isolating runs of one failed run's suspects). The algorithm then
+asks for its runs in order as before; a run whose DNA matches a run of the wave takes that run's
+result, and one that does not (an earlier run of the wave reached less or failed, so the plan
+changed) stops and discards the rest of the wave (a ``run`` that takes ``stop=`` is given a
+``threading.Event`` to end it early) and starts the next wave from there. Runs of a
+deterministic program therefore give the same report for every N; discarded runs are not in
+the report and do not count against the budget.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -89,6 +105,26 @@ class _Planner:
         self.enables: dict = {}
         self.targets = {(p.site_id, k) for p in spec.points for k in _keys(p)}
         self.wanted: set = set()
+
+    def guess(self, decisions: dict, points: dict) -> "_Planner":
+        """A copy that assumes a run of ``decisions`` completed, reaching the sites it decides except
+        those given up (missed by a completed run) that none of its choices reached before."""
+        other = copy.copy(self)
+        other.covered, other.given_up = set(self.covered), set(self.given_up)
+        other.reached = set(self.reached)
+        other.enables = {k: set(v) for k, v in self.enables.items()}
+        opened = set().union(*(self.enables.get((pid, _hashable(v)), ())
+                               for pid, v in decisions.items()))
+        pairs, reached = set(), set()
+        for pid, value in decisions.items():
+            p = points.get(pid)
+            if p is not None and (p.site_id not in self.given_up or p.site_id in opened):
+                pairs |= {(p.site_id, k) for k in _exercised(p, value)}
+                reached.add(p.site_id)
+        other.covered |= pairs
+        missed = {points[pid].site_id for pid in decisions if pid in points} - reached
+        other.observe(decisions, reached, missed, True)
+        return other
 
     def observe(self, decisions: dict, reached_sites: set, missed: set, completed: bool) -> None:
         self.reached |= reached_sites
@@ -195,8 +231,70 @@ def _isolating(spec, p, key) -> dict | None:
         return None
 
 
-def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
-    """Run the program at most ``budget`` times (``run(decisions) -> RunResult``) and report."""
+class _Ahead:
+    """Runs started ahead of the sequential algorithm's requests, in waves (see the module doc)."""
+
+    def __init__(self, run: Callable[[dict], object], workers: int) -> None:
+        self._run = run
+        self._pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        self._wave: list = []  # [decisions, future, stop event], in the order the algorithm asks
+        try:
+            self._stoppable = "stop" in inspect.signature(run).parameters
+        except (TypeError, ValueError):
+            self._stoppable = False
+
+    @property
+    def idle(self) -> bool:
+        return not self._wave
+
+    def start(self, wave: list) -> None:
+        """Start a wave of DNAs (the first is the one the algorithm asks for next)."""
+        self.discard()
+        if self._pool is not None and len(wave) > 1:
+            self._wave = [[d, *self._submit(d)] for d in wave]
+
+    def _submit(self, decisions: dict) -> tuple:
+        if not self._stoppable:
+            return self._pool.submit(self._run, decisions), None
+        stop = threading.Event()
+        return self._pool.submit(self._run, decisions, stop=stop), stop
+
+    def get(self, decisions: dict):
+        """The result of running ``decisions``: from the wave where it is next, else a fresh run."""
+        if self._wave and self._wave[0][0] == decisions:
+            return self._wave.pop(0)[1].result()
+        self.discard()
+        return self._run(decisions)
+
+    def discard(self) -> None:
+        for _, future, stop in self._wave:
+            if stop is not None:
+                stop.set()  # a ``run(decisions, stop=...)`` kills a run it has started
+        for _, future, _ in self._wave:
+            if not future.cancel():
+                future.result()  # wait until it has ended, so that it frees its worker
+        self._wave = []
+
+    def close(self) -> None:
+        self.discard()
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+def cover(spec, run: Callable[[dict], object], budget: int, *, workers: int = 1) -> DynamicReport:
+    """Run the program at most ``budget`` times (``run(decisions) -> RunResult``) and report.
+
+    ``workers`` > 1 runs up to that many at once (``run`` is called from threads); the report is
+    the one ``workers=1`` gives when runs are deterministic.
+    """
+    ahead = _Ahead(run, workers)
+    try:
+        return _cover(spec, ahead, budget, max(1, workers))
+    finally:
+        ahead.close()
+
+
+def _cover(spec, ahead: _Ahead, budget: int, workers: int) -> DynamicReport:
     planner = _Planner(spec)
     points = {p.id: p for p in spec.points}
     ok_pairs: set = set()
@@ -205,7 +303,7 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
     active_in_ok: set = set()  # site ids active in a completed run
 
     def do_run(decisions, purpose):
-        result = run(decisions)
+        result = ahead.get(decisions)
         pairs = set()
         for pid in result.reached:
             p = points.get(pid)
@@ -226,6 +324,15 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
         decisions, planned = planner.plan()
         if not planned:
             break
+        if workers > 1 and ahead.idle:
+            wave, guess, last = [decisions], planner, decisions
+            while len(wave) < min(workers, budget - len(runs)):
+                guess = guess.guess(last, points)
+                last, more = guess.plan()
+                if not more:
+                    break
+                wave.append(last)
+            ahead.start(wave)
         result, pairs, reached_sites = do_run(decisions, "cover")
         missed = {site for site, _ in planned if site not in reached_sites}
         planner.observe(decisions, reached_sites, missed,
@@ -264,6 +371,16 @@ def cover(spec, run: Callable[[dict], object], budget: int) -> DynamicReport:
             run_failures.append({"run": index, "decisions": _jsonable(decisions),
                                  "error": result.error, "line": result.line})
             continue
+        if workers > 1:
+            wave = []
+            for pair in suspects:
+                if len(wave) >= min(workers, budget - len(runs)):
+                    break
+                if pair not in ok_pairs:
+                    iso = _isolating(spec, point_of_site[pair[0]], pair[1])
+                    if iso is not None:
+                        wave.append(iso)
+            ahead.start(wave)
         unresolved = []
         for pair in suspects:
             if any(s in blamed for s in suspects):

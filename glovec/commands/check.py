@@ -25,6 +25,14 @@ Silence a deliberate literal with a fixed marker on its line, --allow, or pyproj
 --dynamic N runs the program at most N times (GLOVEC_SMOKE=1, a fresh interpreter per run,
 killed after --timeout) under DNAs chosen to exercise every candidate of every site, and
 reports sites never reached, failing candidates with their line, and per-site coverage.
+Arguments after `--` go to the program in every dynamic run (its sys.argv[1:]); with several
+PATHS each program gets the same arguments. --workers N runs up to N of them at once, in waves
+planned from the runs finished so far; the report is the one --workers 1 gives (for a
+deterministic program); runs started on a plan that an earlier run changed are killed and
+not reported.
+
+\b
+    glovec check train.py --dynamic 4 --workers 2 -- --epochs 1
 
 \b
 Coverage figures:
@@ -59,12 +67,32 @@ def _split(values) -> list[str]:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
-@click.command("check", help=_HELP)
+_PROGRAM_ARGS = "glovec.check.program_args"
+
+
+class _CheckCommand(click.Command):
+    """PATHS is variadic, so the program's arguments after `--` are split off before parsing."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        if "--" in args:
+            at = args.index("--")
+            ctx.meta[_PROGRAM_ARGS] = tuple(args[at + 1:])
+            args = args[:at]
+        return super().parse_args(ctx, args)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return super().collect_usage_pieces(ctx) + ["[-- PROGRAM_ARGS...]"]
+
+
+@click.command("check", cls=_CheckCommand, help=_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--dynamic", "runs", type=click.IntRange(min=1), metavar="N",
               help="Run the program at most N times to measure reached sites and candidates.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0,
               show_default=True, help="Seconds per dynamic run before it counts as failed.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Dynamic runs at once (same report as 1 for a deterministic program).")
 @click.option("--min-coverage", "min_coverage", metavar="F",
               help="Fail below this coverage (0..1 or N%): candidates with --dynamic, else markers.")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
@@ -84,11 +112,15 @@ def _split(values) -> list[str]:
                    "directories); for hooks that pass every changed file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of stdout (written atomically).")
-def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, exclude, rules, objective,
-                  strict, only_marked, output) -> int:
+def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, allow, exclude, rules,
+                  objective, strict, only_marked, output) -> int:
     from glovec.check_report import render
     from glovec.checker import check_files, discover, load_config
 
+    program_args = click.get_current_context().meta.get(_PROGRAM_ARGS, ())
+    if program_args and not runs:
+        raise click.UsageError("program arguments after `--` need --dynamic N (static checks never "
+                               "run the program)")
     config = load_config(paths[0])
     allow_list = _split(allow) + [str(a) for a in config.get("allow", [])]
     exclude_list = _split(exclude) + [str(e) for e in config.get("exclude", [])]
@@ -110,7 +142,7 @@ def check_command(paths, runs, timeout, min_coverage, baseline, fmt, allow, excl
             return 0  # a hook run over files none of which is a glovec program
         raise click.UsageError("no glovec programs found in " + ", ".join(paths))
     report = check_files(files, allow=allow_list, rules=rules, objective=objective, runs=runs,
-                         timeout=timeout,
+                         timeout=timeout, argv=program_args, workers=workers,
                          baseline=baseline_space, baseline_path=baseline, threshold=threshold,
                          strict=strict)
     out, err = render(report, fmt)
