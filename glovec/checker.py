@@ -234,7 +234,8 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
         source = ""
     if source.startswith("\ufeff"):
         source = source[1:]
-    diagnostics = list(getattr(result, "diagnostics", ()) or ())
+    diagnostics = list(getattr(result, "diagnostics", ()) or ()) + list(
+        getattr(result, "warnings", ()) or ())  # warnings (GV312) keep their severity
     fc.findings.extend(_diag_finding(d, path) for d in diagnostics)
     fc.space = getattr(result, "space", None)
     code = getattr(result, "code", None)

@@ -26,7 +26,9 @@ class CompileResult:
     """``code`` is the generated program (None when there are diagnostics); ``space`` the
     space dict (the sites found so far, when there are diagnostics); ``sites`` the top-level
     search-space sites with positions (nested ones under ``Site.children``); ``markers`` the
-    objective/metric/report markers."""
+    objective/metric/report markers. ``diagnostics`` are errors (they block the output);
+    ``warnings`` (severity "warning", e.g. GV312 a rule that matches nothing) never do: report
+    them and use ``code`` as usual."""
 
     code: str | None
     space: dict
@@ -34,6 +36,7 @@ class CompileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     markers: list[Site] = field(default_factory=list)
     bom: bool = False  # the input began with a UTF-8 byte-order mark (write it back)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,10 +89,11 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
         return CompileResult(None, {}, diagnostics=_at(exc.diagnostics, path))
     found = find_sites(program, hook)
     diagnostics = found.diagnostics + list(getattr(hook, "diagnostics", None) or ())
+    warnings = _at(list(getattr(hook, "warnings", None) or ()), path)
     space = build_space(found.sites, found.markers, name)
     if diagnostics:
         return CompileResult(None, space, found.sites, _at(diagnostics, path), found.markers,
-                             program.bom)
+                             program.bom, warnings)
     if settings:
         space["settings"] = dict(sorted(settings.items()))
     inject = False
@@ -107,7 +111,7 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     except SyntaxError as exc:  # a compiler bug, never the user's fault
         raise RuntimeError(f"glovec generated invalid Python for {path} at line {exc.lineno}: "
                            f"{exc.msg}") from exc
-    return CompileResult(code, space, found.sites, [], found.markers, program.bom)
+    return CompileResult(code, space, found.sites, [], found.markers, program.bom, warnings)
 
 
 def _at(diagnostics: list[Diagnostic], path: str) -> list[Diagnostic]:

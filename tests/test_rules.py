@@ -8,6 +8,7 @@ expected_space.json, or expected.txt for diagnostics). Regenerate them with
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -49,12 +50,13 @@ def test_every_selector_and_error_has_a_case():
     names = {p.name for p in CASE_DIRS}
     assert {"call_keyword", "alias_resolution", "positional_args", "assign_glob", "param_default",
             "scope_filters", "templates", "combined_markers", "conflict_marker",
-            "template_mismatch", "objective_rule", "skip_and_fixed", "callee_choice", "site_ids"} <= names
+            "template_mismatch", "objective_rule", "skip_and_fixed", "callee_choice", "site_ids",
+            "rule_matches_nothing"} <= names
     codes = set()
     for case in CASE_DIRS:
         if (case / "expected.txt").exists():
             codes |= {line.split()[1] for line in (case / "expected.txt").read_text().splitlines()}
-    assert {f"GV30{i}" for i in range(1, 6)} | {"GV310", "GV311"} <= codes
+    assert {f"GV30{i}" for i in range(1, 6)} | {"GV310", "GV311", "GV312"} <= codes
 
 
 # ---- what the golden cases show, said directly ---------------------------------------------
@@ -218,6 +220,102 @@ def test_extends_cycle_is_refused(tmp_path):
     with pytest.raises(R.RulesError) as info:
         R.load_rules(str(tmp_path / "a.toml"))
     assert "GV303" in str(info.value) and "includes this file again" in str(info.value)
+
+
+# ---- rules that match nothing (GV312, a warning) ---------------------------------------------
+
+KERAS_PROGRAM = ("from keras import layers\n\n\ndef build(hidden=128, lr=1e-3):\n    batch_size = 32\n"
+                 "    return layers.Dense(hidden), layers.Dense(64, activation='relu')\n")
+WIDTHS = 'call = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n'
+
+
+@pytest.mark.parametrize("rules_text, program, warnings", [
+    # a typo in the callee, the argument, an assigned name, a parameter name: said, with a guess
+    ('[[rule]]\nname = "Dense widths"\ncall = "keras.layers.Dens"\narg = "units"\n'
+     'values = "[x, x * 2]"\n', KERAS_PROGRAM,
+     ["1:1: GV312 rule 'Dense widths' matched nothing in prog.py: no call to keras.layers.Dens "
+      "(did you mean 'keras.layers.Dense'?)"]),
+    ('[[rule]]\ncall = "keras.layers.Dense"\narg = "unit"\nvalues = "[x, x * 2]"\n', KERAS_PROGRAM,
+     ["1:1: GV312 this rule matched nothing in prog.py: no call to keras.layers.Dense passes unit "
+      "(did you mean 'units'?)"]),
+    ('\n[[rule]]\nassign = "batch_sise"\nvalues = "[x, x * 2]"\n', KERAS_PROGRAM,
+     ["2:1: GV312 this rule matched nothing in prog.py: no name batch_sise "
+      "(did you mean 'batch_size'?)"]),
+    ('[[rule]]\nparam = "hiden"\nvalues = "[x, x * 2]"\n', KERAS_PROGRAM,
+     ["1:1: GV312 this rule matched nothing in prog.py: no parameter hiden "
+      "(did you mean 'hidden'?)"]),
+    # selected nothing for another reason: a where that never holds, only expressions there,
+    # or every value taken by an earlier rule
+    ('[[rule]]\nparam = "lr"\nvalues = "[x, x * 2]"\nwhere = "x > 1"\n', KERAS_PROGRAM,
+     ["1:1: GV312 this rule matched nothing in prog.py"]),
+    ('[[rule]]\n' + WIDTHS + 'where = "x > 100"\n', KERAS_PROGRAM,
+     ["1:1: GV312 this rule matched nothing in prog.py"]),
+    ('[[rule]]\nname = "a"\nassign = "batch_size"\nvalues = "[x, x * 2]"\n'
+     '[[rule]]\nname = "b"\nassign = "batch_*"\nvalues = "[x, x * 4]"\n', KERAS_PROGRAM,
+     ["5:1: GV312 rule 'b' matched nothing in prog.py"]),
+    ('[[rule]]\n' + WIDTHS, "from keras import layers\nd = layers.Dense(n)\n",
+     ["1:1: GV312 this rule matched nothing in prog.py"]),
+    ('[[rule]]\nname = "w"\n' + WIDTHS + '[[rule]]\nname = "x"\n' + WIDTHS.replace("Dense", "Dens"),
+     KERAS_PROGRAM, ["6:1: GV312 rule 'x' matched nothing in prog.py: no call to keras.layers.Dens "
+                     "(did you mean 'keras.layers.Dense'?)"]),
+    # no warning: the rule selects something (even one held out by skip or `# glovec: fixed`, or
+    # one its template does not fit: that is GV310), or it is optional
+    ('[[rule]]\n' + WIDTHS, KERAS_PROGRAM, []),
+    ('[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nskip = true\n', KERAS_PROGRAM, []),
+    ('[[rule]]\n' + WIDTHS, "from keras import layers\nd = layers.Dense(64)  # glovec: fixed\n", []),
+    ('[[rule]]\nassign = "batch_size"\nvalues = "[1, 2]"\n', KERAS_PROGRAM, []),
+    ('[[rule]]\nassign = "epochs"\nvalues = "[x, x * 2]"\noptional = true\n', KERAS_PROGRAM, []),
+    ('[[rule]]\ncall = ["torch.nn.ReLU", "torch.nn.GELU"]\narg = "callee"\n'
+     'values = \'["ReLU", "GELU"]\'\n', "from torch import nn\nact = nn.ReLU()\n", []),
+    ('[[rule]]\ncall = ["torch.nn.ReLU", "torch.nn.GELU"]\narg = "callee"\n'
+     'values = \'["ReLU", "GELU"]\'\n', "from torch import nn\nact = nn.Tanh()\n",
+     ["1:1: GV312 this rule matched nothing in prog.py: no call to torch.nn.ReLU or torch.nn.GELU"]),
+    # a preset's rules never warn, extended or named directly
+    ('extends = ["keras"]\n', "lr = 0.1\n", []),
+    ('extends = ["pytorch"]\n[[rule]]\nassign = "lr"\nvalues = "[x, x * 2]"\n', "lr = 0.1\n", []),
+    ("keras", "epochs = 3\n", []),
+])
+def test_rules_that_match_nothing_warn(rules_text, program, warnings, tmp_path):
+    if rules_text in R.PRESETS:
+        rules, shown = rules_text, rules_text
+    else:
+        (tmp_path / "r.toml").write_text(rules_text)
+        rules, shown = str(tmp_path / "r.toml"), str(tmp_path / "r.toml")
+    result = compile_source(program, "prog.py", rules=rules)
+    assert [w.render() for w in result.warnings] == [f"{shown}:{w}" for w in warnings]
+    assert all(w.severity == "warning" for w in result.warnings)
+    assert "GV312" not in [d.code for d in result.diagnostics]
+    if not result.diagnostics:
+        assert result.code is not None and result.ok
+
+
+def test_rules_of_an_extended_file_do_not_warn(tmp_path):
+    (tmp_path / "base.toml").write_text('[[rule]]\nassign = "epochs"\nvalues = "[x, x * 2]"\n')
+    (tmp_path / "r.toml").write_text('extends = "base.toml"\n[[rule]]\nassign = "momentum"\n'
+                                     'values = "[x, x / 2]"\n')
+    result = compile_source("lr = 0.1\n", "prog.py", rules=str(tmp_path / "r.toml"))
+    assert [(w.path, w.line, w.code) for w in result.warnings] == [(str(tmp_path / "r.toml"), 2, "GV312")]
+
+
+def test_a_warning_does_not_stop_convert_and_fails_check_only_when_strict(tmp_path, capsys):
+    case = CASES / "rule_matches_nothing"
+    src, rules, out = str(case / "input.py"), str(case / "rules.toml"), tmp_path / "gen.py"
+    assert main(["convert", src, "-o", str(out), "--rules", rules]) == 0
+    assert '_gv.oneof("build.hidden", 1, (64, 128, 256))' in out.read_text()  # written all the same
+    err = capsys.readouterr().err
+    assert err.count("GV312") == 4 and f"{rules}:5:1: GV312 rule 'Dense widths'" in err
+    assert "glovec: wrote" in err
+    assert main(["space", src, "--rules", rules, "--json"]) == 0
+    assert "GV312" in capsys.readouterr().err
+    assert main(["materialize", src, "--rules", rules, "--defaults"]) == 0
+    assert capsys.readouterr().out == (case / "input.py").read_text()
+    (tmp_path / "prog.py").write_text((case / "input.py").read_text() + "score = 1  # glovec: objective\n")
+    args = ["check", str(tmp_path / "prog.py"), "--rules", rules, "--allow", "lr", "--format", "json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    found = [(f["code"], f["severity"]) for f in report["findings"]]
+    assert found == [("GV312", "warning")] * 4, found
+    assert main([*args, "--strict"]) == 1
 
 
 # ---- the command line ------------------------------------------------------------------------

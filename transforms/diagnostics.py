@@ -4,6 +4,8 @@ A diagnostic is one problem at one place: ``path:line:col: GVnnn message`` (1-ba
 column, columns in characters). Each code is permanent, has a kebab-case name, a one-line
 summary, an explanation, and a Before/After pair that `glovec explain GVnnn` prints and that
 ``tests/test_convert_codes.py`` checks: the Before gives the code, the After gives none.
+Most codes are errors; a warning (``Diagnostic.severity == "warning"``: GV312, and `glovec
+check`'s GV402) says so in its explanation ("A warning: ...") and never blocks the output.
 
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
@@ -25,13 +27,16 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem at one place in the input (1-based line and column)."""
+    """One problem at one place in the input (1-based line and column). ``severity``:
+    "error" blocks the output; "warning" is reported and the output is written anyway
+    (``CompileResult.warnings``; `glovec check` fails on it only with ``--strict``)."""
 
     code: str
     message: str
     line: int
     col: int
     path: str | None = None
+    severity: str = "error"
 
     def render(self, path: str | None = None) -> str:
         where = path if path is not None else (self.path or "<input>")
@@ -311,6 +316,17 @@ CATALOGUE: list[Code] = [
          '[[rule]]\nassign = "batch_size"\nvalues = "[x // 2, x, x * 2]"\n',
          check="rules",
          example={"program": "lr = 0.01  # glovec: oneof([0.001, 0.01])\nbatch_size = 32\n"}),
+    Code("GV312", "rule-matches-nothing", "a rule of your rules file selects nothing in the "
+         "program",
+         "Each rule of the rules file you pass with --rules is expected to select some value: "
+         "one that selects nothing usually has a typo in its callee (keras.layers.Dens), its "
+         "arg, its name pattern, or a where that never holds, and quietly searches nothing. A "
+         "warning: it points at the rule in the rules file, the program is still converted, and "
+         "it fails `glovec check` only with `--strict`. Rules inherited through extends or a preset never "
+         "warn; write `optional = true` on a rule that may legitimately select nothing.",
+         '[[rule]]\ncall = "keras.layers.Dens"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
+         '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
+         check="rules", example={"program": "from keras import layers\nhidden = layers.Dense(64)\n"}),
     # ---- GV4xx: `glovec check` findings (glovec/checker.py; meta-test in tests/test_check_codes.py,
     # harness "check": `glovec check` on Before and After with example["args"], and with
     # example["baseline"] compiled into the --baseline space) ----------------------------------

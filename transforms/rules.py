@@ -386,6 +386,7 @@ class Rule:
     dedupe: bool
     positions: dict
     site_id: str | None = None  # `id`: a format string for the site id  # key -> (line, col) of its value in the rules file
+    col: int = 1  # the [[rule]] header's column
 
     @property
     def label(self) -> str:
@@ -615,7 +616,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "_Locator", error) -> 
     return Rule(number, path, header[0], raw.get("name"), selector,
                 tuple(p.strip() for p in patterns), raw.get("arg"), template, condition,
                 raw.get("in_function"), raw.get("in_class"), raw.get("optional", False), skip,
-                raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"))
+                raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"), header[1])
 
 
 ID_FIELDS = "x, target, function, param, dest, arg0, arg1, ... and the call's keyword arguments"
@@ -786,6 +787,7 @@ class RuleSite:
 class RulesResult:
     sites: list[RuleSite]
     diagnostics: list[Diagnostic]
+    warnings: list[Diagnostic] = field(default_factory=list)  # GV312, at rules in the file
 
 
 class _Offsets:
@@ -898,6 +900,10 @@ class _Matcher(ast.NodeVisitor):
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.fixed_lines = _fixed_lines(text)
         self.ids: set[str] = set()  # site ids given by rules' `id`
+        self.matched: set[int] = set()  # indices of rules that selected some value
+        self.near: dict[int, set[str]] = {}  # call rules: argument names of calls to the callee
+        self.passed: set[int] = set()  # call rules whose arg some call to the callee passes
+        self.names: set[str] = set()  # assigned names and parameter names (for suggestions)
         self._by_callee: dict[str, list[Rule]] = {}
         self._dispatch = {
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
@@ -977,6 +983,7 @@ class _Matcher(ast.NodeVisitor):
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
         for arg, default in pairs:
+            self.names.add(arg.arg)
             for rule in self.param_rules:
                 if _any_glob(rule.pattern, arg.arg.lower()) and self._in_scope(rule):
                     self._take(rule, default, "param", {}, param=arg.arg, function=node.name)
@@ -1000,6 +1007,7 @@ class _Matcher(ast.NodeVisitor):
             last = target.attr
         else:
             return
+        self.names.add(last)
         for rule in self.assign_rules:
             if (_any_glob(rule.pattern, last.lower()) or _any_glob(rule.pattern, full.lower())) \
                     and self._in_scope(rule):
@@ -1047,6 +1055,11 @@ class _Matcher(ast.NodeVisitor):
                     self._take_callee(rule, node, arguments, qualified, callee)
                 continue
             value = arguments.get(rule.arg)
+            if isinstance(value, ast.expr):
+                self.passed.add(rule.index)
+            else:
+                self.near.setdefault(rule.index, set()).update(
+                    name for name, node in arguments.items() if isinstance(node, ast.expr))
             if not isinstance(value, ast.expr) or not self._in_scope(rule):
                 continue
             self._take(rule, value, "arg", arguments, param=rule.arg, callee=callee,
@@ -1081,11 +1094,13 @@ class _Matcher(ast.NodeVisitor):
         else:
             return
         if func.lineno in self.fixed_lines:
+            self.matched.add(rule.index)  # selected, and held out by `# glovec: fixed`
             return
         key = (func.lineno, func.col_offset)
         if key in self.claimed or (rule.where is not None and not self._where(rule, x, arguments)):
             return
         self.claimed[key] = rule
+        self.matched.add(rule.index)
         if rule.skip:
             return
         offsets = self.offsets
@@ -1148,6 +1163,7 @@ class _Matcher(ast.NodeVisitor):
         if not is_literal and not (rule.template is not None and rule.template.kind == "marker"):
             return  # rules choose among literals; expressions stay as they are
         if value.lineno in self.fixed_lines:
+            self.matched.add(rule.index)  # selected, and held out by `# glovec: fixed`
             return  # `# glovec: fixed` keeps the line's literals out of every search
         key = (value.lineno, value.col_offset)
         if key in self.claimed:
@@ -1156,6 +1172,7 @@ class _Matcher(ast.NodeVisitor):
             if not self._where(rule, x, arguments):
                 return
         self.claimed[key] = rule
+        self.matched.add(rule.index)
         if rule.skip:
             return
         offsets = self.offsets
@@ -1204,7 +1221,48 @@ def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | 
     matcher = _Matcher(ruleset, text, tree, path)
     matcher.visit(tree)
     sites = sorted(matcher.sites, key=lambda s: s.start)
-    return RulesResult(sites, matcher.diagnostics)
+    return RulesResult(sites, matcher.diagnostics, _unmatched(ruleset, matcher, path))
+
+
+def _own_rules(ruleset: RuleSet) -> list[Rule]:
+    """The rules written in the rules file itself: not those of ``extends``, and none of a
+    preset's (a preset has rules that a given program legitimately does not use)."""
+    top = os.path.abspath(ruleset.path)
+    if os.path.dirname(top) == os.path.dirname(os.path.abspath(preset_path("keras"))):
+        return []
+    return [r for r in ruleset.rules if os.path.abspath(r.path) == top]
+
+
+def _unmatched(ruleset: RuleSet, matcher: "_Matcher", path: str | None) -> list[Diagnostic]:
+    """GV312, a warning at each rule of the user's own file that selected nothing (a typo in a
+    callee, an arg or a name quietly searches nothing); ``optional = true`` rules never warn."""
+    warnings: list[Diagnostic] = []
+    for rule in _own_rules(ruleset):
+        if rule.optional or rule.index in matcher.matched:
+            continue
+        who = f"rule {rule.name!r}" if rule.name else "this rule"
+        hint = ""
+        # a guess at the name meant, for one plain name (a typo); not for globs or lists
+        plain = len(rule.pattern) == 1 and not any(c in rule.pattern[0] for c in "*?[")
+
+        def guess(choices) -> str:
+            return suggest(rule.pattern[0], choices) if plain else ""
+
+        if rule.selector == "call":
+            callees = [q for q, rules in matcher._by_callee.items() if rule in rules]
+            if not callees:
+                hint = f": no call to {' or '.join(rule.pattern)}{guess(matcher._by_callee)}"
+            elif rule.arg != CALLEE and rule.index not in matcher.passed:
+                hint = (f": no call to {' or '.join(rule.pattern)} passes {rule.arg}"
+                        f"{suggest(rule.arg, sorted(matcher.near.get(rule.index, ())))}")
+        elif not any(_any_glob(rule.pattern, n.lower()) for n in matcher.names):
+            what = "name" if rule.selector == "assign" else "parameter"
+            hint = (f": no {what} {' or '.join(rule.pattern)}"
+                    f"{guess(sorted({n.lower() for n in matcher.names}))}")
+        warnings.append(RuleDiagnostic(
+            "GV312", f"{who} matched nothing in {path or 'the program'}{hint}", rule.line,
+            rule.col, path=rule.path, severity="warning"))
+    return warnings
 
 
 # ---- the compiler's hook -----------------------------------------------------------------
@@ -1230,6 +1288,7 @@ class RulesHook:
     def __init__(self, ruleset) -> None:
         self.ruleset = load_rules(ruleset)
         self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []  # GV312: the compiler's CompileResult.warnings
         self.sites: list[RuleSite] = []
 
     def find_sites(self, program) -> list:
@@ -1239,6 +1298,7 @@ class RulesHook:
         result = match_rules(self.ruleset, text, program.path, getattr(program, "tree", None))
         self.sites = result.sites
         self.diagnostics.extend(result.diagnostics)
+        self.warnings = list(result.warnings)
         if not result.sites:
             return []
         import libcst as cst

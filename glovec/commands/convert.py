@@ -11,7 +11,7 @@ None of them imports or runs the program: they read its text and compile it.
 
 Exit status: 0 success, 1 the input has problems (diagnostics on stderr as
 ``path:line:col: GVnnn message``) or ``--check`` found the output stale, 2 usage or internal
-error. The input is never written; outputs are written atomically.
+error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ def _read(src: str) -> bytes:
 
 def _compile(src: str, output_path: str | None, rules: str | None = None,
              settings: dict | None = None) -> CompileResult | None:
-    """Compile ``src``; print its diagnostics and return None when it has any."""
+    """Compile ``src``; print its diagnostics and warnings, and return None when it has
+    diagnostics (warnings do not stop it)."""
     result = compile_source(_read(src), src, output_path=output_path, rules=rules, settings=settings)
+    for diagnostic in [*result.diagnostics, *result.warnings]:
+        click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
-        for diagnostic in result.diagnostics:
-            click.echo(diagnostic.render(src), err=True)
         return None
     return result
 

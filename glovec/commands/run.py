@@ -48,7 +48,7 @@ def _compile(path: str, source: bytes, objective: str | None = None,
     from glovec.compiler import compile_source
 
     result = compile_source(source, path, objective=objective, rules=rules or None)
-    _show(result.diagnostics)
+    _show([*result.diagnostics, *getattr(result, "warnings", ())])
     if result.diagnostics or result.code is None:
         return None
     found = find_header(result.code)
