@@ -10,25 +10,13 @@ import pytest
 from glovec.cli import main
 from glovec.coverage_runner import RunResult
 from glovec.dynamic_coverage import cover
-from glovec.runtime.geno import DNASpec
+from test_check_dynamic import oneof, spec_of  # the same small specs
 
 
 def check(capsys, *args):
     rc = main(["check", *map(str, args)])
     out, err = capsys.readouterr()
     return rc, out, err
-
-
-def oneof(id, n, default=0, line=1, children=None):
-    site = {"id": id, "kind": "oneof", "line": line, "col": 1,
-            "candidates": [str(i) for i in range(n)], "default": default, "repeat": 1}
-    if children:
-        site["children"] = children
-    return site
-
-
-def spec_of(*sites):
-    return DNASpec.from_space({"glovec_space": 1, "sites": list(sites)})
 
 
 def as_data(report):
