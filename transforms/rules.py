@@ -1093,15 +1093,7 @@ class _Matcher(ast.NodeVisitor):
             x, prefix = func.id, None
         else:
             return
-        if func.lineno in self.fixed_lines:
-            self.matched.add(rule.index)  # selected, and held out by `# glovec: fixed`
-            return
-        key = (func.lineno, func.col_offset)
-        if key in self.claimed or (rule.where is not None and not self._where(rule, x, arguments)):
-            return
-        self.claimed[key] = rule
-        self.matched.add(rule.index)
-        if rule.skip:
+        if not self._claim(rule, func, x, arguments, check_where=True):
             return
         offsets = self.offsets
         line, col = func.lineno, offsets.col(func.lineno, func.col_offset)
@@ -1157,23 +1149,30 @@ class _Matcher(ast.NodeVisitor):
         return name
 
     # -- taking a value --
+    def _claim(self, rule: Rule, node: ast.AST, x, arguments: dict, *, check_where: bool) -> bool:
+        """Whether ``rule`` takes ``node`` (x its value) and should turn it into a site.
+
+        Counts the rule as matched (GV312) whenever it selects the value, even when the value is
+        then held out: on a `# glovec: fixed` line (kept out of every search) or by ``skip``.
+        A value an earlier rule claimed, or one its ``where`` refuses, is not selected."""
+        if node.lineno in self.fixed_lines:
+            self.matched.add(rule.index)
+            return False
+        key = (node.lineno, node.col_offset)
+        if key in self.claimed:
+            return False
+        if check_where and rule.where is not None and not self._where(rule, x, arguments):
+            return False
+        self.claimed[key] = rule
+        self.matched.add(rule.index)
+        return not rule.skip
+
     def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
               callee=None, qualified=None, target=None, function=None, call=None) -> None:
         is_literal, x = literal_value(value)
         if not is_literal and not (rule.template is not None and rule.template.kind == "marker"):
             return  # rules choose among literals; expressions stay as they are
-        if value.lineno in self.fixed_lines:
-            self.matched.add(rule.index)  # selected, and held out by `# glovec: fixed`
-            return  # `# glovec: fixed` keeps the line's literals out of every search
-        key = (value.lineno, value.col_offset)
-        if key in self.claimed:
-            return
-        if rule.where is not None and is_literal:
-            if not self._where(rule, x, arguments):
-                return
-        self.claimed[key] = rule
-        self.matched.add(rule.index)
-        if rule.skip:
+        if not self._claim(rule, value, x, arguments, check_where=is_literal):
             return
         offsets = self.offsets
         line, col = value.lineno, offsets.col(value.lineno, value.col_offset)
