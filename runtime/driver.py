@@ -62,6 +62,7 @@ class Settings:
         "objective": (None, str),
         "early_stopping": (None, str),
         "top": (5, int),
+        "one_shot": (None, str),
     }
 
     def __init__(self, **values) -> None:
@@ -126,6 +127,9 @@ def main(file: str, source: str, header_line: int, space_json: str,
         if settings is None:  # what `glovec convert --trials ... --algorithm ...` chose
             settings = Settings(**space.get("settings", {}))
         settings = settings_from_env(settings)
+        if settings.one_shot and "algorithm" not in space.get("settings", {}) \
+                and not os.environ.get(ENV["algorithm"]):
+            settings.algorithm = "evolution"  # one-shot's search over estimates
     except (UsageError, TypeError) as exc:
         print(f"glovec: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -162,6 +166,10 @@ def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int
 
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    if settings.one_shot:  # weight sharing: one training of a supernet (runtime/oneshot/)
+        from .oneshot import run_one_shot
+
+        return run_one_shot(prog, space, settings, out, err)
     try:
         study = Study.open(settings.study, space, resume=settings.resume, migrate=settings.migrate)
     except StudyError as exc:

@@ -118,6 +118,9 @@ def _same_file(a: str, b: str) -> bool:
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
               help="best trials shown at the end  [default: 5]")
+@click.option("--one-shot", "one_shot", type=click.Choice(["spos", "enas", "darts"]), default=None,
+              help="weight sharing: train one supernet with the program's own loop, then "
+                   "evaluate architectures on it (docs/oneshot.md)")
 @rules_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(src, program_args, **options) -> int:
@@ -146,6 +149,9 @@ def run_command(src, program_args, **options) -> int:
     for flag in ("resume", "migrate"):  # an absent flag must not undo GLOVEC_RESUME=1
         if not options.get(flag):
             options[flag] = None
+    if (options.get("one_shot") or settings.one_shot) and options.get("algorithm") is None \
+            and not os.environ.get("GLOVEC_ALGORITHM"):
+        options["algorithm"] = "evolution"  # one-shot's search over estimates
     settings.update(**options)
     if settings.migrate and not settings.resume:
         click.echo("glovec: --migrate only makes sense with --resume", err=True)
@@ -183,6 +189,7 @@ def _open_study(path: str):
 def study_json(study) -> dict:
     """The study as JSON: every trial with its decisions by site id (literal values)."""
     from glovec.runtime.driver import literal_decisions
+    from glovec.runtime.oneshot import ESTIMATE_METRIC
 
     trials = []
     for t in study.trials():
@@ -195,6 +202,7 @@ def study_json(study) -> dict:
             "metrics": t.metrics,
             "error": t.error,
             "seconds": t.seconds,
+            "estimate": ESTIMATE_METRIC in (t.metrics or {}),  # a one-shot supernet's estimate
         })
     best = study.best(1)
     return {
@@ -232,6 +240,9 @@ def report_command(study_path, top, as_json, plot) -> int:
             best = study.best(top)
             if best:
                 click.echo(format_table(best, study, direction=study.directions[0]))
+            note = estimate_note(study.trials("completed"))
+            if note:
+                click.echo(note)
             failed = study.trials("failed")
             if failed:
                 click.echo(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
@@ -249,6 +260,19 @@ def report_command(study_path, top, as_json, plot) -> int:
     finally:
         study.close()
     return 0
+
+
+def estimate_note(trials) -> str | None:
+    """A line saying which objectives are one-shot estimates, or None when none is."""
+    from glovec.runtime.oneshot import ESTIMATE_METRIC
+
+    methods = sorted({str(t.metrics[ESTIMATE_METRIC]) for t in trials
+                      if ESTIMATE_METRIC in (t.metrics or {})})
+    if not methods:
+        return None
+    return (f"objectives are one-shot estimates ({', '.join(methods)}): each architecture was "
+            f"evaluated on shared weights, not trained alone; materialize one and train it for its "
+            f"real accuracy")
 
 
 def write_plot(study, path: str) -> None:

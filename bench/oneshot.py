@@ -1,0 +1,209 @@
+"""One-shot NAS on the NAS-Bench-201-style digits cell: supernet estimates against stand-alone training.
+
+For each method (spos, enas, darts) this runs `glovec run examples/nas_cell_torch.py --one-shot M`,
+then trains architectures alone (`glovec materialize --trial N`, then the plain program) and
+reports:
+
+- Kendall tau between the supernet's estimate and the stand-alone accuracy over architectures
+  spread over the estimates' range (sorted by estimate, evenly spaced ranks);
+- where the method's pick (`--best`) ranks by stand-alone accuracy among them, and against the
+  program's default architecture;
+- the method's wall time against one stand-alone training, and the best stand-alone accuracy that
+  per-trial evolution (`glovec run --algorithm evolution`) reaches in the same wall time.
+
+darts records one architecture (its argmax), so it gets no tau: its pick is ranked among the spos
+spread. Every figure comes from this run; nothing is asserted. Results: bench/results/oneshot.json
+and oneshot.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, machine, parse_args, save, versions  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "nas_cell_torch.py"
+PY = sys.executable
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+def glovec(*args, timeout=None) -> tuple[str, str, float]:
+    t0 = time.perf_counter()
+    p = subprocess.run([PY, "-m", "glovec.cli", *map(str, args)], capture_output=True, text=True,
+                       env=ENV, cwd=ROOT, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"glovec {' '.join(map(str, args))} failed:\n{p.stderr[-3000:]}")
+    return p.stdout, p.stderr, time.perf_counter() - t0
+
+
+def standalone(program: Path) -> tuple[float, float]:
+    """(validation accuracy, wall seconds) of a plain program trained alone."""
+    t0 = time.perf_counter()
+    p = subprocess.run([PY, str(program)], capture_output=True, text=True, env=ENV, cwd=ROOT)
+    seconds = time.perf_counter() - t0
+    m = re.search(r"validation accuracy: ([0-9.]+)", p.stdout)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"{program} failed:\n{p.stderr[-3000:]}")
+    return float(m.group(1)), seconds
+
+
+def kendall_tau(xs, ys) -> float:
+    """Kendall's tau-b (ties in either list handled)."""
+    n, conc, disc, tx, ty = len(xs), 0, 0, 0, 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            dx, dy = xs[i] - xs[j], ys[i] - ys[j]
+            if dx == 0 and dy == 0:
+                continue
+            if dx == 0:
+                tx += 1
+            elif dy == 0:
+                ty += 1
+            elif (dx > 0) == (dy > 0):
+                conc += 1
+            else:
+                disc += 1
+    denom = ((conc + disc + tx) * (conc + disc + ty)) ** 0.5
+    return (conc - disc) / denom if denom else 0.0
+
+
+def spread(trials: list, k: int) -> list:
+    """k trials with distinct decisions at evenly spaced ranks of the estimate."""
+    seen, unique = set(), []
+    for t in sorted(trials, key=lambda t: t["objective"]):
+        key = json.dumps(t["decisions"], sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            unique.append(t)
+    if len(unique) <= k:
+        return unique
+    return [unique[round(i * (len(unique) - 1) / (k - 1))] for i in range(k)]
+
+
+def main() -> None:
+    args = parse_args(__doc__, lambda p: (
+        p.add_argument("--methods", default="spos,enas,darts"),
+        p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
+        p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method")))
+    k = 4 if args.quick else args.spread
+    trials = 12 if args.quick else args.trials
+    work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
+    cache: dict = {}  # decisions JSON -> stand-alone accuracy
+
+    def train_alone(study: Path, trial_id: int, decisions: dict) -> float:
+        key = json.dumps(decisions, sort_keys=True)
+        if key not in cache:
+            out = work / f"alone-{len(cache)}.py"
+            glovec("materialize", EXAMPLE, "--trial", trial_id, "--study", study, "-o", out)
+            cache[key] = standalone(out)[0]
+        return cache[key]
+
+    default_prog = work / "default.py"
+    glovec("materialize", EXAMPLE, "--defaults", "-o", default_prog)
+    default_acc, alone_seconds = standalone(default_prog)
+    cache_default = None
+    print(f"default architecture alone: {default_acc:.4f} in {alone_seconds:.1f} s")
+    results = {"default_accuracy": default_acc, "standalone_seconds": alone_seconds, "methods": {}}
+    spos_pool = None
+    for method in args.methods.split(","):
+        study = work / f"{method}.db"
+        _, err, seconds = glovec("run", EXAMPLE, "--one-shot", method, "--trials", trials,
+                                 "--study", study, "--seed", 0)
+        report = json.loads(glovec("report", study, "--json")[0])
+        done = [t for t in report["trials"] if t["status"] == "completed"]
+        pick = next(t for t in done if t["id"] == report["best"])
+        chosen = spread(done, k) if len(done) > 1 else []
+        if method == "darts" and spos_pool:
+            chosen = spos_pool
+        rows = []
+        for t in chosen:
+            src_study = Path(t.get("_study", study))
+            rows.append({"id": t["id"], "estimate": t["objective"], "decisions": t["decisions"],
+                         "alone": train_alone(src_study, t["id"], t["decisions"])})
+        pick_alone = train_alone(study, pick["id"], pick["decisions"])
+        accs = sorted([r["alone"] for r in rows] + ([pick_alone] if not any(
+            r["decisions"] == pick["decisions"] for r in rows) else []))
+        below = sum(1 for a in accs if a < pick_alone)
+        ties = sum(1 for a in accs if a == pick_alone)
+        percentile = 100.0 * (below + 0.5 * ties) / len(accs) if accs else None
+        tau = (kendall_tau([r["estimate"] for r in rows], [r["alone"] for r in rows])
+               if method != "darts" and len(rows) > 2 else None)
+        # Per-trial evolution given the same wall time: each trial trains alone.
+        evo_study = work / f"evolution-{method}.db"
+        cmd = [PY, "-m", "glovec.cli", "run", str(EXAMPLE), "--algorithm", "evolution",
+               "--trials", "1000", "--study", str(evo_study), "--seed", "0"]
+        proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            proc.wait()
+        evo = json.loads(glovec("report", evo_study, "--json")[0])
+        evo_done = [t for t in evo["trials"] if t["status"] == "completed"]
+        evo_best = max((t["objective"] for t in evo_done), default=None)
+        entry = {
+            "wall_seconds": seconds,
+            "x_standalone": seconds / alone_seconds,
+            "architectures": rows,
+            "kendall_tau": tau,
+            "pick": {"id": pick["id"], "estimate": pick["objective"], "decisions": pick["decisions"],
+                     "alone": pick_alone},
+            "pick_percentile": percentile,
+            "best_alone_of_spread": max(accs) if accs else None,
+            "pick_vs_default": pick_alone - default_acc,
+            "evolution_same_wall_time": {"trials": len(evo_done), "best_alone": evo_best},
+        }
+        results["methods"][method] = entry
+        if method == "spos":
+            spos_pool = [dict(t, _study=str(study)) for t in chosen]
+        tau_text = "n/a" if tau is None else f"{tau:.2f}"
+        print(f"{method}: tau {tau_text} over {len(rows)}, pick alone {pick_alone:.4f} "
+              f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
+              f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training; "
+              f"evolution in the same time: {len(evo_done)} trials, best {evo_best}", flush=True)
+    payload = {"machine": machine(), "versions": versions("torch", "scikit-learn"),
+               "trials": trials, "spread": k, **results}
+    save("oneshot", payload, args)
+    try:
+        plot(results, RESULTS / ("oneshot_quick.png" if args.quick else "oneshot.png"), args)
+    except ImportError:
+        pass
+
+
+def plot(results, path, args) -> None:
+    if args.no_save:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for method, entry in results["methods"].items():
+        rows = entry["architectures"]
+        if method == "darts" or not rows:
+            continue
+        ax.scatter([r["estimate"] for r in rows], [r["alone"] for r in rows], label=
+                   f"{method} (tau {entry['kendall_tau']:.2f})", alpha=0.7)
+        ax.scatter([entry["pick"]["estimate"]], [entry["pick"]["alone"]], marker="*", s=160)
+    ax.axhline(results["default_accuracy"], color="grey", ls="--", label="default architecture")
+    ax.set_xlabel("supernet estimate (validation accuracy)")
+    ax.set_ylabel("stand-alone validation accuracy")
+    ax.legend(loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    main()

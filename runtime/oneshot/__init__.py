@@ -1,0 +1,523 @@
+"""One-shot (weight-sharing) architecture search over an unmodified marked program.
+
+``glovec run SRC --one-shot spos|enas|darts`` (or ``GLOVEC_ONE_SHOT=METHOD python gen.py``) runs
+the program once, in this process, with three changes (docs/oneshot.md):
+
+- a ``oneof`` site whose candidates are modules (or plain callables such as ``F.relu``) becomes a
+  *switch*: every candidate is built once, and the switch runs the active one (``spos``: a path
+  drawn per training step, every candidate equally often; ``enas``: a path drawn from a
+  policy-gradient controller that learns from the objective during training; ``darts``: all of
+  them, weighted by the softmax of architecture weights learned alongside the model's). Every
+  other site keeps its default;
+- the program's own optimizer steps drive the sampling (torch's global optimizer step hooks);
+- when the program reaches its objective marker, the expression there is evaluated again for
+  each architecture on the trained shared weights (batch-norm statistics recalibrated per
+  architecture), and each evaluation is recorded in the study as a trial whose objective is the
+  supernet's estimate (metric ``glovec.one_shot`` = the method).
+
+The supernet is checkpointed next to the study (``<study>.oneshot.pt``) before the search phase,
+so a run killed there resumes (``--resume``) without training again.
+
+This package is imported only when a one-shot run starts: ``import glovec.runtime`` stays
+standard-library only. Frameworks load when the program has built a candidate of theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+
+from .. import hyper
+from .errors import OneShotError
+
+__all__ = ["METHODS", "OneShotError", "run_one_shot", "ESTIMATE_METRIC"]
+
+METHODS = ("spos", "enas", "darts")
+ESTIMATE_METRIC = "glovec.one_shot"  # metric of a trial whose objective is a supernet estimate
+ENAS_WARMUP_STEPS = 40
+ENAS_EVERY = 4
+
+
+class _Finished(SystemExit):
+    """Ends the program early once a resumed search is done (the inline executor's clean exit)."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+
+def checkpoint_path(study_path: str) -> str:
+    return study_path + ".oneshot.pt"
+
+
+def run_one_shot(prog, space: dict, settings, out=None, err=None) -> int:
+    """Run a one-shot search of ``prog`` (an executors.ProgramRef); returns the exit status."""
+    from ..study import Study, StudyError
+    from .objective import locate
+
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    method = settings.one_shot
+    if method not in METHODS:
+        print(f"glovec: unknown one-shot method {method!r} (spos, enas, darts)", file=err)
+        return 2
+    if settings.executor not in (None, "inline"):
+        print(f"glovec: --one-shot trains one shared model in this process; --executor "
+              f"{settings.executor} does not apply (a one-shot run is always inline)", file=err)
+    try:
+        evaluator = locate(prog.source_path, space)
+    except OneShotError as exc:
+        print(exc.render(), file=err)
+        return 1
+    try:
+        study = Study.open(settings.study, space, resume=settings.resume, migrate=settings.migrate)
+    except StudyError as exc:
+        print(exc.render(), file=err)
+        return 1
+    try:
+        session = Session(method, space, evaluator, study, settings, prog.source_path, err)
+        return session.run(prog, out)
+    finally:
+        study.close()
+
+
+class Session:
+    """One one-shot run: the switches, the active path, the step count and the search."""
+
+    def __init__(self, method, space, evaluator, study, settings, source_path, err) -> None:
+        from ..geno import DNASpec
+
+        self.method = method
+        self.space = space
+        self.evaluator = evaluator
+        self.study = study
+        self.settings = settings
+        self.source_path = source_path
+        self.err = err
+        self.spec = DNASpec.from_space(space)
+        self.rng = random.Random(settings.seed)
+        self.sites = {}  # site id -> site dict (ids of repeat=N executions map to the site)
+        for site in space.get("sites", ()):
+            for point in DNASpec.from_space([site]).points:
+                self.sites[point.id] = site
+        self.kinds: dict = {}  # decision id -> "module" | "callable" | "fixed"
+        self.reasons: dict = {}  # decision id -> why it is fixed
+        self.sizes: dict = {}  # decision id -> number of candidates (switches)
+        self.switches: list = []  # module switch instances
+        self.arch: dict = {}  # the active path; missing ids are drawn when first needed
+        self.mixing = method == "darts"
+        self.backend = None
+        self.steps = 0
+        self.started = False
+        self.searched = False
+        self.controller = None
+        self.darts_lr = 3e-3
+        self.ckpt = checkpoint_path(settings.study)
+        self.resume_state = None
+        self.seconds = {"train": 0.0, "search": 0.0}
+        self._t0 = time.perf_counter()
+        self._fair: dict = {}
+        self.group_arch: dict = {}  # site -> candidate per batch slice, this step
+        self.split_batches = os.environ.get("GLOVEC_ONE_SHOT_SPLIT", "1") != "0"
+        self.evaluating = False
+        self.error: OneShotError | None = None
+        self.note = None
+
+    # -- the program run ----------------------------------------------------------------------
+
+    def run(self, prog, out) -> int:
+        import glovec.runtime as gv
+
+        from ..executors import InlineExecutor
+
+        counts = self.study.counts()
+        if self.settings.resume and os.path.exists(self.ckpt):
+            self.resume_state = self.ckpt
+        if counts["completed"] + counts["failed"] >= self._target() and self.study.resumed:
+            self._summary(out)
+            return 0
+        saved = gv.oneof_lazy, gv.objective
+        gv.oneof_lazy, gv.objective = self.oneof_lazy, self.objective
+        try:
+            result = InlineExecutor(prog).run(None, {})
+        finally:
+            gv.oneof_lazy, gv.objective = saved
+            if self.backend is not None:
+                self.backend.close()
+        if self.error is not None:
+            print(self.error.render(), file=self.err)
+            return 1
+        if result.status != "completed":
+            print(f"glovec: the one-shot run failed:\n{(result.error or '').rstrip()}", file=self.err)
+            return 1
+        if not self.searched:
+            print(f"{self.evaluator.source_path}:{self.evaluator.line}:{self.evaluator.col}: "
+                  f"GV514 the program ended without reaching its objective after training, so no "
+                  f"architecture was evaluated", file=self.err)
+            return 1
+        self._summary(out)
+        return 0
+
+    def _fail(self, exc: OneShotError):
+        self.error = exc
+        raise exc
+
+    # -- sites --------------------------------------------------------------------------------
+
+    def where(self, pid: str) -> tuple:
+        site = self.sites.get(pid) or {}
+        return site.get("line", 1), site.get("col", 1)
+
+    def candidate_texts(self, pid: str) -> list:
+        return list((self.sites.get(pid) or {}).get("candidates", ()))
+
+    def _fix(self, pid: str, reason: str) -> None:
+        self.kinds[pid] = "fixed"
+        self.reasons.setdefault(pid, reason)
+
+    def oneof_lazy(self, site, default, thunks):
+        """The one-shot stand-in for ``glovec.runtime.oneof_lazy`` (generated code calls it)."""
+        kind = self.kinds.get(site)
+        if kind == "fixed" or self.searched and kind is None:
+            return thunks[default]()
+        if "[=" in site:
+            self._fix(site, "nested in a candidate: kept at its default")
+            return thunks[default]()
+        values = [t() for t in thunks]
+        backend = self._backend_for(site, values)
+        if backend is None:
+            self._fix(site, "candidates are not all modules or callables: kept at its default")
+            return values[default]
+        switch = backend.make_switch(site, values)
+        if hasattr(switch, "options"):  # a module switch: its weights must exist before training
+            if self.steps > 0 and not self.searched:
+                line, col = self.where(site)
+                self._fail(OneShotError(
+                    "GV513", f"the switch {site!r} was built again inside a training step (after "
+                    f"{self.steps} optimizer step(s)), so each step would run fresh, untrained "
+                    f"candidates that the optimizer does not hold; build the modules once, before "
+                    f"training (e.g. in __init__, not in forward)", self.source_path, line, col))
+            self.switches.append(switch)
+            self.kinds[site] = "module"
+        else:
+            self.kinds[site] = "callable"
+        self.sizes[site] = len(values)
+        if self.method == "darts":
+            backend.add_alpha(site, len(values))
+        return switch
+
+    def _backend_for(self, site, values):
+        if self.backend is not None and all(self._is_ours(v) for v in values):
+            return self.backend
+        torch_mod = sys.modules.get("torch")
+        keras_mod = sys.modules.get("keras")
+        if keras_mod is not None and any(isinstance(v, keras_mod.layers.Layer) for v in values):
+            line, col = self.where(site)
+            self._fail(OneShotError(
+                "GV514", f"{site!r} switches Keras layers: one-shot search ({self.method}) is "
+                f"implemented for PyTorch only so far; run a per-trial search (without "
+                f"--one-shot) for this program", self.source_path, line, col))
+        if torch_mod is not None:
+            from .torch_backend import is_module
+
+            if all(is_module(v) for v in values) or (
+                    all(callable(v) and not isinstance(v, type) for v in values)
+                    and not any(is_module(v) for v in values)):
+                if self.backend is None:
+                    from .torch_backend import TorchBackend
+
+                    self.backend = TorchBackend(self)
+                return self.backend
+        return None
+
+    def _is_ours(self, value) -> bool:
+        from .torch_backend import is_module
+
+        return is_module(value) or (callable(value) and not isinstance(value, type))
+
+    # -- paths --------------------------------------------------------------------------------
+
+    def choice(self, site: str) -> int:
+        """The active candidate of a switch; drawn on first use in each training step."""
+        i = self.arch.get(site)
+        if i is None:
+            n = self.sizes[site]
+            if self.method == "enas" and self.controller is not None:
+                i = self.controller.sample_one(site, self.rng)
+            else:  # spos: fair paths, every candidate once per n steps, in a random order
+                queue = self._fair.get(site)
+                if not queue:
+                    queue = self._fair[site] = self.rng.sample(range(n), n)
+                i = queue.pop()
+            self.arch[site] = i
+        return i
+
+    def groups(self, args, kwargs, training: bool) -> int:
+        """How many paths a training forward runs, one per slice of the batch (0: one path).
+
+        spos and enas split each training batch into G slices (G = the most candidates of any
+        switch) and run a different path on each: with spos every candidate of every switch
+        gets 1/n of each batch (strict fairness, as FairNAS, at the cost of one step); with
+        enas each slice has its own path drawn from the controller."""
+        if not training or self.searched or self.evaluating or not self.split_batches:
+            return 0
+        from .torch_backend import splittable
+
+        g = max(self.sizes.values())
+        return g if g > 1 and splittable(args, kwargs, g) else 0
+
+    def group_choice(self, site: str, g: int) -> int:
+        table = self.group_arch.get(site)
+        if table is None:
+            n, width = self.sizes[site], max(self.sizes.values())
+            if self.method == "enas" and self.controller is not None:
+                table = [self.controller.sample_one(site, self.rng) for _ in range(width)]
+            else:
+                table = self.rng.sample([i % n for i in range(width)], width)
+            self.group_arch[site] = table
+        return table[g]
+
+    def on_first_step(self, frame) -> None:
+        if not self.sizes:
+            self._fail(OneShotError(
+                "GV514", "no oneof site of this program built modules or callables before the "
+                "first optimizer step, so there is nothing to share weights between; one-shot "
+                "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
+                self.source_path, *self.where(next(iter(self.sites), ""))))
+        if self.method == "enas":
+            from .controller import Controller
+
+            self.controller = Controller(self.sizes)
+        self._print_sites()
+        if self.resume_state is not None:
+            self._resume(frame)
+
+    def after_step(self) -> None:
+        self.steps += 1
+        if (self.method == "enas" and self.steps >= ENAS_WARMUP_STEPS
+                and self.steps % ENAS_EVERY == 0):
+            self._enas_update()
+        self.arch = {}
+        self.group_arch = {}
+
+    def _enas_update(self) -> None:
+        frame = self.evaluator.frame_in_stack()
+        if frame is None:
+            self._fail(OneShotError(
+                "GV514", f"enas rewards its controller with the objective `{self.evaluator.text}` "
+                f"during training, but the optimizer steps run outside the function that holds "
+                f"it; use spos or darts, or evaluate in the training function",
+                self.source_path, self.evaluator.line, self.evaluator.col))
+        arch = self.controller.sample(self.rng)
+        reward = self._estimate(arch, frame, during_training=True)
+        self.controller.update(arch, reward)
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    def _estimate(self, arch: dict, frame, during_training: bool = False) -> float:
+        saved_arch, saved_mixing = self.arch, self.mixing
+        self.arch, self.mixing, self.evaluating = dict(arch), False, True
+        try:
+            value = self.backend.evaluate(lambda: self.evaluator(frame))
+        except NameError as exc:
+            when = "during training (enas rewards)" if during_training else "after training"
+            self._fail(OneShotError(
+                "GV514", f"the objective `{self.evaluator.text}` cannot be evaluated {when}: "
+                f"{exc}", self.source_path, self.evaluator.line, self.evaluator.col))
+        finally:
+            self.arch, self.mixing, self.evaluating = saved_arch, saved_mixing, False
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self._fail(OneShotError(
+                "GV514", f"the objective `{self.evaluator.text}` gave {value!r}, not a number",
+                self.source_path, self.evaluator.line, self.evaluator.col))
+
+    def objective(self, value):
+        """The one-shot stand-in for ``glovec.runtime.objective``: the search happens here."""
+        if self.searched or hyper.current() is None:
+            return hyper.objective(value)
+        frame = sys._getframe(1)
+        if self.steps == 0:
+            self._fail(OneShotError(
+                "GV514", "the program reached its objective without a torch optimizer step; "
+                "one-shot search trains the shared weights through the program's own "
+                "torch.optim optimizer", self.source_path, self.evaluator.line, self.evaluator.col))
+        if self.backend is not None and not self.backend.roots:
+            self.backend._find_roots(frame)
+        self._save()
+        best = self._search(frame)
+        return hyper.objective(value if best is None else best)
+
+    def _save(self) -> None:
+        extra = {"method": self.method, "steps": self.steps,
+                 "fingerprint": self.spec.fingerprint,
+                 "controller": self.controller.state() if self.controller else None,
+                 "train_seconds": time.perf_counter() - self._t0}
+        self.backend.save(self.ckpt, extra)
+
+    def _resume(self, frame) -> None:
+        """At the first step of a resumed run: load the trained supernet and search at once."""
+        state = self.backend.read(self.resume_state)
+        target = self.evaluator.frame_in_stack(frame)
+        ok = (state.get("method") == self.method and state.get("fingerprint") == self.spec.fingerprint
+              and target is not None and self.backend.load(state))
+        if not ok:
+            print(f"glovec: the checkpoint {self.ckpt} does not fit this run (another method, "
+                  f"program or model, or the objective is not evaluated where the program trains); "
+                  f"training again", file=self.err)
+            self.resume_state = None
+            return
+        if self.controller is not None and state.get("controller"):
+            self.controller.load(state["controller"])
+        self.steps = state.get("steps", 0)
+        print(f"glovec: resuming from {self.ckpt} (trained for {self.steps} steps); no training",
+              file=self.err)
+        self._search(target)
+        raise _Finished()
+
+    def _search(self, frame):
+        """Evaluate architectures on the shared weights and record them; the best estimate."""
+        from ..geno import DNA
+
+        self.searched = True
+        self.mixing = False
+        self.seconds["train"] = time.perf_counter() - self._t0
+        t0 = time.perf_counter()
+        study, spec = self.study, self.spec
+        searched = [s for s in self.space.get("sites", ())
+                    if all(self.kinds.get(p.id) in ("module", "callable")
+                           for p in type(spec).from_space([s]).points)]
+        sub_spec = type(spec).from_space({"glovec_space": 1, "sites": searched})
+        defaults = spec.default_dna().decisions
+        done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in sub_spec._by_id))
+                      for t in study.trials(("completed", "failed"))}
+        metrics = {ESTIMATE_METRIC: self.method}
+        record_extra = {}
+        if self.method == "darts":
+            record_extra["glovec.alpha"] = self.backend.alpha_probs()
+
+        def record(arch: dict, extra=None):
+            decisions = {**defaults, **{k: arch[k] for k in sub_spec._by_id}}
+            tid = study.add_trial(DNA(spec, decisions, validate=False), status="running")
+            try:
+                value = self._estimate(arch, frame)
+            except BaseException as exc:
+                study.fail(tid, f"{type(exc).__name__}: {exc}", metrics)
+                raise
+            study.complete(tid, value, {**metrics, **record_extra, **(extra or {})})
+            print(f"glovec: {self.method} estimate {value:.4g} for trial {tid}", file=self.err)
+            return value
+
+        for t in study.trials("proposed"):  # in flight when a previous run was killed
+            study.start(t.id)
+            value = self._estimate({k: t.decisions[k] for k in sub_spec._by_id}, frame)
+            study.complete(t.id, value, metrics)
+        target = self._target()
+        if self.method == "darts":
+            arch = self.backend.alpha_argmax()
+            key = tuple(sorted(arch.items()))
+            if key not in done_archs:
+                record(arch)
+        elif self.method == "enas":
+            n = target - len(done_archs)
+            for arch, logp in self.controller.top(target):
+                if n <= 0:
+                    break
+                if tuple(sorted(arch.items())) in done_archs:
+                    continue
+                record(arch, {"glovec.log_prob": round(logp, 4)})
+                n -= 1
+        else:
+            self._search_with_algorithm(sub_spec, record)
+        self.seconds["search"] = time.perf_counter() - t0
+        best = study.best(1)
+        return best[0].objective if best else None
+
+    def _target(self) -> int:
+        return 1 if self.method == "darts" else self.settings.trials
+
+    def _search_with_algorithm(self, sub_spec, record) -> None:
+        from ..algorithms import get_algorithm
+        from ..geno import DNA
+
+        study = self.study
+        algorithm = get_algorithm(self.settings.algorithm, seed=self.settings.seed)
+        algorithm.setup(sub_spec)
+        history = [(DNA(sub_spec, {k: d.decisions[k] for k in sub_spec._by_id}, validate=False), r)
+                   for d, r in study.history()]
+        if history:
+            algorithm.recover(history)
+        counts = study.counts()
+        done = counts["completed"] + counts["failed"]
+        try:
+            from ..algorithms.base import SearchExhausted
+        except ImportError:  # pragma: no cover
+            SearchExhausted = StopIteration  # noqa: N806
+        while done < self.settings.trials:
+            try:
+                dna = algorithm.propose()
+            except (SearchExhausted, StopIteration):
+                break
+            value = record(dict(dna.decisions))
+            algorithm.feedback(dna, study.reward(value))
+            done += 1
+
+    # -- output -------------------------------------------------------------------------------
+
+    def _print_sites(self) -> None:
+        how = {"spos": "one path per step, every candidate equally often",
+               "enas": "paths drawn by a policy-gradient controller",
+               "darts": "softmax mixture, architecture weights learned"}[self.method]
+        rows = []
+        counts: dict = {}
+        for s in self.switches:
+            counts[s.site] = counts.get(s.site, 0) + 1
+        for pid, site in self.sites.items():
+            kind = self.kinds.get(pid)
+            if kind in ("module", "callable"):
+                what = (f"searched, shared weights ({self.sizes[pid]} candidates, "
+                        f"{counts.get(pid, 0)} instance(s)): {how}" if kind == "module" else
+                        f"searched ({self.sizes[pid]} callables): {how}")
+            elif kind == "fixed":
+                what = f"fixed: {self.reasons[pid]}"
+            elif site.get("kind") == "oneof" and site.get("candidates"):
+                what = "fixed at its default (plain values are not shared)" if self._literal(site) \
+                    else "fixed at its default (not executed before training)"
+            else:
+                what = f"fixed at its default ({site.get('kind')}: plain values are not shared)"
+            rows.append((pid, what))
+        width = max((len(r[0]) for r in rows), default=0)
+        print(f"glovec: one-shot {self.method}: {sum(1 for r in rows if r[1].startswith('searched'))}"
+              f" site(s) searched, {sum(1 for r in rows if r[1].startswith('fixed'))} fixed",
+              file=self.err)
+        for pid, what in rows:
+            print(f"  {pid:<{width}}  {what}", file=self.err)
+        self.err.flush()
+
+    @staticmethod
+    def _literal(site) -> bool:
+        import ast
+
+        try:
+            for c in site["candidates"]:
+                ast.literal_eval(c)
+        except (ValueError, SyntaxError):
+            return False
+        return True
+
+    def _summary(self, out) -> None:
+        from ..driver import format_table
+
+        study = self.study
+        top = study.best(self.settings.top)
+        train, search = self.seconds["train"], self.seconds["search"]
+        print(f"\none-shot {self.method}: {study.counts()['completed']} architecture(s) evaluated "
+              f"on shared weights (objective = the supernet's estimate); training {train:.1f} s, "
+              f"search {search:.1f} s", file=out)
+        if top:
+            print(format_table(top, study, direction=study.directions[0]), file=out)
+        print(f"study: {study.path}\ncheckpoint: {self.ckpt}", file=out)
+        print("materialize the pick with `glovec materialize SRC --best --study STUDY` and "
+              "train it alone for its real accuracy", file=out)
