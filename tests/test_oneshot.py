@@ -1,0 +1,210 @@
+"""One-shot search (`glovec run --one-shot`) on tiny PyTorch programs: which parameters a spos
+step trains, darts architecture weights and `materialize --best`, resuming a killed search from
+the supernet checkpoint, and what a user sees (`glovec report`). The diagnostics GV510-GV514 are
+checked by tests/test_run_codes.py through their catalogue examples."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from glovec.cli import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GRADS = """\
+import json, os
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+x = torch.randn(48, 4)
+y = x.sum(dim=1, keepdim=True)
+block = nn.Identity()  # glovec: oneof([nn.Linear(8, 8), nn.Sequential(nn.Linear(8, 8), nn.Tanh()), nn.Identity()])
+model = nn.Sequential(nn.Linear(4, 8), block, nn.ReLU(), nn.Linear(8, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+loss_fn = nn.MSELoss()
+seen = []
+for step in range(9):
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    seen.append([any(p.grad is not None for p in o.parameters()) for o in model[1].options[:2]])
+    optimizer.step()
+score = -loss_fn(model(x), y).item()  # glovec: objective
+with open(os.environ["GRADS_OUT"], "w") as fh:
+    json.dump(seen, fh)
+"""
+
+
+def _run(tmp_path, program: str, *args) -> tuple[int, Path, Path]:
+    src, study = tmp_path / "model.py", tmp_path / "model.glovec.db"
+    src.write_text(program)
+    status = main(["run", str(src), "--study", str(study), *map(str, args)])
+    return status, src, study
+
+
+def test_spos_single_path_trains_only_the_active_candidate(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "grads.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", "0")  # one path per step, not per batch slice
+    status, _, _ = _run(tmp_path, GRADS, "--one-shot", "spos", "--trials", "3", "--seed", "1")
+    assert status == 0, capsys.readouterr().err
+    seen = json.loads(out.read_text())
+    assert all(sum(step) <= 1 for step in seen), seen  # never two candidates in one step
+    # Fair paths: each of the 3 candidates is active in 3 of the 9 steps (Identity has no weights).
+    assert [sum(step[i] for step in seen) for i in (0, 1)] == [3, 3], seen
+
+
+def test_spos_batch_slices_train_every_candidate_each_step(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "grads.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    status, _, _ = _run(tmp_path, GRADS, "--one-shot", "spos", "--trials", "3")
+    assert status == 0, capsys.readouterr().err
+    assert json.loads(out.read_text()) == [[True, True]] * 9
+
+
+def test_spos_lists_sites_records_estimates_and_materializes(tmp_path, capsys):
+    program = GRADS.replace("optimizer = torch.optim.SGD(model.parameters(), lr=0.05)",
+                            "optimizer = torch.optim.SGD(model.parameters(), lr=0.05)  "
+                            "# glovec: lr=oneof([0.05, 0.1])")
+    program = program.replace('with open(os.environ["GRADS_OUT"], "w") as fh:\n    json.dump(seen, fh)\n', "")
+    status, src, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "4", "--seed", "0")
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert re.search(r"block +searched, shared weights \(3 candidates, 1 instance\(s\)\)", captured.err)
+    assert re.search(r"SGD.lr +fixed at its default \(plain values are not shared\)", captured.err)
+    assert main(["report", str(study), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    done = [t for t in report["trials"] if t["status"] == "completed"]
+    assert len(done) == 4 and all(t["estimate"] is True for t in done)
+    assert all(t["metrics"]["glovec.one_shot"] == "spos" for t in done)
+    assert {t["decisions"]["SGD.lr"] for t in done} == {"0.05"}  # fixed sites keep defaults
+    assert main(["report", str(study)]) == 0
+    assert "one-shot estimates (spos)" in capsys.readouterr().out
+    best = next(t for t in done if t["id"] == report["best"])
+    assert main(["materialize", str(src), "--best", "--study", str(study)]) == 0
+    code = capsys.readouterr().out
+    assert f"block = {best['decisions']['block']}  # glovec:" in code and "_gv" not in code
+
+
+DARTS = """\
+import torch
+from torch import nn
+
+
+class Mean(nn.Module):
+    def forward(self, x):
+        return x.mean(dim=1, keepdim=True)
+
+
+torch.manual_seed(0)
+x = torch.randn(128, 4)
+y = 3 * x[:, :1] - x[:, 1:2]
+head = Mean()  # glovec: oneof([nn.Linear(4, 1), Mean()])
+model = nn.Sequential(nn.Identity(), head)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+loss_fn = nn.MSELoss()
+for step in range(80):
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+score = -loss_fn(model(x), y).item()  # glovec: objective
+"""
+
+
+def test_darts_weights_move_and_their_argmax_is_materialized(tmp_path, capsys):
+    status, src, study = _run(tmp_path, DARTS, "--one-shot", "darts")
+    assert status == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (trial,) = report["trials"]  # darts records its argmax only
+    probs = trial["metrics"]["glovec.alpha"]["head"]
+    assert probs[0] > 0.55 > probs[1], probs  # moved from uniform, towards the linear layer
+    assert trial["decisions"]["head"] == "nn.Linear(4, 1)" and trial["estimate"] is True
+    assert main(["materialize", str(src), "--best", "--study", str(study)]) == 0
+    assert "head = nn.Linear(4, 1)  # glovec:" in capsys.readouterr().out
+
+
+SLOW = """\
+import os, time
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+x = torch.randn(64, 4)
+y = x.sum(dim=1, keepdim=True)
+act = nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh(), nn.Identity(), nn.Sigmoid()])
+model = nn.Sequential(nn.Linear(4, 8), act, nn.Linear(8, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+loss_fn = nn.MSELoss()
+
+
+def evaluate():
+    time.sleep(0.4)
+    with torch.no_grad():
+        return -loss_fn(model(x), y).item()
+
+
+def main():
+    for step in range(30):
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with open(os.environ["STEPS_OUT"], "a") as fh:
+            fh.write("s")
+    score = evaluate()  # glovec: objective
+
+
+main()
+"""
+
+
+def _completed(study: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{study}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM trials WHERE status = 'completed'").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_killed_search_resumes_from_the_checkpoint_without_training(tmp_path):
+    src, study, steps = tmp_path / "model.py", tmp_path / "s.db", tmp_path / "steps"
+    src.write_text(SLOW)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STEPS_OUT": str(steps)}
+    cmd = [sys.executable, "-m", "glovec.cli", "run", str(src), "--one-shot", "spos",
+           "--trials", "8", "--study", str(study), "--seed", "0"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while _completed(study) < 2 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    kept = _completed(study)
+    assert 2 <= kept < 8
+    assert Path(f"{study}.oneshot.pt").exists()
+    trained = len(steps.read_text())
+    assert trained == 30
+    again = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stderr
+    assert "resuming from" in again.stderr and "no training" in again.stderr
+    assert len(steps.read_text()) == trained  # not one more optimizer step
+    assert _completed(study) == 8
