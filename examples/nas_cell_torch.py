@@ -38,15 +38,15 @@ def skip(c):
 
 
 def conv1(c):
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))
+    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))  # glovec: fixed
 
 
 def conv3(c):
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))  # glovec: fixed
 
 
 def pool(c):
-    return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+    return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)  # glovec: fixed
 
 
 class Cell(nn.Module):
@@ -68,7 +68,7 @@ class Cell(nn.Module):
 class Net(nn.Module):
     def __init__(self, c=CHANNELS):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        self.stem = nn.Sequential(nn.Conv2d(1, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))  # glovec: fixed
         self.cells = nn.Sequential(Cell(c), Cell(c))
         self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
                                   nn.Flatten(), nn.Linear(c, 10))
@@ -97,9 +97,9 @@ def main():
     torch.set_num_threads(1)
     x_train, x_val, y_train, y_val = load_data()
     model = Net()
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)  # glovec: fixed
     loss_fn = nn.CrossEntropyLoss()
-    batch_size = 64
+    batch_size = 64  # glovec: fixed
     for epoch in range(EPOCHS):
         model.train()
         order = torch.randperm(len(x_train))

@@ -128,3 +128,25 @@ def test_the_examples_pass_glovec_check(capsys):
     # our own examples are what users copy: no hard-coded hyper-parameter left unsearched
     status = main(["check", str(EXAMPLES)])
     assert status == 0, capsys.readouterr().out
+
+
+@pytest.mark.torch
+@pytest.mark.slow
+def test_nas_cell_per_trial_and_one_shot_on_the_same_file(tmp_path, capsys, monkeypatch):
+    """The cell example: a per-trial search and a one-shot search of the same unmodified file,
+    then the one-shot pick as plain code that trains it alone."""
+    pytest.importorskip("torch")
+    monkeypatch.setenv("GLOVEC_SMOKE", "1")
+    path = EXAMPLES / "nas_cell_torch.py"
+    assert space(path, capsys)["size"] == 5 ** 6
+    per_trial, one_shot = tmp_path / "trials.db", tmp_path / "oneshot.db"
+    assert main(["run", str(path), "--trials", "2", "--seed", "0", "--study", str(per_trial)]) == 0
+    assert all(not t["estimate"] for t in report(per_trial, capsys))
+    assert main(["run", str(path), "--one-shot", "spos", "--trials", "6", "--seed", "0",
+                 "--study", str(one_shot)]) == 0, capsys.readouterr().err
+    trials = report(one_shot, capsys)
+    assert len(trials) == 6 and all(t["estimate"] and 0 <= t["objective"] <= 1 for t in trials)
+    best_py = tmp_path / "cell_best.py"
+    assert main(["materialize", str(path), "--best", "--study", str(one_shot), "-o", str(best_py)]) == 0
+    assert "_gv" not in best_py.read_text()
+    assert 0.0 <= run_plain(best_py, tmp_path) <= 1.0  # trains alone, without glovec
