@@ -507,9 +507,9 @@ CATALOGUE: list[Code] = [
          "it nothing to evaluate. Mark an expression that evaluates the model on validation "
          "data.",
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
-                          score="-float(loss_fn(model(x), y))"),
+                          score="-loss_fn(model(x), y).item()"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
-                          score="-float(loss_fn(model(x), y))  # glovec: objective"),
+                          score="-loss_fn(model(x), y).item()  # glovec: objective"),
          check="run", example=_ONE_SHOT_RUN),
     Code("GV511", "one-shot-objective-is-a-value", "the objective cannot be evaluated again",
          "The objective marker's expression is the one-shot evaluator: it is evaluated again, in "
@@ -519,7 +519,7 @@ CATALOGUE: list[Code] = [
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
                           score="-last_loss  # glovec: objective"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
-                          score="-float(loss_fn(model(x), y))  # glovec: objective"),
+                          score="-loss_fn(model(x), y).item()  # glovec: objective"),
          check="run", example=_ONE_SHOT_RUN),
     Code("GV512", "one-shot-shapes-differ", "a switch's candidates give outputs of different shapes",
          "A switch runs one candidate in place of another (or, for darts, adds them up), so "
@@ -527,9 +527,9 @@ CATALOGUE: list[Code] = [
          "message lists each candidate with its output shape on the first batch. Make the "
          "candidates interchangeable, or search this site per trial (without --one-shot).",
          _ONE_SHOT.format(act="nn.Linear(8, 8)  # glovec: oneof([nn.Linear(8, 8), nn.Linear(8, 4)])",
-                          score="-float(loss_fn(model(x), y))  # glovec: objective"),
+                          score="-loss_fn(model(x), y).item()  # glovec: objective"),
          _ONE_SHOT.format(act="nn.Linear(8, 8)  # glovec: oneof([nn.Linear(8, 8), nn.Identity()])",
-                          score="-float(loss_fn(model(x), y))  # glovec: objective"),
+                          score="-loss_fn(model(x), y).item()  # glovec: objective"),
          check="run", example=_ONE_SHOT_RUN),
     Code("GV513", "one-shot-switch-in-step", "a switch site ran again inside a training step",
          "A switch builds its candidates once, and the optimizer trains those. A site that "
@@ -539,9 +539,9 @@ CATALOGUE: list[Code] = [
          .replace("model = nn.Sequential(",
                   "def make():\n    return nn.Tanh()  # glovec: oneof([nn.Tanh(), nn.Identity()])\n"
                   "model = nn.Sequential(")
-         .format(act="nn.ReLU()", score="-float(loss_fn(model(x), y))  # glovec: objective"),
+         .format(act="nn.ReLU()", score="-loss_fn(model(x), y).item()  # glovec: objective"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
-                          score="-float(loss_fn(model(x), y))  # glovec: objective"),
+                          score="-loss_fn(model(x), y).item()  # glovec: objective"),
          check="run", example=_ONE_SHOT_RUN),
     Code("GV514", "one-shot-cannot", "one-shot search cannot run this program",
          "One-shot search needs at least one oneof site whose candidates are modules or "
@@ -549,10 +549,10 @@ CATALOGUE: list[Code] = [
          "through a torch.optim optimizer, and an objective it can evaluate after (for enas: "
          "during) training. The message says which is missing. Search such a program per trial "
          "(without --one-shot).",
-         _ONE_SHOT.format(act="nn.ReLU()", score="-float(loss_fn(model(x), y))  # glovec: objective")
+         _ONE_SHOT.format(act="nn.ReLU()", score="-loss_fn(model(x), y).item()  # glovec: objective")
          .replace("lr=0.05)", "lr=0.05)  # glovec: lr=oneof([0.05, 0.1])"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
-                          score="-float(loss_fn(model(x), y))  # glovec: objective"),
+                          score="-loss_fn(model(x), y).item()  # glovec: objective"),
          check="run", example=_ONE_SHOT_RUN),
 ]
 
