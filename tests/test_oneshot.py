@@ -208,3 +208,27 @@ def test_a_killed_search_resumes_from_the_checkpoint_without_training(tmp_path):
     assert "resuming from" in again.stderr and "no training" in again.stderr
     assert len(steps.read_text()) == trained  # not one more optimizer step
     assert _completed(study) == 8
+
+
+KERAS = """\
+import numpy as np
+import keras
+from keras import layers
+
+x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+y = x.sum(axis=1)
+act = layers.ReLU()  # glovec: oneof([layers.ReLU(), layers.Activation("tanh")])
+model = keras.Sequential([keras.Input((4,)), layers.Dense(8), act, layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+model.fit(x, y, epochs=1, verbose=0)
+score = -model.evaluate(x, y, verbose=0)  # glovec: objective
+"""
+
+
+@pytest.mark.tf
+def test_keras_layers_are_refused_with_a_diagnostic_naming_the_site(tmp_path, capsys):
+    pytest.importorskip("keras")
+    status, src, _ = _run(tmp_path, KERAS, "--one-shot", "darts")
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{src}:7:7: GV514 'act' switches Keras layers" in err and "PyTorch only" in err
