@@ -346,6 +346,10 @@ class Session:
                 "torch.optim optimizer", self.source_path, self.evaluator.line, self.evaluator.col))
         if self.backend is not None and not self.backend.roots:
             self.backend._find_roots(frame)
+        if not self.backend.roots:
+            print("glovec: no model holding the switches was found among the names of the "
+                  "function that trains or of the objective's; batch-norm statistics are not "
+                  "recalibrated per architecture and the checkpoint cannot be resumed", file=self.err)
         self._save()
         best = self._search(frame)
         return hyper.objective(value if best is None else best)

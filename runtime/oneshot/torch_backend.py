@@ -238,7 +238,7 @@ class TorchBackend:
 
     def load(self, state: dict) -> bool:
         """Put the checkpoint's weights into the roots found; False when they do not match."""
-        if set(state["roots"]) != set(self.roots):
+        if not self.roots or set(state["roots"]) != set(self.roots):
             return False
         try:
             for name, root in self.roots.items():
