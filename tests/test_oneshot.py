@@ -232,3 +232,19 @@ def test_keras_layers_are_refused_with_a_diagnostic_naming_the_site(tmp_path, ca
     err = capsys.readouterr().err
     assert status == 1
     assert f"{src}:7:7: GV514 'act' switches Keras layers" in err and "PyTorch only" in err
+
+
+def test_a_converted_program_runs_one_shot_from_the_environment(tmp_path, capsys):
+    src, gen, study = tmp_path / "model.py", tmp_path / "model_search.py", tmp_path / "env.db"
+    src.write_text(DARTS)
+    assert main(["convert", str(src), "-o", str(gen)]) == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GLOVEC_ONE_SHOT": "spos", "GLOVEC_TRIALS": "2",
+           "GLOVEC_STUDY": str(study), "GLOVEC_SEED": "0"}
+    done = subprocess.run([sys.executable, str(gen)], env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert "one-shot spos: 1 site(s) searched" in done.stderr
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0
+    trials = json.loads(capsys.readouterr().out)["trials"]
+    assert len(trials) == 2 and all(t["estimate"] for t in trials)
