@@ -394,8 +394,9 @@ class Session:
                     if all(self.kinds.get(p.id) in ("module", "callable")
                            for p in type(spec).from_space([s]).points)]
         sub_spec = type(spec).from_space({"glovec_space": 1, "sites": searched})
+        ids = [p.id for p in sub_spec]
         defaults = spec.default_dna().decisions
-        done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in sub_spec._by_id))
+        done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in ids))
                       for t in study.trials(("completed", "failed"))}
         metrics = {ESTIMATE_METRIC: self.method}
         record_extra = {}
@@ -403,7 +404,7 @@ class Session:
             record_extra["glovec.alpha"] = self.backend.alpha_probs()
 
         def record(arch: dict, extra=None):
-            decisions = {**defaults, **{k: arch[k] for k in sub_spec._by_id}}
+            decisions = {**defaults, **{k: arch[k] for k in ids}}
             tid = study.add_trial(DNA(spec, decisions, validate=False), status="running")
             try:
                 value = self._estimate(arch, frame)
@@ -416,8 +417,9 @@ class Session:
 
         for t in study.trials("proposed"):  # in flight when a previous run was killed
             study.start(t.id)
-            value = self._estimate({k: t.decisions[k] for k in sub_spec._by_id}, frame)
-            study.complete(t.id, value, metrics)
+            value = self._estimate({k: t.decisions[k] for k in ids}, frame)
+            study.complete(t.id, value, {**metrics, **record_extra})
+            done_archs.add(tuple(sorted((k, t.decisions.get(k)) for k in ids)))
         target = self._target()
         if self.method == "darts":
             arch = self.backend.alpha_argmax()
@@ -449,7 +451,8 @@ class Session:
         study = self.study
         algorithm = get_algorithm(self.settings.algorithm, seed=self.settings.seed)
         algorithm.setup(sub_spec)
-        history = [(DNA(sub_spec, {k: d.decisions[k] for k in sub_spec._by_id}, validate=False), r)
+        ids = [p.id for p in sub_spec]
+        history = [(DNA(sub_spec, {k: d.decisions[k] for k in ids}, validate=False), r)
                    for d, r in study.history()]
         if history:
             algorithm.recover(history)
