@@ -99,19 +99,20 @@ def main() -> None:
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
     cache: dict = {}  # decisions JSON -> stand-alone accuracy
+    alone_times: list = []  # wall seconds of every stand-alone training (one process each)
 
     def train_alone(study: Path, trial_id: int, decisions: dict) -> float:
         key = json.dumps(decisions, sort_keys=True)
         if key not in cache:
             out = work / f"alone-{len(cache)}.py"
             glovec("materialize", EXAMPLE, "--trial", trial_id, "--study", study, "-o", out)
-            cache[key] = standalone(out)[0]
+            cache[key], seconds = standalone(out)
+            alone_times.append(seconds)
         return cache[key]
 
     default_prog = work / "default.py"
     glovec("materialize", EXAMPLE, "--defaults", "-o", default_prog)
     default_acc, alone_seconds = standalone(default_prog)
-    cache_default = None
     print(f"default architecture alone: {default_acc:.4f} in {alone_seconds:.1f} s")
     results = {"default_accuracy": default_acc, "standalone_seconds": alone_seconds, "methods": {}}
     spos_pool = None
@@ -172,6 +173,12 @@ def main() -> None:
               f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
               f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training; "
               f"evolution in the same time: {len(evo_done)} trials, best {evo_best}", flush=True)
+    # On a shared machine one training's time drifts with the load: the median of every
+    # stand-alone training of this run is the unit too (x_median_standalone).
+    median = sorted(alone_times)[len(alone_times) // 2] if alone_times else alone_seconds
+    results["median_standalone_seconds"] = median
+    for entry in results["methods"].values():
+        entry["x_median_standalone"] = entry["wall_seconds"] / median
     payload = {"machine": machine(), "versions": versions("torch", "scikit-learn"),
                "trials": trials, "spread": k, **results}
     save("oneshot", payload, args)
