@@ -94,7 +94,9 @@ def main() -> None:
     args = parse_args(__doc__, lambda p: (
         p.add_argument("--methods", default="spos,enas,darts"),
         p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
-        p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method")))
+        p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method"),
+        p.add_argument("--reuse", default=None, help="a previous results JSON: its stand-alone "
+                       "accuracies are reused, and its spos spread ranks the darts pick")))
     k = 4 if args.quick else args.spread
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
@@ -110,12 +112,21 @@ def main() -> None:
             alone_times.append(seconds)
         return cache[key]
 
+    spos_pool = None
+    previous = json.loads(Path(args.reuse).read_text()) if args.reuse else None
+    if previous:
+        for entry in previous["methods"].values():
+            for r in entry["architectures"] + [entry["pick"]]:
+                cache[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
+        if "spos" in previous["methods"]:
+            spos_pool = [{"id": None, "objective": r["estimate"], "decisions": r["decisions"]}
+                         for r in previous["methods"]["spos"]["architectures"]]
     default_prog = work / "default.py"
     glovec("materialize", EXAMPLE, "--defaults", "-o", default_prog)
     default_acc, alone_seconds = standalone(default_prog)
     print(f"default architecture alone: {default_acc:.4f} in {alone_seconds:.1f} s")
-    results = {"default_accuracy": default_acc, "standalone_seconds": alone_seconds, "methods": {}}
-    spos_pool = None
+    results = {"default_accuracy": default_acc, "standalone_seconds": alone_seconds, "methods": {},
+               "reused": args.reuse}
     for method in args.methods.split(","):
         study = work / f"{method}.db"
         _, err, seconds = glovec("run", EXAMPLE, "--one-shot", method, "--trials", trials,

@@ -248,3 +248,37 @@ def test_a_converted_program_runs_one_shot_from_the_environment(tmp_path, capsys
     assert main(["report", str(study), "--json"]) == 0
     trials = json.loads(capsys.readouterr().out)["trials"]
     assert len(trials) == 2 and all(t["estimate"] for t in trials)
+
+
+def test_enas_controller_learns_during_training_then_its_samples_are_recorded(tmp_path, capsys):
+    program = DARTS.replace("nn.Sequential(nn.Identity(), head)", "nn.Sequential(nn.Linear(4, 4), head)")
+    status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0")
+    assert status == 0, capsys.readouterr().err
+    state = torch.load(f"{study}.oneshot.pt", weights_only=False)
+    controller = state["controller"]
+    assert controller["updates"] == 11  # every 4 steps from step 40 of 80
+    assert controller["logits"]["head"] != [0.0, 0.0]
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0
+    trials = json.loads(capsys.readouterr().out)["trials"]
+    assert len(trials) == 2 and {t["decisions"]["head"] for t in trials} == {"nn.Linear(4, 1)", "Mean()"}
+    assert all(t["metrics"]["glovec.one_shot"] == "enas" for t in trials)
+
+
+ZERO = DARTS.replace("class Mean(nn.Module):", """class Zero(nn.Module):
+    def forward(self, x):
+        return x[:, :1] * 0.0
+
+
+class Mean(nn.Module):""").replace("# glovec: oneof([nn.Linear(4, 1), Mean()])",
+                                   "# glovec: oneof([Zero(), Mean(), nn.Linear(4, 1)])")
+
+
+def test_darts_derives_the_architecture_from_non_zero_candidates(tmp_path, capsys):
+    status, _, study = _run(tmp_path, ZERO, "--one-shot", "darts")
+    assert status == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0
+    (trial,) = json.loads(capsys.readouterr().out)["trials"]
+    assert trial["decisions"]["head"] != "Zero()"
+    assert len(trial["metrics"]["glovec.alpha"]["head"]) == 3

@@ -427,14 +427,11 @@ class Session:
             if key not in done_archs:
                 record(arch)
         elif self.method == "enas":
-            n = target - len(done_archs)
-            for arch, logp in self.controller.top(target):
-                if n <= 0:
-                    break
-                if tuple(sorted(arch.items())) in done_archs:
-                    continue
-                record(arch, {"glovec.log_prob": round(logp, 4)})
-                n -= 1
+            # As ENAS: architectures sampled from the trained policy (its argmax first), each
+            # evaluated; the best estimate is the pick.
+            for arch in self.controller.sample_distinct(target - len(done_archs), self.rng,
+                                                        skip=done_archs):
+                record(arch)
         else:
             self._search_with_algorithm(sub_spec, record)
         self.seconds["search"] = time.perf_counter() - t0

@@ -96,9 +96,10 @@ class TorchBackend:
     def __init__(self, session) -> None:
         self.session = session
         self.alphas: dict = {}
-        self.alpha_optimizer = None
-        self.calibration = collections.deque(maxlen=CALIBRATION_BATCHES)
+        self.alpha_optimizer: torch.optim.Optimizer | None = None
+        self.calibration: collections.deque = collections.deque(maxlen=CALIBRATION_BATCHES)
         self.roots: dict = {}  # name -> module holding switches (found from the frames)
+        self.zeros: dict = {}  # site -> indices of candidates that output only zeros
         self._recording = True
         self._handles = [register_optimizer_step_pre_hook(self._pre_step),
                          register_optimizer_step_post_hook(self._post_step)]
@@ -123,10 +124,13 @@ class TorchBackend:
 
     def check_shapes(self, switch: Switch, args, kwargs) -> None:
         shapes = []
+        nonzero_input = bool(args) and isinstance(args[0], torch.Tensor) and bool(torch.any(args[0]))
         with torch.no_grad():
-            for option in switch.options:
+            for i, option in enumerate(switch.options):
                 y = option(*args, **kwargs)
                 shapes.append(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__)
+                if nonzero_input and isinstance(y, torch.Tensor) and not bool(torch.any(y)):
+                    self.zeros.setdefault(switch.site, set()).add(i)  # a "zero" operation
         if len(set(shapes)) > 1:
             s = self.session
             texts = s.candidate_texts(switch.site)
@@ -153,12 +157,13 @@ class TorchBackend:
             return
         s = self.session
         if s.mixing and self.alphas:
-            if self.alpha_optimizer is None:
-                self.alpha_optimizer = torch.optim.Adam(list(self.alphas.values()), lr=s.darts_lr,
-                                                        betas=(0.5, 0.999), weight_decay=1e-3)
+            opt = self.alpha_optimizer
+            if opt is None:
+                opt = self.alpha_optimizer = torch.optim.Adam(
+                    list(self.alphas.values()), lr=s.darts_lr, betas=(0.5, 0.999), weight_decay=1e-3)
             if any(a.grad is not None for a in self.alphas.values()):
-                self.alpha_optimizer.step()
-            self.alpha_optimizer.zero_grad(set_to_none=True)
+                opt.step()
+            opt.zero_grad(set_to_none=True)
         s.after_step()
 
     # -- roots: the user's models that hold switches ------------------------------------------
@@ -260,4 +265,15 @@ class TorchBackend:
                 for k, v in self.alphas.items()}
 
     def alpha_argmax(self) -> dict:
-        return {k: int(torch.argmax(v.detach())) for k, v in self.alphas.items()}
+        """Each switch's strongest candidate, leaving out candidates whose output was all zeros
+        on a non-zero input (DARTS derives its cell from the non-zero operations only: the
+        zero operation's weight says how much an edge matters, not what it should be)."""
+        out = {}
+        for k, v in self.alphas.items():
+            weights = v.detach().clone()
+            zeros = self.zeros.get(k, set())
+            if len(zeros) < len(weights):
+                for i in zeros:
+                    weights[i] = float("-inf")
+            out[k] = int(torch.argmax(weights))
+        return out
