@@ -28,6 +28,7 @@ import os
 import random
 import sys
 import time
+from typing import Any
 
 from .. import hyper
 from .errors import OneShotError
@@ -107,14 +108,14 @@ class Session:
         self.switches: list = []  # module switch instances
         self.arch: dict = {}  # the active path; missing ids are drawn when first needed
         self.mixing = method == "darts"
-        self.backend = None
+        self.backend: Any = None  # torch_backend.TorchBackend once a torch candidate is met
         self.steps = 0
         self.started = False
         self.searched = False
-        self.controller = None
+        self.controller: Any = None  # controller.Controller (enas)
         self.darts_lr = 3e-3
         self.ckpt = checkpoint_path(settings.study)
-        self.resume_state = None
+        self.resume_state: str | None = None
         self.seconds = {"train": 0.0, "search": 0.0}
         self._t0 = time.perf_counter()
         self._fair: dict = {}
@@ -140,7 +141,7 @@ class Session:
         saved = gv.oneof_lazy, gv.objective
         gv.oneof_lazy, gv.objective = self.oneof_lazy, self.objective
         try:
-            result = InlineExecutor(prog).run(None, {})
+            result = InlineExecutor(prog).run(0, {})
         finally:
             gv.oneof_lazy, gv.objective = saved
             if self.backend is not None:
@@ -159,7 +160,8 @@ class Session:
         self._summary(out)
         return 0
 
-    def _fail(self, exc: OneShotError):
+    def _fail(self, exc: OneShotError) -> OneShotError:
+        """Remember the diagnostic (the program may catch exceptions) and raise it."""
         self.error = exc
         raise exc
 
@@ -330,7 +332,7 @@ class Session:
         try:
             return float(value)
         except (TypeError, ValueError):
-            self._fail(OneShotError(
+            raise self._fail(OneShotError(
                 "GV514", f"the objective `{self.evaluator.text}` gave {value!r}, not a number",
                 self.source_path, self.evaluator.line, self.evaluator.col))
 
@@ -455,10 +457,8 @@ class Session:
             algorithm.recover(history)
         counts = study.counts()
         done = counts["completed"] + counts["failed"]
-        try:
-            from ..algorithms.base import SearchExhausted
-        except ImportError:  # pragma: no cover
-            SearchExhausted = StopIteration  # noqa: N806
+        from ..algorithms.base import SearchExhausted
+
         while done < self.settings.trials:
             try:
                 dna = algorithm.propose()

@@ -70,7 +70,8 @@ class Controller:
     def sample_distinct(self, n: int, rng, skip=(), tries: int = 50) -> list:
         """Up to n distinct architectures drawn from the policy, its argmax first."""
         first = {site: max(range(len(z)), key=z.__getitem__) for site, z in self.logits.items()}
-        out, seen = [], set(skip)
+        out: list = []
+        seen = set(skip)
         candidates = [first]
         misses = 0
         while len(out) < n and misses < tries:

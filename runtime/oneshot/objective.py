@@ -97,7 +97,7 @@ def locate(source_path: str, space: dict) -> Evaluator:
         raise OneShotError("GV511", "the objective marker's expression could not be found again "
                            "in the source (was the file changed after conversion?)",
                            source_path, line, col)
-    expr_text = ast.get_source_segment(text, target)
+    expr_text = ast.get_source_segment(text, target) or ast.unparse(target)
     if not any(isinstance(n, ast.Call) for n in ast.walk(target)):
         raise OneShotError(
             "GV511", f"the objective `{expr_text}` only reads a value computed earlier, so "
