@@ -24,6 +24,7 @@ COMMANDS = {
     "report": "run",
     "materialize": "run",
     "check": "check",
+    "dashboard": "dashboard",
 }
 
 

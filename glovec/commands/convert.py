@@ -223,6 +223,11 @@ def space_table(space: dict, src: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def space_json(result: CompileResult) -> dict:
+    """What `glovec space --json` prints (and the dashboard's ``GET /api/space`` answers)."""
+    return {**result.space, "size": result.size}
+
+
 @click.command("space")
 @click.argument("src")
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
@@ -233,7 +238,7 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
     if result is None:
         return 1
     if as_json:
-        click.echo(json.dumps({**result.space, "size": result.size}, indent=2))
+        click.echo(json.dumps(space_json(result), indent=2))
     else:
         click.echo(space_table(result.space, src), nl=False)
     return 0
