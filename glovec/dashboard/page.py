@@ -20,14 +20,14 @@ def page_html(config: dict, inline_data: dict | None = None) -> str:
     head = f"<script>window.GLOVEC_CONFIG = {_script_json(config)};</script>"
     if inline_data is None:
         scripts = ('<link rel="stylesheet" href="static/style.css">'
-                   '<script src="static/echarts.common.min.js"></script>'
+                   '<script src="static/echarts.min.js"></script>'
                    '<script src="static/app.js"></script>')
     else:
         style = (STATIC / "style.css").read_text(encoding="utf-8")
         scripts = (f"<style>{style}</style>"
                    f"<script>window.GLOVEC_DATA = {_script_json(inline_data)};</script>"
                    + "".join(f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>"
-                             for name in ("echarts.common.min.js", "app.js")))
+                             for name in ("echarts.min.js", "app.js")))
     return html.replace("<!--GLOVEC-HEAD-->", head + scripts)
 
 
