@@ -58,7 +58,8 @@
     if (r.ok) { S.importance = r.body; S.chartsDirty = true; schedule(); }
   }
 
-  async function poll() {
+  // one round: fetch what changed, merge it, draw it (poll() repeats it; the bench times it)
+  async function update() {
     try {
       const r = await api(`api/updates?since=${S.cursor}&generation=${encodeURIComponent(S.generation)}`);
       if (r.ok) {
@@ -84,7 +85,11 @@
       $("#live").classList.add("stale");
     }
     renderLive();
-    schedule();
+    render();
+  }
+
+  async function poll() {
+    await update();
     setTimeout(poll, POLL_MS);
   }
 
@@ -214,7 +219,10 @@
   function render() {
     if (!S.doc) return;
     renderSummary();
-    if (S.view === "trials" && S.dirty) { renderTable(); S.dirty = false; }
+    if (S.view === "trials" && S.dirty) {
+      renderTable(); S.dirty = false;
+      if (S.loadedMs == null) S.loadedMs = performance.now();  // first table drawn (bench)
+    }
     if (S.view === "charts" && S.chartsDirty) { renderCharts(); S.chartsDirty = false; }
   }
 
@@ -376,7 +384,7 @@
       parallel: {left: 60, right: 90, top: 40, bottom: 30, parallelAxisDefault: {nameLocation: "end", nameGap: 12}},
       parallelAxis: axes,
       visualMap: {type: "continuous", min: lo, max: hi === lo ? lo + 1 : hi, dimension: sites.length, right: 0, top: "middle",
-                  calculable: true, text: ["objective", ""], inRange: {color: ["#c6d4ef", "#2f6fde", "#d9534f"]}, itemHeight: 120},
+                  calculable: true, precision: 3, text: ["objective", ""], inRange: {color: ["#c6d4ef", "#2f6fde", "#d9534f"]}, itemHeight: 120},
       series: [{type: "parallel", data, lineStyle: {width: 1, opacity: .55}, progressive: 500}],
     }, true);
   }
@@ -443,7 +451,7 @@
       extra = Object.assign({}, t, {reports: S.reports[id] || []});
     }
     if (!t) { box.replaceChildren(el("p", {}, "no trial " + id)); return; }
-    const kv = (rows) => el("table", {class: "kv"}, rows.map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", {}, v))));
+    const kv = (rows) => el("table", {class: "kv"}, rows.filter(([, v]) => v !== "").map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", {}, v))));
     const when = (s) => (s ? new Date(s * 1000).toLocaleString() : "");
     const parts = [
       el("div", {class: "trial-head"}, el("a", {href: "#trials"}, "\u2190 trials"), el("h2", {}, "Trial " + id),
@@ -461,10 +469,10 @@
         el("div", {class: "card"}, el("h3", {}, "Intermediate reports"), el("div", {id: "c-trial-reports", class: "chart"})),
       ),
     ];
-    if (t.error) {
+    if (t.error) {  // a failure's stderr tail, first thing under the title
       const lines = t.error.trimEnd().split("\n");
-      parts.push(el("div", {class: "card"}, el("h3", {}, "Error (last " + Math.min(40, lines.length) + " lines)"),
-                    el("pre", {}, lines.slice(-40).join("\n"))));
+      parts.splice(1, 0, el("div", {class: "card error-card"}, el("h3", {}, "Error (last " + Math.min(40, lines.length) + " lines)"),
+                            el("pre", {}, lines.slice(-40).join("\n"))));
     }
     box.replaceChildren(...parts);
     if (S.charts["c-trial-reports"]) { S.charts["c-trial-reports"].dispose(); delete S.charts["c-trial-reports"]; }
@@ -481,7 +489,7 @@
   // ---- the space editor ----------------------------------------------------------------
   function diffPre(diff) {
     const pre = el("pre", {class: "diff"});
-    for (const line of diff.split("\n")) {
+    for (const line of diff.replace(/\n$/, "").split("\n")) {
       const cls = line.startsWith("@@") ? "hunk" : line.startsWith("+") && !line.startsWith("+++") ? "add"
                 : line.startsWith("-") && !line.startsWith("---") ? "del" : "";
       pre.append(el("span", {class: cls}, line + "\n"));
@@ -584,7 +592,7 @@
              .catch((e) => { $("#summary").replaceChildren(el("p", {class: "error"}, String(e))); });
   }
 
-  window.glovecDashboard = {state: S, paretoFront};
+  window.glovecDashboard = {state: S, paretoFront, update};
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
