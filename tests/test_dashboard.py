@@ -292,3 +292,33 @@ def test_set_spec_annotations_nested_and_layout():
     with pytest.raises(SpecEditError) as unknown:
         set_spec(source, "m.py", "f.width", "nope([1])")
     assert unknown.value.diagnostics[0].code == "GV102"
+
+
+def test_rules_sites_edit_the_rules_file(tmp_path, capsys):
+    program = tmp_path / "prog.py"
+    program.write_text("units = 64\nlr = 0.01\nscore = units * lr  # glovec: objective\n")
+    rules = tmp_path / "rules.toml"
+    rules.write_text('# mine\n[[rule]]\nassign = "units"\nvalues = "[x // 2, x, x * 2]"  # keep me\n'
+                     '\n[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n')
+    db = tmp_path / "prog.glovec.db"
+    assert main(["run", str(program), "--rules", str(rules), "--trials", "3", "--study", str(db)]) == 0
+    web = client(Dashboard(str(db), source=str(program), rules=str(rules)))
+    specs = web.get("/api/specs").json()
+    assert specs["units"]["spec"] == "[x // 2, x, x * 2]" and specs["units"]["origin"] == "rules"
+    assert specs["units"]["rule"].endswith("rules.toml:4")
+    program_before, rules_before = program.read_bytes(), rules.read_text()
+    bad = web.post("/api/space/units", json={"spec": "[x // 2, x * 2]"})  # 64 is no candidate
+    assert bad.status_code == 400
+    problem = bad.json()["diagnostics"][0]
+    assert problem["code"] == "GV310" and f"{rules}:2 selects" in problem["message"]
+    assert rules.read_text() == rules_before
+    done = web.post("/api/space/units", json={"spec": "[x // 4, x // 2, x, x * 2]"})
+    assert done.status_code == 200, done.json()
+    assert rules.read_text() == rules_before.replace('"[x // 2, x, x * 2]"', "'[x // 4, x // 2, x, x * 2]'")
+    assert program.read_bytes() == program_before
+    capsys.readouterr()
+    assert main(["space", str(program), "--rules", str(rules), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sites"][0]["candidates"] == ["16", "32", "64", "128"]
+    # a preset's rules are not edited
+    preset = client(Dashboard(str(db), source=str(program), rules="keras"))
+    assert preset.post("/api/space/units", json={"spec": "[x]"}).status_code in (404, 409)

@@ -186,13 +186,15 @@ def create_app(board: Dashboard) -> Starlette:
     def specs(request: Request) -> Response:
         if board.source is None:
             return _error(404, "start the dashboard with --source to see and edit the space")
-        from glovec.space_edit import site_specs
+        from glovec.space_edit import compile_rules, site_specs
 
-        data, result = board.compile()
+        data = board._read_source()
+        result, rule_sites = compile_rules(data, board.source_name(), board.rules)
         if result.diagnostics:
             return _error(400, f"{board.source_name()} has problems", result.diagnostics)
-        return JSONResponse({key: {"spec": s.text, "origin": s.origin, "line": s.line, "col": s.col}
-                             for key, s in site_specs(result, data).items()})
+        return JSONResponse({key: {"spec": s.text, "origin": s.origin, "line": s.line, "col": s.col,
+                                   "rule": s.rule}
+                             for key, s in site_specs(result, data, rule_sites).items()})
 
     async def edit(request: Request) -> Response:
         site_id = request.path_params["site_id"]
@@ -226,14 +228,23 @@ def create_app(board: Dashboard) -> Starlette:
                 edit = set_spec(before, name, site_id, spec, rules=board.rules)
             except SpecEditError as exc:
                 return _error(exc.status, exc.message, exc.diagnostics, name)
-            diff = unified_diff(before.decode("utf-8-sig"), edit.data.decode("utf-8-sig"),
-                                name, name)
+            # the program, or (a rules site) the rules file --rules named: nothing else
+            target = board.source if edit.path is None else edit.path
+            if edit.path is not None and (board.rules is None or not os.path.isfile(board.rules)
+                                          or not os.path.samefile(edit.path, board.rules)):
+                return _error(409, f"{site_id!r} comes from {edit.path}, which is not the rules "
+                              "file given with --rules")
+            with open(target, "rb") as fh:
+                old = fh.read()
+            shown = name if edit.path is None else os.path.relpath(edit.path)
+            diff = unified_diff(old.decode("utf-8-sig"), edit.data.decode("utf-8-sig"), shown, shown)
             if not preview:
-                if board._read_source() != before:
-                    return _error(409, f"{name} changed while it was being edited; try again")
-                write_atomic(board.source, edit.data)
+                with open(target, "rb") as fh:
+                    if fh.read() != old or board._read_source() != before:
+                        return _error(409, f"{shown} changed while it was being edited; try again")
+                write_atomic(target, edit.data)
         return JSONResponse({"written": not preview, "diff": diff, "spec": edit.site.text,
-                             "site": edit.site.id, "space": space_json(edit.result)})
+                             "site": edit.site.id, "file": target, "space": space_json(edit.result)})
 
     routes = [
         Route("/", index),

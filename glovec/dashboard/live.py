@@ -52,6 +52,7 @@ class Feed:
     def _reset(self) -> None:
         self.version = 0
         self.rendered: dict[int, bytes] = {}
+        self._completed: dict[int, dict] = {}
         self._signature: dict[int, tuple] = {}
         self._open: set[int] = set()  # ids not finished at the last refresh
         self._max_id = 0
@@ -120,7 +121,11 @@ class Feed:
             if self._signature.get(tid) == signature:
                 continue
             self._signature[tid] = signature
-            self.rendered[tid] = _dumps(trial_json(self.study, TrialRecord(row)))
+            entry = trial_json(self.study, TrialRecord(row))
+            self.rendered[tid] = _dumps(entry)
+            if status == "completed":  # what importance needs, kept parsed
+                self._completed[tid] = {"objective": entry["objective"],
+                                        "decisions": entry["decisions"]}
             changed.append(tid)
             self._max_id = max(self._max_id, tid)
         self._open = still_open
@@ -194,9 +199,7 @@ class Feed:
                     "reports": self.reports([tid]).get(str(tid), [])}
 
     def completed(self) -> list[dict]:
-        """The completed trials as report entries (for importance); parsed outside the lock."""
+        """The completed trials' ``{"objective", "decisions"}`` (for importance)."""
         with self._lock:
             self.refresh()
-            rendered = list(self.rendered.values())
-        return [json.loads(data) for data in rendered
-                if data.startswith(b'{"id":') and b'"status":"completed"' in data[:60]]
+            return list(self._completed.values())

@@ -535,16 +535,16 @@
           out.replaceChildren(el("div", {class: "error"}, r.body.error + "\n" + (r.body.diagnostics || []).map((d) => d.text).join("\n")));
           return;
         }
-        out.replaceChildren(r.body.written ? el("div", {class: "okmsg"}, `written to ${CONFIG.source}; the next \`glovec run --resume --migrate\` searches it`) : "",
+        out.replaceChildren(r.body.written ? el("div", {class: "okmsg"}, `written to ${r.body.file}; the next \`glovec run --resume --migrate\` searches it`) : "",
                             r.body.diff ? diffPre(r.body.diff) : el("div", {class: "muted"}, "no change"));
         if (r.body.written) setTimeout(showSpace, 1200);
       };
-      const editable = spec.origin !== "rules";
+      const editable = spec.origin !== "rules" || spec.rule != null;  // a rule: its values template
       return el("tr", {class: "space-row", "data-site": s.id},
         el("td", {}, "\u00a0\u00a0".repeat(depth) + s.id),
         el("td", {}, s.kind + (s.repeat > 1 ? " x" + s.repeat : "")),
         el("td", {class: "muted"}, range(s)),
-        el("td", {class: "muted"}, `${spec.origin} \u00b7 line ${s.line}`),
+        el("td", {class: "muted"}, spec.origin === "rules" ? `rule \u00b7 ${spec.rule || "preset"}` : `${spec.origin} \u00b7 line ${s.line}`),
         el("td", {}, editable ? input : el("span", {class: "muted"}, "from the rules file"), out),
         el("td", {}, editable ? [el("button", {class: "secondary", onclick: () => send(true)}, "Diff"), " ",
                                  el("button", {class: "primary", onclick: () => send(false), ...(CONFIG.readOnly ? {disabled: ""} : {})}, "Apply")] : ""));
