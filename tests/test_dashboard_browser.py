@@ -36,7 +36,7 @@ lr = 0.01  # glovec: floatv(1e-4, 1e-1, scale="log")
 width = 64  # glovec: oneof([16, 32, 64, 128])
 act = "relu"  # glovec: oneof(["relu", "gelu"])
 
-time.sleep(0.15)
+time.sleep(0.3)
 acc = 0.0
 for epoch in range(3):
     acc = acc + (1 - acc) * (0.3 + width / 400)  # glovec: report(step=epoch)
@@ -115,12 +115,12 @@ def test_the_page_follows_a_live_run_and_edits_the_space(served):
     browser.get(url + "#trials")
     wait_for(lambda: len(rows(browser)) == 4, what="the table")
     run = subprocess.Popen([sys.executable, "-m", "glovec.cli", "run", str(program), "--trials",
-                            "10", "--study", str(db), "--resume"],
+                            "16", "--study", str(db), "--resume"],
                            env={**os.environ, "PYTHONPATH": ROOT}, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: 4 < len(rows(browser)) < 10, timeout=60, what="rows while the run goes on")
-        wait_for(lambda: len(rows(browser)) == 10, timeout=90, what="all 10 trials")
+        wait_for(lambda: 4 < len(rows(browser)) < 16, timeout=60, what="rows while the run goes on")
+        wait_for(lambda: len(rows(browser)) == 16, timeout=90, what="all 16 trials")
     finally:
         assert run.wait(timeout=120) == 0
 
@@ -153,3 +153,28 @@ def test_the_page_follows_a_live_run_and_edits_the_space(served):
     space = json.loads(glovec("space", str(program), "--json").stdout)
     assert [s["candidates"] for s in space["sites"] if s["id"] == "width"] == [
         ["32", "64", "128", "256"]]
+
+
+def test_the_static_report_shows_the_same_views(tmp_path):
+    program = tmp_path / "toy.py"
+    program.write_text(PROGRAM.replace("time.sleep(0.3)", "time.sleep(0)"))
+    db = tmp_path / "toy.glovec.db"
+    assert glovec("run", str(program), "--trials", "6", "--study", str(db)).returncode == 0
+    report = tmp_path / "report.html"
+    done = glovec("report", str(db), "--html", str(report))
+    assert done.returncode == 0, done.stderr
+    browser = start_browser()
+    try:
+        browser.get(report.as_uri())
+        wait_for(lambda: len(rows(browser)) == 6, what="the 6 trials of the report")
+        assert browser.find_element(By.ID, "live").text == "static report"
+        browser.get(report.as_uri() + "#charts")
+        browser.refresh()
+        wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#c-history canvas").size["width"] > 100,
+                 what="the history chart")
+        browser.get(report.as_uri() + "#trial/1")
+        browser.refresh()
+        wait_for(lambda: "Trial 1" in browser.find_element(By.CSS_SELECTOR, "#view-trial h2").text)
+        assert not browser.find_elements(By.LINK_TEXT, "Download as plain code")
+    finally:
+        browser.quit()
