@@ -60,7 +60,12 @@ def dashboard_command(study_path, source, host, port, read_only, rules=None) -> 
 
     def started(sockets) -> None:
         bound = sockets[0].getsockname()[1] if sockets else port
-        shown = f"[{host}]" if ":" in host else host
+        shown = host
+        if host in ("0.0.0.0", "::"):  # every address: name this machine
+            import socket
+
+            shown = socket.gethostname()
+        shown = f"[{shown}]" if ":" in shown else shown
         url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
         click.echo(f"glovec dashboard: {url}  (study {os.path.abspath(study_path)}"
                    + (f", source {source}" if source else "") + (", read-only" if read_only else "")
