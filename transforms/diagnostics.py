@@ -476,6 +476,18 @@ CATALOGUE: list[Code] = [
                   "hold": True,
                   "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
                   "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
+    # ---- hardening (issue 17): unsafe lock files, tampered studies, read-only studies, and the
+    # GV6xx files range (reading SRC, writing outputs; meta-test in tests/test_run_codes.py) ----
+    Code("GV509", "unsafe-lock-file", "the study's lock file is not one glovec can use safely",
+         "A driver writes its process id into `<study>-lock`. In a folder that others can "
+         "write, that name may have been planted: a symbolic link or a hard link to another "
+         "file, a folder, a FIFO, or a file holding something other than a process id. glovec "
+         "refuses to open or write through it, so the file it points at is never changed. "
+         "Remove the lock file when no driver is running, or use another `--study`.",
+         "study.close()\nimport os\nopen(path + '.txt', 'w').close()\n"
+         "os.symlink(path + '.txt', path + '2-lock')\nStudy.open(path + '2', space).close()\n",
+         "study.close()\nStudy.open(path + '2', space).close()\n",
+         check="api"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

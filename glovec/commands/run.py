@@ -11,6 +11,7 @@ import os
 import click
 
 from glovec.files import write_atomic, write_stdout
+from glovec.terminal import printable
 
 from glovec.commands._options import rules_option
 
@@ -228,16 +229,18 @@ def report_command(study_path, top, as_json, plot) -> int:
         else:
             counts = study.counts()
             click.echo(f"study: {os.path.abspath(study.path)}")
-            click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no trials")
+            click.echo(printable(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+                       or "no trials")
             best = study.best(top)
             if best:
-                click.echo(format_table(best, study, direction=study.directions[0]))
+                click.echo(printable(format_table(best, study, direction=study.directions[0]),
+                                     lines=True))
             failed = study.trials("failed")
             if failed:
                 click.echo(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
                 for t in failed[-5:]:
                     lines = (t.error or "").strip().splitlines()
-                    click.echo(f"  trial {t.id}: {lines[-1] if lines else 'failed'}")
+                    click.echo(f"  trial {t.id}: {printable(lines[-1]) if lines else 'failed'}")
         if plot:
             try:
                 write_plot(study, plot)

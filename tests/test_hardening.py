@@ -1,0 +1,129 @@
+"""Issue 17 ("Hardening"): what a careless, unlucky or hostile user meets. Each test is one item
+of the issue, seen the way a user sees it: the command's exit status, what it prints, and which
+files it touched."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+import pytest
+
+from glovec.cli import main
+from glovec.runtime.study import Study, StudyError
+
+PROGRAM = """\
+width = 8  # glovec: oneof([4, 8, 16])
+act = "relu"  # glovec: oneof(["relu", "gelu"])
+score = width * (2 if act == "gelu" else 1)  # glovec: objective
+"""
+
+
+@pytest.fixture
+def program(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(PROGRAM)
+    return path
+
+
+@pytest.fixture
+def study(program, capsys):
+    """A study of three finished trials beside the program."""
+    db = program.parent / "model.glovec.db"
+    assert main(["run", str(program), "--trials", "3", "--seed", "0", "--study", str(db)]) == 0
+    capsys.readouterr()
+    return db
+
+
+def glovec(capsys, *argv):
+    capsys.readouterr()
+    status = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def edit(db, sql, *params):
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            con.execute(sql, params)
+    finally:
+        con.close()
+
+
+# ---- security: the lock file --------------------------------------------------------------------
+
+
+def test_a_symlink_planted_as_the_lock_file_is_refused_and_its_target_kept(program, tmp_path,
+                                                                             capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    db = tmp_path / "s.db"
+    os.symlink(victim, str(db) + "-lock")
+    status, _, err = glovec(capsys, "run", program, "--trials", "2", "--study", db)
+    assert status == 1
+    assert err.startswith(f"{db}:1:1: GV509 the lock file {db}-lock is a symbolic link")
+    assert victim.read_text() == "precious\n"
+
+
+def test_a_hard_link_or_a_foreign_file_as_the_lock_file_is_refused(program, tmp_path, capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    db = tmp_path / "s.db"
+    os.link(victim, str(db) + "-lock")
+    status, _, err = glovec(capsys, "run", program, "--trials", "2", "--study", db)
+    assert status == 1 and " GV509 " in err and "hard link" in err
+    os.unlink(str(db) + "-lock")
+    (tmp_path / "s.db-lock").write_text("not a process id\n")
+    status, _, err = glovec(capsys, "run", program, "--trials", "2", "--study", db)
+    assert status == 1 and " GV509 " in err and "other than a process id" in err
+    assert (tmp_path / "s.db-lock").read_text() == "not a process id\n"
+    assert victim.read_text() == "precious\n"
+
+
+def test_a_folder_or_a_fifo_as_the_lock_file_is_refused(tmp_path):
+    space = {"glovec_space": 1, "sites": []}
+    os.mkfifo(tmp_path / "f.db-lock")
+    with pytest.raises(StudyError) as raised:
+        Study.open(str(tmp_path / "f.db"), space)
+    assert raised.value.code == "GV509" and "not a plain file" in raised.value.message
+
+
+def test_a_stale_lock_file_with_a_process_id_is_reused(program, tmp_path, capsys):
+    db = tmp_path / "s.db"
+    (tmp_path / "s.db-lock").write_text("12345")
+    status, _, err = glovec(capsys, "run", program, "--trials", "2", "--study", db)
+    assert status == 0, err
+    assert (tmp_path / "s.db-lock").read_text() == str(os.getpid())
+
+
+# ---- security: untrusted text on the terminal ---------------------------------------------------
+
+OSC = "\x1b]0;pwned\x07"
+
+
+def test_report_escapes_a_trial_error_from_the_program(tmp_path, capsys):
+    src = tmp_path / "loud.py"
+    src.write_text("width = 8  # glovec: oneof([4, 8])\n"
+                   f"raise RuntimeError({OSC + 'red' + chr(0x9b) + '31m'!r})\n")
+    db = tmp_path / "loud.db"
+    glovec(capsys, "run", src, "--trials", "1", "--study", db)
+    status, out, _ = glovec(capsys, "report", db)
+    assert status == 0
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "\\x1b]0;pwned\\x07red\\x9b31m" in out
+    status, out, _ = glovec(capsys, "report", db, "--json")   # JSON escapes by itself
+    assert json.loads(out)["trials"][0]["error"].count(OSC) == 1 and "\x1b" not in out
+
+
+def test_report_escapes_stored_candidates_and_statuses(study, capsys):
+    con = sqlite3.connect(study)
+    space = json.loads(con.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()[0])
+    con.close()
+    space["sites"][0]["candidates"] = ["\x1b[2J4", "\u202e8", "16\r"]
+    edit(study, "UPDATE meta SET value = ? WHERE key = 'space'", json.dumps(space))
+    status, out, _ = glovec(capsys, "report", study)
+    assert status == 0
+    assert "\\x1b[2J4" in out or "\\u202e8" in out or "16\\r" in out
+    assert not any(c in out for c in "\x1b\u202e\r")
