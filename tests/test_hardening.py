@@ -127,3 +127,99 @@ def test_report_escapes_stored_candidates_and_statuses(study, capsys):
     assert status == 0
     assert "\\x1b[2J4" in out or "\\u202e8" in out or "16\\r" in out
     assert not any(c in out for c in "\x1b\u202e\r")
+
+
+# ---- read-only means read-only ------------------------------------------------------------------
+
+
+def snapshot(folder):
+    """Every file in ``folder`` with its bytes."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_report_and_materialize_leave_a_foreign_sqlite_file_as_it_was(program, tmp_path, capsys):
+    foreign = tmp_path / "notes.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE notes (body TEXT)")
+    con.execute("INSERT INTO notes VALUES ('keep me')")
+    con.commit()
+    con.close()
+    before = snapshot(tmp_path)
+    status, _, err = glovec(capsys, "report", foreign)
+    assert (status, err) == (1, f"{foreign}:1:1: GV501 {foreign} is an SQLite file but not a "
+                                f"glovec study\n")
+    status, _, err = glovec(capsys, "materialize", program, "--best", "--study", foreign)
+    assert status == 1 and " GV501 " in err
+    assert snapshot(tmp_path) == before
+
+
+def test_report_leaves_an_empty_file_empty(program, tmp_path, capsys):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    before = snapshot(tmp_path)
+    status, _, err = glovec(capsys, "report", empty)
+    assert (status, err) == (1, f"{empty}:1:1: GV501 {empty} is not a glovec study (it holds "
+                                f"no tables)\n")
+    status, _, err = glovec(capsys, "materialize", program, "--trial", "1", "--study", empty)
+    assert status == 1 and " GV501 " in err
+    assert snapshot(tmp_path) == before and empty.stat().st_size == 0
+
+
+def test_reading_a_study_changes_no_byte_and_creates_no_wal_files(study, program, capsys):
+    before = snapshot(study.parent)
+    assert glovec(capsys, "report", study)[0] == 0
+    assert glovec(capsys, "report", study, "--json")[0] == 0
+    assert glovec(capsys, "materialize", program, "--best", "--study", study)[0] == 0
+    assert snapshot(study.parent) == before
+
+
+def test_report_reads_the_log_of_a_driver_that_is_still_running(study, capsys):
+    con = sqlite3.connect(study)
+    space = json.loads(con.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()[0])
+    con.close()
+    running = Study.open(str(study), space, resume=True)   # a driver that has not ended
+    try:
+        tid = running.add_trial({"width": 2, "act": 1}, status="running")
+        running.complete(tid, 100.0)
+        assert os.path.exists(f"{study}-wal")
+        status, out, _ = glovec(capsys, "report", study, "--json")
+        assert status == 0 and json.loads(out)["best"] == tid
+    finally:
+        running.close()
+
+
+def _without_root_powers() -> list[str]:
+    """A command prefix under which the folder permissions bind: root bypasses them, so as root
+    the command runs without the capabilities that do (setpriv, util-linux)."""
+    if os.geteuid() != 0:
+        return []
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a folder read-only")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
+def test_report_and_materialize_work_in_a_read_only_folder(study, program, tmp_path):
+    import subprocess
+    import sys
+
+    before = snapshot(study.parent)
+    os.chmod(study.parent, 0o555)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    try:
+        cli = [*_without_root_powers(), sys.executable, "-m", "glovec.cli"]
+        probe = subprocess.run([*_without_root_powers(), "touch", str(study.parent / "probe")],
+                               capture_output=True)
+        assert probe.returncode != 0   # the folder really is read-only for the commands below
+        report = subprocess.run([*cli, "report", str(study)], capture_output=True, text=True,
+                                env=env)
+        assert report.returncode == 0, report.stderr
+        assert "3 completed" in report.stdout
+        best = subprocess.run([*cli, "materialize", str(program), "--best", "--study", str(study)],
+                              capture_output=True, text=True, env=env)
+        assert best.returncode == 0, best.stderr
+        assert best.stdout.startswith("width = ")
+    finally:
+        os.chmod(study.parent, 0o755)
+    assert snapshot(study.parent) == before

@@ -18,6 +18,7 @@ from .rows import STATUSES, TrialRecord, decode_decisions, decode_objective
 from .rows import encode_decisions, encode_metrics, encode_objective
 from .schema import check_schema as _check_schema
 from .schema import connect as _connect
+from .schema import connect_readonly as _connect_readonly
 
 
 def _directions(space: Mapping) -> tuple[str, ...]:
@@ -91,13 +92,14 @@ class Study:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Study":
-        """Open an existing study read-mostly, with its stored space (for ``glovec report``)."""
+        """Open an existing study read-only, with its stored space (for ``glovec report`` and
+        ``glovec materialize``): nothing is written, to the file or beside it."""
         path = os.fspath(path)
         if path != ":memory:" and not os.path.exists(path):
             raise StudyError("GV501", f"no study at {path}", path)
-        conn = _connect(path)
+        conn = _connect_readonly(path)
         try:
-            _check_schema(conn, path)
+            _check_schema(conn, path, create=False)
             row = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
             if row is None:
                 raise StudyError("GV501", f"{path} is not a glovec study (no space stored)", path)
