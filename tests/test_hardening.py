@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from conftest import glovec_process, trials_of, without_root_powers
 from glovec.cli import main
 from glovec.runtime.study import Study, StudyError
 
@@ -188,38 +189,99 @@ def test_report_reads_the_log_of_a_driver_that_is_still_running(study, capsys):
         running.close()
 
 
-def _without_root_powers() -> list[str]:
-    """A command prefix under which the folder permissions bind: root bypasses them, so as root
-    the command runs without the capabilities that do (setpriv, util-linux)."""
-    if os.geteuid() != 0:
-        return []
-    import shutil
-
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: cannot make a folder read-only")
-    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
-
-
 def test_report_and_materialize_work_in_a_read_only_folder(study, program, tmp_path):
     import subprocess
-    import sys
 
     before = snapshot(study.parent)
     os.chmod(study.parent, 0o555)
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
     try:
-        cli = [*_without_root_powers(), sys.executable, "-m", "glovec.cli"]
-        probe = subprocess.run([*_without_root_powers(), "touch", str(study.parent / "probe")],
+        probe = subprocess.run([*without_root_powers(), "touch", str(study.parent / "probe")],
                                capture_output=True)
         assert probe.returncode != 0   # the folder really is read-only for the commands below
-        report = subprocess.run([*cli, "report", str(study)], capture_output=True, text=True,
-                                env=env)
+        report = glovec_process(["report", study])
         assert report.returncode == 0, report.stderr
         assert "3 completed" in report.stdout
-        best = subprocess.run([*cli, "materialize", str(program), "--best", "--study", str(study)],
-                              capture_output=True, text=True, env=env)
+        best = glovec_process(["materialize", program, "--best", "--study", study])
         assert best.returncode == 0, best.stderr
         assert best.stdout.startswith("width = ")
     finally:
         os.chmod(study.parent, 0o755)
     assert snapshot(study.parent) == before
+
+
+# ---- tracebacks where a diagnostic belongs: damaged studies ------------------------------------
+
+DAMAGE = {
+    "dna not JSON": ("UPDATE trials SET dna = '{bad' WHERE id = 1", "trial 1", "its dna is not JSON"),
+    "dna a list": ("UPDATE trials SET dna = '[1]' WHERE id = 1", "trial 1",
+                   "its dna is not a JSON object"),
+    "dna of text": ("""UPDATE trials SET dna = '{"width": "x"}' WHERE id = 1""", "trial 1",
+                    "its dna holds str for 'width', not a decision"),
+    "metrics not JSON": ("UPDATE trials SET metrics = '{x' WHERE id = 1", "trial 1",
+                         "its metrics is not JSON"),
+    "metrics a list": ("UPDATE trials SET metrics = '[1]' WHERE id = 1", "trial 1",
+                       "its metrics are not a JSON object"),
+    "objective text": ("UPDATE trials SET objective = 'abc' WHERE id = 1", "trial 1",
+                       "its objective is not JSON"),
+    "objective of strings": ("""UPDATE trials SET objective = '["a"]' WHERE id = 1""", "trial 1",
+                             "its objective is not a number nor a list of numbers"),
+    "objective a blob": ("UPDATE trials SET objective = x'00' WHERE id = 1", "trial 1",
+                         "its objective is bytes, not JSON text"),
+    "space not JSON": ("UPDATE meta SET value = '{' WHERE key = 'space'", "the stored space",
+                       "its JSON is not JSON"),
+    "space a list": ("UPDATE meta SET value = '[]' WHERE key = 'space'", "the stored space",
+                     "it is not a space"),
+    "site without id": ("UPDATE meta SET value = json_remove(value, '$.sites[0].id') "
+                        "WHERE key = 'space'", "the stored space", "its sites do not make a space"),
+    "objective a string": ("UPDATE meta SET value = json_set(value, '$.objective', 'x') "
+                           "WHERE key = 'space'", "the stored space",
+                           "its objective is not a JSON object"),
+    "no trials table": ("DROP TABLE trials", "the file", "it has no table trials"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+@pytest.mark.parametrize("command", ["report", "report --json", "materialize", "resume"])
+def test_a_damaged_study_is_a_diagnostic_not_a_traceback(study, program, capsys, case, command):
+    sql, what, why = DAMAGE[case]
+    edit(study, sql)
+    argv = {"report": ["report", study], "report --json": ["report", study, "--json"],
+            "materialize": ["materialize", program, "--trial", "1", "--study", study],
+            "resume": ["run", program, "--trials", "5", "--study", study, "--resume"]}[command]
+    status, out, err = glovec(capsys, *argv)
+    assert status == 1, err
+    diagnostic = f"{study}:1:1: GV510 {what} of study {study} is damaged: {why}"
+    assert err.splitlines()[-1].startswith(diagnostic), err
+    assert "Traceback" not in err and out == ""
+
+
+def test_a_resumed_trial_whose_decisions_no_longer_fit_is_a_diagnostic(study, program, capsys):
+    edit(study, """UPDATE trials SET status = 'running', dna = '{"width": 7, "act": 0}'
+                   WHERE id = 3""")
+    before = snapshot(study.parent)
+    status, _, err = glovec(capsys, "run", program, "--trials", "5", "--study", study, "--resume")
+    assert status == 1
+    assert err.startswith(f"{study}:1:1: GV510 trial 3 of study {study} is damaged: its "
+                          f"decisions do not fit the study's space (site 'width': candidate "
+                          f"index 7"), err
+    assert trials_of(study) == trials_of_snapshot(before, study)   # nothing requeued or run
+
+
+def trials_of_snapshot(files, db):
+    copy = db.parent / "copy.db"
+    copy.write_bytes(files[db.name])
+    try:
+        return trials_of(copy)
+    finally:
+        copy.unlink()
+
+
+def test_resume_of_a_read_only_study_file_is_a_diagnostic(study, program):
+    os.chmod(study, 0o444)
+    try:
+        run = glovec_process(["run", program, "--trials", "5", "--study", study, "--resume"])
+    finally:
+        os.chmod(study, 0o644)
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.startswith(f"{study}:1:1: GV511 study {study} cannot be written"), run.stderr
+    assert len(trials_of(study)) == 3

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from conftest import trials_of
 from glovec.cli import main
 
 PROGRAM = """\
@@ -29,14 +30,6 @@ def program(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(PROGRAM)
     return path
-
-
-def trials_of(db):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT id, status, dna, objective FROM trials ORDER BY id").fetchall()
-    finally:
-        con.close()
 
 
 def run_ok(capsys, *argv):

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from conftest import glovec_process
 from glovec.cli import main
 from glovec.compiler import compile_source
 from glovec.runtime.study import Study, StudyError
@@ -27,7 +28,7 @@ time.sleep(60)
 
 
 def test_every_code_the_driver_emits_is_in_the_catalogue():
-    assert [c.code for c in RUN_CODES] == [f"GV50{i}" for i in range(1, 10)]
+    assert [c.code for c in RUN_CODES] == [f"GV5{i:02}" for i in range(1, 12)]
     assert {c.check for c in RUN_CODES} == {"run", "api"}
 
 
@@ -49,6 +50,8 @@ def _run(capsys, tmp_path, entry, which: str):
             stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline() == "open\n"
     capsys.readouterr()
+    if entry.example.get("read_only") and which == "before":  # the study made read-only
+        return _run_read_only(study, argv)
     try:
         status = main(argv)
     finally:
@@ -56,6 +59,18 @@ def _run(capsys, tmp_path, entry, which: str):
             holder.kill()
             holder.wait()
     return status, capsys.readouterr().err
+
+
+def _run_read_only(study, argv):
+    """``glovec ARGV`` in a process for which ``study`` is read-only."""
+    import os
+
+    os.chmod(study, 0o444)
+    try:
+        done = glovec_process(argv)
+    finally:
+        os.chmod(study, 0o644)
+    return done.returncode, done.stderr
 
 
 def _api(tmp_path, snippet: str, name: str):

@@ -488,6 +488,32 @@ CATALOGUE: list[Code] = [
          "os.symlink(path + '.txt', path + '2-lock')\nStudy.open(path + '2', space).close()\n",
          "study.close()\nStudy.open(path + '2', space).close()\n",
          check="api"),
+    Code("GV510", "study-damaged", "a row or the stored space of the study does not decode",
+         "Every value glovec reads back from a study is checked: a trial's decisions must be a "
+         "JSON object of numbers and index lists that fit the study's space, its objective a "
+         "number or a JSON list of numbers, its metrics a JSON object, its status one glovec "
+         "writes; the stored space must be a space. A file that was edited, truncated or "
+         "corrupted is refused with the trial and the column at fault, and nothing it holds "
+         "reaches a report, an algorithm or a materialized program. Restore the study from a "
+         "copy, or start a new `--study`.",
+         "t = study.add_trial({'w': 0})\nstudy.close()\nimport sqlite3\n"
+         "con = sqlite3.connect(path)\ncon.execute(\"UPDATE trials SET dna = '{bad'\")\n"
+         "con.commit()\ncon.close()\nStudy.load(path).trials()\n",
+         "t = study.add_trial({'w': 0})\nstudy.close()\nStudy.load(path).trials()\n",
+         check="api"),
+    Code("GV511", "study-read-only", "a run cannot write the study",
+         "`glovec run` records every trial in the study as it happens, so it needs to write the "
+         "study file and create files beside it (`<study>-lock`, `-wal`, `-shm`). A read-only "
+         "file or folder is refused before any trial runs. `glovec report` and `glovec "
+         "materialize` only read, and work on a read-only study. (The harness runs Before with "
+         "the study made read-only.)",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         check="run",
+         example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+                  "read_only": True,
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

@@ -5,6 +5,7 @@ write a chosen trial back into the program as plain Python.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 
@@ -171,6 +172,28 @@ def _run_with_exec_errors(run_search, prog, space, settings) -> int:
 # ---- glovec report --------------------------------------------------------------------------
 
 
+def _chosen_trial(path: str, best: bool, trial: int | None):
+    """The study's best trial, or trial ``trial``; None (said on stderr) when there is none."""
+    study = _open_study(path)
+    if study is None:
+        return None
+    try:
+        with _study_errors(path):
+            if best:
+                top = study.best(1)
+                record = top[0] if top else None
+            else:
+                record = study.trial(trial)
+    except _Reported:
+        return None
+    finally:
+        study.close()
+    if record is None:
+        what = "completed trial" if best else f"trial {trial}"
+        click.echo(f"{study.path}:1:1: GV507 the study has no {what}", err=True)
+    return record
+
+
 def _open_study(path: str):
     from glovec.runtime.study import Study, StudyError
 
@@ -218,43 +241,79 @@ def study_json(study) -> dict:
               help="write a PNG of the objective per trial and the best so far")
 def report_command(study_path, top, as_json, plot) -> int:
     """Show the best trials of a study (or all of it as JSON, or a plot)."""
-    from glovec.runtime.driver import format_table
-
     study = _open_study(study_path)
     if study is None:
         return 1
     try:
-        if as_json:
-            click.echo(json.dumps(study_json(study), indent=2))
-        else:
-            counts = study.counts()
-            click.echo(f"study: {os.path.abspath(study.path)}")
-            click.echo(printable(", ".join(f"{n} {status}" for status, n in counts.items() if n))
-                       or "no trials")
-            best = study.best(top)
-            if best:
-                click.echo(printable(format_table(best, study, direction=study.directions[0]),
-                                     lines=True))
-            failed = study.trials("failed")
-            if failed:
-                click.echo(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
-                for t in failed[-5:]:
-                    lines = (t.error or "").strip().splitlines()
-                    click.echo(f"  trial {t.id}: {printable(lines[-1]) if lines else 'failed'}")
+        with _study_errors(study_path):
+            shown = json.dumps(study_json(study), indent=2) if as_json else _report_text(study, top)
+        click.echo(shown)
         if plot:
             try:
-                write_plot(study, plot)
+                with _study_errors(study_path):
+                    image = plot_png(study, os.path.splitext(plot)[1][1:].lower())
             except ImportError:
                 click.echo("glovec: --plot needs matplotlib (pip install 'glovec[plot]')", err=True)
                 return 2
+            write_atomic(plot, image)
             if not as_json:
                 click.echo(f"plot: {plot}")
+    except _Reported:
+        return 1
     finally:
         study.close()
     return 0
 
 
-def write_plot(study, path: str) -> None:
+def _report_text(study, top: int) -> str:
+    """The plain report: counts, the best trials, the last failed trials' errors. Stored text
+    (candidates, statuses, errors) is shown with its control characters escaped."""
+    from glovec.runtime.driver import format_table
+
+    counts = study.counts()
+    lines = [f"study: {os.path.abspath(study.path)}",
+             printable(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+             or "no trials"]
+    best = study.best(top)
+    if best:
+        lines.append(printable(format_table(best, study, direction=study.directions[0]),
+                               lines=True))
+    failed = study.trials("failed")
+    if failed:
+        lines.append(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
+        for t in failed[-5:]:
+            errors = (t.error or "").strip().splitlines()
+            lines.append(f"  trial {t.id}: {printable(errors[-1]) if errors else 'failed'}")
+    return "\n".join(lines)
+
+
+class _Reported(Exception):
+    """A study problem already shown as a diagnostic (exit 1)."""
+
+
+@contextlib.contextmanager
+def _study_errors(path: str):
+    """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
+    import sqlite3
+
+    from glovec.runtime.study import StudyError
+
+    try:
+        yield
+    except StudyError as exc:
+        click.echo(exc.render(), err=True)
+        raise _Reported from None
+    except sqlite3.DatabaseError as exc:
+        click.echo(f"{path}:1:1: GV510 the file of study {path} is damaged ({exc}); restore it "
+                   f"from a copy, or start a new --study", err=True)
+        raise _Reported from None
+
+
+def plot_png(study, kind: str = "png") -> bytes:
+    """An image of the objective per trial and the best so far: ``kind`` (the output's
+    extension) when matplotlib writes that format, else PNG."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -290,8 +349,11 @@ def write_plot(study, path: str) -> None:
     ax.set_title(os.path.basename(study.path))
     ax.legend(loc="best")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    image = io.BytesIO()
+    kind = kind if kind in fig.canvas.get_supported_filetypes() else "png"
+    fig.savefig(image, format=kind, dpi=100)
     plt.close(fig)
+    return image.getvalue()
 
 
 # ---- glovec materialize ---------------------------------------------------------------------
@@ -355,24 +417,10 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: {exc}", err=True)
             return 1
     else:
-        study = _open_study(study_path or default_study_path(src))
-        if study is None:
+        record = _chosen_trial(study_path or default_study_path(src), best, trial)
+        if record is None:
             return 1
-        try:
-            if best:
-                top = study.best(1)
-                if not top:
-                    click.echo(f"{study.path}:1:1: GV507 the study has no completed trial", err=True)
-                    return 1
-                record = top[0]
-            else:
-                record = study.trial(trial)
-                if record is None:
-                    click.echo(f"{study.path}:1:1: GV507 the study has no trial {trial}", err=True)
-                    return 1
-            stored = record.decisions
-        finally:
-            study.close()
+        stored = record.decisions
         try:
             decisions = DNA(spec, stored).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:

@@ -8,10 +8,11 @@ file of another user is locked but not written.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
-from .errors import StudyError
+from .errors import StudyError, read_only
 
 _MAX_PID_TEXT = 32
 
@@ -36,6 +37,8 @@ def lock(path: str) -> int | None:
     except OSError as exc:
         if os.path.islink(lock_path):
             raise _refused(path, lock_path, "is a symbolic link") from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise read_only(path, f"{lock_path}: {exc.strerror}") from None
         raise StudyError("GV501", f"cannot open the study {path}: {exc.strerror}", path) from exc
     try:
         info = os.fstat(fd)

@@ -96,6 +96,14 @@ def check_schema(conn: sqlite3.Connection, path: str, *, create: bool = True) ->
                 path,
             )
         if row is not None:
+            tables = {name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [t for t in ("meta", "trials", "reports") if t not in tables]
+            if missing:
+                raise StudyError(
+                    "GV510", f"the file of study {path} is damaged: it has no table "
+                    f"{', '.join(missing)}; the file was edited or corrupted (restore it from a "
+                    f"copy, or start a new --study)", path)
             return
     else:
         tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
