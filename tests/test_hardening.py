@@ -285,3 +285,73 @@ def test_resume_of_a_read_only_study_file_is_a_diagnostic(study, program):
     assert run.returncode == 1, run.stderr
     assert run.stderr.startswith(f"{study}:1:1: GV511 study {study} cannot be written"), run.stderr
     assert len(trials_of(study)) == 3
+
+
+# ---- tracebacks where a diagnostic belongs: paths ------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["convert", "materialize"])
+def test_an_output_into_a_missing_folder_or_naming_a_folder_is_gv602(program, tmp_path, capsys,
+                                                                      command):
+    argv = ["convert", program] if command == "convert" else \
+        ["materialize", program, "--defaults"]
+    missing = tmp_path / "nowhere" / "out.py"
+    status, out, err = glovec(capsys, *argv, "-o", missing)
+    assert (status, err) == (1, f"{missing}:1:1: GV602 cannot write {missing}: the folder "
+                                f"{missing.parent} does not exist\n")
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    status, out, err = glovec(capsys, *argv, "-o", folder)
+    assert (status, err) == (1, f"{folder}:1:1: GV602 cannot write {folder}: it is a folder; "
+                                f"name a file\n")
+    assert list(folder.iterdir()) == [] and not missing.parent.exists()
+
+
+def test_an_output_into_a_read_only_folder_is_gv602(program, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        done = glovec_process(["convert", program, "-o", folder / "out.py"])
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 1
+    assert done.stderr == (f"{folder / 'out.py'}:1:1: GV602 cannot write {folder / 'out.py'}: "
+                           f"Permission denied\n")
+    assert list(folder.iterdir()) == []
+
+
+def test_report_plot_into_a_missing_folder_is_gv602(study, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "nowhere" / "p.png"
+    status, out, err = glovec(capsys, "report", study, "--plot", plot)
+    assert status == 1 and err.startswith(f"{plot}:1:1: GV602 cannot write {plot}: the folder ")
+    status, out, err = glovec(capsys, "report", study, "--plot", tmp_path / "p.png")
+    assert status == 0 and (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("command", ["convert", "diff", "space", "run", "materialize"])
+def test_a_missing_or_folder_src_is_gv601_exit_1_in_every_command(tmp_path, capsys, command):
+    extra = ["--defaults"] if command == "materialize" else []
+    for src, why in ((tmp_path / "nope.py", "No such file or directory"),
+                     (tmp_path, "it is a folder, not a file")):
+        status, _, err = glovec(capsys, command, src, *extra)
+        assert (status, err) == (1, f"{src}:1:1: GV601 cannot read {src}: {why}\n")
+
+
+def test_materialize_dna_that_is_not_an_object_is_gv506(program, capsys):
+    status, out, err = glovec(capsys, "materialize", program, "--dna", "[1]")
+    assert (status, out) == (1, "")
+    assert err == (f"{program}:1:1: GV506 the DNA does not fit this program: --dna needs a JSON "
+                   f"object {{site id: decision}}, not list\n")
+
+
+def test_a_partial_dna_takes_the_default_for_what_it_leaves_out(program, tmp_path, capsys):
+    status, out, err = glovec(capsys, "materialize", program, "--dna", '{"act": "\\"gelu\\""}')
+    assert status == 0, err
+    assert out == PROGRAM.replace('act = "relu"', 'act = "gelu"')
+    other = tmp_path / "other.py"
+    other.write_text('opt = "sgd"  # glovec: oneof(["sgd", "adam"])\n'
+                      'lr = 0.1  # glovec: floatv(0.01, 1.0)\n')
+    status, out, err = glovec(capsys, "materialize", other, "--dna", "{}")
+    assert status == 0 and out == other.read_text()

@@ -9,7 +9,8 @@ check`'s GV402) says so in its explanation ("A warning: ...") and never blocks t
 
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
-findings, GV5xx run/study/resume errors.
+findings, GV5xx run/study/resume errors, GV6xx files (an input that cannot be read, an output
+that cannot be written).
 
 To add a code, append one ``Code(...)`` to ``CATALOGUE`` below, in code order. ``check`` names
 the harness the meta-test runs the Before/After through: "convert" (``compile_source``;
@@ -514,6 +515,25 @@ CATALOGUE: list[Code] = [
                   "read_only": True,
                   "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
                   "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
+    Code("GV601", "cannot-read", "an input file cannot be read",
+         "Every command that reads a program (`convert`, `diff`, `space`, `run`, "
+         "`materialize`), and `materialize --dna @FILE`, reports a path it cannot read (missing, "
+         "a folder, no permission) as this diagnostic with exit status 1, like any other problem "
+         "with the input.",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         check="run",
+         example={"before": ["space", "{src}.missing"], "after": ["space", "{src}"]}),
+    Code("GV602", "cannot-write", "an output file cannot be written",
+         "`convert -o`, `materialize -o` and `report --plot` write their output atomically: to a "
+         "temporary file in the output's folder, then a rename. A folder that does not exist or "
+         "cannot be written, or an output path that names a folder, is reported before anything "
+         "is written, and nothing is left behind. Name a file in a folder that exists.",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         check="run",
+         example={"before": ["convert", "{src}", "-o", "{study}.missing/out.py"],
+                  "after": ["convert", "{src}", "-o", "{study}.py"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

@@ -11,7 +11,7 @@ import os
 
 import click
 
-from glovec.files import write_atomic, write_stdout
+from glovec.files import read_input, write_atomic, write_stdout
 from glovec.terminal import printable
 
 from glovec.commands._options import rules_option
@@ -27,15 +27,6 @@ class _Compiled:
         self.code = code
         self.header_line = header_line
         self.space = space
-
-
-def _read_source(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        click.echo(f"glovec: cannot read {path}: {exc.strerror or exc}", err=True)
-        return None
 
 
 def _show(diagnostics) -> None:
@@ -91,7 +82,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 @click.command("run", context_settings={"ignore_unknown_options": False})
-@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("src")
 @click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
               "hillclimb, tpe, nsga2, optuna[:Sampler], or module:Class  [default: random]")
 @click.option("--trials", type=click.IntRange(min=0), default=None,
@@ -133,9 +124,7 @@ def run_command(src, program_args, **options) -> int:
     from glovec.runtime.driver import settings_from_env
     from glovec.runtime.executors import ProgramRef
 
-    text = _read_source(src)
-    if text is None:
-        return 1
+    text = read_input(src)
     rules = options.pop("rules", None)
     compiled = _compile(src, text, options.get("objective"), rules)
     if compiled is None:
@@ -237,7 +226,7 @@ def study_json(study) -> dict:
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="best trials in the table")
 @click.option("--json", "as_json", is_flag=True, help="print every trial as JSON instead")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+@click.option("--plot", default=None,
               help="write a PNG of the objective per trial and the best so far")
 def report_command(study_path, top, as_json, plot) -> int:
     """Show the best trials of a study (or all of it as JSON, or a plot)."""
@@ -359,8 +348,29 @@ def plot_png(study, kind: str = "png") -> bytes:
 # ---- glovec materialize ---------------------------------------------------------------------
 
 
+def _with_defaults(spec, decisions: dict) -> dict:
+    """``decisions`` (by site id, indices or candidate text) with every active site they leave
+    out at its default: a missing decision keeps the program's own value."""
+    out = dict(decisions)
+
+    def walk(points) -> None:
+        for point in points:
+            out.setdefault(point.id, point.default)
+            if point.children:
+                try:
+                    chosen = point.decision_of(out[point.id])
+                except (ValueError, TypeError, KeyError):
+                    continue  # DNA.from_dict names the bad decision
+                if isinstance(chosen, int) and 0 <= chosen < len(point.children):
+                    walk(point.children[chosen])
+
+    walk(spec.roots)
+    return out
+
+
+
 @click.command("materialize")
-@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("src")
 @click.option("--best", is_flag=True, help="the study's best completed trial")
 @click.option("--trial", type=int, default=None, help="the study's trial with this id")
 @click.option("--study", "study_path", type=click.Path(dir_okay=False), default=None,
@@ -368,7 +378,7 @@ def plot_png(study, kind: str = "png") -> bytes:
 @click.option("--dna", default=None,
               help="decisions as JSON ({site id: index or candidate text}), or @FILE")
 @click.option("--defaults", is_flag=True, help="every site at its default (gives back SRC)")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", default=None,
               help="write here (atomically) instead of stdout")
 @rules_option
 def materialize_command(src, best, trial, study_path, dna, defaults, output, rules=None) -> int:
@@ -384,9 +394,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     if output and os.path.exists(output) and _same_file(output, src):
         click.echo(f"glovec materialize: refusing to overwrite the input {src}", err=True)
         return 2
-    text = _read_source(src)
-    if text is None:
-        return 1
+    text = read_input(src)
     compiled = _compile(src, text, rules=rules)
     if compiled is None:
         return 1
@@ -398,12 +406,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     elif dna is not None:
         raw = dna
         if raw.startswith("@"):
-            try:
-                with open(raw[1:], encoding="utf-8") as fh:
-                    raw = fh.read()
-            except OSError as exc:
-                click.echo(f"glovec materialize: cannot read {raw[1:]}: {exc.strerror}", err=True)
-                return 2
+            raw = read_input(raw[1:]).decode("utf-8", "replace")
         try:
             data = json.loads(raw)
         except ValueError as exc:
@@ -411,8 +414,12 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             return 2
         if isinstance(data, dict) and "decisions" in data and isinstance(data["decisions"], dict):
             data = data["decisions"]
+        if not isinstance(data, dict):
+            click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: --dna needs a JSON "
+                       f"object {{site id: decision}}, not {type(data).__name__}", err=True)
+            return 1
         try:
-            decisions = DNA.from_dict(spec, data).decisions
+            decisions = DNA.from_dict(spec, _with_defaults(spec, data)).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:
             click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: {exc}", err=True)
             return 1
