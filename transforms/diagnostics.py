@@ -259,7 +259,7 @@ CATALOGUE: list[Code] = [
          "those), or move the site into a method or to module level.",
          'class Config:\n    a, b = 1, 2\n    ops = [a, b]  # glovec: manyof(2, [a, b, a + b])\n',
          'class Config:\n    a, b = 1, 2\n    ops = [1, 2]  # glovec: manyof(2, [1, 2, 3])\n'),
-    # ---- GV3xx: rules files (transforms/rules.py; meta-test in tests/test_rules_codes.py) ---
+    # ---- GV3xx: rules files (transforms/rules/; meta-test in tests/test_rules_codes.py) ---
     # check="rules": ``before``/``after`` are rules files applied to ``example["program"]``.
     Code("GV301", "rules-file-not-found", "no rules file or preset of that name",
          "`--rules` and `extends` take a path to a TOML rules file or the name of a preset "
