@@ -136,7 +136,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
     try:
         status = run_search(prog, space, settings)
     except KeyboardInterrupt:
-        status = 2  # run_search said what happened; no traceback for a Ctrl-C
+        status = 130  # run_search said what happened; no traceback for a Ctrl-C (130, as shells)
     sys.stdout.flush()
     sys.exit(status)
 
