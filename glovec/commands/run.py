@@ -114,6 +114,9 @@ def _same_file(a: str, b: str) -> bool:
               help="the metric (or Keras metric name) to use as the objective")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="cap each process trial's memory (e.g. 4G); a trial that exceeds it fails")
+@click.option("--preload", default=None, metavar="MODULE,...",
+              help="modules the warm workers (process, ray) import once, beyond the program's "
+                   "module-level imports")
 @click.option("--early-stopping", type=click.Choice(["median", "halving"]), default=None,
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
