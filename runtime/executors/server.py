@@ -24,12 +24,13 @@ Modes (``ready`` says which one it took and why):
   trial (``inline.run_here``), writes the result file and exits like an interpreter would
   (``atexit`` handlers, non-daemon threads). Whatever the trial leaves behind (framework
   sessions, random states, caches, its own children: the group is killed when it ends) dies with
-  it; the next trial forks from the untouched warm worker. Where the warm worker itself has
+  it; the next trial forks from the untouched warm worker, with the random states seeded anew. Where the warm worker itself has
   initialized CUDA while importing (a fork would inherit a CUDA context it cannot use), or the
   platform has no ``fork``, the worker takes the next mode instead.
 - ``reuse``: the worker runs trial after trial itself, resetting between trials what it can:
-  ``__main__``, argv, ``sys.path``, the environment, Keras's session, the random states of
-  ``random``, NumPy and torch, and the program's own modules (imported again by the next trial).
+  ``__main__``, argv, ``sys.path``, the environment, Keras's session, the global random states
+  of ``random``, NumPy and torch (seeded anew, as a fresh interpreter seeds them), and the
+  program's own modules (imported again by the next trial).
   State kept inside third-party modules stays; a trial that crashes, hangs or runs out of memory
   takes the worker with it and the executor starts a new one.
 - ``fresh``: as ``reuse``, but the worker exits after one trial (a fresh interpreter per trial,
@@ -88,11 +89,15 @@ def module_imports(code: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _under(path: str | None, folder: str) -> bool:
+def _beside(path: str | None, folder: str) -> bool:
+    """Whether the module or package at ``path`` sits directly in ``folder`` (the program's own,
+    found through ``sys.path[0]``; a virtualenv inside that folder is not the program's)."""
     if not path:
         return False
     path = os.path.abspath(path)
-    return path == folder or path.startswith(folder + os.sep)
+    if os.path.basename(path) == "__init__.py":
+        path = os.path.dirname(path)
+    return os.path.dirname(path) == folder
 
 
 def preload(names, folder: str, explicit=()) -> tuple[list, list]:
@@ -109,7 +114,7 @@ def preload(names, folder: str, explicit=()) -> tuple[list, list]:
             spec = None
         if spec is not None and name not in explicit:
             where = [spec.origin, *(spec.submodule_search_locations or ())]
-            if any(_under(p, folder) for p in where):
+            if any(_beside(p, folder) for p in where):
                 continue  # the program's own module: its code belongs to each trial
         if "." in name and name not in explicit:
             try:
@@ -203,7 +208,6 @@ class _Worker:
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        self.rng = _RandomStates() if mode != "fork" else None
         self.send(event="ready", mode=mode, why=why, preloaded=done, failed=failed,
                   seconds=round(time.perf_counter() - t0, 3))
         return mode
@@ -280,12 +284,7 @@ class _Worker:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         _redirect(msg)
         os.environ.update(_trial_env(msg))
-        numpy = sys.modules.get("numpy")
-        if numpy is not None:  # as a fresh interpreter: NumPy's global state seeded anew
-            try:
-                numpy.random.seed()
-            except Exception:  # noqa: BLE001
-                pass
+        reseed()  # as in a fresh interpreter (`random` reseeds itself after a fork)
 
     # -- reuse and fresh modes ----------------------------------------------------------------
 
@@ -302,11 +301,11 @@ class _Worker:
                 self.send(event="started", trial=msg["trial"], pid=os.getpid())
                 saved = _Saved(msg)
                 try:
-                    self.rng.reset()
+                    reseed()
                     run_trial(self, msg)
                 finally:
                     saved.restore()
-                    _forget_modules_under(self.folder)
+                    _forget_own_modules(self.folder)
                     _kill_my_group_but_me()
                 self.send(event="ended", trial=msg["trial"], code=0)
                 if self.mode == "fresh":
@@ -382,40 +381,31 @@ class _Saved:
             pass
 
 
-class _RandomStates:
-    """The random states a fresh interpreter starts with, for a reused one to start each trial."""
+def reseed() -> None:
+    """Seed the global random states of ``random``, NumPy and torch anew, from the system's
+    entropy, as each is seeded when a fresh interpreter imports it."""
+    import random
 
-    def __init__(self) -> None:
-        torch = sys.modules.get("torch")
-        self.torch = None
-        if torch is not None:
-            try:
-                self.torch = torch.random.get_rng_state()
-            except Exception:  # noqa: BLE001
-                pass
-
-    def reset(self) -> None:
-        import random
-
-        random.seed()
-        numpy = sys.modules.get("numpy")
-        if numpy is not None:
-            try:
-                numpy.random.seed()
-            except Exception:  # noqa: BLE001
-                pass
-        torch = sys.modules.get("torch")
-        if torch is not None and self.torch is not None:
-            try:
-                torch.random.set_rng_state(self.torch)
-            except Exception:  # noqa: BLE001
-                pass
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        try:
+            numpy.random.seed()
+        except Exception:  # noqa: BLE001
+            pass
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            torch.seed()
+        except Exception:  # noqa: BLE001
+            pass
 
 
-def _forget_modules_under(folder: str) -> None:
+def _forget_own_modules(folder: str) -> None:
     """The program's own modules are imported anew by the next trial (their state is the trial's)."""
-    for name, module in list(sys.modules.items()):
-        if _under(getattr(module, "__file__", None), folder):
+    for name in list(sys.modules):
+        top = sys.modules.get(name.split(".")[0])
+        if top is not None and _beside(getattr(top, "__file__", None), folder):
             del sys.modules[name]
 
 
