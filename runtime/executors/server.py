@@ -5,8 +5,9 @@ The process and Ray executors start it (``warm.py``) as::
     python -c "from glovec.runtime.executors.server import main; main()" SETUP CMD_FD EVT_FD
 
 ``SETUP`` is a JSON file: the generated program (``code``, ``source_path``, ``header_line``,
-``file``, ``argv``, ``cwd``), ``preload`` (more modules to import), ``mode`` and
-``memory_limit``. The worker takes the folder of the program as ``sys.path[0]`` and the program's
+``file``, ``argv``, ``cwd``), ``preload`` (more modules to import), ``mode``, ``memory_limit``
+and ``entry`` (``module:function(worker, msg)`` run for each command instead of a search trial:
+``glovec check --dynamic`` runs its coverage runs so). The worker takes the folder of the program as ``sys.path[0]`` and the program's
 argv, imports every module the program imports at module level (its own modules beside it
 excepted: they run the user's code, which belongs to a trial) and those of ``preload``, then says
 ``ready`` and serves. Commands come as JSON lines on CMD_FD, events go back on EVT_FD:
@@ -288,7 +289,7 @@ class _Worker:
 
     # -- reuse and fresh modes ----------------------------------------------------------------
 
-    def serve_here(self) -> None:
+    def serve_here(self, runner) -> None:
         """Run trial after trial in this interpreter (``fresh``: one, then exit)."""
         os.set_blocking(self.cmd_fd, True)
         while True:
@@ -302,7 +303,7 @@ class _Worker:
                 saved = _Saved(msg)
                 try:
                     reseed()
-                    run_trial(self, msg)
+                    runner(self, msg)
                 finally:
                     saved.restore()
                     _forget_own_modules(self.folder)
@@ -492,14 +493,18 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker = _Worker(setup, cmd_fd, evt_fd)
     _die_with_parent(setup.get("parent") or os.getppid())
+    runner = run_trial
+    if setup.get("entry"):  # another job than a trial: "module:function(worker, msg)"
+        module, _, name = setup["entry"].partition(":")
+        runner = getattr(importlib.import_module(module), name)
     mode = worker.start()
     if mode != "fork":
-        worker.serve_here()
+        worker.serve_here(runner)
         return
     msg = worker.serve_fork()
     if msg is None:
         return
     signal.signal(signal.SIGINT, signal.default_int_handler)
     worker.become_trial(msg)
-    run_trial(worker, msg)
+    runner(worker, msg)
     # Then end as an interpreter does: the program's atexit handlers, its non-daemon threads.

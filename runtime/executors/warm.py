@@ -146,7 +146,7 @@ class WarmPool:
     def __init__(self, prog: ProgramRef, capacity: int, workdir: str, *, timeout=None,
                  memory_limit: int | None = None, env: dict | None = None, slots=None,
                  preload=(), mode: str | None = None, python: str | None = None,
-                 log_dir: str | None = None) -> None:
+                 log_dir: str | None = None, entry: str | None = None) -> None:
         self.prog = prog
         self.capacity = capacity
         self.workdir = workdir
@@ -159,7 +159,7 @@ class WarmPool:
         setup = {"code": prog.code, "path": prog.path, "source_path": os.path.abspath(prog.source_path),
                  "header_line": prog.header_line, "argv": list(prog.argv), "cwd": prog.cwd,
                  "preload": list(preload or ()), "mode": self.mode, "why": self.why,
-                 "memory_limit": memory_limit, "parent": os.getpid()}
+                 "memory_limit": memory_limit, "parent": os.getpid(), "entry": entry}
         with open(self.setup_path, "w", encoding="utf-8") as f:
             json.dump(setup, f)
         base = dict(os.environ)
@@ -243,6 +243,21 @@ class WarmPool:
             if not worker.send(op="run", trial=run.trial_id, payload=f.payload, result=f.result,
                                stdout=f.stdout, stderr=f.stderr, env=env):
                 self._lost(worker)
+
+    def cancel(self, trial_id) -> None:
+        """Stop a trial (its result comes as a timed-out one) or forget it before it starts."""
+        for run in list(self._pending):
+            if run.trial_id == trial_id:
+                self._pending.remove(run)
+                run.files.cleanup()
+        for worker in self.workers:
+            run = worker.runs.get(trial_id)
+            if run is not None and not run.timed_out:
+                run.timed_out = True
+                if worker.mode == "fork":
+                    worker.send(op="kill", trial=trial_id)
+                else:
+                    worker.kill()
 
     def _finish(self, run: _Run, code: int, died: str | None = None) -> None:
         seconds = time.perf_counter() - run.start
