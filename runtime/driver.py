@@ -51,7 +51,7 @@ class Settings:
         "algorithm": ("random", str),
         "study": (None, str),
         "seed": (None, int),
-        "executor": ("inline", str),
+        "executor": (None, str),  # None: inline, or process with workers > 1
         "workers": (1, int),
         "timeout": (None, float),
         "memory_limit": (None, str),
@@ -286,7 +286,8 @@ class _Search:
         s = self.settings
         preload = [m.strip() for m in (s.preload or "").split(",") if m.strip()]
         try:
-            executor = make_executor(s.executor, self.prog, workers=s.workers, timeout=s.timeout,
+            kind = s.executor or ("process" if s.workers > 1 else "inline")
+            executor = make_executor(kind, self.prog, workers=s.workers, timeout=s.timeout,
                                      gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
                                      early_stopping=policy, memory_limit=s.memory_limit,
                                      preload=preload)

@@ -209,3 +209,16 @@ def test_keras_session_state_does_not_leak_into_the_next_trial(tmp_path, monkeyp
     prog = make_prog(tmp_path, KERAS_STATE)
     results = run_all(make_executor("process", prog, workers=1), {i: {} for i in range(3)})
     assert [results[i].metrics["name"] for i in range(3)] == ["dense"] * 3
+
+
+def test_workers_above_one_pick_the_process_executor(tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text("import os\nx = 1  # glovec: oneof([1, 2, 3])\nscore = x  # glovec: objective\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("GLOVEC_EXECUTOR", None)
+    out = subprocess.run([sys.executable, "-m", "glovec.cli", "run", str(src), "--trials", "3",
+                          "--workers", "2", "--study", str(tmp_path / "s.db")], env=env,
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines()[0].startswith("glovec: process executor: 2 trial(s) at once")
+    assert "3 completed, 0 failed" in out.stdout

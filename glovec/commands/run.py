@@ -99,9 +99,10 @@ def _same_file(a: str, b: str) -> bool:
               help="study file  [default: <program stem>.glovec.db beside the program]")
 @click.option("--seed", type=int, default=None, help="the algorithm's seed")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), default=None,
-              help="where trials run  [default: inline]")
+              help="where trials run  [default: inline; process with --workers > 1]")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="trials at once (process, ray)  [default: 1]")
+              help="trials at once (process, ray; more than 1 picks process unless --executor says "
+                   "otherwise)  [default: 1]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="seconds a trial may run before it is stopped and failed")
 @click.option("--gpus-per-trial", type=click.IntRange(min=0), default=None,
