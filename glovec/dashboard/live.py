@@ -10,8 +10,8 @@ and trials that were not finished (proposed or running) at the last refresh. Fin
 never change, except through ``run --resume --migrate``, which rewrites the stored space: a
 changed fingerprint starts a new generation, and clients reload the whole document.
 
-Reads go through their own read-only SQLite connection (``mode=ro``); the schema is the one
-``runtime/study.py`` documents (``trials``, ``reports``, ``meta``).
+Reads go through their own read-only SQLite connection (``mode=ro``, see ``_load``); the schema
+is the one ``glovec.runtime.study`` documents (``trials``, ``reports``, ``meta``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 
 from glovec.commands.run import study_json, trial_json
+from glovec.runtime.study.rows import COLUMNS as _COLUMNS  # what TrialRecord(row) reads
 
-# The columns TrialRecord is built from, in its order (runtime/study.py's _COLUMNS).
-_COLUMNS = "id, status, dna, objective, metrics, error, step, created, started, finished, attempts"
 _LOG_LIMIT = 4096  # versions remembered; an older cursor gets the whole document again
 
 
@@ -41,13 +41,26 @@ class Feed:
 
         self.path = os.path.abspath(path)
         self._Study = Study
-        self.study = Study.load(self.path)  # raises StudyError (GV501, GV505) for a bad file
-        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                     check_same_thread=False, timeout=30.0)
+        self._conn = None
+        self.study = self._load()
         self._lock = threading.RLock()
         self.min_interval = min_interval
         self.generation = f"{os.getpid():x}{int(time.time() * 1000):x}"
         self._reset()
+
+    def _load(self):
+        """The study, read through this feed's own connection. ``Study.load`` checks the file
+        (GV501, GV505) and reads its space; but it opens a study whose driver has closed it
+        ``immutable=1`` (no ``-wal`` file), which would never see a later ``--resume`` run, so
+        the dashboard reads through a plain read-only connection (``mode=ro``) instead."""
+        checked = self._Study.load(self.path)
+        space = checked.space
+        checked.close()
+        if self._conn is None:
+            self._conn = sqlite3.connect(f"file:{urllib.parse.quote(self.path)}?mode=ro",
+                                         uri=True, check_same_thread=False, timeout=30.0)
+            self._conn.execute("PRAGMA query_only=1")
+        return self._Study(self.path, self._conn, space)
 
     def _reset(self) -> None:
         self.version = 0
@@ -64,8 +77,7 @@ class Feed:
         self.refresh(force=True)
 
     def close(self) -> None:
-        self._conn.close()
-        self.study.close()
+        self.study.close()  # closes this feed's connection
 
     def _meta(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -85,8 +97,7 @@ class Feed:
                 return self.version
             self._data_version = data_version
             if self._meta("fingerprint") != self._fingerprint:  # --resume --migrate
-                self.study.close()
-                self.study = self._Study.load(self.path)
+                self.study = self._load()
                 self.generation += "+"
                 self._reset()
                 return self.version
@@ -94,7 +105,7 @@ class Feed:
             return self.version
 
     def _read_changes(self) -> None:
-        from glovec.runtime.study import TrialRecord
+        from glovec.runtime.study import StudyError, TrialRecord
 
         watched = json.dumps(sorted(self._open))
         # three indexed reads (rowid, the status index, rowids) rather than one OR, which
@@ -121,7 +132,11 @@ class Feed:
             if self._signature.get(tid) == signature:
                 continue
             self._signature[tid] = signature
-            entry = trial_json(self.study, TrialRecord(row))
+            try:
+                record = TrialRecord(row, self.path)
+            except StudyError:  # a damaged row (GV510): `glovec report` names it; skip it here
+                continue
+            entry = trial_json(self.study, record)
             self.rendered[tid] = _dumps(entry)
             if status == "completed":  # what importance needs, kept parsed
                 self._completed[tid] = {"objective": entry["objective"],
