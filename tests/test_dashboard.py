@@ -142,10 +142,20 @@ def test_space_editor_rewrites_only_the_spec(study, capsys):
     space = json.loads(capsys.readouterr().out)
     assert space["sites"][1]["candidates"] == ["16", "32", "64", "128", "256"]
     assert applied.json()["space"] == space
+    # until the study is migrated, its decisions index the old space: downloads are refused
+    refused = web.get("/api/trials/2/materialized")
+    assert refused.status_code == 409 and "GV503" in refused.json()["error"]
+    before_migrate = web.get("/api/trials").headers
     # the next --resume --migrate run searches the new space and keeps the old trials
     assert main(["run", str(program), "--trials", "14", "--study", str(db), "--resume",
                  "--migrate"]) == 0
     assert Study.load(str(db)).space["sites"][1]["candidates"][-1] == "256"
+    assert web.get("/api/trials/2/materialized").status_code == 200
+    updated = web.get(f"/api/updates?since={before_migrate['x-glovec-cursor']}"
+                      f"&generation={before_migrate['x-glovec-generation']}").json()
+    assert updated["full"] is True  # the page reloads the migrated study
+    assert updated["generation"] != before_migrate["x-glovec-generation"]
+    assert len(web.get("/api/trials").json()["trials"]) == 14
 
 
 def test_space_editor_refusals(study):

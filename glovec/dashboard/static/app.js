@@ -439,6 +439,25 @@
   }
 
   // ---- one trial -----------------------------------------------------------------------
+  // the materialized trial: saved as a file, or its diagnostic shown (a trial that does not fit
+  // the program any more, e.g. after an edit of the space)
+  async function download(event) {
+    event.preventDefault();
+    const link = event.currentTarget;
+    const response = await fetch(link.href, {credentials: "same-origin"});
+    if (!response.ok) {
+      let message = "HTTP " + response.status;
+      try { message = (await response.json()).error; } catch (e) { /* keep the status */ }
+      $("#download-error").textContent = message;
+      return;
+    }
+    const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+    const url = URL.createObjectURL(await response.blob());
+    const save = el("a", {href: url, download: name ? name[1] : "trial.py"});
+    document.body.append(save); save.click(); save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
   async function showTrial(id) {
     S.trialShown = id;
     const box = $("#view-trial");
@@ -456,7 +475,8 @@
     const parts = [
       el("div", {class: "trial-head"}, el("a", {href: "#trials"}, "\u2190 trials"), el("h2", {}, "Trial " + id),
          el("span", {class: "status " + t.status}, t.status),
-         (!STATIC && CONFIG.source) ? el("a", {class: "button", href: `api/trials/${id}/materialized`, download: ""}, "Download as plain code") : null),
+         (!STATIC && CONFIG.source) ? el("a", {class: "button", href: `api/trials/${id}/materialized`, download: "", onclick: download}, "Download as plain code") : null,
+         el("span", {class: "error", id: "download-error"})),
       el("div", {class: "grid"},
         el("div", {class: "card"}, el("h3", {}, "Result"), kv([
           ["objective", show(t.objective)], ["duration", t.seconds != null ? t.seconds.toFixed(3) + " s" : ""],
