@@ -54,6 +54,7 @@
   }
 
   async function refreshImportance() {
+    S.importanceAt = Date.now();
     const r = await api("api/importance");
     if (r.ok) { S.importance = r.body; S.chartsDirty = true; schedule(); }
   }
@@ -73,7 +74,7 @@
           if (u.trials.length) {
             S.dirty = S.chartsDirty = true;
             if (S.trialShown != null && u.trials.some((t) => t.id === S.trialShown)) showTrial(S.trialShown);
-            if (Date.now() - (S.importanceAt || 0) > 5000) { S.importanceAt = Date.now(); refreshImportance(); }
+            if (Date.now() - (S.importanceAt || 0) > 5000) refreshImportance();
           }
         }
         S.lastUpdate = new Date();
