@@ -105,7 +105,8 @@ class Search:
         study = self.study
         if study is None:
             return
-        history = study.history()  # in-flight trials included, as proposals with reward None
+        after = self._restore()
+        history = study.history(after=after)  # in-flight trials included, as proposals with reward None
         if history:
             recover = getattr(self.algorithm, "recover", None)
             if recover is not None:
@@ -124,6 +125,51 @@ class Search:
                     if status[tid] == "completed":
                         self.curves.append(self.all_curves[-1])
         self.pending = [(t.id, DNA(self.spec, t.decisions)) for t in study.trials("proposed")]
+
+    def _identity(self) -> dict:
+        algorithm = self.algorithm
+        kind = type(algorithm)
+        return {"algorithm": f"{kind.__module__}.{kind.__qualname__}",
+                "seed": getattr(algorithm, "seed", None), "fingerprint": self.study.fingerprint}
+
+    def _restore(self) -> int:
+        """Restore the algorithm from the study's checkpoint when it has one that this algorithm
+        (same class, seed and options, same space) took; return the id of the last trial it had
+        seen (0 without one: the whole history is replayed)."""
+        study, algorithm = self.study, self.algorithm
+        if not getattr(algorithm, "resumable", False):
+            return 0
+        saved = study.checkpoint()
+        if not saved or any(saved.get(k) != v for k, v in self._identity().items()):
+            return 0
+        last, pending = saved.get("last_id"), saved.get("pending")
+        if not (isinstance(last, int) and 0 < last <= study.last_id() and isinstance(pending, list)):
+            return 0
+        if not algorithm.restore(saved.get("state")):
+            return 0
+        # Trials in flight at the checkpoint that a later (killed) driver finished: their results
+        # reached that driver's algorithm before its next proposal; give them to this one too.
+        for tid in pending:
+            t = study.trial(tid) if isinstance(tid, int) else None
+            if t is not None and t.status in ("completed", "failed", "pruned"):
+                reward = self.reward(t.objective) if t.status == "completed" else None
+                algorithm.feedback(DNA(self.spec, t.decisions), reward)
+        return last
+
+    def _save(self) -> None:
+        """Leave the algorithm's checkpoint in the study, so that the next resume continues from
+        it instead of replaying every trial."""
+        study = self.study
+        checkpoint = getattr(self.algorithm, "checkpoint", None)
+        state = checkpoint() if checkpoint is not None and self._recovered else None
+        if study is None or state is None:
+            return
+        try:
+            pending = [t.id for t in study.trials(("proposed", "running"))]
+            study.save_checkpoint({**self._identity(), "last_id": study.last_id(),
+                                   "pending": pending, "state": state})
+        except Exception:  # noqa: BLE001 - a closed or read-only study: the next resume replays
+            pass
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -177,6 +223,7 @@ class Search:
                 if observer is not None:
                     observer.running(len(in_flight), True)
         finally:
+            self._save()
             if self.owns_study:
                 self.study.close()
 

@@ -522,9 +522,11 @@ class Study:
             self._spec = DNASpec.from_space(self.space)
         return self._spec
 
-    def history(self, as_dna: bool = True, include_pending: bool = True) -> list[tuple[Any, Any]]:
+    def history(self, as_dna: bool = True, include_pending: bool = True,
+                after: int = 0) -> list[tuple[Any, Any]]:
         """Trials in id order (the order they were proposed) as ``(DNA, reward)`` for
-        ``Algorithm.recover``, which replays one proposal and one feedback per entry.
+        ``Algorithm.recover``, which replays one proposal and one feedback per entry; only those
+        whose id is above ``after`` (the trials recorded since an algorithm's checkpoint).
 
         ``reward`` is None for failed and pruned trials, and for trials still ``proposed`` (ones
         a stopped driver left in flight): they count as proposals, so a seeded algorithm does not
@@ -535,12 +537,33 @@ class Study:
         wanted = "('completed', 'failed', 'pruned', 'proposed', 'running')" if include_pending \
             else "('completed', 'failed', 'pruned')"
         rows = self._conn.execute(
-            f"SELECT dna, status, objective FROM trials WHERE status IN {wanted} ORDER BY id")
+            f"SELECT dna, status, objective FROM trials WHERE status IN {wanted} AND id > ?"
+            f" ORDER BY id", (after,))
         for dna, status, objective in rows:
             decisions = _decode_decisions(dna)
             reward = self.reward(_decode_objective(objective)) if status == "completed" else None
             out.append((_make_dna(spec, decisions) if spec is not None else decisions, reward))
         return out
+
+    # -- the algorithm's checkpoint (so that resuming need not replay the whole history) ----------
+
+    def checkpoint(self) -> dict | None:
+        """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
+        try:
+            value = json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def save_checkpoint(self, checkpoint: Mapping) -> None:
+        """Keep the search loop's snapshot of its algorithm (docs/internals.md, section 6)."""
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)",
+                           (json.dumps(checkpoint, separators=(",", ":")),))
+
+    def last_id(self) -> int:
+        """The highest trial id (0 for an empty study)."""
+        return self._conn.execute("SELECT coalesce(max(id), 0) FROM trials").fetchone()[0]
 
     def close(self) -> None:
         try:

@@ -455,3 +455,70 @@ def test_sample_fails_a_trial_whose_objective_is_not_finite(objective):
     assert study.trial(1).status == "failed" and "not a finite number" in study.trial(1).error
     assert study.trial(2).status == "completed"
     assert algo.fed[0][1] is None
+
+
+# ---- resuming from the algorithm's checkpoint ---------------------------------------------------
+
+from glovec.runtime.algorithms.grid import GridSearch  # noqa: E402
+from glovec.runtime.algorithms.random_search import RandomSearch  # noqa: E402
+
+
+class CountingRandom(RandomSearch):
+    made: list = []  # proposals actually computed, across instances
+
+    def _propose(self):
+        CountingRandom.made.append(1)
+        return super()._propose()
+
+
+class CountingGrid(GridSearch):
+    made: list = []
+
+    def _propose(self):
+        CountingGrid.made.append(1)
+        return super()._propose()
+
+
+@pytest.mark.parametrize("algorithm, total", [(CountingRandom, 20), (CountingGrid, 14)], ids=["random", "grid"])
+def test_resume_continues_from_the_checkpoint_exactly_without_replaying(tmp_path, algorithm, total):
+    path = tmp_path / "s.glovec.db"
+    straight = [t.decisions for t, fb in _feed_all(sample(SPACE, algorithm, num_trials=total, seed=3))]
+
+    def session(n, stop_at=None):
+        algorithm.made.clear()
+        with Study.open(path, SPACE, resume=True) as study:
+            for trial, feedback in sample(SPACE, algorithm, num_trials=n, seed=3, study=study):
+                if trial.id == stop_at:
+                    break  # the loop ends during this trial (recorded as failed; proposed once)
+                feedback(0.5)
+            return len(algorithm.made), study.checkpoint()
+
+    made, first = session(5)
+    assert made == 5 and first["last_id"] == 5 and first["pending"] == []
+    made, _ = session(9, stop_at=8)  # a driver stopped in the middle of trial 8
+    assert made == 3  # trials 6, 7, 8: nothing of the first five was proposed again
+    made, _ = session(total - 3)
+    assert made == total - 3 - 8
+    # A driver killed before it could leave its checkpoint: the next one continues from the last
+    # checkpoint there is and replays only the trials recorded after it.
+    with Study.open(path, SPACE, resume=True) as study:
+        study.save_checkpoint(first)
+    made, _ = session(total)
+    assert made == (total - 3 - 5) + 3  # trials 6 to total-3 replayed, then 3 new ones
+    with Study.load(path) as study:
+        assert [t.decisions for t in study.trials()] == straight
+
+
+def test_a_checkpoint_of_another_seed_or_configuration_is_not_used(tmp_path):
+    path = tmp_path / "s.glovec.db"
+    with Study.open(path, SPACE) as study:
+        list(_feed_all(sample(SPACE, CountingRandom, num_trials=4, seed=1, study=study)))
+    CountingRandom.made.clear()
+    with Study.open(path, SPACE, resume=True) as study:  # another seed: the history is replayed
+        list(_feed_all(sample(SPACE, CountingRandom, num_trials=6, seed=2, study=study)))
+    assert len(CountingRandom.made) == 4 + 2
+    with Study.open(path, SPACE, resume=True) as study:
+        study.save_checkpoint({**study.checkpoint(), "state": {"rng": [3, [1, 2], None]}})  # edited
+        CountingRandom.made.clear()
+        list(_feed_all(sample(SPACE, CountingRandom, num_trials=7, seed=2, study=study)))
+    assert len(CountingRandom.made) == 6 + 1
