@@ -22,13 +22,14 @@ Statuses: ``proposed`` -> ``running`` -> ``completed`` | ``failed`` | ``pruned``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import sqlite3
 import time
 from typing import Any, Iterable, Mapping
+
+from .geno.identity import space_diff, space_fingerprint
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -43,6 +44,9 @@ __all__ = [
 SCHEMA_VERSION = 1
 FINISHED = ("completed", "failed", "pruned")
 STATUSES = ("proposed", "running") + FINISHED
+
+# The best trials without reading every row (a resume, a summary): completed ones by objective.
+_BEST_INDEX = "CREATE INDEX IF NOT EXISTS trials_best ON trials (status, objective);"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -61,6 +65,7 @@ CREATE TABLE IF NOT EXISTS trials (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS trials_status ON trials (status);
+""" + _BEST_INDEX + """
 CREATE TABLE IF NOT EXISTS reports (
     trial_id INTEGER NOT NULL,
     step INTEGER NOT NULL,
@@ -178,25 +183,8 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-# ---- the space: fingerprint and site-level differences ---------------------------------------
-
-# The structural fields of a site: what a decision means. Positions (line/col) and defaults are
-# not structure: moving a line or changing a default keeps every recorded decision meaningful.
-_STRUCTURE = ("kind", "candidates", "lo", "hi", "step", "scale", "k", "distinct", "sorted", "repeat")
-
-
-def _flat_sites(space: Mapping) -> dict[str, dict]:
-    """site id (nested ones as ``parent[=k].child``, as written in the space) -> structure."""
-    out: dict[str, dict] = {}
-
-    def walk(sites: Iterable[Mapping]) -> None:
-        for site in sites:
-            out[site["id"]] = {key: site[key] for key in _STRUCTURE if key in site}
-            for children in (site.get("children") or {}).values():
-                walk(children)
-
-    walk(space.get("sites") or ())
-    return out
+# ---- the space ------------------------------------------------------------------------------
+# When two spaces are the same (fingerprint, diff): glovec.runtime.geno.identity, one definition.
 
 
 def _directions(space: Mapping) -> tuple[str, ...]:
@@ -204,22 +192,6 @@ def _directions(space: Mapping) -> tuple[str, ...]:
     if isinstance(objective, list):  # several objectives
         return tuple(o.get("direction", "maximize") for o in objective)
     return (objective.get("direction", "maximize"),)
-
-
-def space_fingerprint(space: Mapping) -> str:
-    """A stable hash of the space's structure (site ids, kinds, candidates, ranges, repeat)."""
-    flat = _flat_sites(space)
-    text = json.dumps(flat, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def space_diff(old: Mapping, new: Mapping) -> tuple[list[str], list[str], list[str]]:
-    """(added, removed, changed) site ids between two spaces."""
-    a, b = _flat_sites(old), _flat_sites(new)
-    added = [sid for sid in b if sid not in a]
-    removed = [sid for sid in a if sid not in b]
-    changed = [sid for sid in b if sid in a and a[sid] != b[sid]]
-    return added, removed, changed
 
 
 def _space_dict(space: Any) -> dict:
@@ -308,6 +280,7 @@ class Study:
     def _open(cls, path: str, conn: sqlite3.Connection, space: dict, resume: bool,
               migrate: bool) -> "Study":
         _check_schema(conn, path)
+        conn.execute(_BEST_INDEX)  # studies made before the index get it once
         stored = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
         n_trials = conn.execute("SELECT count(*) FROM trials").fetchone()[0]
         study = cls(path, conn, space)

@@ -436,11 +436,6 @@ class DecisionPoint:
             site["children"] = {str(i): [c.to_site() for c in kids] for i, kids in enumerate(self.children) if kids}
         return site
 
-    def _structure(self) -> list:
-        kids = [[c._structure() for c in ks] for ks in self.children]
-        return [self.id, self.kind, list(self.candidates), self.k, self.distinct, self.sorted,
-                self.lo, self.hi, self.step, self.scale, kids]
-
     def __repr__(self) -> str:
         if self.kind in ("floatv", "intv"):
             detail = f"[{self.lo}, {self.hi}]" + (f" step {self.step}" if self.kind == "intv" else "") + (

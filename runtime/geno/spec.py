@@ -7,14 +7,14 @@ normalises decisions (``validate``), gives the default and every DNA of a finite
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .dna import DNA
+from .identity import space_fingerprint
 from .points import DecisionPoint, InvalidDNA, InvalidSpec, _is_int, product_size
 
-__all__ = ["DNASpec", "SPACE_SCHEMA"]
+__all__ = ["DNASpec", "SPACE_SCHEMA", "site_size", "space_size"]
 
 SPACE_SCHEMA = 1
 
@@ -124,10 +124,11 @@ class DNASpec:
 
     @property
     def fingerprint(self) -> str:
-        """A stable hash of the structure (ids, kinds, candidates, ranges); defaults excluded."""
+        """The space's fingerprint (``identity.space_fingerprint`` of the space document it was
+        read from, or of ``to_space()``): ids, kinds, candidates, ranges; defaults excluded."""
         if self._fingerprint is None:
-            text = json.dumps([p._structure() for p in self.roots], separators=(",", ":"))
-            self._fingerprint = hashlib.sha256(text.encode()).hexdigest()[:16]
+            doc = self.space if isinstance(self.space, Mapping) else self.to_space()
+            self._fingerprint = space_fingerprint(doc)
         return self._fingerprint
 
     # -- DNA makers --
@@ -259,3 +260,20 @@ def _points_of_site(site: Mapping) -> list[DecisionPoint]:
     if repeat == 1:
         return [DecisionPoint(sid, kind, **common)]
     return [DecisionPoint(f"{sid}[{i}]", kind, **common) for i in range(repeat)]
+
+
+def site_size(site: Mapping) -> int | None:
+    """The number of decisions of one site of a space document, its repeats and nested sites
+    included (None: infinite). The one size rule: ``glovec space`` and ``DNASpec.size`` use it."""
+    return product_size(_points_of_site(site))
+
+
+def space_size(space_doc: Mapping) -> int | None:
+    """The exact number of points of a space document (None when a floatv makes it infinite)."""
+    total = 1
+    for site in space_doc.get("sites") or ():
+        size = site_size(site)
+        if size is None:
+            return None
+        total *= size
+    return total
