@@ -27,7 +27,7 @@ def program(name: str, file: str, source: str, header_line: int, space_json: str
     """Decide what a generated program does at its header line (docs/internals.md section 5)."""
     from . import hyper
 
-    if hyper._context is not None:  # 1. an inline trial is running this body
+    if hyper.current() is not None:  # 1. an inline trial is running this body
         return
     if os.environ.get("GLOVEC_TRIAL") is not None:  # 2. a worker runs this file as a script
         from . import worker
