@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import random
 
-from .space import Space
+from .ops import SpecOps
 
 __all__ = ["Algorithm", "SearchExhausted", "dominates"]
 
@@ -62,7 +62,7 @@ class Algorithm:
         self.seed = seed
         self.rng = random.Random(seed)
         self.spec = None
-        self.space: Space | None = None
+        self.ops: SpecOps | None = None
         self.num_proposed = 0
         self.num_feedback = 0
         self.best_dna = None
@@ -76,7 +76,7 @@ class Algorithm:
     def setup(self, spec) -> None:
         """Bind the algorithm to a search space; resets its state and its random stream."""
         self.spec = spec
-        self.space = Space(spec)
+        self.ops = SpecOps(spec)
         self.rng = random.Random(self.seed)
         self.num_proposed = 0
         self.num_feedback = 0
@@ -86,7 +86,7 @@ class Algorithm:
 
     def propose(self):
         """The next DNA to evaluate. Raises ``SearchExhausted`` when there is none."""
-        if self.space is None:
+        if self.ops is None:
             raise RuntimeError(f"{self.name}: call setup(spec) before propose()")
         dna = self._propose()
         self.num_proposed += 1
@@ -114,7 +114,7 @@ class Algorithm:
 
     def checkpoint(self) -> dict | None:
         """A JSON-able snapshot that ``restore`` continues from exactly (None: not resumable)."""
-        if not self.resumable or self.space is None:
+        if not self.resumable or self.ops is None:
             return None
         version, internal, gauss = self.rng.getstate()
         best = None
@@ -126,7 +126,7 @@ class Algorithm:
     def restore(self, checkpoint: dict) -> bool:
         """Continue from ``checkpoint()``'s snapshot, after ``setup()``; False (state untouched)
         when it was taken by another configuration or cannot be read."""
-        if not self.resumable or self.space is None:
+        if not self.resumable or self.ops is None:
             return False
         from ..geno import DNA
 
@@ -161,7 +161,7 @@ class Algorithm:
     # -- hooks -----------------------------------------------------------------------------
 
     def _setup(self) -> None:
-        """Prepare per-spec state (``self.space`` is ready)."""
+        """Prepare per-spec state (``self.ops`` is ready)."""
 
     def _propose(self):
         raise NotImplementedError
@@ -192,7 +192,7 @@ class Algorithm:
         return (value,) if self.multi_objective else value
 
     def _random_dna(self):
-        return self.space.dna(self.space.sample(self.rng))
+        return self.ops.dna(self.ops.sample(self.rng))
 
     def _fresh(self, make, seen: set, tries: int = 10) -> dict:
         """Decisions from ``make()``, re-drawn (up to ``tries`` times) while already in ``seen``.

@@ -28,7 +28,7 @@ class GridSearch(Algorithm):
     resumable = True  # the state is the position in the enumeration
 
     def _setup(self) -> None:
-        self._iter = self._product(self.space.roots)
+        self._iter = self._product(self.ops.roots)
 
     def _checkpoint(self) -> dict:
         return {"points": self.points}
@@ -36,7 +36,7 @@ class GridSearch(Algorithm):
     def _restore(self, checkpoint: dict, num_proposed: int) -> bool:
         if checkpoint.get("points") != self.points:
             return False
-        self._iter = itertools.islice(self._product(self.space.roots), num_proposed, None)
+        self._iter = itertools.islice(self._product(self.ops.roots), num_proposed, None)
         return True
 
     def _propose(self):
@@ -44,7 +44,7 @@ class GridSearch(Algorithm):
             decisions = next(self._iter)
         except StopIteration:
             raise SearchExhausted(f"grid: all {self.num_proposed} points proposed") from None
-        return self.space.dna(dict(decisions))
+        return self.ops.dna(dict(decisions))
 
     # -- enumeration -----------------------------------------------------------------------
 

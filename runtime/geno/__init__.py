@@ -19,7 +19,7 @@ kind                    decision
 
 That dict is exactly what the site functions read (``glovec.runtime.hyper.activate``), so
 running a trial costs no conversion. Drawing and mutating decisions is the algorithms' job
-(``glovec.runtime.algorithms.space``); ``DNA(spec, decisions, validate=False)`` skips validation
+(``glovec.runtime.algorithms.ops``); ``DNA(spec, decisions, validate=False)`` skips validation
 for decisions their operators built.
 
 One file per job:

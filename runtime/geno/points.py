@@ -4,7 +4,7 @@ A ``DecisionPoint`` checks a decision (``check``), says how many decisions it ha
 its conditional sub-spaces included), lists them (``grid``), and turns a decision into the
 user's words (``literal``: candidate text) or Python value (``value``) and back
 (``decision_of``). Drawing and mutating decisions is the algorithms' job
-(``glovec.runtime.algorithms.space``); a custom point carries the ``sampler`` and ``mutator``
+(``glovec.runtime.algorithms.ops``); a custom point carries the ``sampler`` and ``mutator``
 its author gave, which those operators call.
 """
 
