@@ -326,7 +326,7 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
     from glovec.dynamic_coverage import cover
     from glovec.runtime.geno import DNASpec
 
-    spec = DNASpec.from_space(fc.space)
+    spec = DNASpec.from_space_doc(fc.space)
     path = fc.path
     argv = list(argv)
     report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,

@@ -122,10 +122,10 @@ def main(file: str, source: str, header_line: int, space_json: str,
     with open(file, encoding="utf-8") as fh:
         code = fh.read()
     source_path = os.path.normpath(os.path.join(os.path.dirname(file), source))
-    space = json.loads(space_json)
+    space_doc = json.loads(space_json)
     try:
         if settings is None:  # what `glovec convert --trials ... --algorithm ...` chose
-            settings = Settings(**space.get("settings", {}))
+            settings = Settings(**space_doc.get("settings", {}))
         settings = settings_from_env(settings)
     except (UsageError, TypeError) as exc:
         print(f"glovec: {exc}", file=sys.stderr)
@@ -135,7 +135,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
     if settings.study is None:
         settings.study = default_study_path(file)
     try:
-        status = run_search(prog, space, settings)
+        status = run_search(prog, space_doc, settings)
     except KeyboardInterrupt:
         status = 2  # run_search said what happened; no traceback for a Ctrl-C
     sys.stdout.flush()
@@ -152,7 +152,7 @@ def default_study_path(program_path: str) -> str:
 # ---- the search loop ------------------------------------------------------------------------
 
 
-def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int:
+def run_search(prog, space_doc: dict, settings: Settings, out=None, err=None) -> int:
     """Run a search for ``prog`` (an executors.ProgramRef) and return the exit status.
 
     0: every requested trial finished (failed trials included; they are results too);
@@ -164,12 +164,13 @@ def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     try:
-        study = Study.open(settings.study, space, resume=settings.resume, migrate=settings.migrate)
+        study = Study.open(settings.study, space_doc, resume=settings.resume,
+                           migrate=settings.migrate)
     except StudyError as exc:
         print(exc.render(), file=err)
         return 1
     try:
-        return _Search(prog, space, settings, study, out, err).run()
+        return _Search(prog, settings, study, out, err).run()
     except UsageError as exc:
         print(f"glovec: {exc}", file=err)
         return 2
@@ -184,9 +185,8 @@ class _Search:
     """One ``glovec run``: the search loop (``glovec.runtime.loop.Search``) with an executor as
     its evaluator, and the progress and summary it prints."""
 
-    def __init__(self, prog, space, settings, study, out, err) -> None:
+    def __init__(self, prog, settings, study, out, err) -> None:
         self.prog = prog
-        self.space = space
         self.settings = settings
         self.study = study
         self.out = out

@@ -14,7 +14,7 @@ early stopping compares to)::
         acc = train(lr=trial["lr"], units=trial["units"])
         feedback(acc)
 
-``sample()`` also takes a ``DNASpec`` or the space JSON of a converted program.
+``sample()`` also takes a ``DNASpec`` or the space document of a converted program.
 """
 
 from __future__ import annotations
@@ -488,7 +488,7 @@ def resolve_algorithm(algorithm: Any, seed: int | None):
 def _directions_of(spec: DNASpec, study) -> tuple[str, ...]:
     if study is not None and getattr(study, "directions", None):
         return tuple(study.directions)
-    obj = (spec.space or {}).get("objective") if isinstance(spec.space, Mapping) else None
+    obj = (spec.space_doc or {}).get("objective") if isinstance(spec.space_doc, Mapping) else None
     if isinstance(obj, Mapping):
         d = obj.get("directions") or obj.get("direction")
         if d:
@@ -502,11 +502,11 @@ def _open_study(path, spec: DNASpec, directions):
     """``sample(study="runs.db")``: open (or continue) the study file for this space."""
     from .study import Study
 
-    space = dict(spec.space) if isinstance(spec.space, Mapping) else spec.to_space()
-    if directions and not space.get("objective"):
-        space["objective"] = ({"direction": directions[0]} if len(directions) == 1
-                              else [{"direction": d} for d in directions])
-    return Study.open(path, space, resume=True)
+    space_doc = dict(spec.space_doc) if isinstance(spec.space_doc, Mapping) else spec.to_space_doc()
+    if directions and not space_doc.get("objective"):
+        space_doc["objective"] = ({"direction": directions[0]} if len(directions) == 1
+                                  else [{"direction": d} for d in directions])
+    return Study.open(path, space_doc, resume=True)
 
 
 def _spec_of(space: Any) -> DNASpec:
@@ -515,7 +515,7 @@ def _spec_of(space: Any) -> DNASpec:
     to_spec = getattr(space, "to_spec", None)  # glovec.runtime.Space
     if callable(to_spec):
         return to_spec()
-    return DNASpec.from_space(space)
+    return DNASpec.from_space_doc(space)
 
 
 def sample(
@@ -530,7 +530,8 @@ def sample(
 ) -> Iterator[tuple[Trial, Feedback]]:
     """Propose ``num_trials`` trials from ``algorithm`` over ``space``; yield ``(trial, feedback)``.
 
-    ``space``: a ``Space``, a ``DNASpec``, or a space dict/JSON. ``algorithm``: a name
+    ``space``: a ``Space``, a ``DNASpec``, or a space document (the dict of ``glovec space
+    --json``) or its JSON text. ``algorithm``: a name
     (``"random"``, ``"evolution"``, ``"tpe"``, ... or ``"module:Class"``) or an algorithm class,
     both made with ``seed``, or an object with ``setup/propose/feedback`` (already seeded). ``num_trials=None`` runs until the algorithm is
     exhausted (a finished grid) or the caller breaks out.

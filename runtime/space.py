@@ -175,9 +175,9 @@ class Space:
             self._spec = spec
         return self._spec
 
-    def to_space(self) -> dict:
-        """The space dict (schema 1) of this space, candidates as text: what studies store."""
-        return self.to_spec().to_space()
+    def to_space_doc(self) -> dict:
+        """The space document (schema 1) of this space, candidates as text: what studies store."""
+        return self.to_spec().to_space_doc()
 
     @property
     def size(self) -> int | None:

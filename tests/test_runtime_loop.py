@@ -166,7 +166,7 @@ def test_a_study_resumes_where_the_loop_stopped(tmp_path):
 def test_an_in_flight_trial_runs_again_with_the_same_dna(tmp_path):
     path = tmp_path / "s.glovec.db"
     with Study.open(path, SPACE) as study:
-        tid = study.add_trial(DNASpec.from_space(SPACE).default_dna(), status="running")
+        tid = study.add_trial(DNASpec.from_space_doc(SPACE).default_dna(), status="running")
     with Study.open(path, SPACE, resume=True) as study:
         runs = [(t.id, dict(t.decisions)) for t, fb in _feed_all(sample(SPACE, "random", num_trials=3, study=study))]
         assert runs[0] == (tid, {"units": 1, "lr": 0.001})

@@ -21,14 +21,14 @@ SPACE_SCHEMA = 1
 class DNASpec:
     """The tree of decision points of a search space.
 
-    Build it from the space JSON the compiler writes (``DNASpec.from_space``), from site dicts,
-    or by hand: ``DNASpec([DecisionPoint("lr", "floatv", lo=1e-4, hi=0.1, scale="log"), ...])``.
-    ``space`` keeps the dict it came from (objective, metrics, source) when there was one.
+    Build it from the space document the compiler writes (``DNASpec.from_space_doc``), from site
+    dicts, or by hand: ``DNASpec([DecisionPoint("lr", "floatv", lo=1e-4, hi=0.1, scale="log"), ...])``.
+    ``space_doc`` keeps the document it came from (objective, metrics, source) when there was one.
     """
 
-    def __init__(self, roots: Iterable[DecisionPoint], space: Mapping | None = None) -> None:
+    def __init__(self, roots: Iterable[DecisionPoint], space_doc: Mapping | None = None) -> None:
         self.roots: tuple[DecisionPoint, ...] = tuple(roots)
-        self.space = space
+        self.space_doc = space_doc
         points: list[DecisionPoint] = []
         by_id: dict[str, DecisionPoint] = {}
 
@@ -55,28 +55,30 @@ class DNASpec:
         # The glovec.runtime.Space that built this spec, if any (it turns decisions into values).
         self.owner = None
 
-    # -- construction from the space JSON --
+    # -- construction from the space document --
 
     @classmethod
-    def from_space(cls, space: Mapping | str | Sequence) -> "DNASpec":
-        """The spec of a space dict (schema ``glovec_space: 1``), its JSON text, or a list of sites."""
-        if isinstance(space, (str, bytes)):
-            space = json.loads(space)
-        if isinstance(space, Mapping):
-            version = space.get("glovec_space", SPACE_SCHEMA)
+    def from_space_doc(cls, space_doc: Mapping | str | Sequence) -> "DNASpec":
+        """The spec of a space document (schema ``glovec_space: 1``), its JSON text, or a list of
+        sites."""
+        if isinstance(space_doc, (str, bytes)):
+            space_doc = json.loads(space_doc)
+        if isinstance(space_doc, Mapping):
+            version = space_doc.get("glovec_space", SPACE_SCHEMA)
             if version != SPACE_SCHEMA:
                 raise InvalidSpec(f"unsupported space schema {version!r} (this runtime reads {SPACE_SCHEMA})")
-            sites = space.get("sites", ())
+            sites = space_doc.get("sites", ())
         else:
-            sites, space = space, None
+            sites, space_doc = space_doc, None
         roots: list[DecisionPoint] = []
         for site in sites:
             roots.extend(_points_of_site(site))
-        return cls(roots, space)
+        return cls(roots, space_doc)
 
-    def to_space(self) -> dict:
-        """A space dict (schema 1) holding these points; objective etc. kept from ``space``."""
-        out = {k: v for k, v in (self.space or {}).items() if k != "sites"}
+    def to_space_doc(self) -> dict:
+        """A space document (schema 1) holding these points; objective etc. kept from
+        ``space_doc``."""
+        out = {k: v for k, v in (self.space_doc or {}).items() if k != "sites"}
         out["glovec_space"] = SPACE_SCHEMA
         out["sites"] = [p.to_site() for p in self.roots]
         return out
@@ -125,9 +127,9 @@ class DNASpec:
     @property
     def fingerprint(self) -> str:
         """The space's fingerprint (``identity.space_fingerprint`` of the space document it was
-        read from, or of ``to_space()``): ids, kinds, candidates, ranges; defaults excluded."""
+        read from, or of ``to_space_doc()``): ids, kinds, candidates, ranges; defaults excluded."""
         if self._fingerprint is None:
-            doc = self.space if isinstance(self.space, Mapping) else self.to_space()
+            doc = self.space_doc if isinstance(self.space_doc, Mapping) else self.to_space_doc()
             self._fingerprint = space_fingerprint(doc)
         return self._fingerprint
 

@@ -28,33 +28,33 @@ def _directions(space: Mapping) -> tuple[str, ...]:
     return (objective.get("direction", "maximize"),)
 
 
-def _space_dict(space: Any) -> dict:
-    """Accept the space dict, its JSON text, or a DNASpec that remembers its space."""
+def _space_doc_of(space: Any) -> dict:
+    """Accept the space document, its JSON text, or a DNASpec (or ``Space``) that gives one."""
     if isinstance(space, str):
         return json.loads(space)
     if isinstance(space, Mapping):
         return dict(space)
-    for attr in ("space", "to_space", "as_space"):
+    for attr in ("space_doc", "to_space_doc"):
         value = getattr(space, attr, None)
         if callable(value):
             value = value()
         if isinstance(value, Mapping):
             return dict(value)
-    raise TypeError("Study.open needs the space dict (section 2 of docs/internals.md)")
+    raise TypeError("Study.open needs the space document (section 2 of docs/internals.md)")
 
 
 class Study:
-    """A search's durable record. Open with ``Study.open(path, space, resume=..., migrate=...)``.
+    """A search's durable record. Open with ``Study.open(path, space_doc, resume=..., migrate=...)``.
 
     ``path`` may be ``":memory:"`` for a study that lives only as long as the process.
     """
 
-    def __init__(self, path: str, conn: sqlite3.Connection, space: dict) -> None:
+    def __init__(self, path: str, conn: sqlite3.Connection, space_doc: dict) -> None:
         self.path = path
         self._conn = conn
-        self.space = space
-        self.fingerprint = space_fingerprint(space)
-        self.directions = _directions(space)
+        self.space_doc = space_doc
+        self.fingerprint = space_fingerprint(space_doc)
+        self.directions = _directions(space_doc)
         self._spec = None
         self.resumed = False
         self.migrated: list[int] = []   # ids kept by --migrate
@@ -65,23 +65,23 @@ class Study:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike, space: Any, *, resume: bool = False,
+    def open(cls, path: str | os.PathLike, space_doc: Any, *, resume: bool = False,
              migrate: bool = False) -> "Study":
         """Create a study, or continue one.
 
         A file that already holds trials is refused unless ``resume`` (GV502). On resume the
-        stored space must match ``space`` site for site (GV503 names the added, removed and
+        stored space document must match ``space_doc`` site for site (GV503 names the added, removed and
         changed site ids) unless ``migrate``: then the trials whose decisions still fit the new
         space (by site id) are kept, with new sites at their defaults, and the others are dropped.
         Trials that were in flight go back to ``proposed``.
         """
         path = os.fspath(path)
-        space = _space_dict(space)
+        space_doc = _space_doc_of(space_doc)
         conn = _connect(path)
         lock = None
         try:
             lock = _lock(path)
-            study = cls._open(path, conn, space, resume, migrate)
+            study = cls._open(path, conn, space_doc, resume, migrate)
         except BaseException:
             conn.close()
             if lock is not None:
@@ -108,13 +108,13 @@ class Study:
             raise
 
     @classmethod
-    def _open(cls, path: str, conn: sqlite3.Connection, space: dict, resume: bool,
+    def _open(cls, path: str, conn: sqlite3.Connection, space_doc: dict, resume: bool,
               migrate: bool) -> "Study":
         _check_schema(conn, path)
         conn.execute(_BEST_INDEX)  # studies made before the index get it once
         stored = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
         n_trials = conn.execute("SELECT count(*) FROM trials").fetchone()[0]
-        study = cls(path, conn, space)
+        study = cls(path, conn, space_doc)
         if stored is None or n_trials == 0:
             study._write_space()
             return study
@@ -128,7 +128,7 @@ class Study:
         study.resumed = True
         old_space = json.loads(stored[0])
         if space_fingerprint(old_space) != study.fingerprint:
-            added, removed, changed = space_diff(old_space, space)
+            added, removed, changed = space_diff(old_space, space_doc)
             if not migrate:
                 parts = []
                 for label, ids in (("added", added), ("removed", removed), ("changed", changed)):
@@ -151,7 +151,7 @@ class Study:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [
-                    ("space", json.dumps(self.space, sort_keys=True, separators=(",", ":"))),
+                    ("space", json.dumps(self.space_doc, sort_keys=True, separators=(",", ":"))),
                     ("fingerprint", self.fingerprint),
                     ("directions", json.dumps(self.directions)),
                 ],
@@ -172,7 +172,7 @@ class Study:
 
     def _migrate(self, old_space: dict) -> None:
         """Keep the trials whose decisions fit the new space (by site id); drop the others."""
-        self.migrated, self.dropped = migrate_trials(self._conn, old_space, self.space)
+        self.migrated, self.dropped = migrate_trials(self._conn, old_space, self.space_doc)
 
     # -- transitions (each one a committed transaction) -------------------------------------------
 
@@ -309,7 +309,7 @@ class Study:
         if self._spec is None:
             from ..geno import DNASpec
 
-            self._spec = DNASpec.from_space(self.space)
+            self._spec = DNASpec.from_space_doc(self.space_doc)
         return self._spec
 
     def history(self, as_dna: bool = True, include_pending: bool = True,
