@@ -10,22 +10,16 @@ import time
 from typing import Any, Iterable, Mapping
 
 from ..geno.identity import space_diff, space_fingerprint
-from .errors import StudyError
+from .errors import StudyError, read_only
 from .lock import lock as _lock
 from .migrate import migrate_trials
 from .rows import COLUMNS as _COLUMNS
-from .rows import STATUSES, TrialRecord, decode_decisions, decode_objective
-from .rows import encode_decisions, encode_metrics, encode_objective
+from .rows import STATUSES, Damaged, TrialRecord, damaged, decode_decisions, decode_objective
+from .rows import decode_space, directions, encode_decisions, encode_metrics, encode_objective
 from .schema import BEST_INDEX as _BEST_INDEX
 from .schema import check_schema as _check_schema
 from .schema import connect as _connect
-
-
-def _directions(space: Mapping) -> tuple[str, ...]:
-    objective = space.get("objective") or {}
-    if isinstance(objective, list):  # several objectives
-        return tuple(o.get("direction", "maximize") for o in objective)
-    return (objective.get("direction", "maximize"),)
+from .schema import connect_readonly as _connect_readonly
 
 
 def _space_doc_of(space: Any) -> dict:
@@ -54,7 +48,7 @@ class Study:
         self._conn = conn
         self.space_doc = space_doc
         self.fingerprint = space_fingerprint(space_doc)
-        self.directions = _directions(space_doc)
+        self.directions = directions(space_doc)
         self._spec = None
         self.resumed = False
         self.migrated: list[int] = []   # ids kept by --migrate
@@ -82,6 +76,13 @@ class Study:
         try:
             lock = _lock(path)
             study = cls._open(path, conn, space_doc, resume, migrate)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if lock is not None:
+                os.close(lock)
+            if getattr(exc, "sqlite_errorcode", None) == 8 or "readonly" in str(exc):
+                raise read_only(path, str(exc)) from None  # SQLITE_READONLY
+            raise damaged(path, "the file", exc) from None
         except BaseException:
             conn.close()
             if lock is not None:
@@ -92,17 +93,18 @@ class Study:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Study":
-        """Open an existing study read-mostly, with its stored space (for ``glovec report``)."""
+        """Open an existing study read-only, with its stored space (for ``glovec report`` and
+        ``glovec materialize``): nothing is written, to the file or beside it."""
         path = os.fspath(path)
         if path != ":memory:" and not os.path.exists(path):
             raise StudyError("GV501", f"no study at {path}", path)
-        conn = _connect(path)
+        conn = _connect_readonly(path)
         try:
-            _check_schema(conn, path)
+            _check_schema(conn, path, create=False)
             row = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
             if row is None:
                 raise StudyError("GV501", f"{path} is not a glovec study (no space stored)", path)
-            return cls(path, conn, json.loads(row[0]))
+            return cls(path, conn, decode_space(row[0], path))
         except BaseException:
             conn.close()
             raise
@@ -126,7 +128,7 @@ class Study:
                 path,
             )
         study.resumed = True
-        old_space = json.loads(stored[0])
+        old_space = decode_space(stored[0], path)
         if space_fingerprint(old_space) != study.fingerprint:
             added, removed, changed = space_diff(old_space, space_doc)
             if not migrate:
@@ -142,6 +144,7 @@ class Study:
                     path,
                 )
             study._migrate(old_space)
+        study._check_in_flight()
         study._write_space()
         study.requeued = study._requeue_in_flight()
         return study
@@ -159,6 +162,25 @@ class Study:
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (str(time.time()),)
             )
+
+    def _check_in_flight(self) -> None:
+        """The trials a resume runs again must fit the space (before anything is written)."""
+        for tid, dna in self._conn.execute(
+                "SELECT id, dna FROM trials WHERE status IN ('proposed', 'running') ORDER BY id"):
+            self._dna(tid, dna)
+
+    def _dna(self, tid: int, dna: Any):
+        """The DNA of trial ``tid``'s stored ``dna`` column in this study's space (GV510 when it
+        does not decode or fit)."""
+        from ..geno import DNA
+
+        try:
+            return DNA(self.spec, decode_decisions(dna))
+        except Damaged as exc:
+            raise damaged(self.path, f"trial {tid}", exc) from None
+        except (ValueError, TypeError) as exc:  # InvalidDNA is a ValueError
+            raise damaged(self.path, f"trial {tid}", Damaged(
+                f"its decisions do not fit the study's space ({exc})")) from None
 
     def _requeue_in_flight(self) -> list[int]:
         ids = [r[0] for r in self._conn.execute(
@@ -249,7 +271,7 @@ class Study:
     def trial(self, trial_id: int) -> TrialRecord | None:
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM trials WHERE id = ?", (trial_id,)).fetchone()
-        return TrialRecord(row) if row else None
+        return TrialRecord(row, self.path) if row else None
 
     def trials(self, status: str | Iterable[str] | None = None) -> list[TrialRecord]:
         """Trials in id order, all of them or those with the given status(es)."""
@@ -260,16 +282,19 @@ class Study:
             marks = ", ".join("?" * len(wanted))
             rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM trials WHERE status IN ({marks}) ORDER BY id", wanted)
-        return [TrialRecord(r) for r in rows]
+        return [TrialRecord(r, self.path) for r in rows]
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)
         for status, n in self._conn.execute("SELECT status, count(*) FROM trials GROUP BY status"):
+            if status not in out:
+                raise damaged(self.path, f"{n} trial(s)", Damaged(
+                    f"their status {status!r} is none of {', '.join(STATUSES)}"))
             out[status] = n
         return out
 
     def reports(self, trial_id: int) -> list[tuple[int, Any]]:
-        return [(s, decode_objective(v)) for s, v in self._conn.execute(
+        return [(s, self._report_value(trial_id, v)) for s, v in self._conn.execute(
             "SELECT step, value FROM reports WHERE trial_id = ? ORDER BY step", (trial_id,))]
 
     def all_reports(self) -> dict[int, list[tuple[int, Any]]]:
@@ -277,8 +302,14 @@ class Study:
         out: dict[int, list] = {}
         for tid, s, v in self._conn.execute(
                 "SELECT trial_id, step, value FROM reports ORDER BY trial_id, step"):
-            out.setdefault(tid, []).append((s, decode_objective(v)))
+            out.setdefault(tid, []).append((s, self._report_value(tid, v)))
         return out
+
+    def _report_value(self, tid: int, value: Any) -> Any:
+        try:
+            return decode_objective(value)
+        except Damaged as exc:
+            raise damaged(self.path, f"a report of trial {tid}", exc) from None
 
     def reward(self, objective: Any) -> Any:
         """The objective as an algorithm's reward: larger is better (minimised ones negated)."""
@@ -295,7 +326,7 @@ class Study:
         rows = self._conn.execute(
             f"SELECT {_COLUMNS} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
             f" AND typeof(objective) != 'text' ORDER BY objective {order}, id LIMIT ?", (k,))
-        out = [TrialRecord(r) for r in rows]
+        out = [TrialRecord(r, self.path) for r in rows]
         if len(out) < k:  # several objectives: rank by the first one
             multi = [t for t in self.trials("completed") if isinstance(t.objective, tuple)]
             sign = -1 if order == "DESC" else 1
@@ -327,12 +358,15 @@ class Study:
         wanted = "('completed', 'failed', 'pruned', 'proposed', 'running')" if include_pending \
             else "('completed', 'failed', 'pruned')"
         rows = self._conn.execute(
-            f"SELECT dna, status, objective FROM trials WHERE status IN {wanted} AND id > ?"
+            f"SELECT id, dna, status, objective FROM trials WHERE status IN {wanted} AND id > ?"
             f" ORDER BY id", (after,))
-        for dna, status, objective in rows:
-            decisions = decode_decisions(dna)
-            reward = self.reward(decode_objective(objective)) if status == "completed" else None
-            out.append((_make_dna(spec, decisions) if spec is not None else decisions, reward))
+        for tid, dna, status, objective in rows:
+            try:
+                reward = self.reward(decode_objective(objective)) if status == "completed" else None
+                decisions = decode_decisions(dna) if spec is None else None
+            except Damaged as exc:
+                raise damaged(self.path, f"trial {tid}", exc) from None
+            out.append((self._dna(tid, dna) if spec is not None else decisions, reward))
         return out
 
     # -- the algorithm's checkpoint (so that resuming need not replay the whole history) ----------
@@ -370,8 +404,3 @@ class Study:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def _make_dna(spec, decisions: dict):
-    from ..geno import DNA
-
-    return DNA(spec, decisions)
