@@ -229,6 +229,12 @@ DAMAGE = {
                            "WHERE key = 'space'", "the stored space",
                            "its objective is not a JSON object"),
     "no trials table": ("DROP TABLE trials", "the file", "it has no table trials"),
+    "objective an empty list": ("UPDATE trials SET objective = '[]' WHERE id = 1", "trial 1",
+                                "its objective is not a number nor a list of numbers"),
+    "text not UTF-8": ("UPDATE trials SET dna = CAST(x'7bff' AS TEXT) WHERE id = 1", "trial 1",
+                       "its dna is not JSON"),
+    "a column missing": ("ALTER TABLE trials DROP COLUMN finished", "the file",
+                         "no such column: finished"),
 }
 
 
