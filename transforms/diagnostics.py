@@ -111,6 +111,14 @@ CATALOGUE: list[Code] = [
          "program (named in the header comment) and convert that.",
          _HEADER + 'lr = _gv.floatv("lr", 1e-3)  # glovec: floatv(1e-4, 1e-1, scale="log")\n',
          'lr = 1e-3  # glovec: floatv(1e-4, 1e-1, scale="log")\n'),
+    Code("GV004", "unreproducible", "libcst cannot write the program back byte for byte",
+         "glovec rewrites programs with libcst and promises that nothing outside the sites "
+         "changes. A few rare forms of valid Python are not reproduced exactly by libcst (a line "
+         "holding only a backslash continuation before a statement, whitespace written after the "
+         "!s or !r of an f-string replacement field); rather than change them silently, glovec "
+         "refuses the file and names the place. Write that spot the ordinary way.",
+         "lr = 1e-3\n\\\nunits = 64  # glovec: oneof([32, 64])\n",
+         "lr = 1e-3\nunits = 64  # glovec: oneof([32, 64])\n"),
     # ---- GV1xx: specs ---------------------------------------------------------------------
     Code("GV101", "spec-syntax-error", "the spec after `# glovec:` is not valid Python",
          "A spec is Python call syntax, parsed (never run) by Python's parser: one or more "

@@ -131,7 +131,7 @@ def _count(result: CompileResult) -> int:
 @click.option("--algorithm", help="search algorithm `python OUT` uses (default random)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
 @click.option("--seed", type=int, help="the algorithm's seed")
-@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline)")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline; process with --workers > 1)")
 @click.option("--workers", type=click.IntRange(min=1), help="trials at once (process, ray)")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
 @click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")

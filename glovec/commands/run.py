@@ -92,9 +92,10 @@ def _same_file(a: str, b: str) -> bool:
               help="study file  [default: <program stem>.glovec.db beside the program]")
 @click.option("--seed", type=int, default=None, help="the algorithm's seed")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), default=None,
-              help="where trials run  [default: inline]")
+              help="where trials run  [default: inline; process with --workers > 1]")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="trials at once (process, ray)  [default: 1]")
+              help="trials at once (process, ray; more than 1 picks process unless --executor says "
+                   "otherwise)  [default: 1]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="seconds a trial may run before it is stopped and failed")
 @click.option("--gpus-per-trial", type=click.IntRange(min=0), default=None,
@@ -107,6 +108,9 @@ def _same_file(a: str, b: str) -> bool:
               help="the metric (or Keras metric name) to use as the objective")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="cap each process trial's memory (e.g. 4G); a trial that exceeds it fails")
+@click.option("--preload", default=None, metavar="MODULE,...",
+              help="modules the warm workers (process, ray) import once, beyond the program's "
+                   "module-level imports")
 @click.option("--early-stopping", type=click.Choice(["median", "halving"]), default=None,
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
