@@ -287,16 +287,14 @@ class _Reported(Exception):
 @contextlib.contextmanager
 def _study_errors(path: str):
     """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
-    import sqlite3
-
-    from glovec.runtime.study import StudyError
+    from glovec.runtime.study import READ_ERRORS, StudyError
 
     try:
         yield
     except StudyError as exc:
         click.echo(exc.render(), err=True)
         raise _Reported from None
-    except sqlite3.DatabaseError as exc:
+    except READ_ERRORS as exc:
         click.echo(f"{path}:1:1: GV510 the file of study {path} is damaged ({exc}); restore it "
                    f"from a copy, or start a new --study", err=True)
         raise _Reported from None
