@@ -30,7 +30,7 @@ from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.transforms.diagnostics import CATALOGUE, explain
 from glovec.transforms.source import NEWLINE_RE
-from glovec.transforms.space import site_size, space_size
+from glovec.runtime.geno import site_size, space_size
 
 
 def default_output(src: str) -> str:

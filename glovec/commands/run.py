@@ -21,12 +21,12 @@ from glovec.commands._options import rules_option
 
 class _Compiled:
     """What ``run`` and ``materialize`` need from the compiler: the generated text, where its
-    header is, and the space the header carries."""
+    header is, and the space document the header carries."""
 
-    def __init__(self, code: str, header_line: int, space: dict) -> None:
+    def __init__(self, code: str, header_line: int, space_doc: dict) -> None:
         self.code = code
         self.header_line = header_line
-        self.space = space
+        self.space_doc = space_doc
 
 
 def _show(diagnostics) -> None:
@@ -149,14 +149,14 @@ def run_command(src, program_args, **options) -> int:
         settings.study = default_study_path(src)
     prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
                       header_line=compiled.header_line, argv=list(program_args), cwd=os.getcwd())
-    return _run_with_exec_errors(run_search, prog, compiled.space, settings)
+    return _run_with_exec_errors(run_search, prog, compiled.space_doc, settings)
 
 
-def _run_with_exec_errors(run_search, prog, space, settings) -> int:
+def _run_with_exec_errors(run_search, prog, space_doc, settings) -> int:
     from glovec.runtime.executors import ExecutorError
 
     try:
-        return run_search(prog, space, settings)
+        return run_search(prog, space_doc, settings)
     except ExecutorError as exc:
         click.echo(f"glovec: {exc}", err=True)
         return 2
@@ -222,7 +222,7 @@ def study_json(study, trials=None) -> dict:
     return {
         "glovec_study": 1,
         "study": os.path.abspath(study.path),
-        "source": study.space.get("source"),
+        "source": study.space_doc.get("source"),
         "directions": list(study.directions),
         "counts": study.counts(),
         "best": best[0].id if best else None,
@@ -302,16 +302,14 @@ class _Reported(Exception):
 @contextlib.contextmanager
 def _study_errors(path: str):
     """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
-    import sqlite3
-
-    from glovec.runtime.study import StudyError
+    from glovec.runtime.study import READ_ERRORS, StudyError
 
     try:
         yield
     except StudyError as exc:
         click.echo(exc.render(), err=True)
         raise _Reported from None
-    except sqlite3.DatabaseError as exc:
+    except READ_ERRORS as exc:
         click.echo(f"{path}:1:1: GV510 the file of study {path} is damaged ({exc}); restore it "
                    f"from a copy, or start a new --study", err=True)
         raise _Reported from None
@@ -419,7 +417,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
         return 1
     from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
 
-    spec = DNASpec.from_space(compiled.space)
+    spec = DNASpec.from_space_doc(compiled.space_doc)
     if defaults:
         decisions = spec.default_dna().decisions
     elif dna is not None:
