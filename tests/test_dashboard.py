@@ -76,7 +76,7 @@ def test_updates_send_only_what_changed(study, capsys):
     quiet = web.get(f"/api/updates?since={cursor}&generation={generation}").json()
     assert quiet["full"] is False and quiet["trials"] == [] and quiet["cursor"] == int(cursor)
 
-    writer = Study.open(str(db), Study.load(str(db)).space, resume=True)
+    writer = Study.open(str(db), Study.load(str(db)).space_doc, resume=True)
     try:
         running = writer.add_trial({"lr": 0.001, "width": 1, "act": 0}, status="running")
         writer.report(running, 0, 0.25)
@@ -149,7 +149,7 @@ def test_space_editor_rewrites_only_the_spec(study, capsys):
     # the next --resume --migrate run searches the new space and keeps the old trials
     assert main(["run", str(program), "--trials", "14", "--study", str(db), "--resume",
                  "--migrate"]) == 0
-    assert Study.load(str(db)).space["sites"][1]["candidates"][-1] == "256"
+    assert Study.load(str(db)).space_doc["sites"][1]["candidates"][-1] == "256"
     assert web.get("/api/trials/2/materialized").status_code == 200
     updated = web.get(f"/api/updates?since={before_migrate['x-glovec-cursor']}"
                       f"&generation={before_migrate['x-glovec-generation']}").json()

@@ -91,7 +91,7 @@ class Dashboard:
         if result.diagnostics:
             return "; ".join(d.render(self.source_name()) for d in result.diagnostics)
         self.feed.refresh(force=True)  # a --migrate run may have rewritten the stored space
-        stored = self.feed.study.space
+        stored = self.feed.study.space_doc
         if space_fingerprint(result.space) == space_fingerprint(stored):
             return None
         added, removed, changed = space_diff(stored, result.space)
@@ -106,7 +106,7 @@ class Dashboard:
         key = (feed.generation, feed.refresh())
         now = time.monotonic()
         if self._importance is None or (self._importance[0] != key and now - self._importance_at > 5):
-            space = feed.study.space
+            space = feed.study.space_doc
             result = ped_anova(feed.completed(), space, feed.study.directions[0])
             self._importance = (key, result)
             self._importance_at = now
@@ -241,7 +241,7 @@ def create_app(board: Dashboard) -> Starlette:
 
     def _apply(site_id: str, spec: str, preview: bool) -> Response:
         from glovec.commands.convert import space_json, unified_diff
-        from glovec.files import write_atomic
+        from glovec.files import FileProblem, write_atomic
         from glovec.space_edit import SpecEditError, set_spec
 
         name = board.source_name()
@@ -265,7 +265,10 @@ def create_app(board: Dashboard) -> Starlette:
                 with open(target, "rb") as fh:
                     if fh.read() != old or board._read_source() != before:
                         return _error(409, f"{shown} changed while it was being edited; try again")
-                write_atomic(target, edit.data)
+                try:
+                    write_atomic(target, edit.data)
+                except FileProblem as exc:  # GV602: a folder the dashboard cannot write
+                    return _error(500, exc.render())
         return JSONResponse({"written": not preview, "diff": diff, "spec": edit.site.text,
                              "site": edit.site.id, "file": target, "space": space_json(edit.result)})
 

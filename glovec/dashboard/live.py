@@ -54,7 +54,7 @@ class Feed:
         ``immutable=1`` (no ``-wal`` file), which would never see a later ``--resume`` run, so
         the dashboard reads through a plain read-only connection (``mode=ro``) instead."""
         checked = self._Study.load(self.path)
-        space = checked.space
+        space = checked.space_doc
         checked.close()
         if self._conn is None:
             self._conn = sqlite3.connect(f"file:{urllib.parse.quote(self.path)}?mode=ro",

@@ -47,5 +47,5 @@ def static_report(study) -> str:
                for tid, rows in with_reports}
     completed = [t for t in document["trials"] if t["status"] == "completed"]
     data = {"study": document, "reports": reports,
-            "importance": ped_anova(completed, study.space, study.directions[0])}
+            "importance": ped_anova(completed, study.space_doc, study.directions[0])}
     return page_html({"mode": "static", "study": document["study"]}, data)
