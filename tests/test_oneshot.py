@@ -1,6 +1,6 @@
 """One-shot search (`glovec run --one-shot`) on tiny PyTorch programs: which parameters a spos
 step trains, darts architecture weights and `materialize --best`, resuming a killed search from
-the supernet checkpoint, and what a user sees (`glovec report`). The diagnostics GV510-GV514 are
+the supernet checkpoint, and what a user sees (`glovec report`). The diagnostics GV512-GV516 are
 checked by tests/test_run_codes.py through their catalogue examples."""
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def test_keras_layers_are_refused_with_a_diagnostic_naming_the_site(tmp_path, ca
     status, src, _ = _run(tmp_path, KERAS, "--one-shot", "darts")
     err = capsys.readouterr().err
     assert status == 1
-    assert f"{src}:7:7: GV514 'act' switches Keras layers" in err and "PyTorch only" in err
+    assert f"{src}:7:7: GV516 'act' switches Keras layers" in err and "PyTorch only" in err
 
 
 def test_a_converted_program_runs_one_shot_from_the_environment(tmp_path, capsys):

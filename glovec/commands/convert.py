@@ -10,8 +10,8 @@ None of them imports or runs the program: they read its text and compile it.
     glovec explain [GV112]                what a diagnostic code means (all codes without one)
 
 Exit status: 0 success, 1 the input has problems (diagnostics on stderr as
-``path:line:col: GVnnn message``) or ``--check`` found the output stale, 2 usage or internal
-error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
+``path:line:col: GVnnn message``; a SRC that cannot be read is GV601, an output that cannot be
+written GV602) or ``--check`` found the output stale, 2 usage or internal error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import click
 
-from glovec.files import write_atomic, write_stdout
+from glovec.files import read_input, write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.transforms.diagnostics import CATALOGUE, explain
 from glovec.transforms.source import NEWLINE_RE
-from glovec.transforms.space import site_size, space_size
+from glovec.runtime.geno import site_size, space_size
 
 
 def default_output(src: str) -> str:
@@ -38,18 +38,11 @@ def default_output(src: str) -> str:
     return str(path.with_name(path.stem + "_search.py"))
 
 
-def _read(src: str) -> bytes:
-    try:
-        return Path(src).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {src}: {exc.strerror or exc}") from None
-
-
 def _compile(src: str, output_path: str | None, rules: str | None = None,
              settings: dict | None = None) -> CompileResult | None:
     """Compile ``src``; print its diagnostics and warnings, and return None when it has
     diagnostics (warnings do not stop it)."""
-    result = compile_source(_read(src), src, output_path=output_path, rules=rules, settings=settings)
+    result = compile_source(read_input(src), src, output_path=output_path, rules=rules, settings=settings)
     for diagnostic in [*result.diagnostics, *result.warnings]:
         click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
@@ -101,15 +94,14 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     data = _encoded(result)
     shown = "-" if to_stdout else target
     if diff:
-        before = _read(src).decode("utf-8-sig")
+        before = read_input(src).decode("utf-8-sig")
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
-        try:
-            existing = Path(target).read_bytes()
-        except FileNotFoundError:
+        if not os.path.lexists(target):
             click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
             return 1
+        existing = read_input(target)
         if existing != data:
             click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
             return 1
@@ -139,7 +131,7 @@ def _count(result: CompileResult) -> int:
 @click.option("--algorithm", help="search algorithm `python OUT` uses (default random)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
 @click.option("--seed", type=int, help="the algorithm's seed")
-@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline)")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline; process with --workers > 1)")
 @click.option("--workers", type=click.IntRange(min=1), help="trials at once (process, ray)")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
 @click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")
@@ -223,6 +215,11 @@ def space_table(space: dict, src: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def space_json(result: CompileResult) -> dict:
+    """What `glovec space --json` prints (and the dashboard's ``GET /api/space`` answers)."""
+    return {**result.space, "size": result.size}
+
+
 @click.command("space")
 @click.argument("src")
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
@@ -233,7 +230,7 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
     if result is None:
         return 1
     if as_json:
-        click.echo(json.dumps({**result.space, "size": result.size}, indent=2))
+        click.echo(json.dumps(space_json(result), indent=2))
     else:
         click.echo(space_table(result.space, src), nl=False)
     return 0

@@ -52,8 +52,10 @@ def checkpoint_path(study_path: str) -> str:
     return study_path + ".oneshot.pt"
 
 
-def run_one_shot(prog, space: dict, settings, out=None, err=None) -> int:
-    """Run a one-shot search of ``prog`` (an executors.ProgramRef); returns the exit status."""
+def run_one_shot(prog, space: dict, settings, out=None, err=None, table=None) -> int:
+    """Run a one-shot search of ``prog`` (an executors.ProgramRef); returns the exit status.
+    ``table(trials, study, direction)`` renders the best trials (the driver's ``format_table``;
+    passed in, so this package never imports the driver that imports it)."""
     from ..study import Study, StudyError
     from .objective import locate
 
@@ -78,6 +80,7 @@ def run_one_shot(prog, space: dict, settings, out=None, err=None) -> int:
         return 1
     try:
         session = Session(method, space, evaluator, study, settings, prog.source_path, err)
+        session.table = table
         return session.run(prog, out)
     finally:
         study.close()
@@ -96,11 +99,11 @@ class Session:
         self.settings = settings
         self.source_path = source_path
         self.err = err
-        self.spec = DNASpec.from_space(space)
+        self.spec = DNASpec.from_space_doc(space)
         self.rng = random.Random(settings.seed)
         self.sites = {}  # site id -> site dict (ids of repeat=N executions map to the site)
         for site in space.get("sites", ()):
-            for point in DNASpec.from_space([site]).points:
+            for point in DNASpec.from_space_doc([site]).points:
                 self.sites[point.id] = site
         self.kinds: dict = {}  # decision id -> "module" | "callable" | "fixed"
         self.reasons: dict = {}  # decision id -> why it is fixed
@@ -123,6 +126,7 @@ class Session:
         self.split_batches = os.environ.get("GLOVEC_ONE_SHOT_SPLIT", "1") != "0"
         self.evaluating = False
         self.error: OneShotError | None = None
+        self.table: Any = None  # how the summary renders the best trials
         self.note = None
 
     # -- the program run ----------------------------------------------------------------------
@@ -154,7 +158,7 @@ class Session:
             return 1
         if not self.searched:
             print(f"{self.evaluator.source_path}:{self.evaluator.line}:{self.evaluator.col}: "
-                  f"GV514 the program ended without reaching its objective after training, so no "
+                  f"GV516 the program ended without reaching its objective after training, so no "
                   f"architecture was evaluated", file=self.err)
             return 1
         self._summary(out)
@@ -196,7 +200,7 @@ class Session:
             if self.steps > 0 and not self.searched:
                 line, col = self.where(site)
                 self._fail(OneShotError(
-                    "GV513", f"the switch {site!r} was built again inside a training step (after "
+                    "GV515", f"the switch {site!r} was built again inside a training step (after "
                     f"{self.steps} optimizer step(s)), so each step would run fresh, untrained "
                     f"candidates that the optimizer does not hold; build the modules once, before "
                     f"training (e.g. in __init__, not in forward)", self.source_path, line, col))
@@ -217,7 +221,7 @@ class Session:
         if keras_mod is not None and any(isinstance(v, keras_mod.layers.Layer) for v in values):
             line, col = self.where(site)
             self._fail(OneShotError(
-                "GV514", f"{site!r} switches Keras layers: one-shot search ({self.method}) is "
+                "GV516", f"{site!r} switches Keras layers: one-shot search ({self.method}) is "
                 f"implemented for PyTorch only so far; run a per-trial search (without "
                 f"--one-shot) for this program", self.source_path, line, col))
         if torch_mod is not None:
@@ -283,7 +287,7 @@ class Session:
     def on_first_step(self, frame) -> None:
         if not self.sizes:
             self._fail(OneShotError(
-                "GV514", "no oneof site of this program built modules or callables before the "
+                "GV516", "no oneof site of this program built modules or callables before the "
                 "first optimizer step, so there is nothing to share weights between; one-shot "
                 "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
                 self.source_path, *self.where(next(iter(self.sites), ""))))
@@ -307,7 +311,7 @@ class Session:
         frame = self.evaluator.frame_in_stack()
         if frame is None:
             self._fail(OneShotError(
-                "GV514", f"enas rewards its controller with the objective `{self.evaluator.text}` "
+                "GV516", f"enas rewards its controller with the objective `{self.evaluator.text}` "
                 f"during training, but the optimizer steps run outside the function that holds "
                 f"it; use spos or darts, or evaluate in the training function",
                 self.source_path, self.evaluator.line, self.evaluator.col))
@@ -325,7 +329,7 @@ class Session:
         except NameError as exc:
             when = "during training (enas rewards)" if during_training else "after training"
             self._fail(OneShotError(
-                "GV514", f"the objective `{self.evaluator.text}` cannot be evaluated {when}: "
+                "GV516", f"the objective `{self.evaluator.text}` cannot be evaluated {when}: "
                 f"{exc}", self.source_path, self.evaluator.line, self.evaluator.col))
         finally:
             self.arch, self.mixing, self.evaluating = saved_arch, saved_mixing, False
@@ -333,7 +337,7 @@ class Session:
             return float(value)
         except (TypeError, ValueError):
             raise self._fail(OneShotError(
-                "GV514", f"the objective `{self.evaluator.text}` gave {value!r}, not a number",
+                "GV516", f"the objective `{self.evaluator.text}` gave {value!r}, not a number",
                 self.source_path, self.evaluator.line, self.evaluator.col))
 
     def objective(self, value):
@@ -343,7 +347,7 @@ class Session:
         frame = sys._getframe(1)
         if self.steps == 0:
             self._fail(OneShotError(
-                "GV514", "the program reached its objective without a torch optimizer step; "
+                "GV516", "the program reached its objective without a torch optimizer step; "
                 "one-shot search trains the shared weights through the program's own "
                 "torch.optim optimizer", self.source_path, self.evaluator.line, self.evaluator.col))
         if self.backend is not None and not self.backend.roots:
@@ -394,8 +398,8 @@ class Session:
         study, spec = self.study, self.spec
         searched = [s for s in self.space.get("sites", ())
                     if all(self.kinds.get(p.id) in ("module", "callable")
-                           for p in type(spec).from_space([s]).points)]
-        sub_spec = type(spec).from_space({"glovec_space": 1, "sites": searched})
+                           for p in type(spec).from_space_doc([s]).points)]
+        sub_spec = type(spec).from_space_doc({"glovec_space": 1, "sites": searched})
         ids = [p.id for p in sub_spec]
         defaults = spec.default_dna().decisions
         done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in ids))
@@ -512,16 +516,14 @@ class Session:
         return True
 
     def _summary(self, out) -> None:
-        from ..driver import format_table
-
         study = self.study
         top = study.best(self.settings.top)
         train, search = self.seconds["train"], self.seconds["search"]
         print(f"\none-shot {self.method}: {study.counts()['completed']} architecture(s) evaluated "
               f"on shared weights (objective = the supernet's estimate); training {train:.1f} s, "
               f"search {search:.1f} s", file=out)
-        if top:
-            print(format_table(top, study, direction=study.directions[0]), file=out)
+        if top and self.table is not None:
+            print(self.table(top, study, direction=study.directions[0]), file=out)
         print(f"study: {study.path}\ncheckpoint: {self.ckpt}", file=out)
         print("materialize the pick with `glovec materialize SRC --best --study STUDY` and "
               "train it alone for its real accuracy", file=out)

@@ -6,7 +6,7 @@ __all__ = ["OneShotError"]
 
 
 class OneShotError(Exception):
-    """``path:line:col: GVnnn message`` (codes GV510-GV514 in transforms/diagnostics.py)."""
+    """``path:line:col: GVnnn message`` (codes GV512-GV516 in transforms/diagnostics.py)."""
 
     def __init__(self, code: str, message: str, path: str | None = None, line: int = 1,
                  col: int = 1) -> None:

@@ -6,7 +6,7 @@ expression again, in the frame that ran it, on the trained shared weights. The g
 unchanged: the expression's text is read back from the original source with ``ast``.
 
 An expression that only reads a value computed earlier (``score = val_accuracy``) gives the same
-number for every architecture, so it is refused before training (GV511).
+number for every architecture, so it is refused before training (GV513).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def locate(source_path: str, space: dict) -> Evaluator:
     """The objective expression of the program at ``source_path``; OneShotError when unusable."""
     where = space.get("objective")
     if not where:
-        raise OneShotError("GV510", "one-shot search needs an objective to evaluate each "
+        raise OneShotError("GV512", "one-shot search needs an objective to evaluate each "
                            "architecture: mark an expression that evaluates the model, e.g. "
                            "`score = accuracy(model, x_val, y_val)  # glovec: objective`",
                            source_path, 1, 1)
@@ -94,13 +94,13 @@ def locate(source_path: str, space: dict) -> Evaluator:
 
     Finder().visit(tree)
     if target is None:
-        raise OneShotError("GV511", "the objective marker's expression could not be found again "
+        raise OneShotError("GV513", "the objective marker's expression could not be found again "
                            "in the source (was the file changed after conversion?)",
                            source_path, line, col)
     expr_text = ast.get_source_segment(text, target) or ast.unparse(target)
     if not any(isinstance(n, ast.Call) for n in ast.walk(target)):
         raise OneShotError(
-            "GV511", f"the objective `{expr_text}` only reads a value computed earlier, so "
+            "GV513", f"the objective `{expr_text}` only reads a value computed earlier, so "
             f"evaluating it again gives the same number for every architecture; mark an "
             f"expression that evaluates the model on validation data instead, e.g. "
             f"`score = accuracy(model, x_val, y_val)  # glovec: objective`",

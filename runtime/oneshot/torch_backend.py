@@ -137,7 +137,7 @@ class TorchBackend:
             listing = ", ".join(f"{t} -> {list(sh) if isinstance(sh, tuple) else sh}"
                                 for t, sh in zip(texts, shapes))
             line, col = s.where(switch.site)
-            raise OneShotError("GV512", f"the candidates of {switch.site!r} give outputs of "
+            raise OneShotError("GV514", f"the candidates of {switch.site!r} give outputs of "
                                f"different shapes on the same input ({listing}); a switch needs "
                                f"interchangeable candidates", s.source_path, line, col)
 
