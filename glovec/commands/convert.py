@@ -28,14 +28,16 @@ from glovec.files import write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
+from glovec.notebook import is_notebook
 from glovec.transforms.diagnostics import CATALOGUE, explain
 from glovec.transforms.source import NEWLINE_RE
 from glovec.transforms.space import site_size, space_size
 
 
 def default_output(src: str) -> str:
+    """``<stem>_search.py`` beside SRC; a notebook's is ``<stem>_search.ipynb``."""
     path = Path(src)
-    return str(path.with_name(path.stem + "_search.py"))
+    return str(path.with_name(path.stem + ("_search.ipynb" if is_notebook(src) else "_search.py")))
 
 
 def _read(src: str) -> bytes:
@@ -95,6 +97,10 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     target = None if to_stdout else (out or default_output(src))
     if target is not None and _same_file(src, target):
         raise click.UsageError(f"refusing to overwrite the input {src}; choose another -o")
+    if is_notebook(src):
+        from glovec.commands._notebook import convert as convert_notebook
+
+        return convert_notebook(src, _read(src), target, diff, check, rules, settings)
     result = _compile(src, target, rules, settings)
     if result is None:
         return 1
@@ -198,6 +204,12 @@ def _default(entry: dict) -> str:
     return f"{default:g}" if isinstance(default, float) else str(default)
 
 
+def _where(src: str, entry: dict) -> str:
+    """``path:line:col``; ``path:cell N:line:col`` for a notebook's space (positions in cells)."""
+    cell = f":{entry['cell']}" if entry.get("cell") else ""
+    return f"{src}{cell}:{entry['line']}:{entry['col']}"
+
+
 def space_table(space: dict, src: str) -> str:
     header = ("id", "kind", "candidates / range", "default", "location", "size")
     rows = [header]
@@ -205,7 +217,7 @@ def space_table(space: dict, src: str) -> str:
         size = site_size(entry)
         kind = entry["kind"] + (f" x{entry['repeat']}" if entry["repeat"] != 1 else "")
         rows.append(("  " * depth + entry["id"], kind, _choices(entry), _default(entry),
-                     f"{src}:{entry['line']}:{entry['col']}", "inf" if size is None else f"{size:,}"))
+                     _where(src, entry), "inf" if size is None else f"{size:,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     total = space_size(space)
@@ -215,11 +227,11 @@ def space_table(space: dict, src: str) -> str:
     lines.append(f"size: {'infinite (floatv sites)' if total is None else f'{total:,}'}")
     objective = space.get("objective")
     if objective:
-        lines.append(f"objective: {objective['direction']} at {src}:{objective['line']}:{objective['col']}")
+        lines.append(f"objective: {objective['direction']} at {_where(src, objective)}")
     if space.get("metrics"):
         lines.append("metrics: " + ", ".join(space["metrics"]))
     if space.get("reports"):
-        lines.append("reports: " + ", ".join(f"{src}:{r['line']}:{r['col']}" for r in space["reports"]))
+        lines.append("reports: " + ", ".join(_where(src, r) for r in space["reports"]))
     return "\n".join(lines) + "\n"
 
 
@@ -228,14 +240,26 @@ def space_table(space: dict, src: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
 @rules_option
 def space_command(src: str, as_json: bool, rules: str | None) -> int:
-    """List the sites of SRC and the size of its space, without running it."""
-    result = _compile(src, None, rules)
-    if result is None:
-        return 1
-    if as_json:
-        click.echo(json.dumps({**result.space, "size": result.size}, indent=2))
+    """List the sites of SRC and the size of its space, without running it.
+
+    For a notebook, each location names the cell (cell N counts every cell from 1) and the line
+    in it."""
+    if is_notebook(src):
+        from glovec.commands._notebook import compile_file, space_of
+
+        compiled = compile_file(src, _read(src), rules=rules)
+        if compiled is None:
+            return 1
+        result, space = compiled.result, space_of(compiled)
     else:
-        click.echo(space_table(result.space, src), nl=False)
+        result = _compile(src, None, rules)
+        if result is None:
+            return 1
+        space = result.space
+    if as_json:
+        click.echo(json.dumps({**space, "size": result.size}, indent=2))
+    else:
+        click.echo(space_table(space, src), nl=False)
     return 0
 
 

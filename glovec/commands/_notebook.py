@@ -1,0 +1,124 @@
+"""The commands' side of notebooks: ``convert``, ``diff``, ``space``, ``run`` and ``materialize``
+given a ``.ipynb`` file go through here (``glovec.notebook`` holds the map between cells and the
+script equivalent).
+
+- ``convert model.ipynb`` writes ``model_search.ipynb`` (a first cell with the header that carries
+  the space, the code cells with their sites rewritten, outputs cleared); ``-o x.py`` writes the
+  script equivalent instead; ``--diff`` shows the change on the script equivalent, whose
+  ``# %% cell N`` lines say where each cell starts.
+- ``materialize model.ipynb ... -o best.ipynb`` edits the cells' sources in place in the file's
+  JSON text; ``-o best.py`` writes the materialized script equivalent.
+"""
+
+from __future__ import annotations
+
+import click
+
+from glovec.files import write_atomic, write_stdout
+from glovec.notebook import (NotebookCompile, NotebookSupportMissing, compile_notebook, is_notebook,
+                             read_notebook)
+from glovec.transforms.diagnostics import DiagnosticError
+
+__all__ = ["is_notebook", "load", "compile_file", "convert", "space_of", "materialize"]
+
+
+def load(src: str, data: bytes):
+    """The notebook in ``data``; prints its problems (GV002/GV004) and returns None for them.
+    A missing nbformat/IPython is a usage error (exit 2)."""
+    try:
+        return read_notebook(data, src)
+    except NotebookSupportMissing as exc:
+        raise click.UsageError(str(exc)) from None
+    except DiagnosticError as exc:
+        for d in exc.diagnostics:
+            click.echo(d.render(src), err=True)
+        return None
+
+
+def compile_file(src: str, data: bytes, *, output_path: str | None = None, rules=None,
+                 objective: str | None = None, settings: dict | None = None) -> NotebookCompile | None:
+    """Read and compile; print diagnostics and warnings at their cells; None when it has errors."""
+    notebook = load(src, data)
+    if notebook is None:
+        return None
+    try:
+        compiled = compile_notebook(notebook, output_path=output_path, rules=rules,
+                                    objective=objective, settings=settings)
+    except NotebookSupportMissing as exc:
+        raise click.UsageError(str(exc)) from None
+    for d in [*compiled.diagnostics, *compiled.warnings]:
+        click.echo(d.render(), err=True)
+    return compiled if compiled.ok else None
+
+
+def _notebook_bytes(compiled: NotebookCompile) -> bytes:
+    result = compiled.result
+    from glovec.commands.run import find_header
+
+    header_line = find_header(result.code)[0]
+    return compiled.notebook.generated(result.code, header_line).encode("utf-8")
+
+
+def convert(src: str, data: bytes, target: str | None, diff: bool, check: bool,
+            rules: str | None, settings: dict | None) -> int:
+    """``glovec convert`` of a notebook (``target`` None: stdout)."""
+    from glovec.commands.convert import _count, unified_diff
+
+    as_script = target is not None and target.endswith(".py")
+    compiled = compile_file(src, data, output_path=target, rules=rules, settings=settings)
+    if compiled is None:
+        return 1
+    result = compiled.result
+    shown = "-" if target is None else target
+    if diff:
+        click.echo(unified_diff(compiled.notebook.script, result.code, src, shown), nl=False)
+        return 0
+    out = result.code.encode("utf-8") if as_script else _notebook_bytes(compiled)
+    if check:
+        try:
+            existing = open(target, "rb").read()
+        except FileNotFoundError:
+            click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
+            return 1
+        if existing != out:
+            click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
+            return 1
+        click.echo(f"{target} is up to date", err=True)
+        return 0
+    if target is None:
+        write_stdout(out)
+    else:
+        write_atomic(target, out)
+    size = result.size
+    click.echo(f"glovec: wrote {shown}: {_count(result)} site(s), space size "
+               f"{'infinite' if size is None else f'{size:,}'}", err=True)
+    return 0
+
+
+def space_of(compiled: NotebookCompile) -> dict:
+    """The space with positions in cells (``glovec space``)."""
+    return compiled.notebook.located_space(compiled.result.space)
+
+
+def materialize(src: str, data: bytes, decisions: dict, output: str | None, rules) -> int:
+    """Write the notebook (or, for ``-o x.py``, its script equivalent) with ``decisions``."""
+    from glovec.transforms.materialize import materialize_source
+
+    notebook = load(src, data)
+    if notebook is None:
+        return 1
+    try:
+        script = materialize_source(notebook.script, src, decisions, rules=rules or None)
+    except DiagnosticError as exc:
+        for d in notebook.diagnostics(exc.diagnostics):
+            click.echo(d.render(), err=True)
+        return 1
+    if output and output.endswith(".py"):
+        text = script
+    else:
+        text = notebook.with_sources(notebook.sources_from(script))
+    if output:
+        write_atomic(output, text)
+    else:
+        write_stdout(text)
+    return 0
