@@ -213,6 +213,10 @@ def _child(job_path: str) -> int:
         sys.path.insert(0, os.path.dirname(source_path))
         gv.activate(_Recorder(decisions, sink))
         namespace = {"__name__": "__main__", "__file__": source_path, "__builtins__": __builtins__}
+        if source_path.endswith(".ipynb"):  # a notebook's script: its IPython lines need a shell
+            from glovec.runtime.notebook import install_shell
+
+            install_shell(namespace)
         try:
             exec(code, namespace)
         except SystemExit as exc:

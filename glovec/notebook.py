@@ -29,6 +29,7 @@ import dataclasses
 import difflib
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
@@ -300,12 +301,21 @@ def _problem(message: str, line: int = 1, col: int = 1) -> DiagnosticError:
 
 def read_notebook(data: bytes | str, path: str) -> Notebook:
     """The notebook in ``data`` (a file's bytes). Raises DiagnosticError (GV002 not UTF-8, GV004
-    not a notebook: bad JSON, or a file nbformat's validator refuses), NotebookSupportMissing."""
+    not a notebook: bad JSON, or a file nbformat's validator refuses), with their ``path`` set
+    (``path:cell N`` when the problem is in a cell), or NotebookSupportMissing."""
     try:
         import nbformat
     except ImportError:
         raise NotebookSupportMissing(
             f"reading notebooks needs nbformat and IPython: {INSTALL_HINT}") from None
+    try:
+        return _read(data, path, nbformat)
+    except DiagnosticError as exc:
+        raise DiagnosticError([d if d.path else dataclasses.replace(d, path=path)
+                               for d in exc.diagnostics]) from None
+
+
+def _read(data: bytes | str, path: str, nbformat) -> Notebook:
     if isinstance(data, bytes):
         from glovec.transforms.source import decode
 
@@ -325,11 +335,17 @@ def read_notebook(data: bytes | str, path: str) -> Notebook:
         raise _problem(f"nbformat {major!r} notebook: glovec reads nbformat 4; open and save it in "
                        f"Jupyter to upgrade it")
     try:
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # nbformat warns about missing cell ids: not our business
+            warnings.simplefilter("ignore")
+            nbformat.validate(nb)
     except nbformat.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
-        raise _problem(f"not a valid notebook (nbformat's validator, at {where}): "
-                       f"{exc.message}") from None
+        at = list(exc.absolute_path)
+        where = "/".join(str(p) for p in at) or "the top level"
+        problem = _problem(f"not a valid notebook (nbformat's validator, at {where}): {exc.message}")
+        if len(at) >= 2 and at[0] == "cells" and isinstance(at[1], int):
+            problem.diagnostics[0] = dataclasses.replace(problem.diagnostics[0],
+                                                         path=f"{path}:cell {at[1] + 1}")
+        raise problem from None
     cells = []
     for index, cell in enumerate(nb["cells"]):
         if cell.get("cell_type") != "code":

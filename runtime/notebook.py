@@ -21,7 +21,7 @@ import json
 import sys
 import traceback
 
-__all__ = ["enter", "frame", "locate"]
+__all__ = ["enter", "frame", "locate", "install_shell"]
 
 _cells: list | None = None  # the running program's cell map, or None for a plain script
 _texts: dict = {}  # notebook path -> its cells' sources (read once, for traceback lines)
@@ -35,11 +35,17 @@ def enter(name: str, space_json: str) -> None:
     except ValueError:
         _cells = None
     module = sys.modules.get(name)
-    if _cells and module is not None and "get_ipython" not in vars(module):
-        import builtins
+    if _cells and module is not None:
+        install_shell(vars(module))
 
-        if not hasattr(builtins, "get_ipython"):  # not inside IPython already
-            module.get_ipython = _ShellFor(module)
+
+def install_shell(namespace: dict) -> None:
+    """Give a notebook's script the ``get_ipython()`` its IPython lines call (unless it runs
+    inside IPython already)."""
+    import builtins
+
+    if "get_ipython" not in namespace and not hasattr(builtins, "get_ipython"):
+        namespace["get_ipython"] = _ShellFor(namespace)
 
 
 def locate(line: int) -> tuple[str, int, int | None] | None:
@@ -81,8 +87,8 @@ def _line_text(source: str, index: int | None, line: int) -> str:
 class _ShellFor:
     """``get_ipython`` for a notebook run as a script: an IPython shell on the program's globals."""
 
-    def __init__(self, module) -> None:
-        self.module = module
+    def __init__(self, namespace: dict) -> None:
+        self.namespace = namespace
 
     def __call__(self):
         try:
@@ -94,9 +100,8 @@ class _ShellFor:
         shell = InteractiveShell.instance()
         if fresh:  # a script has no GUI event loop: `%matplotlib inline` picks a backend only
             shell.enable_gui = lambda gui=None: None
-        if shell.user_module is not self.module:  # a new trial in this process: its namespace
-            shell.user_module = self.module
-            shell.user_ns = vars(self.module)
+        if shell.user_ns is not self.namespace:  # a new trial in this process: its namespace
+            shell.user_ns = self.namespace
             shell.init_user_ns()
         return shell
 

@@ -31,7 +31,7 @@ def load(src: str, data: bytes):
         raise click.UsageError(str(exc)) from None
     except DiagnosticError as exc:
         for d in exc.diagnostics:
-            click.echo(d.render(src), err=True)
+            click.echo(d.render(), err=True)
         return None
 
 
