@@ -250,6 +250,7 @@ def _at_cells(fc: FileCheck, notebook) -> None:
     for finding in fc.findings:
         if finding.path == fc.path:
             finding.path, finding.line = notebook.where(finding.line)
+            finding.message = notebook.message(finding.message)
     for site in fc.sites:
         found = notebook.locate(site["line"]) if site.get("line") else None
         if found is not None:

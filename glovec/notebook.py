@@ -17,7 +17,10 @@ fixed script line and the map goes both ways:
 
 A line IPython rewrites (a magic) is never the user's Python: a marker on it is part of the magic's
 text, so it holds no site. Lines the transformer drops (a ``%%cell_magic``'s body, a ``\\``
-continuation of a magic) become empty lines of the script.
+continuation of a magic) become empty lines of the script, as do glovec's own magics
+(``%load_ext glovec``, ``%glovec run ...``: a trial must not start a search); the body of a
+bare ``%%glovec`` cell is plain Python of the notebook, a ``%%glovec space|run ...`` cell is a
+program of its own (``glovec.magics``) and empty in the notebook's script.
 
 Reading needs ``nbformat`` (the notebook is checked with its validator) and IPython's
 ``TransformerManager``: ``pip install 'glovec[notebook]'``. The runtime never imports them.
@@ -92,13 +95,30 @@ class Cell:
         return _lines(self.source)
 
 
+_LINE_IN_MESSAGE = re.compile(r"\bline (\d+)\b(?! of )")
+
+# glovec's own magics never run in a trial (a trial that started a search would never end): their
+# lines are empty in the script; a `%%glovec` cell's body is plain Python of the program.
+_OWN_MAGIC = re.compile(r"[ \t]*(?:%(?:load_ext|reload_ext)[ \t]+glovec\b|%glovec\b)")
+_OWN_CELL_MAGIC = re.compile(r"[ \t]*%%glovec\b")
+
+
+def _without_own_magics(src: list[str]) -> str:
+    lines = list(src)
+    if lines and _OWN_CELL_MAGIC.match(lines[0]):
+        if lines[0].split()[1:2]:  # `%%glovec run ...`: a program of its own, not the notebook's
+            return "\n" * len(lines)
+        lines[0] = "\n"
+    return "".join("\n" if _OWN_MAGIC.match(line) else line for line in lines)
+
+
 def _script_lines(source: str, transform) -> tuple[list[str], list[bool]]:
     """The cell's script lines, one per source line, and which of them are the source's own."""
     src = _lines(source)
     if not src:
         return [], []
     try:
-        transformed = _lines(transform(source))
+        transformed = _lines(transform(_without_own_magics(src)))
     except Exception:  # IPython could not read it: Python's parser reports it (GV001)
         transformed = list(src)
     lines: list[str] = []
@@ -176,8 +196,16 @@ class Notebook:
                 out.append(d)
                 continue
             path, line = self.where(d.line)
-            out.append(dataclasses.replace(d, path=path, line=line))
+            out.append(dataclasses.replace(d, path=path, line=line, message=self.message(d.message)))
         return out
+
+    def message(self, text: str) -> str:
+        """A message that names a script line (``the first is on line 12``), naming the cell."""
+        def cell_line(match: re.Match) -> str:
+            found = self.locate(int(match.group(1)))
+            return match.group(0) if found is None else f"line {found[1]} of {found[0].label}"
+
+        return _LINE_IN_MESSAGE.sub(cell_line, text)
 
     def cell_map(self) -> list[list]:
         """What the space carries for the runtime: ``[label, first script line, lines, index]``."""

@@ -29,7 +29,7 @@ def program(name: str, file: str | None, source: str, header_line: int, space_js
     if '"cells":' in space_json:  # a notebook's script: tracebacks name cells, IPython lines run
         from . import notebook
 
-        notebook.enter(name, space_json)
+        notebook.enter(name, source, space_json)
         if file is None:  # the converted notebook in a kernel: every site yields its default
             return
     if hyper._context is not None:  # 1. an inline trial is running this body

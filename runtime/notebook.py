@@ -18,22 +18,25 @@ Standard library only.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 
 __all__ = ["enter", "frame", "locate", "install_shell"]
 
 _cells: list | None = None  # the running program's cell map, or None for a plain script
+_source: str | None = None  # the notebook's file name (frames of other files are not mapped)
 _texts: dict = {}  # notebook path -> its cells' sources (read once, for traceback lines)
 
 
-def enter(name: str, space_json: str) -> None:
+def enter(name: str, source: str, space_json: str) -> None:
     """Called by ``glovec.runtime.program`` with the generated header's arguments."""
-    global _cells
+    global _cells, _source
     try:
         _cells = json.loads(space_json).get("cells") or None
     except ValueError:
         _cells = None
+    _source = os.path.basename(source)
     module = sys.modules.get(name)
     if _cells and module is not None:
         install_shell(vars(module))
@@ -58,7 +61,8 @@ def locate(line: int) -> tuple[str, int, int | None] | None:
 
 def frame(source: str, line: int | None, name: str) -> traceback.FrameSummary:
     """A traceback frame at ``line`` of the script equivalent of the notebook ``source``."""
-    found = locate(line) if _cells and line else None
+    mine = _cells and os.path.basename(source) == _source  # not another program's frame
+    found = locate(line) if mine and line else None
     if found is None:
         return traceback.FrameSummary(source, line, name)
     label, in_cell, index = found

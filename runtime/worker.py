@@ -86,11 +86,9 @@ def map_traceback(exc: BaseException, generated: str | None, source: str, header
 
 
 def _frame(source: str, line, name: str) -> traceback.FrameSummary:
-    if source.endswith(".ipynb"):  # a notebook's script: the frame names the cell
-        from .notebook import frame
+    from .notebook import frame  # a notebook's script: the frame names the cell
 
-        return frame(source, line, name)
-    return traceback.FrameSummary(source, line, name)
+    return frame(source, line, name)
 
 
 def _jsonable(value):
