@@ -316,6 +316,8 @@ class Notebook:
         first = nbformat.v4.new_code_cell(_bare(header))
         if nb.nbformat_minor < 5:  # cell ids came with nbformat 4.5
             first.pop("id", None)
+        else:  # the same output for the same input (`glovec convert --check`)
+            first["id"] = "glovec-space"
         nb.cells.insert(0, first)
         return nbformat.writes(nb)
 
