@@ -263,3 +263,18 @@ def test_check_treats_notebooks_in_a_folder_like_scripts(tmp_path, capsys):
     assert [(f["path"], f["line"], f["col"]) for f in gv401] == [
         (f"{tmp_path / 'dense.ipynb'}:cell 1", 2, 28)]
     assert status == 1
+
+
+def test_the_example_notebook_has_the_sites_of_the_example_script(capsys):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    spaces = []
+    for name in ("digits_keras.ipynb", "digits_keras.py"):
+        status, out, err = run(capsys, "space", examples / name, "--json")
+        assert status == 0, err
+        spaces.append(json.loads(out))
+    notebook, script = spaces
+    strip = lambda site: {k: v for k, v in site.items() if k not in ("line", "col", "cell", "id")}  # noqa: E731
+    assert [strip(s) for s in notebook["sites"]] == [strip(s) for s in script["sites"]]
+    # the same ids, but batch_size is at the top level of its cell rather than in main()
+    assert [s["id"] for s in notebook["sites"]] == [s["id"].removeprefix("main.") for s in script["sites"]]
+    assert all(s["cell"] in ("cell 5", "cell 7") for s in notebook["sites"])

@@ -42,7 +42,7 @@ def execute(path: Path, timeout: int = 120):
 
 def text_of(cell) -> str:
     parts = []
-    for output in cell.outputs:
+    for output in cell.get("outputs", ()):
         if output.output_type == "stream":
             parts.append(output.text)
         elif output.output_type in ("display_data", "execute_result"):
@@ -112,3 +112,25 @@ def test_magics_search_the_notebook_inside_a_running_kernel(tmp_path):
     assert (tmp_path / "session.db").exists() and (tmp_path / "cell.db").exists()
     status = main(["report", str(tmp_path / "session.db"), "--json"])
     assert status == 0
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_keras_example_notebook_searched_and_its_best_notebook_run(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("keras")
+    monkeypatch.setenv("GLOVEC_SMOKE", "1")  # 2 epochs
+    nb = tmp_path / "digits_keras.ipynb"
+    nb.write_bytes((ROOT / "examples" / "digits_keras.ipynb").read_bytes())
+    status, _, err = run(capsys, "run", nb, "--trials", "2", "--seed", "0", "--executor", "process",
+                         "--workers", "2")
+    assert status == 0, err
+    study = tmp_path / "digits_keras.glovec.db"
+    best = json.loads(run(capsys, "report", study, "--json")[1])
+    top = next(t for t in best["trials"] if t["id"] == best["best"])
+    assert run(capsys, "materialize", nb, "--best", "--study", study, "-o", tmp_path / "best.ipynb")[0] == 0
+    trained = nbformat.read(str(tmp_path / "best.ipynb"), as_version=4)
+    trained.cells = [c for c in trained.cells if "%glovec" not in c.source and "load_ext" not in c.source]
+    nbformat.write(trained, str(tmp_path / "best.ipynb"))  # the training cells only, not the search
+    ran = execute(tmp_path / "best.ipynb", timeout=600)
+    found = re.search(r"validation accuracy: (\d\.\d{4})", "".join(text_of(c) for c in ran.cells))
+    assert found and float(found.group(1)) == pytest.approx(top["objective"], abs=1e-4)
