@@ -231,7 +231,7 @@ class _Bar(io.TextIOBase):
         return len(text)
 
     def draw(self, line: str) -> None:
-        from IPython.display import HTML, display
+        from IPython.display import display
 
         found = _BAR.search(line)
         if found is None:

@@ -36,7 +36,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
-from glovec.transforms.source import NEWLINE_RE
+from glovec.transforms.source import split_lines as _lines
 
 __all__ = ["NotebookSupportMissing", "Cell", "Notebook", "is_notebook", "read_notebook",
            "from_cells", "compile_notebook", "NotebookCompile", "SUFFIX"]
@@ -60,17 +60,6 @@ def _transformer():
         raise NotebookSupportMissing(
             f"reading notebooks needs IPython and nbformat: {INSTALL_HINT}") from None
     return TransformerManager()
-
-
-def _lines(text: str) -> list[str]:
-    """Lines with their line endings (a last line without one stays without)."""
-    out, start = [], 0
-    for match in NEWLINE_RE.finditer(text):
-        out.append(text[start:match.end()])
-        start = match.end()
-    if start < len(text):
-        out.append(text[start:])
-    return out
 
 
 def _bare(line: str) -> str:
@@ -400,76 +389,54 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 def _source_spans(text: str) -> dict[int, tuple]:
     """{cell index: (start, end, [(start, end) of each string when the source is a list] or
-    None)} for ``cells[i]["source"]`` in the JSON text, found without re-serializing."""
+    None)} for ``cells[i]["source"]`` in the JSON text, found without re-serializing (values
+    that are not on the way are skipped by the C decoder)."""
     decoder = json.JSONDecoder()
     spans: dict[int, tuple] = {}
 
     def ws(i: int) -> int:
         return _WS.match(text, i).end()
 
-    def skip(i: int) -> int:
+    def skip(key, i: int) -> int:
         return decoder.raw_decode(text, i)[1]
 
-    def members(i: int):
-        """(key, value start) of an object at ``i``; advances past each value by ``skip``."""
-        assert text[i] == "{"
-        i = ws(i + 1)
-        if text[i] == "}":
-            return
-        while True:
-            key, i = json.decoder.scanstring(text, i + 1)
-            i = ws(ws(i) + 1)  # past ':'
-            end = yield key, i
-            i = ws(end)
-            if text[i] == "}":
-                return
-            i = ws(i + 1)  # past ','
+    def each(i: int, handle) -> int:
+        """``handle(key, start) -> end`` for each member (key: its name) of the object, or
+        element (key: its index) of the array, at ``i``; returns the container's end."""
+        close = "}" if text[i] == "{" else "]"
+        i, index = ws(i + 1), 0
+        while text[i] != close:
+            key = index
+            if close == "}":
+                key, i = json.decoder.scanstring(text, i + 1)
+                i = ws(ws(i) + 1)  # past ':'
+            i = ws(handle(key, i))
+            index += 1
+            if text[i] == ",":
+                i = ws(i + 1)
+        return i + 1
 
-    def elements(i: int):
-        assert text[i] == "["
-        i = ws(i + 1)
-        if text[i] == "]":
-            return
-        while True:
-            end = yield i
-            i = ws(end)
-            if text[i] == "]":
-                return
-            i = ws(i + 1)
+    def cell(index: int, at: int) -> int:
+        def member(key, i: int) -> int:
+            if key != "source":
+                return skip(key, i)
+            parts = None
+            if text[i] == "[":
+                parts = []
 
-    def walk(gen, handle):
-        try:
-            item = next(gen)
-            while True:
-                item = gen.send(handle(item))
-        except StopIteration:
-            pass
+                def part(_, j: int) -> int:
+                    parts.append((j, skip(_, j)))
+                    return parts[-1][1]
 
-    def cell(i: int, index: int) -> int:
-        def member(item):
-            key, at = item
-            end = skip(at)
-            if key == "source":
-                parts = None
-                if text[at] == "[":
-                    parts = []
-                    walk(elements(at), lambda j: parts.append((j, skip(j))) or parts[-1][1])
-                spans[index] = (at, end, parts)
+                end = each(i, part)
+            else:
+                end = skip(key, i)
+            spans[index] = (i, end, parts)
             return end
-        walk(members(i), member)
-        return skip(i)
 
-    def cells(i: int) -> int:
-        count = [0]
+        return each(at, member)
 
-        def element(j):
-            end = cell(j, count[0])
-            count[0] += 1
-            return end
-        walk(elements(i), element)
-        return skip(i)
-
-    walk(members(ws(0)), lambda item: cells(item[1]) if item[0] == "cells" else skip(item[1]))
+    each(ws(0), lambda key, at: each(at, cell) if key == "cells" else skip(key, at))
     return spans
 
 

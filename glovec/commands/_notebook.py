@@ -19,7 +19,7 @@ from glovec.notebook import (NotebookCompile, NotebookSupportMissing, compile_no
                              read_notebook)
 from glovec.transforms.diagnostics import DiagnosticError
 
-__all__ = ["is_notebook", "load", "compile_file", "convert", "space_of", "materialize"]
+__all__ = ["is_notebook", "load", "compile_file", "converted", "space_of", "materialize"]
 
 
 def load(src: str, data: bytes):
@@ -51,48 +51,22 @@ def compile_file(src: str, data: bytes, *, output_path: str | None = None, rules
     return compiled if compiled.ok else None
 
 
-def _notebook_bytes(compiled: NotebookCompile) -> bytes:
-    result = compiled.result
-    from glovec.commands.run import find_header
-
-    header_line = find_header(result.code)[0]
-    return compiled.notebook.generated(result.code, header_line).encode("utf-8")
-
-
-def convert(src: str, data: bytes, target: str | None, diff: bool, check: bool,
-            rules: str | None, settings: dict | None) -> int:
-    """``glovec convert`` of a notebook (``target`` None: stdout)."""
-    from glovec.commands.convert import _count, unified_diff
-
-    as_script = target is not None and target.endswith(".py")
+def converted(src: str, data: bytes, target: str | None, rules: str | None,
+              settings: dict | None):
+    """``glovec convert`` of a notebook: (CompileResult of the script equivalent, the script
+    equivalent, the bytes to write: the converted notebook, or for a ``.py`` target the
+    script), or None when it has problems (printed)."""
     compiled = compile_file(src, data, output_path=target, rules=rules, settings=settings)
     if compiled is None:
-        return 1
+        return None
     result = compiled.result
-    shown = "-" if target is None else target
-    if diff:
-        click.echo(unified_diff(compiled.notebook.script, result.code, src, shown), nl=False)
-        return 0
-    out = result.code.encode("utf-8") if as_script else _notebook_bytes(compiled)
-    if check:
-        try:
-            existing = open(target, "rb").read()
-        except FileNotFoundError:
-            click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
-            return 1
-        if existing != out:
-            click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
-            return 1
-        click.echo(f"{target} is up to date", err=True)
-        return 0
-    if target is None:
-        write_stdout(out)
+    if target is not None and target.endswith(".py"):
+        out = result.code.encode("utf-8")
     else:
-        write_atomic(target, out)
-    size = result.size
-    click.echo(f"glovec: wrote {shown}: {_count(result)} site(s), space size "
-               f"{'infinite' if size is None else f'{size:,}'}", err=True)
-    return 0
+        from glovec.commands.run import find_header
+
+        out = compiled.notebook.generated(result.code, find_header(result.code)[0]).encode("utf-8")
+    return result, compiled.notebook.script, out
 
 
 def space_of(compiled: NotebookCompile) -> dict:

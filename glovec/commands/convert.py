@@ -30,7 +30,7 @@ from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.notebook import is_notebook
 from glovec.transforms.diagnostics import CATALOGUE, explain
-from glovec.transforms.source import NEWLINE_RE
+from glovec.transforms.source import split_lines
 from glovec.transforms.space import site_size, space_size
 
 
@@ -63,19 +63,9 @@ def _encoded(result: CompileResult) -> bytes:
     return (codecs.BOM_UTF8 if result.bom else b"") + result.code.encode("utf-8")
 
 
-def _lines(text: str) -> list[str]:
-    lines, start = [], 0
-    for match in NEWLINE_RE.finditer(text):
-        lines.append(text[start:match.end()])
-        start = match.end()
-    if start < len(text):
-        lines.append(text[start:])
-    return lines
-
-
 def unified_diff(before: str, after: str, before_name: str, after_name: str) -> str:
     out = []
-    for line in difflib.unified_diff(_lines(before), _lines(after), before_name, after_name):
+    for line in difflib.unified_diff(split_lines(before), split_lines(after), before_name, after_name):
         out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
@@ -97,17 +87,18 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     target = None if to_stdout else (out or default_output(src))
     if target is not None and _same_file(src, target):
         raise click.UsageError(f"refusing to overwrite the input {src}; choose another -o")
-    if is_notebook(src):
-        from glovec.commands._notebook import convert as convert_notebook
+    if is_notebook(src):  # a notebook (or, for -o x.py, its script); diffs show the scripts
+        from glovec.commands._notebook import converted
 
-        return convert_notebook(src, _read(src), target, diff, check, rules, settings)
-    result = _compile(src, target, rules, settings)
-    if result is None:
+        made = converted(src, _read(src), target, rules, settings)
+    else:
+        result = _compile(src, target, rules, settings)
+        made = result and (result, _read(src).decode("utf-8-sig"), _encoded(result))
+    if made is None:
         return 1
-    data = _encoded(result)
+    result, before, data = made
     shown = "-" if to_stdout else target
     if diff:
-        before = _read(src).decode("utf-8-sig")
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
