@@ -22,7 +22,6 @@ import fnmatch
 import inspect
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 
 from glovec.transforms import coverage as scan_mod
@@ -173,6 +172,10 @@ def load_config(start: str) -> dict:
     while True:
         candidate = os.path.join(here, "pyproject.toml")
         if os.path.isfile(candidate):
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
+                import tomli as tomllib
             with open(candidate, "rb") as f:
                 data = tomllib.load(f)
             return data.get("tool", {}).get("glovec", {}).get("check", {}) or {}

@@ -269,7 +269,7 @@ CATALOGUE: list[Code] = [
          "those), or move the site into a method or to module level.",
          'class Config:\n    a, b = 1, 2\n    ops = [a, b]  # glovec: manyof(2, [a, b, a + b])\n',
          'class Config:\n    a, b = 1, 2\n    ops = [1, 2]  # glovec: manyof(2, [1, 2, 3])\n'),
-    # ---- GV3xx: rules files (transforms/rules.py; meta-test in tests/test_rules_codes.py) ---
+    # ---- GV3xx: rules files (transforms/rules/; meta-test in tests/test_rules_codes.py) ---
     # check="rules": ``before``/``after`` are rules files applied to ``example["program"]``.
     Code("GV301", "rules-file-not-found", "no rules file or preset of that name",
          "`--rules` and `extends` take a path to a TOML rules file or the name of a preset "
@@ -402,7 +402,7 @@ CATALOGUE: list[Code] = [
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 0)\n",
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 1)\n",
          check="check", example={"args": ["--dynamic", "2"]}),
-    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study.py; meta-test in
+    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study/; meta-test in
     # tests/test_run_codes.py). Harness "run": a study is first made from example["program"]
     # (when given) by `glovec run --trials 2`; then Before and After are each written to the
     # program file and example["before"] / example["after"] (argv with {src} and {study}) run;
