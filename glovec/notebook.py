@@ -35,6 +35,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+from glovec.compiler import CompileResult
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
 from glovec.transforms.source import split_lines as _lines
 
@@ -395,7 +396,7 @@ def _source_spans(text: str) -> dict[int, tuple]:
     spans: dict[int, tuple] = {}
 
     def ws(i: int) -> int:
-        return _WS.match(text, i).end()
+        return _WS.match(text, i).end()  # type: ignore[union-attr]  (it matches the empty string)
 
     def skip(key, i: int) -> int:
         return decoder.raw_decode(text, i)[1]
@@ -408,7 +409,7 @@ def _source_spans(text: str) -> dict[int, tuple]:
         while text[i] != close:
             key = index
             if close == "}":
-                key, i = json.decoder.scanstring(text, i + 1)
+                key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
                 i = ws(ws(i) + 1)  # past ':'
             i = ws(handle(key, i))
             index += 1
@@ -476,7 +477,7 @@ class NotebookCompile:
     ``diagnostics``/``warnings`` are already at their cells (render them with ``render()``)."""
 
     notebook: Notebook
-    result: object  # glovec.compiler.CompileResult, in script lines
+    result: CompileResult  # in script lines
     diagnostics: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
