@@ -254,10 +254,10 @@ def _at_cells(fc: FileCheck, notebook) -> None:
         if finding.path == fc.path:
             finding.path, finding.line = notebook.where(finding.line)
             finding.message = notebook.message(finding.message)
-    for site in fc.sites:
-        found = notebook.locate(site["line"]) if site.get("line") else None
+    for item in [*fc.sites, *(f for site in fc.sites for f in site["failures"])]:
+        found = notebook.locate(item["line"]) if item.get("line") else None
         if found is not None:
-            site["cell"], site["line"] = found[0].label, found[1]
+            item["cell"], item["line"] = found[0].label, found[1]
 
 
 def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective, runs, timeout,

@@ -278,3 +278,31 @@ def test_the_example_notebook_has_the_sites_of_the_example_script(capsys):
     # the same ids, but batch_size is at the top level of its cell rather than in main()
     assert [s["id"] for s in notebook["sites"]] == [s["id"].removeprefix("main.") for s in script["sites"]]
     assert all(s["cell"] in ("cell 5", "cell 7") for s in notebook["sites"])
+
+
+def test_check_dynamic_runs_the_cells_and_names_the_failing_cell(tmp_path, capsys):
+    nb = make(tmp_path / "tiny.ipynb")
+    status, out, err = run(capsys, "check", nb, "--dynamic", "4", "--format", "json")
+    report = json.loads(out)
+    gv404 = [f for f in report["findings"] if f["code"] == "GV404"]
+    assert status == 1 and gv404, out
+    assert gv404[0]["path"] == f"{nb}:cell 3" and gv404[0]["line"] == 3
+    assert re.search(r"of site \w+ fails at line 3 of cell 3: ValueError: depth 3 is not supported",
+                     gv404[0]["message"]), gv404
+    assert {s["id"]: s["reached"] for s in report["sites"]} == {"lr": True, "width": True, "depth": True}
+
+
+def test_annotations_and_rules_work_in_cells(tmp_path, capsys):
+    cells = [
+        new_code_cell("from typing import Annotated\nfrom glovec.hints import oneof\nimport keras"),
+        new_code_cell("def block(k: Annotated[int, oneof([16, 32])] = 32):\n"
+                      "    return keras.layers.Dense(k)"),
+        new_code_cell("%time model = keras.Sequential([block(), keras.layers.Dropout(0.25)])"),
+        new_code_cell("head = keras.layers.Dropout(0.5)"),
+    ]
+    nb = make(tmp_path / "rules.ipynb", cells)
+    status, out, err = run(capsys, "space", nb, "--json", "--rules", "keras")
+    assert status == 0, err
+    sites = {s["id"]: (s["cell"], s["line"]) for s in json.loads(out)["sites"]}
+    assert sites["block.k"] == ("cell 2", 1)
+    assert [where for sid, where in sites.items() if sid.endswith("rate")] == [("cell 4", 1)]  # not the %time line
