@@ -39,7 +39,7 @@ from glovec.compiler import CompileResult
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
 from glovec.transforms.source import split_lines as _lines
 
-__all__ = ["NotebookSupportMissing", "Cell", "Notebook", "is_notebook", "read_notebook",
+__all__ = ["CellMapError", "NotebookSupportMissing", "Cell", "Notebook", "is_notebook", "read_notebook",
            "from_cells", "compile_notebook", "NotebookCompile", "SUFFIX"]
 
 SUFFIX = ".ipynb"
@@ -48,6 +48,11 @@ INSTALL_HINT = "pip install 'glovec[notebook]'"
 
 def is_notebook(path: str) -> bool:
     return str(path).lower().endswith(SUFFIX)
+
+
+class CellMapError(ValueError):
+    """An edited script cannot be written back into the cells (a value on a line IPython
+    rewrites, a cell line that reads like a ``# %% cell N`` line): exit 1 with the message."""
 
 
 class NotebookSupportMissing(RuntimeError):
@@ -235,12 +240,16 @@ class Notebook:
         lines = _lines(script)
         if drop_line is not None:
             del lines[drop_line - 1]
+        separators = [self.separator(cell) for cell in self.cells]
+        if sum(lines.count(sep) for sep in set(separators)) != len(separators):
+            raise CellMapError(f"a cell of {self.path} holds a line that reads like glovec's own "
+                               f"`# %% cell N` line; glovec cannot tell the cells apart")
         out: list[str] = []
         cursor = 0
         for number, cell in enumerate(self.cells):
             sep = self.separator(cell)
             if cursor >= len(lines) or lines[cursor] != sep:
-                raise RuntimeError(f"glovec lost the cell boundary of {cell.label} in {self.path}")
+                raise CellMapError(f"glovec lost the cell boundary of {cell.label} in {self.path}")
             cursor += 1
             end = len(lines)
             if number + 1 < len(self.cells):
@@ -261,7 +270,7 @@ class Notebook:
                 result.extend(src[i1:i2])
                 continue
             if not all(cell.plain[i1:i2]):
-                raise RuntimeError(f"{self.path}:{cell.label}:{i1 + 1}: glovec cannot write a value "
+                raise CellMapError(f"{self.path}:{cell.label}:{i1 + 1}: glovec cannot write a value "
                                    f"into a line IPython rewrites")
             result.extend(new[j1:j2])
         text = "".join(result)

@@ -306,3 +306,16 @@ def test_annotations_and_rules_work_in_cells(tmp_path, capsys):
     sites = {s["id"]: (s["cell"], s["line"]) for s in json.loads(out)["sites"]}
     assert sites["block.k"] == ("cell 2", 1)
     assert [where for sid, where in sites.items() if sid.endswith("rate")] == [("cell 4", 1)]  # not the %time line
+
+
+def test_cells_that_cannot_be_mapped_back_are_refused_not_garbled(tmp_path, capsys):
+    # IPython dedents a cell that starts indented: its lines are not the cell's own any more
+    indented = make(tmp_path / "indented.ipynb", [new_code_cell("  x = 1  # glovec: oneof([1, 2])\n  y = x")])
+    status, _, err = run(capsys, "materialize", indented, "--dna", '{"x": "2"}')
+    assert status == 1 and "cell 1:1: glovec cannot write a value into a line IPython rewrites" in err
+    # a cell line that reads like the script's own `# %% cell N` line
+    clash = make(tmp_path / "clash.ipynb", [new_code_cell("x = 1  # glovec: oneof([1, 2])\n# %% cell 2"),
+                                            new_code_cell("y = 2")])
+    status, _, err = run(capsys, "convert", clash)
+    assert status == 1 and "glovec cannot tell the cells apart" in err
+    assert not (tmp_path / "clash_search.ipynb").exists()

@@ -15,8 +15,8 @@ from __future__ import annotations
 import click
 
 from glovec.files import write_atomic, write_stdout
-from glovec.notebook import (NotebookCompile, NotebookSupportMissing, compile_notebook, is_notebook,
-                             read_notebook)
+from glovec.notebook import (CellMapError, NotebookCompile, NotebookSupportMissing, compile_notebook,
+                             is_notebook, read_notebook)
 from glovec.transforms.diagnostics import DiagnosticError
 
 __all__ = ["is_notebook", "load", "compile_file", "converted", "space_of", "materialize"]
@@ -65,7 +65,11 @@ def converted(src: str, data: bytes, target: str | None, rules: str | None,
     else:
         from glovec.commands.run import find_header
 
-        out = compiled.notebook.generated(result.code, find_header(result.code)[0]).encode("utf-8")
+        try:
+            out = compiled.notebook.generated(result.code, find_header(result.code)[0]).encode("utf-8")
+        except CellMapError as exc:
+            click.echo(f"glovec: {exc}", err=True)
+            return None
     return result, compiled.notebook.script, out
 
 
@@ -90,7 +94,13 @@ def materialize(src: str, data: bytes, decisions: dict, output: str | None, rule
     if output and output.endswith(".py"):
         text = script
     else:
-        text = notebook.with_sources(notebook.sources_from(script))
+        try:
+            text = notebook.with_sources(notebook.sources_from(script))
+        except CellMapError as exc:
+            click.echo(f"glovec: {exc}", err=True)
+            return 1
+        if data.startswith(b"\xef\xbb\xbf"):
+            text = "\ufeff" + text  # the file's byte-order mark comes back too
     if output:
         write_atomic(output, text)
     else:
