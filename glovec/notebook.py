@@ -325,11 +325,11 @@ class Notebook:
 
 
 def _problem(message: str, line: int = 1, col: int = 1) -> DiagnosticError:
-    return DiagnosticError([Diagnostic("GV004", message, line, col)])
+    return DiagnosticError([Diagnostic("GV005", message, line, col)])
 
 
 def read_notebook(data: bytes | str, path: str) -> Notebook:
-    """The notebook in ``data`` (a file's bytes). Raises DiagnosticError (GV002 not UTF-8, GV004
+    """The notebook in ``data`` (a file's bytes). Raises DiagnosticError (GV002 not UTF-8, GV005
     not a notebook: bad JSON, or a file nbformat's validator refuses), with their ``path`` set
     (``path:cell N`` when the problem is in a cell), or NotebookSupportMissing."""
     try:

@@ -108,11 +108,11 @@ def test_diagnostics_name_the_notebook_the_cell_and_the_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text, where", [
-    ('{"cells": [', ":1:12: GV004 not a notebook: the file is not JSON"),
-    ('{"a": 1}', ":1:1: GV004 not a notebook: the JSON has no \"cells\""),
-    ('{"cells": [], "metadata": {}, "nbformat": 3, "nbformat_minor": 0}', ":1:1: GV004 nbformat 3 "),
+    ('{"cells": [', ":1:12: GV005 not a notebook: the file is not JSON"),
+    ('{"a": 1}', ":1:1: GV005 not a notebook: the JSON has no \"cells\""),
+    ('{"cells": [], "metadata": {}, "nbformat": 3, "nbformat_minor": 0}', ":1:1: GV005 nbformat 3 "),
     ('{"cells": [{"cell_type": "code", "source": ""}], "metadata": {}, "nbformat": 4, '
-     '"nbformat_minor": 4}', ":cell 1:1:1: GV004 not a valid notebook (nbformat's validator"),
+     '"nbformat_minor": 4}', ":cell 1:1:1: GV005 not a valid notebook (nbformat's validator"),
 ])
 def test_a_malformed_notebook_is_a_diagnostic_not_a_traceback(tmp_path, capsys, text, where):
     nb = tmp_path / "broken.ipynb"
@@ -125,13 +125,13 @@ def test_a_malformed_notebook_is_a_diagnostic_not_a_traceback(tmp_path, capsys, 
     assert nb.read_text() == text
 
 
-def test_gv004_catalogue_entry(tmp_path, capsys):
-    entry = next(c for c in CATALOGUE if c.code == "GV004")
+def test_gv005_catalogue_entry(tmp_path, capsys):
+    entry = next(c for c in CATALOGUE if c.code == "GV005")
     assert entry.check == "notebook"
     nb = tmp_path / "model.ipynb"
     nb.write_text(entry.before)
     status, _, err = run(capsys, "space", nb)
-    assert status == 1 and " GV004 " in err
+    assert status == 1 and " GV005 " in err
     nb.write_text(entry.after)
     status, out, err = run(capsys, "space", nb)
     assert status == 0 and "floatv" in out, err

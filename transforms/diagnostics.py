@@ -110,7 +110,15 @@ CATALOGUE: list[Code] = [
          "program (named in the header comment) and convert that.",
          _HEADER + 'lr = _gv.floatv("lr", 1e-3)  # glovec: floatv(1e-4, 1e-1, scale="log")\n',
          'lr = 1e-3  # glovec: floatv(1e-4, 1e-1, scale="log")\n'),
-    Code("GV004", "not-a-notebook", "a .ipynb file is not a notebook glovec can read",
+    Code("GV004", "unreproducible", "libcst cannot write the program back byte for byte",
+         "glovec rewrites programs with libcst and promises that nothing outside the sites "
+         "changes. A few rare forms of valid Python are not reproduced exactly by libcst (a line "
+         "holding only a backslash continuation before a statement, whitespace written after the "
+         "!s or !r of an f-string replacement field); rather than change them silently, glovec "
+         "refuses the file and names the place. Write that spot the ordinary way.",
+         "lr = 1e-3\n\\\nunits = 64  # glovec: oneof([32, 64])\n",
+         "lr = 1e-3\nunits = 64  # glovec: oneof([32, 64])\n"),
+    Code("GV005", "not-a-notebook", "a .ipynb file is not a notebook glovec can read",
          "glovec reads a .ipynb file as a Jupyter notebook: JSON in nbformat 4 that passes "
          "nbformat's validator. A file cut short, hand-edited into invalid JSON, or saved in "
          "the old nbformat 3 is refused rather than guessed at. Open it in Jupyter and save it "

@@ -23,7 +23,7 @@ __all__ = ["is_notebook", "load", "compile_file", "converted", "space_of", "mate
 
 
 def load(src: str, data: bytes):
-    """The notebook in ``data``; prints its problems (GV002/GV004) and returns None for them.
+    """The notebook in ``data``; prints its problems (GV002/GV005) and returns None for them.
     A missing nbformat/IPython is a usage error (exit 2)."""
     try:
         return read_notebook(data, src)
