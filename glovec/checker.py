@@ -354,15 +354,15 @@ def _calls_runtime_report(source: str) -> bool:
 
 def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=(),
              workers: int = 1) -> None:
-    from glovec.coverage_runner import run_once
+    from glovec.coverage_runner import WarmRuns
     from glovec.dynamic_coverage import cover
     from glovec.runtime.geno import DNASpec
 
-    spec = DNASpec.from_space(fc.space)
+    spec = DNASpec.from_space_doc(fc.space)
     path = fc.path
     argv = list(argv)
-    report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,
-                                                       stop=stop), runs, workers=workers)
+    with WarmRuns(code, path, workers=workers, timeout=timeout, argv=argv) as warm:
+        report = cover(spec, warm.run, runs, workers=workers)
     fc.dynamic = report
     by_id = {s.id: s for s in report.sites}
     for site in fc.sites:
@@ -401,30 +401,25 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
 
 # ---- baseline --------------------------------------------------------------------------------
 
-_STRUCTURE = ("kind", "candidates", "k", "distinct", "sorted", "lo", "hi", "step", "scale", "repeat")
-
-
-def _shape(site: dict) -> dict:
-    shape = {k: site.get(k) for k in _STRUCTURE if site.get(k) is not None}
-    shape["repeat"] = site.get("repeat", 1) or 1
-    return shape
-
-
 def diff_spaces(old: dict, new: dict) -> dict:
-    """Added, removed and changed sites (by id), and whether a study of ``old`` can resume."""
+    """Added, removed and changed sites (by id), and whether a study of ``old`` can resume: the
+    runtime's rule (``glovec.runtime.geno.identity``), with the fields that changed."""
+    from glovec.runtime.geno.identity import site_shapes, space_diff
+
+    added, removed, changed_ids = space_diff(old, new)
+    shape_a, shape_b = site_shapes(old), site_shapes(new)
+    changed = []
+    for sid in changed_ids:
+        a, b = shape_a[sid], shape_b[sid]
+        fields = {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+        changed.append({"id": sid, "fields": fields})
     before = {s["id"]: s for s in _flatten(old.get("sites"))}
     after = {s["id"]: s for s in _flatten(new.get("sites"))}
-    changed, defaults = [], []
-    for sid in before.keys() & after.keys():
-        a, b = _shape(before[sid]), _shape(after[sid])
-        if a != b:
-            fields = {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
-            changed.append({"id": sid, "fields": fields})
-        elif before[sid].get("default") != after[sid].get("default"):
-            defaults.append(sid)
+    defaults = [sid for sid in before.keys() & after.keys()
+                if sid not in changed_ids and before[sid].get("default") != after[sid].get("default")]
     out = {
-        "added": [sid for sid in after if sid not in before],
-        "removed": [sid for sid in before if sid not in after],
+        "added": added,
+        "removed": removed,
         "changed": sorted(changed, key=lambda c: c["id"]),
         "defaults_changed": sorted(defaults),
     }
@@ -437,10 +432,9 @@ def diff_spaces(old: dict, new: dict) -> dict:
 
 
 def _fingerprint(space: dict) -> str | None:
-    """The rule a study resumes by: ``glovec.runtime.study.space_fingerprint`` (structure by site
-    id; positions and defaults excluded)."""
+    """The fingerprint a study resumes by (structure by site id; positions and defaults excluded)."""
     try:
-        from glovec.runtime.study import space_fingerprint
+        from glovec.runtime.geno.identity import space_fingerprint
 
         return space_fingerprint(space)
     except Exception:  # an unreadable baseline still gets the structural diff

@@ -12,11 +12,12 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
+from glovec.runtime.geno import space_size
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
 from glovec.transforms.program import Program, parse_quietly
 from glovec.transforms.rewrite import rewrite
 from glovec.transforms.sites import Site, SpecRequest, find_sites
-from glovec.transforms.space import build_space, space_size
+from glovec.transforms.space import build_space
 
 __all__ = ["CompileResult", "compile_source", "source_name", "SpecRequest"]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
 from glovec.commands._options import rules_option
-from glovec.files import write_atomic
+from glovec.files import FileProblem, write_atomic
 
 _HELP = """Check that the search space of PATHS is what you think it is.
 
@@ -87,7 +88,7 @@ class _CheckCommand(click.Command):
 
 
 @click.command("check", cls=_CheckCommand, help=_HELP)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--dynamic", "runs", type=click.IntRange(min=1), metavar="N",
               help="Run the program at most N times to measure reached sites and candidates.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0,
@@ -122,6 +123,9 @@ def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, al
     if program_args and not runs:
         raise click.UsageError("program arguments after `--` need --dynamic N (static checks never "
                                "run the program)")
+    for path in paths:  # one rule for every command: an input that is not there is GV601, exit 1
+        if not os.path.exists(path):
+            raise FileProblem("GV601", path, f"cannot read {path}: No such file or directory")
     config = load_config(paths[0])
     allow_list = _split(allow) + [str(a) for a in config.get("allow", [])]
     exclude_list = _split(exclude) + [str(e) for e in config.get("exclude", [])]

@@ -10,8 +10,8 @@ None of them imports or runs the program: they read its text and compile it.
     glovec explain [GV112]                what a diagnostic code means (all codes without one)
 
 Exit status: 0 success, 1 the input has problems (diagnostics on stderr as
-``path:line:col: GVnnn message``) or ``--check`` found the output stale, 2 usage or internal
-error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
+``path:line:col: GVnnn message``; a SRC that cannot be read is GV601, an output that cannot be
+written GV602) or ``--check`` found the output stale, 2 usage or internal error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from pathlib import Path
 
 import click
 
-from glovec.files import write_atomic, write_stdout
+from glovec.files import read_input, write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.notebook import is_notebook
 from glovec.transforms.diagnostics import CATALOGUE, explain
 from glovec.transforms.source import split_lines
-from glovec.transforms.space import site_size, space_size
+from glovec.runtime.geno import site_size, space_size
 
 
 def default_output(src: str) -> str:
@@ -40,18 +40,11 @@ def default_output(src: str) -> str:
     return str(path.with_name(path.stem + ("_search.ipynb" if is_notebook(src) else "_search.py")))
 
 
-def _read(src: str) -> bytes:
-    try:
-        return Path(src).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {src}: {exc.strerror or exc}") from None
-
-
 def _compile(src: str, output_path: str | None, rules: str | None = None,
              settings: dict | None = None) -> CompileResult | None:
     """Compile ``src``; print its diagnostics and warnings, and return None when it has
     diagnostics (warnings do not stop it)."""
-    result = compile_source(_read(src), src, output_path=output_path, rules=rules, settings=settings)
+    result = compile_source(read_input(src), src, output_path=output_path, rules=rules, settings=settings)
     for diagnostic in [*result.diagnostics, *result.warnings]:
         click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
@@ -90,10 +83,10 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     if is_notebook(src):  # a notebook (or, for -o x.py, its script); diffs show the scripts
         from glovec.commands._notebook import converted
 
-        made = converted(src, _read(src), target, rules, settings)
+        made = converted(src, read_input(src), target, rules, settings)
     else:
         result = _compile(src, target, rules, settings)
-        made = result and (result, _read(src).decode("utf-8-sig"), _encoded(result))
+        made = result and (result, read_input(src).decode("utf-8-sig"), _encoded(result))
     if made is None:
         return 1
     result, before, data = made
@@ -102,11 +95,10 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
-        try:
-            existing = Path(target).read_bytes()
-        except FileNotFoundError:
+        if not os.path.lexists(target):
             click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
             return 1
+        existing = read_input(target)
         if existing != data:
             click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
             return 1
@@ -136,7 +128,7 @@ def _count(result: CompileResult) -> int:
 @click.option("--algorithm", help="search algorithm `python OUT` uses (default random)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
 @click.option("--seed", type=int, help="the algorithm's seed")
-@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline)")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline; process with --workers > 1)")
 @click.option("--workers", type=click.IntRange(min=1), help="trials at once (process, ray)")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
 @click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")
@@ -238,7 +230,7 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
     if is_notebook(src):
         from glovec.commands._notebook import compile_file, space_of
 
-        compiled = compile_file(src, _read(src), rules=rules)
+        compiled = compile_file(src, read_input(src), rules=rules)
         if compiled is None:
             return 1
         result, space = compiled.result, space_of(compiled)

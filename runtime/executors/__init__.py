@@ -63,13 +63,16 @@ def make_executor(
     ray_address: str | None = None,
     early_stopping=None,
     memory_limit=None,
+    preload=(),
 ):
     """Make the executor named ``kind`` ("inline", "process" or "ray") for ``prog``.
 
     ``timeout`` is seconds per trial; ``memory_limit`` caps a process trial's address space
     (bytes, or text such as "2G"; default: ``GLOVEC_MEMORY_LIMIT``); ``early_stopping`` is a
-    policy from ``glovec.runtime.loop``, evaluated in the worker against the history passed to
-    ``submit``. Raises ExecutorError for a request that cannot be met (e.g. GPUs asked for and
+    policy from ``glovec.runtime.early_stopping``, evaluated in the worker against the history
+    passed to ``submit``; ``preload`` names modules the warm workers of the process and Ray
+    executors import once, beyond those the program imports at module level. Raises
+    ExecutorError for a request that cannot be met (e.g. GPUs asked for and
     none present).
     """
     if memory_limit is None:
@@ -87,9 +90,10 @@ def make_executor(
         return InlineExecutor(prog, timeout=timeout, early_stopping=early_stopping)
     if kind == "process":
         return ProcessExecutor(prog, workers=workers, timeout=timeout, gpus_per_trial=gpus_per_trial,
-                               early_stopping=early_stopping, memory_limit=memory_limit)
+                               early_stopping=early_stopping, memory_limit=memory_limit,
+                               preload=preload)
     if kind == "ray":
         return RayExecutor(prog, workers=workers, timeout=timeout, gpus_per_trial=gpus_per_trial,
                            ray_address=ray_address, early_stopping=early_stopping,
-                           memory_limit=memory_limit)
+                           memory_limit=memory_limit, preload=preload)
     raise ExecutorError(f"unknown executor {kind!r} (choose inline, process or ray)")
