@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import click
 
-from glovec.files import write_atomic, write_stdout
 from glovec.notebook import (CellMapError, NotebookCompile, NotebookSupportMissing, compile_notebook,
                              is_notebook, read_notebook)
 from glovec.transforms.diagnostics import DiagnosticError
 
-__all__ = ["is_notebook", "load", "compile_file", "converted", "space_of", "materialize"]
+__all__ = ["is_notebook", "load", "compile_file", "converted", "space_of", "materialized"]
 
 
 def load(src: str, data: bytes):
@@ -78,31 +77,24 @@ def space_of(compiled: NotebookCompile) -> dict:
     return compiled.notebook.located_space(compiled.result.space)
 
 
-def materialize(src: str, data: bytes, decisions: dict, output: str | None, rules) -> int:
-    """Write the notebook (or, for ``-o x.py``, its script equivalent) with ``decisions``."""
+def materialized(src: str, data: bytes, decisions: dict, output: str | None, rules) -> str | None:
+    """The notebook's text with ``decisions`` written into its cells (for a ``.py`` output, the
+    materialized script equivalent); None when there are problems (printed)."""
     from glovec.transforms.materialize import materialize_source
 
     notebook = load(src, data)
     if notebook is None:
-        return 1
+        return None
     try:
         script = materialize_source(notebook.script, src, decisions, rules=rules or None)
     except DiagnosticError as exc:
         for d in notebook.diagnostics(exc.diagnostics):
             click.echo(d.render(), err=True)
-        return 1
+        return None
     if output and output.endswith(".py"):
-        text = script
-    else:
-        try:
-            text = notebook.with_sources(notebook.sources_from(script))
-        except CellMapError as exc:
-            click.echo(f"glovec: {exc}", err=True)
-            return 1
-        if data.startswith(b"\xef\xbb\xbf"):
-            text = "\ufeff" + text  # the file's byte-order mark comes back too
-    if output:
-        write_atomic(output, text)
-    else:
-        write_stdout(text)
-    return 0
+        return script
+    try:
+        return notebook.with_sources(notebook.sources_from(script))
+    except CellMapError as exc:
+        click.echo(f"glovec: {exc}", err=True)
+        return None

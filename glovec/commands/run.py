@@ -455,17 +455,20 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     from glovec.notebook import is_notebook
 
     if is_notebook(src):  # the cells edited in place in the file's JSON (or, -o x.py, the script)
-        from glovec.commands._notebook import materialize
+        from glovec.commands._notebook import materialized
 
-        return materialize(src, text, decisions, output, rules)
-    from glovec.transforms.diagnostics import DiagnosticError
-    from glovec.transforms.materialize import materialize_source
+        code = materialized(src, text, decisions, output, rules)
+        if code is None:
+            return 1
+    else:
+        from glovec.transforms.diagnostics import DiagnosticError
+        from glovec.transforms.materialize import materialize_source
 
-    try:
-        code = materialize_source(text, src, decisions, rules=rules or None)
-    except DiagnosticError as exc:
-        _show(exc.diagnostics)
-        return 1
+        try:
+            code = materialize_source(text, src, decisions, rules=rules or None)
+        except DiagnosticError as exc:
+            _show(exc.diagnostics)
+            return 1
     if text.startswith(b"\xef\xbb\xbf") and not code.startswith("\ufeff"):
         code = "\ufeff" + code  # the input's byte-order mark comes back too
     if output:
