@@ -153,14 +153,14 @@ class GlovecMagics(Magics):
     def _space(self, notebook, options: dict):
         import json
 
-        from glovec.commands.convert import space_table
+        from glovec.commands.convert import space_json, space_table
 
         compiled = self._compile(notebook, options.get("rules"))
         if compiled is None:
             return None
         space = notebook.located_space(compiled.result.space)
         if options.get("as_json"):
-            print(json.dumps({**space, "size": compiled.result.size}, indent=2))
+            print(json.dumps(space_json(compiled.result, space), indent=2))
         else:
             print(space_table(space, notebook.path), end="")
         return None

@@ -218,6 +218,12 @@ def space_table(space: dict, src: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def space_json(result: CompileResult, space: dict | None = None) -> dict:
+    """What `glovec space --json` prints (and the dashboard's ``GET /api/space`` answers);
+    ``space``: the space to show instead of ``result.space`` (a notebook's, at its cells)."""
+    return {**(result.space if space is None else space), "size": result.size}
+
+
 @click.command("space")
 @click.argument("src")
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
@@ -240,7 +246,7 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
             return 1
         space = result.space
     if as_json:
-        click.echo(json.dumps({**space, "size": result.size}, indent=2))
+        click.echo(json.dumps(space_json(result, space), indent=2))
     else:
         click.echo(space_table(space, src), nl=False)
     return 0

@@ -213,22 +213,27 @@ def _open_study(path: str):
         return None
 
 
-def study_json(study) -> dict:
-    """The study as JSON: every trial with its decisions by site id (literal values)."""
+def trial_json(study, t) -> dict:
+    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA."""
     from glovec.runtime.driver import literal_decisions
 
-    trials = []
-    for t in study.trials():
-        trials.append({
-            "id": t.id,
-            "status": t.status,
-            "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
-            "decisions": literal_decisions(study, t.decisions),
-            "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
-            "metrics": t.metrics,
-            "error": t.error,
-            "seconds": t.seconds,
-        })
+    return {
+        "id": t.id,
+        "status": t.status,
+        "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
+        "decisions": literal_decisions(study, t.decisions),
+        "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
+        "metrics": t.metrics,
+        "error": t.error,
+        "seconds": t.seconds,
+    }
+
+
+def study_json(study, trials=None) -> dict:
+    """The study as JSON: every trial with its decisions by site id (literal values).
+    ``trials`` (TrialRecords) replaces the full list: the dashboard sends the study's summary
+    with ``[]`` and the trials that changed since its last update."""
+    rows = study.trials() if trials is None else trials
     best = study.best(1)
     return {
         "glovec_study": 1,
@@ -237,7 +242,7 @@ def study_json(study) -> dict:
         "directions": list(study.directions),
         "counts": study.counts(),
         "best": best[0].id if best else None,
-        "trials": trials,
+        "trials": [trial_json(study, t) for t in rows],
     }
 
 
@@ -248,8 +253,10 @@ def study_json(study) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="print every trial as JSON instead")
 @click.option("--plot", default=None,
               help="write a PNG of the objective per trial and the best so far")
-def report_command(study_path, top, as_json, plot) -> int:
-    """Show the best trials of a study (or all of it as JSON, or a plot)."""
+@click.option("--html", type=click.Path(dir_okay=False), default=None,
+              help="write the dashboard's views as one self-contained HTML file")
+def report_command(study_path, top, as_json, plot, html=None) -> int:
+    """Show the best trials of a study (or all of it as JSON, a plot, an HTML report)."""
     study = _open_study(study_path)
     if study is None:
         return 1
@@ -267,6 +274,14 @@ def report_command(study_path, top, as_json, plot) -> int:
             write_atomic(plot, image)
             if not as_json:
                 click.echo(f"plot: {plot}")
+        if html:
+            from glovec.dashboard.page import static_report
+
+            with _study_errors(study_path):
+                page = static_report(study)
+            write_atomic(html, page)
+            if not as_json:
+                click.echo(f"html: {html}")
     except _Reported:
         return 1
     finally:
