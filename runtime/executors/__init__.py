@@ -72,9 +72,10 @@ def make_executor(
 
     ``timeout`` is seconds per trial; ``memory_limit`` caps a process trial's address space
     (bytes, or text such as "2G"; default: ``GLOVEC_MEMORY_LIMIT``); ``early_stopping`` is a
-    policy from ``glovec.runtime.loop``, evaluated in the worker against the history passed to
-    ``submit``; ``preload`` names modules the warm workers of the process and Ray executors
-    import once, beyond those the program imports at module level. Raises ExecutorError for a request that cannot be met (e.g. GPUs asked for and
+    policy from ``glovec.runtime.early_stopping``, evaluated in the worker against the history
+    passed to ``submit``; ``preload`` names modules the warm workers of the process and Ray
+    executors import once, beyond those the program imports at module level. Raises
+    ExecutorError for a request that cannot be met (e.g. GPUs asked for and
     none present).
     """
     if memory_limit is None:
