@@ -35,11 +35,10 @@ from __future__ import annotations
 from .errors import StudyError
 from .fingerprint import space_diff, space_fingerprint
 from .rows import FINISHED, STATUSES, TrialRecord
-from .schema import READ_ERRORS, SCHEMA_VERSION
+from .schema import SCHEMA_VERSION
 from .store import Study
 
 __all__ = [
-    "READ_ERRORS",
     "SCHEMA_VERSION",
     "FINISHED",
     "STATUSES",
