@@ -64,6 +64,14 @@ class Settings:
         "early_stopping": (None, str),
         "top": (5, int),
         "preload": (None, str),
+        # search flows (glovec.runtime.flow, docs/flows.md)
+        "only": (None, str),
+        "fix_from": (None, str),
+        "nest": (None, str),
+        "inner_trials": (None, int),
+        "inner_algorithm": (None, str),
+        "enqueue": (None, str),
+        "warm_start": (None, str),
     }
 
     def __init__(self, **values) -> None:
@@ -209,13 +217,15 @@ class _Search:
         except (KeyError, ValueError, ImportError, AttributeError) as exc:
             raise UsageError(str(exc).strip("'\"") or f"unknown algorithm {settings.algorithm!r}") \
                 from None
-        algorithm.setup(study.spec)
         try:
             policy = make_policy(settings.early_stopping, study.directions[0])
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        search = Search(study.spec, algorithm, study.directions, study=study, early_stopping=policy,
-                        objective_metric=settings.objective, observer=self)
+        plan = self._plan(algorithm)
+        if plan is None:
+            return 1
+        search = Search(study.spec, plan.algorithm, study.directions, study=plan.study,
+                        early_stopping=policy, objective_metric=settings.objective, observer=self)
         search.recover()
         if study.resumed:
             self._say_resumed()
@@ -226,8 +236,10 @@ class _Search:
         self.progress.start(search.done, counts["failed"] + counts["pruned"], self.best)
         executor = self._executor(policy)
         start = self.progress.t0
+        evaluator = plan.evaluator(executor, study.directions, observer=_Inner(self.err),
+                                   early_stopping=policy, objective_metric=settings.objective)
         try:
-            for _ in search.run(executor, settings.trials, tick=self.progress.tick_seconds):
+            for _ in search.run(evaluator, settings.trials, tick=self.progress.tick_seconds):
                 pass  # an executor's wait returns its results: nothing is passed on
         except KeyboardInterrupt:
             self.progress.finish()
@@ -242,6 +254,31 @@ class _Search:
                   f"exhausted)", file=self.err)
         self._summary(time.time() - start)
         return 0 if study.counts()["completed"] or settings.trials == 0 else 1
+
+    def _plan(self, algorithm):
+        """The flow flags (--only, --fix-from, --nest, --enqueue, --warm-start) applied; None
+        (said as a GV7xx diagnostic) when they cannot be."""
+        from .algorithms import get_algorithm
+        from .flow import FlowError, Plan
+
+        s = self.settings
+
+        def inner(outer_id: int):
+            seed = None if s.seed is None else s.seed * 1_000_003 + outer_id
+            return get_algorithm(s.inner_algorithm or s.algorithm, seed=seed)
+
+        if s.inner_algorithm:
+            try:
+                get_algorithm(s.inner_algorithm)
+            except (KeyError, ValueError, ImportError, AttributeError) as exc:
+                raise UsageError(str(exc).strip("'\"")) from None
+        try:
+            return Plan(s, self.study, algorithm, inner,
+                        lambda line: print(f"glovec: {line}", file=self.err))
+        except FlowError as exc:
+            where = self.prog.source_path or self.study.path
+            print(f"{where}:1:1: {exc.code} {exc.message}", file=self.err)
+            return None
 
     # -- the loop's observer ---------------------------------------------------------------------
 
@@ -312,6 +349,22 @@ class _Search:
                 print(f"no trial completed; the last failure (trial {failed[-1].id}):\n"
                       f"{_tail(failed[-1].error, 20)}", file=self.out)
         print(f"study: {study.path}", file=self.out)
+
+
+class _Inner:
+    """The observer of a nested run's inner searches: one line per inner trial."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def running(self, n: int, waited: bool) -> None:
+        pass
+
+    def trial_done(self, tid: int, status: str, objective, error) -> None:
+        what = f"objective {_fmt(objective)}" if status == "completed" else status
+        if status == "failed" and error:
+            what += f": {_tail(error, 1)}"
+        print(f"  inner trial {tid} {what}", file=self.stream, flush=True)
 
 
 # ---- output ---------------------------------------------------------------------------------

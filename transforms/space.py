@@ -56,6 +56,8 @@ def site_dict(site) -> dict:
             entry["step"] = spec.step
         entry.update(scale=spec.scale, default=site.default)
     entry["repeat"] = spec.repeat
+    if spec.group is not None:  # absent means no group: documents without groups are unchanged
+        entry["group"] = spec.group
     if site.children:
         entry["children"] = {str(k): [site_dict(c) for c in kids]
                              for k, kids in sorted(site.children.items())}

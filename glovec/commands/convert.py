@@ -191,13 +191,16 @@ def _default(entry: dict) -> str:
 
 
 def space_table(space: dict, src: str) -> str:
+    grouped = any(entry.get("group") for _, entry in _rows(space["sites"], src))
     header = ("id", "kind", "candidates / range", "default", "location", "size")
+    header += ("group",) if grouped else ()  # the column only when a site has a group
     rows = [header]
     for depth, entry in _rows(space["sites"], src):
         size = site_size(entry)
         kind = entry["kind"] + (f" x{entry['repeat']}" if entry["repeat"] != 1 else "")
         rows.append(("  " * depth + entry["id"], kind, _choices(entry), _default(entry),
-                     f"{src}:{entry['line']}:{entry['col']}", "inf" if size is None else f"{size:,}"))
+                     f"{src}:{entry['line']}:{entry['col']}", "inf" if size is None else f"{size:,}")
+                    + ((entry.get("group") or "-",) if grouped else ()))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     total = space_size(space)

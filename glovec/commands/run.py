@@ -115,6 +115,23 @@ def _same_file(a: str, b: str) -> bool:
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
               help="best trials shown at the end  [default: 5]")
+@click.option("--only", default=None, metavar="GROUP[,GROUP...]",
+              help="search only these groups' sites; the others keep their default (or "
+                   "--fix-from's decisions)")
+@click.option("--fix-from", default=None, metavar="STUDY[:best|:TRIAL_ID]",
+              help="with --only: the other sites take this trial's decisions  [default: :best]")
+@click.option("--nest", default=None, metavar="GROUP",
+              help="nested search: the outer search proposes GROUP's sites (--trials counts "
+                   "outer trials), an inner search of --inner-trials the rest")
+@click.option("--inner-trials", type=click.IntRange(min=1), default=None,
+              help="with --nest: trials of each inner search  [default: 10]")
+@click.option("--inner-algorithm", default=None,
+              help="with --nest: the inner searches' algorithm  [default: --algorithm]")
+@click.option("--enqueue", default=None, metavar="JSON|FILE|STUDY:best|STUDY:topK",
+              help="points proposed first: {site id: value as `report --json` prints it} or a "
+                   "list of them; missing sites take their default")
+@click.option("--warm-start", default=None, metavar="STUDY",
+              help="feed an earlier study's finished trials to the algorithm before it proposes")
 @rules_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(src, program_args, **options) -> int:
@@ -145,6 +162,10 @@ def run_command(src, program_args, **options) -> int:
     if settings.migrate and not settings.resume:
         click.echo("glovec: --migrate only makes sense with --resume", err=True)
         return 2
+    for flag, needs in (("inner_trials", "nest"), ("inner_algorithm", "nest")):
+        if getattr(settings, flag) is not None and not getattr(settings, needs):
+            click.echo(f"glovec: --{flag.replace('_', '-')} only makes sense with --nest", err=True)
+            return 2
     if settings.study is None:
         settings.study = default_study_path(src)
     prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
@@ -197,12 +218,17 @@ def _open_study(path: str):
         return None
 
 
-def trial_json(study, t) -> dict:
-    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA."""
+def trial_json(study, t, levels=None) -> dict:
+    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA;
+    ``parent`` is the outer trial of an inner trial of a nested run (null otherwise), and
+    ``kind`` is "outer" for outer trials, "inner" for inner ones, "trial" for the others."""
     from glovec.runtime.driver import literal_decisions
 
+    parent, kind = (levels if levels is not None else study.levels()).get(t.id, (None, "trial"))
     return {
         "id": t.id,
+        "parent": parent,
+        "kind": kind,
         "status": t.status,
         "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
         "decisions": literal_decisions(study, t.decisions),
@@ -219,6 +245,7 @@ def study_json(study, trials=None) -> dict:
     with ``[]`` and the trials that changed since its last update."""
     rows = study.trials() if trials is None else trials
     best = study.best(1)
+    levels = study.levels()
     return {
         "glovec_study": 1,
         "study": os.path.abspath(study.path),
@@ -226,7 +253,7 @@ def study_json(study, trials=None) -> dict:
         "directions": list(study.directions),
         "counts": study.counts(),
         "best": best[0].id if best else None,
-        "trials": [trial_json(study, t) for t in rows],
+        "trials": [trial_json(study, t, levels) for t in rows],
     }
 
 
@@ -286,6 +313,9 @@ def _report_text(study, top: int) -> str:
     if best:
         lines.append(printable(format_table(best, study, direction=study.directions[0]),
                                lines=True))
+    levels = study.levels()
+    if levels:
+        lines.append(_tree_text(study, levels))
     failed = study.trials("failed")
     if failed:
         lines.append(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
@@ -293,6 +323,54 @@ def _report_text(study, top: int) -> str:
             errors = (t.error or "").strip().splitlines()
             lines.append(f"  trial {t.id}: {printable(errors[-1]) if errors else 'failed'}")
     return "\n".join(lines)
+
+
+def _tree_text(study, levels: dict) -> str:
+    """A nested run's trials as a tree: each outer trial (its decisions, its best inner
+    objective) with its inner trials under it."""
+    from glovec.runtime.driver import _short, literal_decisions
+
+    trials = {t.id: t for t in study.trials()}
+    children: dict = {}
+    for tid, (parent, kind) in levels.items():
+        if kind == "inner":
+            children.setdefault(parent, []).append(tid)
+    outer = sorted(tid for tid, (_, kind) in levels.items() if kind == "outer")
+    nest = study.nested_group
+    outer_sites = set()
+
+    def walk(points, inside):
+        for p in points:
+            if inside or p.group == nest:
+                outer_sites.add(p.id)
+            for kids in p.children:
+                walk(kids, inside or p.group == nest)
+
+    walk(study.spec.roots, False)
+    lines = [f"nested trials (outer trials search the group {nest!r}, their inner trials the "
+             f"other sites):"]
+    for oid in outer:
+        o = trials.get(oid)
+        if o is None:
+            continue
+        kids = sorted(children.get(oid, ()))
+        decided = {sid: v for sid, v in literal_decisions(study, o.decisions).items()
+                   if sid in outer_sites}
+        text = ", ".join(f"{k}={_short(v)}" for k, v in decided.items())
+        lines.append(f"  outer {oid}  {_status(o)}  {text}")
+        for k in kids:
+            t = trials.get(k)
+            if t is not None:
+                text = ", ".join(f"{sid}={_short(v)}" for sid, v in
+                                 literal_decisions(study, t.decisions).items() if sid not in decided)
+                lines.append(f"    inner {k}  {_status(t)}  {text}")
+    return printable("\n".join(lines), lines=True)
+
+
+def _status(t) -> str:
+    from glovec.runtime.driver import _fmt
+
+    return _fmt(t.objective) if t.status == "completed" else t.status
 
 
 class _Reported(Exception):

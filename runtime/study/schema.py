@@ -25,6 +25,11 @@ SCHEMA_VERSION = 1
 # The best trials without reading every row (a resume, a summary): completed ones by objective.
 BEST_INDEX = "CREATE INDEX IF NOT EXISTS trials_best ON trials (status, objective);"
 
+# The levels of a nested flow (docs/flows.md): outer trials, and each inner trial's outer trial.
+# Studies without nested flows leave it empty; studies made before it get it when a run opens them.
+FLOW_TABLE = ("CREATE TABLE IF NOT EXISTS flow (trial_id INTEGER PRIMARY KEY, parent INTEGER,"
+              " kind TEXT NOT NULL);")
+
 # What reading a damaged file raises: SQLite's errors, and UnicodeDecodeError when the message of
 # one quotes bytes that are not UTF-8 (a damaged schema).
 READ_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
