@@ -100,7 +100,7 @@ def fit_point(spec: DNASpec, point: Mapping, base: Mapping | None = None, what: 
         for p in level:
             if p.id in point:
                 try:
-                    merged[p.id] = p.check(p.decision_of(point[p.id]))
+                    merged[p.id] = p.check(_decision(p, point[p.id]))
                 except (InvalidDNA, TypeError, ValueError) as exc:
                     raise FlowError("GV703", f"{what}: {exc}") from None
             else:
@@ -110,6 +110,29 @@ def fit_point(spec: DNASpec, point: Mapping, base: Mapping | None = None, what: 
 
     walk(spec.roots)
     return merged
+
+
+def _decision(p, value):
+    """A value as ``report --json`` prints it (candidate text, or the candidate's value: ``64``
+    for the candidate ``64``; a number for a range) as the point's decision."""
+    if p.kind in ("oneof", "manyof", "permutate"):
+        many = p.kind != "oneof"
+        values = list(value) if many and isinstance(value, (list, tuple)) else [value]
+        if many and not isinstance(value, (list, tuple)):
+            raise InvalidDNA(f"site {p.id!r}: {value!r} is not a list of candidates", p.id)
+        out = []
+        for v in values:
+            if isinstance(v, str):
+                out.append(p.decision_of(v))
+                continue
+            match = [i for i in range(p.n) if type(p._candidate_value(i)) is type(v)
+                     and p._candidate_value(i) == v]
+            if not match:
+                raise InvalidDNA(f"site {p.id!r}: {v!r} is not one of its candidates "
+                                 f"{list(p.candidates)}", p.id)
+            out.append(match[0])
+        return tuple(out) if many else out[0]
+    return value
 
 
 class Flow:
@@ -366,8 +389,11 @@ def _mismatch(old_doc: Mapping, new_doc: Mapping) -> str:
 
 
 def trials_of(source: str, new_doc: Mapping, default: str = "best") -> list[dict]:
-    """The decisions (fitted to ``new_doc``) of ``STUDY:best``, ``STUDY:topK`` or
+    """The decisions (fitted to ``new_doc``, literal values by site id) of ``STUDY:best``, ``STUDY:topK`` or
     ``STUDY:TRIAL_ID`` (GV704 when there is no such trial or it does not fit)."""
+    from .geno import DNASpec
+
+    new_spec = DNASpec.from_space_doc(new_doc)
     path, selector = _split_source(source)
     selector = selector or default
     old = _load(path)
@@ -386,7 +412,7 @@ def trials_of(source: str, new_doc: Mapping, default: str = "best") -> list[dict
         if dropped:
             raise FlowError("GV704", f"trial {dropped[0].id} of {path} does not fit this "
                                      f"program's space{_mismatch(old.space_doc, new_doc)}")
-        return [fitted for _, fitted in kept]
+        return [DNA(new_spec, fitted).to_dict(literal=True) for _, fitted in kept]
     finally:
         old.close()
 
@@ -468,10 +494,7 @@ class Plan:
                 raise FlowError("GV702", "--fix-from fixes the sites that --only leaves out; "
                                          "pass --only GROUP")
             fixed = trials_of(settings.fix_from, doc)[0]
-        points = [fit_point(spec, p, fit_point(spec, fixed) if fixed else None,
-                            what=f"enqueued point {i + 1}")
-                  for i, p in enumerate(enqueued(settings.enqueue, doc))] \
-            if getattr(settings, "enqueue", None) else []
+        points = enqueued(settings.enqueue, doc) if getattr(settings, "enqueue", None) else []
         warm = []
         if getattr(settings, "warm_start", None):
             warm, note = warm_trials(settings.warm_start, doc)
