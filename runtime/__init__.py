@@ -58,6 +58,8 @@ _LAZY = {
     "get_algorithm": "algorithms",
     "Algorithm": "algorithms",
     "Study": "study",
+    "restrict": "flow",
+    "groups_of": "flow",
     "program": "driver",
     "keras_reporter": "keras_support",
 }

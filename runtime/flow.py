@@ -57,7 +57,7 @@ def _clone(point):
     return q
 
 
-def _root_ids(spec: DNASpec, groups: Iterable[str], where: str = "--only") -> list[str]:
+def points_of_groups(spec: DNASpec, groups: Iterable[str], where: str = "--only") -> list[str]:
     """The top-level point ids of ``groups`` (FlowError GV701 for a group no site has)."""
     known = groups_of(spec)
     wanted = [g for g in groups]
@@ -76,15 +76,16 @@ def _root_ids(spec: DNASpec, groups: Iterable[str], where: str = "--only") -> li
 def restrict(spec: DNASpec, groups: Iterable[str] | None = None, *,
              points: Iterable[str] | None = None) -> DNASpec:
     """The space of ``groups``' sites (or of the top-level ``points``), nested sites included."""
-    keep = set(_root_ids(spec, groups) if points is None else points)
+    keep = set(points_of_groups(spec, groups) if points is None else points)
     sub = DNASpec([_clone(p) for p in spec.roots if p.id in keep])
     sub.owner = spec.owner
     return sub
 
 
-def fit_point(spec: DNASpec, point: Mapping, base: Mapping | None = None, what: str = "point"):
-    """A whole-space decisions dict from ``point`` (site id -> index, or a value as ``report
-    --json`` prints it under "decisions"); sites it leaves out take ``base``'s decision, else
+def fit_point(spec: DNASpec, point: Mapping, base: Mapping | None = None, what: str = "point",
+              literal: bool = True):
+    """A whole-space decisions dict from ``point`` (site id -> a value as ``report --json``
+    prints it under "decisions"; with ``literal=False``, site id -> decision); sites it leaves out take ``base``'s decision, else
     their default. FlowError GV703 when a value is not one of the site's candidates (or out of
     its range) or names no site."""
     if not isinstance(point, Mapping):
@@ -100,7 +101,8 @@ def fit_point(spec: DNASpec, point: Mapping, base: Mapping | None = None, what: 
         for p in level:
             if p.id in point:
                 try:
-                    merged[p.id] = p.check(_decision(p, point[p.id]))
+                    value = point[p.id]
+                    merged[p.id] = p.check(_decision(p, value) if literal else value)
                 except (InvalidDNA, TypeError, ValueError) as exc:
                     raise FlowError("GV703", f"{what}: {exc}") from None
             else:
@@ -137,7 +139,9 @@ def _decision(p, value):
 
 class Flow:
     """An algorithm over the whole space that searches only ``searched`` (top-level point ids;
-    None: all) with the wrapped ``algorithm``; see the module docstring."""
+    None: all) with the wrapped ``algorithm``; see the module docstring. ``fixed``: decisions
+    (site id -> decision, as ``Trial.decisions`` holds them); ``enqueue``: points as ``report
+    --json`` prints decisions (candidate text or value); ``warm``: (decisions, reward)."""
 
     def __init__(self, algorithm, searched: Sequence[str] | None = None,
                  fixed: Mapping | None = None, enqueue: Sequence[Mapping] = (),
@@ -167,7 +171,7 @@ class Flow:
     def setup(self, spec: DNASpec) -> None:
         self.spec = spec
         self.base = fit_point(spec, {k: v for k, v in self.fixed.items() if k in spec},
-                              what="the fixed decisions")
+                              what="the fixed decisions", literal=False)
         self.sub = spec if self.searched is None else restrict(spec, points=self.searched)
         if not self.sub.points:
             raise FlowError("GV702", "nothing is left to search: the flow fixes every site")
@@ -482,9 +486,9 @@ class Plan:
             groups = [g.strip() for g in only.split(",") if g.strip()]
             if not groups:
                 raise FlowError("GV702", "--only names no group: nothing is left to search")
-            searched = _root_ids(spec, groups, "--only")
+            searched = points_of_groups(spec, groups, "--only")
         if self.nested:
-            searched = _root_ids(spec, [settings.nest], "--nest")
+            searched = points_of_groups(spec, [settings.nest], "--nest")
             if len(searched) == len(spec.roots):
                 raise FlowError("GV702", f"nothing is left for the inner search: the group "
                                          f"{settings.nest!r} holds every site")
@@ -493,7 +497,7 @@ class Plan:
             if searched is None:
                 raise FlowError("GV702", "--fix-from fixes the sites that --only leaves out; "
                                          "pass --only GROUP")
-            fixed = trials_of(settings.fix_from, doc)[0]
+            fixed = fit_point(spec, trials_of(settings.fix_from, doc)[0], what="--fix-from")
         points = enqueued(settings.enqueue, doc) if getattr(settings, "enqueue", None) else []
         warm = []
         if getattr(settings, "warm_start", None):

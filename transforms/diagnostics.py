@@ -10,7 +10,7 @@ check`'s GV402) says so in its explanation ("A warning: ...") and never blocks t
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
 findings, GV5xx run/study/resume errors, GV6xx files (an input that cannot be read, an output
-that cannot be written).
+that cannot be written), GV7xx search flows (groups, partial and nested searches, given points).
 
 To add a code, append one ``Code(...)`` to ``CATALOGUE`` below, in code order. ``check`` names
 the harness the meta-test runs the Before/After through: "convert" (``compile_source``;
@@ -542,6 +542,59 @@ CATALOGUE: list[Code] = [
          check="run",
          example={"before": ["convert", "{src}", "-o", "{study}.missing/out.py"],
                   "after": ["convert", "{src}", "-o", "{study}.py"]}),
+    # ---- GV7xx search flows (groups, partial and nested searches, given points, warm starts;
+    # docs/flows.md; meta-test in tests/test_flows.py) ----
+    Code("GV701", "unknown-group", "a flow names a group that no site has",
+         "`--only GROUP` and `--nest GROUP` (and `sample(..., groups=[...])`) name groups of "
+         "sites: a site joins one with `group=\"NAME\"` in its spec. A name that no site carries "
+         "is refused with the groups the program has (`glovec space` lists them), instead of "
+         "running a search of nothing.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hardware"],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw"]}),
+    Code("GV702", "nothing-to-search", "a flow leaves no site to search",
+         "`--only` with no group, `--nest GROUP` when GROUP holds every site (the inner search "
+         "would have nothing to decide), `--only` together with `--nest`, and `--fix-from` "
+         "without `--only` leave a search with nothing to do, or an ambiguous one; they are "
+         "refused before any trial runs. Put the sites of the inner search in another group, or "
+         "search the whole space.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", ","],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "arch"]}),
+    Code("GV703", "not-a-candidate", "a given point holds a value the site cannot take",
+         "A point given with `--enqueue` maps site ids to values as `glovec report --json` prints "
+         "them under \"decisions\": a candidate's text or value for oneof (a list of them for "
+         "manyof and permutate), a number in range for floatv and intv. A value that is not one "
+         "of the site's candidates, or a site id the program does not have, is refused rather "
+         "than replaced by something else. Sites a point leaves out take their default.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--enqueue", '{"width": 32}'],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--enqueue", '{"width": 16}']}),
+    Code("GV704", "bad-flow-source", "a point, trial or study a flow reads from is not usable",
+         "`--enqueue` reads JSON, a file of JSON, or `STUDY:best` / `STUDY:topK`; `--fix-from` "
+         "reads `STUDY`, `STUDY:best` or `STUDY:TRIAL_ID`; `--warm-start` reads a study. Text "
+         "that is not JSON, a study that does not exist or has no such trial, and a trial whose "
+         "decisions do not fit this program's space (sites matched by id, as `--migrate` does) "
+         "are refused with what was wrong.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw", "--fix-from", "{study}.missing:best"],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}
