@@ -21,8 +21,10 @@ other layers load on first use.
 from __future__ import annotations
 
 from .hyper import (  # noqa: F401  (the names generated code uses)
+    ConstraintError,
     TrialPruned,
     activate,
+    constraint,
     current,
     deactivate,
     floatv,

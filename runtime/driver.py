@@ -241,6 +241,10 @@ class _Search:
         try:
             for _ in search.run(evaluator, settings.trials, tick=self.progress.tick_seconds):
                 pass  # an executor's wait returns its results: nothing is passed on
+        except _ConstraintRaised as exc:  # a program bug: stop with its diagnostic
+            self.progress.finish()
+            print(f"{self.prog.source_path}:{exc.line}:1: {exc.message}", file=self.err)
+            return 1
         except KeyboardInterrupt:
             self.progress.finish()
             print(f"glovec: interrupted; {len(search.in_flight)} running trial(s) will run again "
@@ -291,6 +295,7 @@ class _Search:
         if status == "completed":
             self._improve(objective)
         self.progress.trial_done(tid, status, objective, error, self.best)
+        _stop_on_constraint_error(error)
 
     # -- pieces -----------------------------------------------------------------------------------
 
@@ -351,6 +356,25 @@ class _Search:
         print(f"study: {study.path}", file=self.out)
 
 
+class _ConstraintRaised(Exception):
+    """A trial failed because a ``# glovec: constraint`` expression raised (GV705)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _stop_on_constraint_error(error) -> None:
+    """Raise ``_ConstraintRaised`` when a trial's error is a constraint that raised."""
+    if not error or "GV705 the constraint on line " not in error:
+        return
+    import re
+
+    found = re.search(r"GV705 the constraint on line (\d+) raised [^\n]*", error)
+    if found:
+        raise _ConstraintRaised(int(found.group(1)), found.group(0))
+
+
 class _Inner:
     """The observer of a nested run's inner searches: one line per inner trial."""
 
@@ -365,6 +389,7 @@ class _Inner:
         if status == "failed" and error:
             what += f": {_tail(error, 1)}"
         print(f"  inner trial {tid} {what}", file=self.stream, flush=True)
+        _stop_on_constraint_error(error)
 
 
 # ---- output ---------------------------------------------------------------------------------

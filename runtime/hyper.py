@@ -34,6 +34,8 @@ __all__ = [
     "objective",
     "metric",
     "report",
+    "constraint",
+    "ConstraintError",
 ]
 
 _EMPTY: dict = {}
@@ -213,6 +215,30 @@ def objective(value):
     ctx = _context
     if ctx is not None:
         ctx.objective = value
+    return value
+
+
+class ConstraintError(RuntimeError):
+    """A ``# glovec: constraint`` expression raised (GV705): a bug in the program, not an
+    infeasible trial; ``glovec run`` stops with the diagnostic."""
+
+    def __init__(self, line, exc: BaseException) -> None:
+        super().__init__(f"GV705 the constraint on line {line} raised {type(exc).__name__}: {exc}")
+        self.line = line
+
+
+def constraint(check, line=None):
+    """A ``# glovec: constraint`` marker: ``check()`` is the boolean expression on the line.
+    When it is false the running trial is recorded infeasible (its objective kept); returns the
+    expression's value unchanged. Raises ``ConstraintError`` when the expression raises."""
+    try:
+        value = check()
+        ok = bool(value)
+    except Exception as exc:  # noqa: BLE001 - any error of the expression is the user's bug
+        raise ConstraintError(line, exc) from exc
+    ctx = _context
+    if ctx is not None and not ok:
+        ctx.metrics["feasible"] = False
     return value
 
 

@@ -239,7 +239,10 @@ class Search:
         if status == "completed":
             if study is not None:
                 study.complete(tid, objective, result.metrics, result.reports)
-            self.algorithm.feedback(dna, self.reward(objective))
+            reward = self.reward(objective)
+            if result.metrics and result.metrics.get("feasible") is False:
+                reward = infeasible(reward)  # a `# glovec: constraint` was false
+            self.algorithm.feedback(dna, reward)
         else:
             if study is not None:
                 if status == "pruned":
@@ -281,6 +284,16 @@ class Search:
         if isinstance(objective, tuple):
             return tuple(s * v for s, v in zip(self.signs, objective))
         return objective if self.signs[0] > 0 else -objective
+
+
+def infeasible(reward):
+    """The reward of an infeasible trial as the algorithm sees it: below every feasible reward
+    (each objective, so NSGA-II's feasible trials dominate it, as in constrained NSGA-II, and TPE
+    puts it among the bad ones, as constrained TPE does), still ordered by the objective among
+    infeasible trials. Feasible rewards are assumed above -1e9."""
+    if isinstance(reward, tuple):
+        return tuple(infeasible(r) for r in reward)
+    return -1e9 + math.atan(reward)
 
 
 def _exhausted_errors() -> tuple:

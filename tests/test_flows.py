@@ -325,3 +325,68 @@ def test_example_flow_runs_small(monkeypatch):
         sys.path.pop(0)
     value, decisions = ex.nested(lambda t: t["hidden"] * t["depth"] - t["threads"], 2, 3, seed=0)
     assert set(decisions) == set(ex.SPACE.keys()) and value > 0
+
+
+# ---- constraints ----------------------------------------------------------------------------
+
+CONSTRAINED = """\
+width = 8  # glovec: oneof([4, 8, 16])
+depth = 2  # glovec: intv(1, 4)
+ok = width * depth <= 32  # glovec: constraint
+score = width * depth  # glovec: objective
+"""
+
+
+def test_a_false_constraint_makes_the_trial_infeasible(tmp_path, capsys):
+    src, study = tmp_path / "c.py", tmp_path / "c.db"
+    src.write_text(CONSTRAINED)
+    status, _, err = _run(capsys, src, "--algorithm", "grid", "--trials", "12", "--study", study)
+    assert status == 0, err
+    trials = _report(capsys, study)["trials"]
+    infeasible = [t for t in trials if not t["feasible"]]
+    assert infeasible and all(t["status"] == "completed" and t["objective"] > 32
+                              for t in infeasible)  # the objective is kept
+    assert all(t["objective"] <= 32 for t in trials if t["feasible"])
+    best = max((t for t in trials if t["feasible"]), key=lambda t: t["objective"])
+    assert _report(capsys, study)["best"] == best["id"]
+    assert main(["report", str(study)]) == 0
+    assert f"infeasible (a constraint was false; never the best): {len(infeasible)}" in \
+        capsys.readouterr().out
+    assert main(["materialize", str(src), "--best", "--study", str(study)]) == 0
+    code = capsys.readouterr().out
+    assert f"width = {best['decisions']['width']}  #" in code
+    assert f"depth = {best['decisions']['depth']}  #" in code
+
+
+def test_algorithms_rank_infeasible_below_feasible():
+    from glovec.runtime.loop import infeasible
+
+    assert infeasible(2.0) < infeasible(1e6) < -1e8 < -1e6  # below every feasible reward
+    assert infeasible(1.0) < infeasible(2.0)  # still ordered among themselves
+    assert all(v < -1e8 for v in infeasible((3.0, -2.0)))
+
+
+@pytest.mark.parametrize("name", ["evolution", "tpe", "random"])
+def test_the_algorithm_sees_infeasible_trials_as_worse(name):
+    # through sample(): feedback(value, metrics={"feasible": False}) is what a false constraint
+    # records; the algorithm's best must be a feasible trial even though infeasible ones score more
+    import glovec.runtime as gv
+    from glovec.runtime.algorithms import get_algorithm
+
+    space = gv.Space(width=gv.oneof([4, 8, 16]), depth=gv.intv(1, 4))
+    algorithm = get_algorithm(name, seed=0)
+    for trial, feedback in gv.sample(space, algorithm, 25):
+        value = trial["width"] * trial["depth"]
+        feedback(value, metrics={"feasible": False} if value > 32 else None)
+    best = algorithm.best_dna
+    assert space.value("width", best) * space.value("depth", best) <= 32
+
+
+def test_a_constraint_that_raises_stops_the_run(tmp_path, capsys):
+    src, study = tmp_path / "r.py", tmp_path / "r.db"
+    src.write_text("width = 8  # glovec: oneof([4, 8])\n"
+                   "ok = 16 / (width - 8) > 1  # glovec: constraint\n"
+                   "score = width  # glovec: objective\n")
+    status, _, err = _run(capsys, src, "--algorithm", "grid", "--trials", "2", "--study", study)
+    assert status == 1 and f"{src}:2:1: GV705 the constraint on line 2 raised ZeroDivisionError" in err
+    assert "(width - 8)" in src.read_text()  # the input is untouched

@@ -31,7 +31,7 @@ from . import ml_hyperparams as tables
 
 __all__ = ["HyperLiteral", "Marker", "markers", "scan"]
 
-_NOT_SPECS = {"objective", "metric", "report"}
+_NOT_SPECS = {"objective", "metric", "report", "constraint"}
 
 
 @dataclass(frozen=True)

@@ -595,6 +595,20 @@ CATALOGUE: list[Code] = [
          check="run",
          example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw", "--fix-from", "{study}.missing:best"],
                   "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw"]}),
+    Code("GV705", "constraint-raised", "a constraint expression raised instead of giving a truth value",
+         "`# glovec: constraint` marks a boolean expression evaluated during each trial: false "
+         "records the trial as infeasible (its objective kept, never the best, ranked below every "
+         "feasible trial for the algorithm). An expression that raises (a division by zero, "
+         "`bool()` of an array) is a bug in the program, not an infeasible trial: the run stops "
+         "at the first one with this diagnostic at the constraint's line, and the trial is "
+         "recorded as failed.",
+         'width = 8  # glovec: oneof([4, 8])\nok = 16 / (width - 8) > 1  # glovec: constraint\n'
+         'score = width  # glovec: objective\n',
+         'width = 8  # glovec: oneof([4, 8])\nok = width * 2 <= 8  # glovec: constraint\n'
+         'score = width  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

@@ -126,6 +126,8 @@ def _marker_edits(marker, edits: list) -> None:
         prefix, suffix = "_gv.objective(", ")"
     elif spec.kind == "metric":
         prefix, suffix = f"_gv.metric({json.dumps(spec.metric)}, ", ")"
+    elif spec.kind == "constraint":  # evaluated inside, so that one that raises is named
+        prefix, suffix = "_gv.constraint(lambda: (", f"), {marker.line})"
     else:
         prefix = "_gv.report("
         suffix = f", step={spec.step_text})" if spec.step_text is not None else ")"

@@ -11,6 +11,8 @@ parsed as the arguments of a call, ``_(<spec>)``, so one comment holds several i
                                                           know (argN names a real parameter
                                                           first, if the callee has one called so)
     # glovec: objective | objective(minimize) | metric("acc") | report(step=epoch)
+    # glovec: constraint                                  the boolean value on the line: a trial
+                                                          where it is false is infeasible
 
 Primitives: ``oneof(candidates)``, ``manyof(k, candidates, distinct=True, sorted=False)``,
 ``permutate(candidates)``, ``floatv(lo, hi, scale="linear"|"log")``,
@@ -36,7 +38,7 @@ from .source import Snippet
 
 CHOICES = ("oneof", "manyof", "permutate")
 RANGES = ("floatv", "intv")
-MARKERS = ("objective", "metric", "report")
+MARKERS = ("objective", "metric", "report", "constraint")
 # primitive -> (required arguments in positional order, options with their defaults)
 PRIMITIVES: dict[str, tuple[tuple[str, ...], dict]] = {
     "oneof": (("candidates",), {}),
@@ -224,6 +226,11 @@ def _parse_marker(kind: str, call: ast.Call | None, snippet: Snippet, src, start
         if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
             raise SpecError("GV110", "a metric's name is a non-empty string", snippet.span(value)[0])
         spec.metric = value.value
+    elif kind == "constraint":  # a boolean expression checked during the trial (docs/flows.md)
+        allowed = set()
+        if args:
+            raise SpecError("GV104", "constraint takes no arguments: it marks the boolean "
+                            "expression on the line", snippet.span(args[0])[0])
     else:  # report
         allowed = {"step"}
         if args:

@@ -230,6 +230,7 @@ def trial_json(study, t, levels=None) -> dict:
         "parent": parent,
         "kind": kind,
         "status": t.status,
+        "feasible": t.metrics.get("feasible") is not False,  # false: a constraint was false
         "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
         "decisions": literal_decisions(study, t.decisions),
         "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
@@ -313,6 +314,11 @@ def _report_text(study, top: int) -> str:
     if best:
         lines.append(printable(format_table(best, study, direction=study.directions[0]),
                                lines=True))
+    infeasible = [t.id for t in study.trials("completed") if t.metrics.get("feasible") is False]
+    if infeasible:
+        shown = ", ".join(map(str, infeasible[:20])) + (", ..." if len(infeasible) > 20 else "")
+        lines.append(f"infeasible (a constraint was false; never the best): {len(infeasible)} "
+                     f"trial(s): {shown}")
     levels = study.levels()
     if levels:
         lines.append(_tree_text(study, levels))

@@ -374,7 +374,9 @@ class Study:
 
     @_guarded
     def best(self, k: int = 1) -> list[TrialRecord]:
-        """The ``k`` best completed trials by the (first) objective's direction, best first."""
+        """The ``k`` best completed trials by the (first) objective's direction, best first;
+        infeasible trials (a false ``# glovec: constraint``) and a nested run's outer trials
+        are never among them."""
         order = "DESC" if self.directions[0] == "maximize" else "ASC"
         rows = self._conn.execute(
             f"SELECT {_COLUMNS} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
@@ -384,7 +386,7 @@ class Study:
         if len(out) < k:  # several objectives: rank by the first one
             outer = set(self.outer_ids())
             multi = [t for t in self.trials("completed") if isinstance(t.objective, tuple)
-                     and t.id not in outer]
+                     and t.id not in outer and t.metrics.get("feasible") is not False]
             sign = -1 if order == "DESC" else 1
             multi.sort(key=lambda t: (sign * t.objective[0], t.id))
             out.extend(multi[: k - len(out)])
@@ -445,10 +447,13 @@ class Study:
         return view
 
     def _best_scope(self) -> str:
-        """Outer trials are never the best trial: their objective is their best inner trial's."""
+        """Outer trials are never the best trial (their objective is their best inner trial's),
+        nor is an infeasible one (a `# glovec: constraint` was false)."""
+        feasible = ("(metrics IS NULL OR NOT json_valid(metrics)"
+                    " OR json_extract(metrics, '$.feasible') IS NOT 0)")
         if self._scope != "1" or not self._has_flow:
-            return self._scope
-        return "id NOT IN (SELECT trial_id FROM flow WHERE kind = 'outer')"
+            return f"{self._scope} AND {feasible}"
+        return f"id NOT IN (SELECT trial_id FROM flow WHERE kind = 'outer') AND {feasible}"
 
     @_guarded
     def levels(self) -> dict[int, tuple[int | None, str]]:
