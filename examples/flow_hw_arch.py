@@ -56,7 +56,7 @@ def train(threads: int, batch: int, dtype: str, hidden: int, depth: int, lr: flo
     from torch import nn
 
     torch.manual_seed(0)
-    torch.set_num_threads(threads)
+    torch.set_num_threads(1)  # training: the same model whatever the threads (only speed differs)
     kind = torch.float32 if dtype == "float32" else torch.bfloat16
     x_train, x_test, y_train, y_test = data()
     layers: list = []
@@ -75,6 +75,7 @@ def train(threads: int, batch: int, dtype: str, hidden: int, depth: int, lr: flo
             loss = nn.functional.cross_entropy(model(x_train[idx]).float(), y_train[idx])
             loss.backward()
             optimizer.step()
+    torch.set_num_threads(threads)  # serving: the hardware setting under test
     with torch.no_grad():
         start = time.perf_counter()
         logits = torch.cat([model(x_test[i:i + batch]) for i in range(0, len(x_test), batch)])
