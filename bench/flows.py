@@ -5,9 +5,9 @@ point once (the table, cached in bench/results/flows_table.json: the timing part
 objective is measured once, which makes the joint optimum well defined) and then runs the
 searches against the table over 10 seeds:
 
-- nested (outer random over the hardware group, inner evolution over the rest) against flat
-  evolution and flat random with the same total number of trials: the best objective reached and
-  how often each finds the joint optimum;
+- nested (outer random or TPE over the hardware group, inner evolution or grid over the rest)
+  against flat evolution and flat random with the same total number of trials (16): the best
+  objective reached and how often each finds the joint optimum;
 - warm start: a 50-trial TPE study, then for each seed a cold TPE run of N trials and a run
   warm-started from that study; trials the warm run needs to reach the cold run's best.
 
@@ -63,7 +63,11 @@ def main() -> None:
     outer, inner = 4, 4
     rows = {}
     for name, run in (
-        ("nested (random x evolution)", lambda s: ex.nested(lookup, outer, inner, seed=s)),
+        ("nested 4x4 (random x evolution)", lambda s: ex.nested(lookup, outer, inner, seed=s)),
+        ("nested 4x4 (tpe x evolution)", lambda s: ex.nested(lookup, outer, inner, seed=s,
+                                                             outer_algorithm="tpe")),
+        ("nested 2x8 (random x grid)", lambda s: ex.nested(lookup, 2, 8, seed=s,
+                                                           inner_algorithm="grid")),
         ("flat evolution", lambda s: ex.flat(lookup, outer * inner, seed=s)),
         ("flat random", lambda s: ex.flat(lookup, outer * inner, seed=s, algorithm="random")),
     ):
@@ -71,7 +75,7 @@ def main() -> None:
         rows[name] = {"mean_best": statistics.mean(values), "min_best": min(values),
                       "found_optimum": sum(abs(v - best_value) < 1e-12 for v in values),
                       "seeds": len(values)}
-        print(f"{name:30s} best {rows[name]['mean_best']:.4f} (worst {rows[name]['min_best']:.4f}), "
+        print(f"{name:32s} best {rows[name]['mean_best']:.4f} (worst {rows[name]['min_best']:.4f}), "
               f"joint optimum {rows[name]['found_optimum']}/{len(values)}", flush=True)
 
     # warm start: a 50-trial study, then cold vs warm TPE runs

@@ -225,8 +225,6 @@ class Flow:
             return None
 
     def _whole(self, part: Mapping) -> DNA:
-        if self.sub is self.spec:
-            return DNA(self.spec, part, validate=False) if isinstance(part, dict) else DNA(self.spec, part)
         merged: dict = {}
         for p in self.spec.roots:
             source = part if p.id in part else self.base
@@ -245,7 +243,8 @@ class Flow:
             point = self.enqueue[self.given]
             self.given += 1
             return DNA(self.spec, point)
-        return self._whole(self.algorithm.propose().decisions)
+        dna = self.algorithm.propose()
+        return dna if self.sub is self.spec else self._whole(dna.decisions)
 
     def feedback(self, dna, reward) -> None:
         part = self._project(dna.decisions)
@@ -273,14 +272,14 @@ class Nest:
     """The evaluator of an outer search (``Search.run(Nest(...), N)``): each outer trial runs an
     inner ``Search`` of ``inner_trials`` over the sites the outer one does not search, with the
     outer decisions fixed, through ``evaluator`` (an executor or any evaluator); its result is the
-    best inner objective. ``scope(outer_id)`` gives the study (or None) the inner trials go to;
-    ``make_algorithm()`` a fresh inner algorithm per outer trial."""
+    best inner objective. ``scope(outer_id)`` gives the study view the inner trials go to;
+    ``make_algorithm(outer_id)`` a fresh inner algorithm per outer trial."""
 
     capacity = 1
     passes_on = True  # wait() is a generator: the inner loop's values pass on to the consumer
 
     def __init__(self, spec: DNASpec, outer_points: Sequence[str], make_algorithm, evaluator,
-                 inner_trials: int, directions, *, scope=None, observer=None, early_stopping=None,
+                 inner_trials: int, directions, *, scope, observer=None, early_stopping=None,
                  objective_metric=None) -> None:
         self.spec = spec
         self.inner_points = [p.id for p in spec.roots if p.id not in set(outer_points)]
@@ -309,31 +308,13 @@ class Nest:
         tid, decisions = self.job
         algorithm = Flow(self.make_algorithm(tid), searched=self.inner_points, fixed=decisions)
         algorithm.setup(self.spec)
-        study = self.scope(tid) if self.scope is not None else None
+        study = self.scope(tid)
         search = Search(self.spec, algorithm, self.directions, study=study,
                         early_stopping=self.early_stopping, objective_metric=self.objective_metric,
                         observer=self.observer)
-        best = []
-        if study is None:  # keep the best inner objective in memory
-            record = search.record
-
-            def keep(result, dna):
-                record(result, dna)
-                objective = getattr(result, "objective", None)
-                if getattr(result, "status", None) == "completed" and objective is not None:
-                    best.append(search.reward(objective))
-                    keep.values.append(objective)
-            keep.values = []
-            search.record = keep
         yield from search.run(self.evaluator, self.inner_trials)
-        if study is not None:
-            top = study.best(1)
-            objective = top[0].objective if top else None
-        else:
-            objective = None
-            if best:
-                i = max(range(len(best)), key=best.__getitem__)
-                objective = keep.values[i]
+        top = study.best(1)  # feasible inner trials only
+        objective = top[0].objective if top else None
         return [_Outcome(tid, objective, self.inner_trials)]
 
 
@@ -345,7 +326,8 @@ class _Outcome:
         self.trial_id = trial_id
         self.objective = objective
         self.status = "completed" if objective is not None else "failed"
-        self.error = None if objective is not None else f"none of its {inner} inner trials completed"
+        self.error = None if objective is not None else \
+            f"none of its {inner} inner trials completed feasible"
         self.metrics = None
         self.reports = []
 
