@@ -390,3 +390,14 @@ def test_a_constraint_that_raises_stops_the_run(tmp_path, capsys):
     status, _, err = _run(capsys, src, "--algorithm", "grid", "--trials", "2", "--study", study)
     assert status == 1 and f"{src}:2:1: GV705 the constraint on line 2 raised ZeroDivisionError" in err
     assert "(width - 8)" in src.read_text()  # the input is untouched
+
+
+def test_group_in_a_rules_file(tmp_path, capsys):
+    src, rules = tmp_path / "r.py", tmp_path / "rules.toml"
+    src.write_text("lr = 0.01\nbatch = 32\n")
+    rules.write_text('[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log", '
+                     'group="opt")\'\n\n[[rule]]\nassign = "batch"\n'
+                     'values = \'oneof([16, 32, 64], group="hw")\'\n')
+    assert main(["space", "--json", str(src), "--rules", str(rules)]) == 0
+    sites = json.loads(capsys.readouterr().out)["sites"]
+    assert [(s["id"], s["group"]) for s in sites] == [("lr", "opt"), ("batch", "hw")]

@@ -175,8 +175,8 @@ def parse_template(text: str) -> Template:
         kind = body.func.id
         options = {}
         for kw in body.keywords:
-            allowed = {"oneof": ("name",), "floatv": ("scale", "name"),
-                       "intv": ("step", "scale", "name")}[kind]
+            allowed = {"oneof": ("name", "group"), "floatv": ("scale", "name", "group"),
+                       "intv": ("step", "scale", "name", "group")}[kind]
             if kw.arg not in allowed:
                 raise TemplateError(f"{kind} takes no option {kw.arg!r} in a rule"
                                      f"{suggest(str(kw.arg), allowed)}", kw.value)
