@@ -234,6 +234,7 @@ def test_warm_start_feeds_an_earlier_study_and_reports_mismatches(prog, tmp_path
     (["--only", "hw,nope"], "GV701"),
     (["--only", ","], "GV702"),
     (["--only", "hw", "--nest", "hw"], "GV702"),
+    (["--fix-from", "other.db"], "GV702"),
     (["--enqueue", '{"width": 32}'], "GV703"),
     (["--enqueue", '{"colour": 1}'], "GV703"),
     (["--enqueue", '{"depth": 9}'], "GV703"),
