@@ -242,8 +242,9 @@ class _Search:
         self.progress.start(search.done, counts["failed"] + counts["pruned"], self.best)
         executor = self._executor(policy)
         start = self.progress.t0
-        evaluator = plan.evaluator(executor, study.directions, observer=_Inner(self.err),
-                                   early_stopping=policy, objective_metric=settings.objective)
+        evaluator = plan.evaluator(executor, study.directions, search=Search,
+                                   observer=_Inner(self.err), early_stopping=policy,
+                                   objective_metric=settings.objective)
         try:
             for _ in search.run(evaluator, settings.trials, tick=self.progress.tick_seconds):
                 pass  # an executor's wait returns its results: nothing is passed on

@@ -279,9 +279,10 @@ class Nest:
     passes_on = True  # wait() is a generator: the inner loop's values pass on to the consumer
 
     def __init__(self, spec: DNASpec, outer_points: Sequence[str], make_algorithm, evaluator,
-                 inner_trials: int, directions, *, scope, observer=None, early_stopping=None,
-                 objective_metric=None) -> None:
+                 inner_trials: int, directions, *, scope, search, observer=None,
+                 early_stopping=None, objective_metric=None) -> None:
         self.spec = spec
+        self.search = search  # the loop's Search class (passed in: the loop imports this module)
         self.inner_points = [p.id for p in spec.roots if p.id not in set(outer_points)]
         if not self.inner_points:
             raise FlowError("GV702", "nothing is left for the inner search: the nested group "
@@ -303,13 +304,11 @@ class Nest:
         return (yield from self._inner())
 
     def _inner(self):
-        from .loop import Search
-
         tid, decisions = self.job
         algorithm = Flow(self.make_algorithm(tid), searched=self.inner_points, fixed=decisions)
         algorithm.setup(self.spec)
         study = self.scope(tid)
-        search = Search(self.spec, algorithm, self.directions, study=study,
+        search = self.search(self.spec, algorithm, self.directions, study=study,
                         early_stopping=self.early_stopping, objective_metric=self.objective_metric,
                         observer=self.observer)
         yield from search.run(self.evaluator, self.inner_trials)
@@ -500,10 +499,13 @@ class Plan:
         self.inner_trials = getattr(settings, "inner_trials", None) or 10
         self.full = study
 
-    def evaluator(self, executor, directions, *, observer=None, early_stopping=None,
+    def evaluator(self, executor, directions, *, search, observer=None, early_stopping=None,
                   objective_metric=None):
+        """``executor`` itself, or for ``--nest`` the ``Nest`` over it (``search``: the loop's
+        ``Search`` class, which runs each inner search)."""
         if not self.nested:
             return executor
         return Nest(self.spec, self.searched, self.make_algorithm, executor, self.inner_trials,
-                    directions, scope=lambda tid: self.full.scoped(parent=tid), observer=observer,
-                    early_stopping=early_stopping, objective_metric=objective_metric)
+                    directions, scope=lambda tid: self.full.scoped(parent=tid), search=search,
+                    observer=observer, early_stopping=early_stopping,
+                    objective_metric=objective_metric)
