@@ -62,8 +62,12 @@ class Settings:
         "workers": (1, int),
         "timeout": (None, float),
         "memory_limit": (None, str),
-        "gpus_per_trial": (0, int),
+        "gpus_per_trial": (0, float),
+        "cpus_per_trial": (None, float),
+        "resources": (None, str),
+        "retries": (1, int),
         "ray_address": (None, str),
+        "ray_runtime_env": (None, str),
         "resume": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
         "migrate": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
         "objective": (None, str),
@@ -273,7 +277,9 @@ class _Search:
             executor = make_executor(kind, self.prog, workers=s.workers, timeout=s.timeout,
                                      gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
                                      early_stopping=policy, memory_limit=s.memory_limit,
-                                     preload=preload)
+                                     preload=preload, cpus_per_trial=s.cpus_per_trial,
+                                     resources=s.resources, retries=s.retries,
+                                     runtime_env=s.ray_runtime_env)
         except (ExecutorError, ValueError, KeyError) as exc:
             raise UsageError(str(exc)) from None
         describe = getattr(executor, "describe", None)
