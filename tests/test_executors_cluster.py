@@ -38,7 +38,7 @@ if marks:
 gv.metric("test_node", os.environ.get("GLOVEC_TEST_NODE", "head"))
 gv.metric("glovec_from", os.path.dirname(os.path.dirname(glovec.__file__)))
 gv.metric("cuda", os.environ.get("CUDA_VISIBLE_DEVICES"))
-time.sleep(float(os.environ.get("GLOVEC_TEST_NAP", "0.2")))
+time.sleep(float(sys.argv[1]))  # the nap travels as the program's argument
 score = x / 10  # glovec: objective
 """
 
@@ -80,7 +80,8 @@ def ray_cluster(tmp_path_factory):
         nodes["head"] = cluster.add_node(num_cpus=1, resources={"node_head": 1},
                                          include_dashboard=False)
         os.environ["GLOVEC_TEST_NODE"] = "a"
-        nodes["a"] = cluster.add_node(num_cpus=1, num_gpus=1, resources={"node_a": 1})
+        nodes["a"] = cluster.add_node(num_cpus=1, num_gpus=1,
+                                      resources={"node_a": 1, "spare": 1})
         os.environ.clear()
         os.environ.update(_without_repo(saved))
         os.environ.update(GLOVEC_TEST_MARKS=str(marks), GLOVEC_TEST_NODE="b")
@@ -101,9 +102,10 @@ def glovec_run(cluster, tmp_path, *args, nap=0.2, wait=True, timeout=240):
     src = tmp_path / "model.py"
     if not src.exists():
         src.write_text(PROGRAM)
-    env = {**os.environ, "PYTHONPATH": ROOT, "GLOVEC_TEST_NAP": str(nap)}
+    env = {**os.environ, "PYTHONPATH": ROOT}
     argv = [sys.executable, "-m", "glovec.cli", "run", "model.py", "--executor", "ray",
-            "--ray-address", cluster.address, "--algorithm", "grid", *map(str, args)]
+            "--ray-address", cluster.address, "--algorithm", "grid", *map(str, args), "--",
+            str(nap)]
     if not wait:
         return subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -158,3 +160,101 @@ def test_fractional_gpus_reach_ray(ray_cluster, tmp_path):
     assert out.returncode == 2
     assert "each trial asks for CPU 1, GPU 2, but no node of the Ray cluster has that much" \
         in out.stderr
+
+
+def _wait_for(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"waited {seconds:g} s for {what}")
+
+
+def _finish(proc, seconds: float = 240):
+    try:
+        out, err = proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(f"glovec run did not finish in {seconds:g} s:\n{err}")
+    return proc.returncode, out, err
+
+
+def _descendants(pids) -> list[int]:
+    """Every process below ``pids`` (by parent id, from /proc), deepest last."""
+    children: dict = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, ()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _lose(cluster, node) -> None:
+    """The machine of ``node`` goes away: its Ray processes and everything they started (the
+    actors' workers, their warm workers and trials) are killed at once."""
+    below = _descendants([p.process.pid for procs in node.all_processes.values() for p in procs])
+    for pid in below:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    cluster.remove_node(node, allow_graceful=False)
+
+
+def test_a_lost_node_loses_no_trial(ray_cluster, tmp_path):
+    """Node c joins, takes a trial, and dies under it (all its processes killed): the trial runs
+    again on another node; the study holds every trial once. Only nodes a and c have a ``spare``
+    resource: each of the two actors that ask for one lands on one of them."""
+    saved = dict(os.environ)
+    os.environ.update(GLOVEC_TEST_NODE="c", GLOVEC_TEST_MARKS=str(ray_cluster.marks))
+    try:
+        node_c = ray_cluster.cluster.add_node(num_cpus=1, resources={"node_c": 1, "spare": 1})
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    before = set(os.listdir(ray_cluster.marks))
+    proc = glovec_run(ray_cluster, tmp_path, "--trials", 8, "--workers", 2, "--retries", 1,
+                      "--resources", '{"spare": 1}', nap=2, wait=False)
+    try:
+        _wait_for(lambda: [m for m in os.listdir(ray_cluster.marks)
+                           if m.startswith("c-") and m not in before], 180, "a trial on node c")
+        time.sleep(0.5)  # well inside its 2 s
+    finally:
+        _lose(ray_cluster.cluster, node_c)
+    code, out, err = _finish(proc)
+    assert code == 0, err
+    trials = report(tmp_path)["trials"]
+    assert [t["status"] for t in trials] == ["completed"] * 8, err
+    assert sorted(int(t["decisions"]["x"]) for t in trials) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert node_c.node_id not in {t["node"] for t in trials}, [(t["id"], t["metrics"]["test_node"], t["node"][:6], t["attempts"], t["started"] if "started" in t else t["seconds"]) for t in trials]
+    retried = [t for t in trials if t["attempts"] > 1]
+    assert retried and all(t["attempts"] == 2 for t in retried), trials
+    assert "8 completed, 0 failed" in out
+
+
+def test_a_killed_driver_resumes_on_the_cluster(ray_cluster, tmp_path):
+    before = set(os.listdir(ray_cluster.marks))
+    proc = glovec_run(ray_cluster, tmp_path, "--trials", 5, "--workers", 3, nap=2, wait=False)
+    _wait_for(lambda: len(set(os.listdir(ray_cluster.marks)) - before) >= 2, 180,
+              "two trials to start")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    out = glovec_run(ray_cluster, tmp_path, "--trials", 5, "--workers", 3, "--resume", nap=0.2)
+    assert out.returncode == 0, out.stderr
+    assert "interrupted trial(s) run again" in out.stderr
+    trials = report(tmp_path)["trials"]
+    assert [t["status"] for t in trials] == ["completed"] * 5
+    assert sorted(int(t["decisions"]["x"]) for t in trials) == [1, 2, 3, 4, 5]

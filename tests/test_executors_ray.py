@@ -69,7 +69,7 @@ def test_ray_trials_complete_and_failures_stay_trials(tmp_path, ray_local):
 def test_ray_gpus_requested_on_a_cpu_cluster_says_so(tmp_path, ray_local):
     if ray_local.cluster_resources().get("GPU", 0):
         pytest.skip("this Ray cluster has GPUs")
-    with pytest.raises(ExecutorError, match="the Ray cluster has 0"):
+    with pytest.raises(ExecutorError, match="no node of the Ray cluster has that much.*GPU 0"):
         make_executor("ray", make_prog(tmp_path, "_gv.objective(1)\n"), gpus_per_trial=1)
 
 

@@ -155,7 +155,11 @@ class RayExecutor:
                        "header_line": prog.header_line, "argv": list(prog.argv), "cwd": prog.cwd},
                       timeout, self.memory_limit, list(preload or ()), mode, node_versions(),
                       shipped_cwd)
-        self._idle = [self._new_actor() for _ in range(workers)]
+        self._idle: list = []  # actors that answered, free for a trial
+        self._starting: dict = {}  # ObjectRef of an actor's describe() -> actor, until it answers
+        self._first = None  # the first actor's describe() ref (``describe`` shows its text)
+        for _ in range(workers):
+            self._new_actor()
         self._refs: dict = {}  # ObjectRef -> (trial id, actor)
         self._payloads: dict = {}  # trial id -> payload, until its result is final
         self._tries: collections.Counter = collections.Counter()  # trial id -> attempts so far
@@ -202,23 +206,43 @@ class RayExecutor:
 
     # -- actors ---------------------------------------------------------------------------------
 
-    def _new_actor(self):
-        return self._actor_class.remote(*self._args)
+    def _new_actor(self) -> None:
+        """Start an actor; it takes trials once it has answered (Ray placed it, its warm worker
+        started): a replacement that no node has room for yet never holds a trial back."""
+        actor = self._actor_class.remote(*self._args)
+        ref = actor.describe.remote()
+        self._starting[ref] = actor
+        if self._first is None:
+            self._first = ref
 
     def describe(self) -> str:
         """The line ``glovec run`` starts with (waits for the first actor's warm worker)."""
         asks = ", ".join(f"{k} {_fmt(v)}" for k, v in self.request.items() if v)
         head = f"glovec: ray executor: {self.capacity} actor(s) asking for {asks or 'nothing'} each"
-        actor = self._idle[0] if self._idle else None
-        if actor is None:
+        if self._first is None:
             return head
         try:
-            text = self._ray.get(actor.describe.remote(), timeout=600)
+            text = self._ray.get(self._first, timeout=600)
         except self._ray.exceptions.GetTimeoutError:
             return head + " (Ray has not started the first one after 10 minutes)"
         except self._ray.exceptions.RayError as exc:
             raise ExecutorError(self._actor_failure(exc)) from None
         return f"{head}, {text}"
+
+    def _started(self, ref) -> None:
+        """An actor's describe() came back: it is free, or it failed to start."""
+        ray = self._ray
+        actor = self._starting.pop(ref)
+        try:
+            ray.get(ref)
+        except ray.exceptions.RayError as exc:
+            self._forget(actor)
+            if isinstance(exc, ray.exceptions.RayActorError) and exc.actor_init_failed:
+                raise ExecutorError(self._actor_failure(exc)) from None
+            if self._missing() is None:  # lost before it answered (its node died): another
+                self._new_actor()
+            return
+        self._idle.append(actor)
 
     def _actor_failure(self, exc) -> str:
         text = str(exc)
@@ -244,12 +268,19 @@ class RayExecutor:
     def wait(self, timeout: float | None = None) -> list[TrialResult]:
         ray = self._ray
         results: list[TrialResult] = []
-        if not self._refs:
+        if not self._refs and not self._pending:
             return results
-        ready, _ = ray.wait(list(self._refs), num_returns=1, timeout=timeout)
+        if self._pending and not self._refs and not self._starting and not self._idle:
+            raise ExecutorError(f"no node of the Ray cluster can run trials any more: none has "
+                                f"{self._missing()} (the nodes that had it were lost)")
+        watched = list(self._refs) + list(self._starting)
+        ready, _ = ray.wait(watched, num_returns=1, timeout=timeout)
         if ready:
-            ready, _ = ray.wait(list(self._refs), num_returns=len(self._refs), timeout=0)
+            ready, _ = ray.wait(watched, num_returns=len(watched), timeout=0)
         for ref in ready:
+            if ref in self._starting:
+                self._started(ref)
+                continue
             trial_id, actor = self._refs.pop(ref)
             try:
                 data = ray.get(ref)
@@ -259,7 +290,7 @@ class RayExecutor:
                     raise ExecutorError(self._actor_failure(exc)) from None
                 left = self._missing()
                 if left is None:
-                    self._idle.append(self._new_actor())
+                    self._new_actor()
                 tries = self._tries[trial_id]
                 if tries <= self.retries and left is None:  # again, first in line, anywhere
                     self._pending.appendleft(trial_id)
@@ -275,9 +306,6 @@ class RayExecutor:
                 results.append(TrialResult(**{**data, "attempts": self._tries[trial_id]}))
             self._payloads.pop(trial_id, None)
             self._tries.pop(trial_id, None)
-        if self._pending and not self._idle and not self._refs:
-            raise ExecutorError(f"no node of the Ray cluster can run trials any more: none has "
-                                f"{self._missing()} (the nodes that had it were lost)")
         self._start_pending()
         return results
 
@@ -293,7 +321,7 @@ class RayExecutor:
 
     def close(self) -> None:
         ray = self._ray
-        actors = [a for _, a in self._refs.values()] + self._idle
+        actors = [a for _, a in self._refs.values()] + self._idle + list(self._starting.values())
         closing = []
         for actor in self._idle:
             try:
@@ -307,6 +335,7 @@ class RayExecutor:
         for actor in actors:
             self._forget(actor)
         self._refs.clear()
+        self._starting.clear()
         self._idle = []
         self._pending.clear()
         if self._owns_ray:
