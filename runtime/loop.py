@@ -161,8 +161,10 @@ class Search:
         it instead of replaying every trial."""
         study = self.study
         checkpoint = getattr(self.algorithm, "checkpoint", None)
-        state = checkpoint() if checkpoint is not None and self._recovered else None
-        if study is None or state is None:
+        if study is None or checkpoint is None or not self._recovered:
+            return
+        state = checkpoint()
+        if state is None:
             return
         try:
             pending = [t.id for t in study.trials(("proposed", "running"))]

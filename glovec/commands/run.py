@@ -200,7 +200,7 @@ def _chosen_trial(path: str, best: bool, trial: int | None):
     if study is None:
         return None
     try:
-        with _study_errors(path):
+        with _study_errors():
             if best:
                 top = study.best(1)
                 record = top[0] if top else None
@@ -278,7 +278,7 @@ def report_command(study_path, top, as_json, plot, html=None, by_node=False) -> 
     if study is None:
         return 1
     try:
-        with _study_errors(study_path):
+        with _study_errors():
             if by_node:
                 shown = (json.dumps(nodes_json(study), indent=2) if as_json
                          else _nodes_text(study))
@@ -289,7 +289,7 @@ def report_command(study_path, top, as_json, plot, html=None, by_node=False) -> 
         click.echo(shown)
         if plot:
             try:
-                with _study_errors(study_path):
+                with _study_errors():
                     image = plot_png(study, os.path.splitext(plot)[1][1:].lower())
             except ImportError:
                 click.echo("glovec: --plot needs matplotlib (pip install 'glovec[plot]')", err=True)
@@ -300,7 +300,7 @@ def report_command(study_path, top, as_json, plot, html=None, by_node=False) -> 
         if html:
             from glovec.dashboard.page import static_report
 
-            with _study_errors(study_path):
+            with _study_errors():
                 page = static_report(study)
             write_atomic(html, page)
             if not as_json:
@@ -381,18 +381,14 @@ class _Reported(Exception):
 
 
 @contextlib.contextmanager
-def _study_errors(path: str):
+def _study_errors():
     """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
-    from glovec.runtime.study import READ_ERRORS, StudyError
+    from glovec.runtime.study import StudyError
 
     try:
         yield
     except StudyError as exc:
         click.echo(exc.render(), err=True)
-        raise _Reported from None
-    except READ_ERRORS as exc:
-        click.echo(f"{path}:1:1: GV510 the file of study {path} is damaged ({exc}); restore it "
-                   f"from a copy, or start a new --study", err=True)
         raise _Reported from None
 
 

@@ -41,11 +41,10 @@ from __future__ import annotations
 from ..geno.identity import space_diff, space_fingerprint
 from .errors import StudyError
 from .rows import FINISHED, STATUSES, TrialRecord
-from .schema import READ_ERRORS, SCHEMA_VERSION
+from .schema import SCHEMA_VERSION
 from .store import Study
 
 __all__ = [
-    "READ_ERRORS",
     "SCHEMA_VERSION",
     "FINISHED",
     "STATUSES",
