@@ -217,3 +217,27 @@ def test_grid_over_class_body_sites_runs_every_candidate_in_its_trial(tmp_path, 
     printed = {line.split()[2] for line in out.out.splitlines() if line[:3] in ("64 ", "128")}
     assert printed == {"conv64", "conv32", "skip"}
     assert path.read_bytes() == (case / "input.py").read_bytes()
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--gpus-per-trial", "0.5"], "a fraction of a GPU needs --executor ray"),
+    (["--workers", "2", "--cpus-per-trial", "2"], "--cpus-per-trial only apply to --executor ray"),
+    (["--resources", '{"TPU": 1}'], "--resources only apply to --executor ray"),
+    (["--executor", "ray", "--resources", "[1]"], "--resources needs a JSON object"),
+    (["--executor", "ray", "--resources", "{TPU"], "--resources is not JSON"),
+    (["--executor", "ray", "--ray-runtime-env", "3"], "--ray-runtime-env needs a JSON object"),
+])
+def test_cluster_flags_that_cannot_apply_say_why(program, capsys, argv, said):
+    status = main(["run", str(program), "--trials", "1", *argv])
+    err = capsys.readouterr().err
+    assert status == 2 and said in err
+    assert not (program.parent / "model.glovec.db").exists() or trials_of(
+        program.parent / "model.glovec.db") == []
+
+
+def test_report_by_node_of_a_study_run_here(program, capsys):
+    run_ok(capsys, "run", str(program), "--trials", "3", "--seed", "2")
+    out = run_ok(capsys, "report", str(program.parent / "model.glovec.db"), "--by-node")
+    assert "(this machine)" in out.out and "  3  " in out.out
+    out = run_ok(capsys, "report", str(program.parent / "model.glovec.db"), "--json")
+    assert {(t["node"], t["attempts"]) for t in json.loads(out.out)["trials"]} == {(None, 1)}
