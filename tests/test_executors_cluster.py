@@ -258,3 +258,14 @@ def test_a_killed_driver_resumes_on_the_cluster(ray_cluster, tmp_path):
     trials = report(tmp_path)["trials"]
     assert [t["status"] for t in trials] == ["completed"] * 5
     assert sorted(int(t["decisions"]["x"]) for t in trials) == [1, 2, 3, 4, 5]
+
+
+def test_an_address_nothing_answers_on_is_refused_at_once(tmp_path):
+    pytest.importorskip("ray")
+
+    class Nowhere:
+        address = "127.0.0.1:1"
+
+    out = glovec_run(Nowhere, tmp_path, "--trials", 1, timeout=120)
+    assert out.returncode == 2
+    assert "glovec: cannot reach the Ray cluster at 127.0.0.1:1" in out.stderr

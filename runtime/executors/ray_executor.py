@@ -133,6 +133,7 @@ class RayExecutor:
         self._owns_ray = False
         shipped_cwd = bool(runtime_env and runtime_env.get("working_dir"))
         if not ray.is_initialized():
+            _reachable(ray_address)
             env = runtime_env_for(runtime_env) if ray_address else (runtime_env or None)
             try:
                 ray.init(address=ray_address or "local", include_dashboard=False,
@@ -340,6 +341,23 @@ class RayExecutor:
         self._pending.clear()
         if self._owns_ray:
             ray.shutdown()
+
+
+def _reachable(address: str | None, seconds: float = 10.0) -> None:
+    """Refuse a ``HOST:PORT`` address nothing answers on (Ray itself retries for minutes);
+    ``auto``, ``local`` and ``ray://`` addresses are left to Ray."""
+    import socket
+
+    if not address or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
+    except ValueError:
+        raise ExecutorError(f"--ray-address {address}: the port is not a number") from None
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); "
+                            f"is `ray start --head` running there, and the port open?") from None
 
 
 def _first_line(exc) -> str:
