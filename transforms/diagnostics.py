@@ -511,7 +511,7 @@ CATALOGUE: list[Code] = [
     Code("GV510", "study-damaged", "a row or the stored space of the study does not decode",
          "Every value glovec reads back from a study is checked: a trial's decisions must be a "
          "JSON object of numbers and index lists that fit the study's space, its objective a "
-         "number or a JSON list of numbers, its metrics a JSON object, its status one glovec "
+         "finite number or a JSON list of finite numbers, its metrics a JSON object, its status one glovec "
          "writes; the stored space must be a space. A file that was edited, truncated or "
          "corrupted is refused with the trial and the column at fault, and nothing it holds "
          "reaches a report, an algorithm or a materialized program. Restore the study from a "
