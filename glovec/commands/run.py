@@ -277,7 +277,7 @@ def report_command(study_path, top, as_json, plot, html=None) -> int:
         if html:
             from glovec.dashboard.page import static_report
 
-            with _study_errors(study_path):
+            with _study_errors():
                 page = static_report(study)
             write_atomic(html, page)
             if not as_json:
