@@ -248,8 +248,6 @@ def study_copy(base, tmp_path):
 def test_an_output_path_fault_is_gv602_and_leaves_nothing(study_copy, tmp_path, command, fault):
     if command == "report --plot":
         pytest.importorskip("matplotlib")
-    if command == "check -o" and fault == "names a folder":
-        pytest.skip("check -o refuses a folder as a usage error (exit 2) before running")
     src, db = study_copy
     out = tmp_path / "out"
     if fault == "missing folder":

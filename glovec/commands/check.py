@@ -112,7 +112,7 @@ class _CheckCommand(click.Command):
 @click.option("--only-marked", is_flag=True,
               help="Skip named files that do not mention glovec, and generated programs (as for "
                    "directories); for hooks that pass every changed file.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output",
               help="Write the report to this file instead of stdout (written atomically).")
 def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, allow, exclude, rules,
                   objective, strict, only_marked, output) -> int:
