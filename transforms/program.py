@@ -2,8 +2,9 @@
 
 ``Program(source, path)`` decodes the text, refuses generated files, checks the syntax with
 Python's parser, parses with libcst and records every node's span (offsets) in one pass. It
-then walks the statements once, without descending into expressions, to collect imports and
-definitions (for call signatures) and the statements that carry ``Annotated`` markers.
+then walks the statements once, without descending into expressions, to collect the statements
+that carry ``Annotated`` markers; ``names`` (``names.Names``, from the ``ast`` tree) resolves
+callees and finds same-file signatures.
 
 ``locate(offset)`` finds the statement (or compound-statement header) holding an offset and the
 values there; the site finder asks it about marker lines only, so the cost of a program is
@@ -21,6 +22,7 @@ import warnings
 import libcst as cst
 
 from .diagnostics import Diagnostic, DiagnosticError
+from .names import Names
 from .signatures import Resolver
 from .source import Snippet, Text, decode, node_spans
 
@@ -75,7 +77,8 @@ class Program:
             raise DiagnosticError([Diagnostic("GV001", f"syntax error: {exc.message}",
                                               exc.raw_line, exc.raw_column + 1)]) from None
         self.spans, self.comments = _deep(node_spans, self.module, text)
-        self.resolver = Resolver()
+        self.names = Names.of(self.tree)  # the one resolver (markers, rules, glovec check)
+        self.resolver = Resolver(self.names, self._line_of_node)
         # (kind, node, holder, scope, class name, in class body) for AnnAssign / FunctionDef
         # with annotations
         self.annotated: list[tuple] = []
@@ -83,12 +86,16 @@ class Program:
         self._starts: dict[int, list[int]] = {}
         self._asts: dict = {}
         self._comment_starts: list[int] | None = None
-        self._walk(self.module.body, (), None)
+        if self._annotated_text:
+            self._walk(self.module.body, (), None)
 
     # ---- positions ----------------------------------------------------------------------
 
     def position(self, offset: int) -> tuple[int, int]:
         return self.text.position(offset)
+
+    def _line_of_node(self, node) -> int:
+        return self.text.line_of(self.spans[node][0])
 
     def lines(self, node) -> tuple[int, int]:
         """First and last line of a node."""
@@ -126,12 +133,10 @@ class Program:
                 continue
             inner_scope, inner_class, inner_in_class = scope, class_name, in_class
             if isinstance(stmt, cst.FunctionDef):
-                self.resolver.add_function(stmt, class_name if in_class else None)
                 if self._annotated_text:
                     self.annotated.append(("def", stmt, stmt, scope, class_name, in_class))
                 inner_scope, inner_in_class = scope + (stmt.name.value,), False
             elif isinstance(stmt, cst.ClassDef):
-                self.resolver.add_class(stmt)
                 inner_scope, inner_class = scope + (stmt.name.value,), stmt.name.value
                 inner_in_class = True
             for _clause, _roots, block in clauses(stmt):
@@ -142,21 +147,7 @@ class Program:
                         self._small(small, inner_scope, inner_class, inner_in_class)
 
     def _small(self, small, scope, class_name, in_class=False) -> None:
-        if isinstance(small, (cst.Import, cst.ImportFrom)):
-            self.resolver.add_import(small)
-        elif (not scope and isinstance(small, cst.Assign) and len(small.targets) == 1
-              and isinstance(small.targets[0].target, cst.Name)):
-            # a module-level alias of an imported name: `L = tf.keras.layers`
-            name, value = small.targets[0].target.value, small.value
-            if name not in self.resolver.imports and isinstance(value, (cst.Name, cst.Attribute)):
-                head = value
-                while isinstance(head, cst.Attribute):
-                    head = head.value
-                if isinstance(head, cst.Name) and head.value in self.resolver.imports:
-                    qualified = self.resolver.qualified(value)
-                    if qualified:
-                        self.resolver.imports[name] = qualified
-        elif isinstance(small, cst.AnnAssign) and self._annotated_text:
+        if isinstance(small, cst.AnnAssign) and self._annotated_text:
             self.annotated.append(("assign", small, small, scope, class_name, in_class))
 
     # ---- finding the values at an offset ------------------------------------------------
