@@ -158,7 +158,9 @@ def _is_glovec_program(path: str, rules: bool = False) -> bool:
             data = f.read()
     except OSError:
         return False
-    if b"_gv.program(" in data:
+    from glovec.transforms.header import locate
+
+    if locate(data) is not None:
         return False  # a generated program: `glovec convert --check` keeps it in step
     return rules or _MARKED.search(data) is not None
 
@@ -281,7 +283,7 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
         del fc.baseline["_old_sites"]
 
     if runs and compiled and sites:
-        _dynamic(fc, code, runs, timeout, argv, workers)
+        _dynamic(fc, code, runs, timeout, argv, workers, result.header_line)
     elif runs:
         for s in fc.sites:
             s["reached"], s["candidates_exercised"] = False, 0
@@ -318,7 +320,7 @@ def _calls_runtime_report(source: str) -> bool:
 
 
 def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=(),
-             workers: int = 1) -> None:
+             workers: int = 1, header_line: int | None = None) -> None:
     from glovec.coverage_runner import run_once
     from glovec.dynamic_coverage import cover
     from glovec.runtime.geno import DNASpec
@@ -327,7 +329,8 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
     path = fc.path
     argv = list(argv)
     report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,
-                                                       stop=stop), runs, workers=workers)
+                                                       stop=stop, header_line=header_line),
+                   runs, workers=workers)
     fc.dynamic = report
     by_id = {s.id: s for s in report.sites}
     for site in fc.sites:

@@ -28,7 +28,8 @@ class CompileResult:
     search-space sites with positions (nested ones under ``Site.children``); ``markers`` the
     objective/metric/report markers. ``diagnostics`` are errors (they block the output);
     ``warnings`` (severity "warning", e.g. GV312 a rule that matches nothing) never do: report
-    them and use ``code`` as usual."""
+    them and use ``code`` as usual. ``header_line``: the 1-based line of the header in ``code``
+    (``glovec.transforms.header``), None without code."""
 
     code: str | None
     space: dict
@@ -37,6 +38,7 @@ class CompileResult:
     markers: list[Site] = field(default_factory=list)
     bom: bool = False  # the input began with a UTF-8 byte-order mark (write it back)
     warnings: list[Diagnostic] = field(default_factory=list)
+    header_line: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,7 +103,7 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
         from glovec.transforms.keras_objective import plan_objective
 
         inject = plan_objective(program.module, space, objective)
-    code = rewrite(program, found.sites, found.markers, space)
+    code, header_line = rewrite(program, found.sites, found.markers, space)
     if inject:
         from glovec.transforms.keras_objective import inject_objective_callback
 
@@ -111,7 +113,8 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     except SyntaxError as exc:  # a compiler bug, never the user's fault
         raise RuntimeError(f"glovec generated invalid Python for {path} at line {exc.lineno}: "
                            f"{exc.msg}") from exc
-    return CompileResult(code, space, found.sites, [], found.markers, program.bom, warnings)
+    return CompileResult(code, space, found.sites, [], found.markers, program.bom, warnings,
+                         header_line)
 
 
 def _at(diagnostics: list[Diagnostic], path: str) -> list[Diagnostic]:

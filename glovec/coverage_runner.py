@@ -43,46 +43,43 @@ class RunResult:
     seconds: float = 0.0
 
 
-def prepare(code: str, source_path: str):
-    """Compile generated text for a coverage run: header statement dropped, lines mapped back."""
+def prepare(code: str, source_path: str, header_line: int | None):
+    """Compile generated text for a coverage run: the header's ``program(...)`` call dropped
+    (its runtime import kept), lines mapped back to the original."""
     tree = ast.parse(code, filename=source_path)
-    header = None
     body = []
     for node in tree.body:
-        if header is None and _is_program_call(node):
-            header = node.lineno
+        if node.lineno == header_line and isinstance(node, ast.Expr):
             continue
         body.append(node)
-    if header is not None:
+    if header_line is not None:
         for node in body:
-            if node.lineno > header:
+            if node.lineno > header_line:
                 ast.increment_lineno(node, -1)
     tree.body = body
     return compile(tree, source_path, "exec", dont_inherit=True)
 
 
-def _is_program_call(node: ast.stmt) -> bool:
-    call = node.value if isinstance(node, ast.Expr) else None
-    return (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
-        and call.func.attr == "program"
-        and isinstance(call.func.value, ast.Name)
-        and call.func.value.id == "_gv"
-    )
-
-
 def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | None = None,
-             argv=(), cwd: str | None = None, smoke: bool = True, stop=None) -> RunResult:
+             argv=(), cwd: str | None = None, smoke: bool = True, stop=None,
+             header_line: int | None = None) -> RunResult:
     """Run the generated ``code`` once in a fresh interpreter under ``decisions``.
+
+    ``header_line``: the header's line in ``code`` (``CompileResult.header_line``); found in the
+    text when not given.
 
     ``stop``: a ``threading.Event``; once it is set, the run is killed and reports "stopped"
     (``glovec check --workers`` stops runs it started ahead and no longer needs).
     """
     source_path = os.path.abspath(source_path)
+    if header_line is None:
+        from glovec.transforms.header import locate
+
+        header_line = locate(code)
     with tempfile.TemporaryDirectory(prefix="glovec-check-") as tmp:
         job = {
             "code": code,
+            "header_line": header_line,
             "source_path": source_path,
             "decisions": [[k, list(v) if isinstance(v, tuple) else v] for k, v in decisions.items()],
             "tuples": [k for k, v in decisions.items() if isinstance(v, tuple)],
@@ -206,7 +203,7 @@ def _child(job_path: str) -> int:
     result = {"status": "ok"}
     sink = open(job["keys"], "w", encoding="utf-8")
     try:
-        code = prepare(job["code"], source_path)
+        code = prepare(job["code"], source_path, job["header_line"])
         import glovec.runtime as gv
 
         sys.argv = [source_path, *job["argv"]]

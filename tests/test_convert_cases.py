@@ -11,6 +11,7 @@ import ast
 import pytest
 
 from glovec.compiler import compile_source
+from glovec.transforms import header
 from glovec.transforms.materialize import materialize_source
 
 
@@ -283,7 +284,10 @@ def test_positions_count_characters_and_tabs():
     ("", 1),
 ])
 def test_header_line_and_its_number(src, line):
-    code = compile_source(src, "m.py").code
+    result = compile_source(src, "m.py")
+    code = result.code
+    # the compiler says where it wrote the header, and the one reader finds it there
+    assert result.header_line == header.locate(code) == line
     lines = code.splitlines()
     assert lines[line - 1].startswith("import glovec.runtime as _gv; _gv.program(__name__, __file__, \"m.py\", ")
     assert f'"m.py", {line}, ' in lines[line - 1]

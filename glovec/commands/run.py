@@ -4,7 +4,6 @@ write a chosen trial back into the program as plain Python.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 
@@ -15,16 +14,6 @@ from glovec.files import write_atomic, write_stdout
 from glovec.commands._options import rules_option
 
 # ---- shared helpers -------------------------------------------------------------------------
-
-
-class _Compiled:
-    """What ``run`` and ``materialize`` need from the compiler: the generated text, where its
-    header is, and the space the header carries."""
-
-    def __init__(self, code: str, header_line: int, space: dict) -> None:
-        self.code = code
-        self.header_line = header_line
-        self.space = space
 
 
 def _read_source(path: str) -> bytes | None:
@@ -43,39 +32,16 @@ def _show(diagnostics) -> None:
 
 
 def _compile(path: str, source: bytes, objective: str | None = None,
-             rules: str | None = None) -> _Compiled | None:
-    """Compile in memory; print diagnostics; None when the program has errors."""
+             rules: str | None = None):
+    """Compile in memory; print diagnostics; the ``CompileResult`` (its code, space and header
+    line), or None when the program has errors."""
     from glovec.compiler import compile_source
 
     result = compile_source(source, path, objective=objective, rules=rules or None)
     _show([*result.diagnostics, *getattr(result, "warnings", ())])
     if result.diagnostics or result.code is None:
         return None
-    found = find_header(result.code)
-    if found is None:
-        click.echo(f"glovec: internal error: the compiled {path} has no glovec header", err=True)
-        return None
-    return _Compiled(result.code, found[0], result.space)
-
-
-def find_header(code: str) -> tuple[int, dict] | None:
-    """(1-based header line, space dict) from a generated program's ``_gv.program(...)`` call."""
-    for number, line in enumerate(code.splitlines(), 1):
-        if "_gv.program(" not in line:
-            continue
-        try:
-            tree = ast.parse(line.strip())
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "program" and len(node.args) == 5):
-                try:
-                    space_json = ast.literal_eval(node.args[4])
-                except ValueError:
-                    continue
-                return number, json.loads(space_json)
-    return None
+    return result
 
 
 def _same_file(a: str, b: str) -> bool:
