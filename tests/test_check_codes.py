@@ -9,7 +9,7 @@ import pytest
 
 from glovec.cli import main
 from glovec.compiler import compile_source
-from glovec.transforms.coverage import SEVERITY
+from glovec.check.findings import SEVERITY
 from glovec.transforms.diagnostics import CATALOGUE
 
 CHECK_CODES = [c for c in CATALOGUE if c.check == "check"]

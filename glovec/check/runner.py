@@ -3,7 +3,7 @@
 ``glovec check --dynamic`` needs, per run, the point ids the program looked up (a site never
 looked up was never reached) and, when it fails, the exception and the original file's line.
 The executors report neither, so coverage runs here: one fresh interpreter per run
-(``python -m glovec.coverage_runner JOB``), killed at the per-run timeout.
+(``python -m glovec.check.runner JOB``), killed at the per-run timeout.
 
 In the child, the decisions are installed with ``glovec.runtime.activate`` as a dict subclass
 whose ``get`` appends each point id to a file the first time it is looked up (the site functions
@@ -99,7 +99,7 @@ def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | N
         start = time.monotonic()
         with open(stderr_path, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "glovec.coverage_runner", job_path],
+                [sys.executable, "-m", "glovec.check.runner", job_path],
                 cwd=cwd or os.path.dirname(source_path),
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -1,7 +1,7 @@
 """Static coverage scan: hyper-parameters written as literals that no site searches.
 
 Finds numeric literals passed to the hyper-parameters of common Keras, PyTorch and scikit-learn
-calls (``ml_hyperparams.py`` says which), and numeric literals assigned to, or defaulted into,
+calls (``hyperparams.py`` says which), and numeric literals assigned to, or defaulted into,
 well-known hyper-parameter names (``EPOCHS = 10``, ``def train(lr=1e-3)``). Each is
 *searched* (a site covers it), *fixed* (``# glovec: fixed`` on its line, or an allow-list entry)
 or *uncovered* (what ``glovec check`` reports as GV401). The width of an output layer (the
@@ -27,8 +27,8 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import ml_hyperparams as tables
-from .names import DEFINITION, IMPORT, Names, canonical, dotted_parts
+from glovec.check import hyperparams as tables
+from glovec.transforms.names import DEFINITION, IMPORT, Names, canonical, dotted_parts
 
 __all__ = ["HyperLiteral", "Marker", "markers", "scan"]
 
@@ -139,7 +139,7 @@ def _status(line, col, param, callee, span, marks, sites, allow) -> str:
 
 def _library(qualified: str) -> str | None:
     """The library of a canonical qualified name (``names.canonical`` folds tf.keras onto
-    keras), when ``ml_hyperparams`` has a table for it."""
+    keras), when ``hyperparams`` has a table for it."""
     head = qualified.split(".", 1)[0]
     return head if head in ("keras", "torch", "sklearn") else None
 
@@ -273,17 +273,3 @@ class _Finder:
         for arg, default in pairs:
             if arg.arg.lower() in tables.NAMES and _literal(default):
                 self._add(default, arg.arg, "", (default.lineno, default.end_lineno or default.lineno))
-
-
-# ---- GV4xx --------------------------------------------------------------------------------
-# The codes of `glovec check` findings live in the shared catalogue (``diagnostics.py``, shown by
-# `glovec explain`); their severity lives here: a warning fails the check only with --strict.
-SEVERITY: dict[str, str] = {
-    "GV401": "error",
-    "GV402": "warning",
-    "GV403": "error",
-    "GV404": "error",
-    "GV405": "error",
-    "GV406": "error",
-    "GV407": "error",
-}
