@@ -80,6 +80,11 @@ def test_report_json_table_and_plot(program, tmp_path, capsys):
     rows = lines[header + 1:]
     assert len(rows) == 2 and rows[0].split()[0] == str(best["id"])
 
+
+def test_report_plot_writes_a_png(program, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    db = tmp_path / "s.db"
+    run_ok(capsys, "run", str(program), "--trials", "3", "--seed", "4", "--study", str(db))
     png = tmp_path / "plot.png"
     run_ok(capsys, "report", str(db), "--plot", str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -391,7 +391,7 @@ CATALOGUE: list[Code] = [
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 0)\n",
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 1)\n",
          check="check", example={"args": ["--dynamic", "2"]}),
-    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study.py; meta-test in
+    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study/; meta-test in
     # tests/test_run_codes.py). Harness "run": a study is first made from example["program"]
     # (when given) by `glovec run --trials 2`; then Before and After are each written to the
     # program file and example["before"] / example["after"] (argv with {src} and {study}) run;

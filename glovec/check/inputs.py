@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tomllib
 
 
 
@@ -63,6 +62,10 @@ def load_config(start: str) -> dict:
     while True:
         candidate = os.path.join(here, "pyproject.toml")
         if os.path.isfile(candidate):
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
+                import tomli as tomllib
             with open(candidate, "rb") as f:
                 data = tomllib.load(f)
             return data.get("tool", {}).get("glovec", {}).get("check", {}) or {}

@@ -14,7 +14,7 @@ trial) and ``recover(history)``. One module per algorithm, found by name with ``
 ``optuna``      any Optuna sampler: ``optuna``, ``optuna:RandomSampler``, ``optuna:CmaEsSampler``
 ==============  ===========================================================================
 
-``space.py`` holds the operators they share (uniform sampling, mutation, crossover). Only the
+``ops.py`` (``SpecOps``) holds the operators they share (uniform sampling, mutation, crossover). Only the
 standard library is imported here; Optuna loads when an ``optuna`` algorithm is set up.
 """
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 
-from .space import Space
+from .ops import SpecOps
 
 __all__ = ["Algorithm", "SearchExhausted", "dominates"]
 
@@ -56,7 +56,7 @@ class Algorithm:
         self.seed = seed
         self.rng = random.Random(seed)
         self.spec = None
-        self.space: Space | None = None
+        self.ops: SpecOps | None = None
         self.num_proposed = 0
         self.num_feedback = 0
         self.best_dna = None
@@ -70,7 +70,7 @@ class Algorithm:
     def setup(self, spec) -> None:
         """Bind the algorithm to a search space; resets its state and its random stream."""
         self.spec = spec
-        self.space = Space(spec)
+        self.ops = SpecOps(spec)
         self.rng = random.Random(self.seed)
         self.num_proposed = 0
         self.num_feedback = 0
@@ -80,7 +80,7 @@ class Algorithm:
 
     def propose(self):
         """The next DNA to evaluate. Raises ``SearchExhausted`` when there is none."""
-        if self.space is None:
+        if self.ops is None:
             raise RuntimeError(f"{self.name}: call setup(spec) before propose()")
         dna = self._propose()
         self.num_proposed += 1
@@ -105,7 +105,7 @@ class Algorithm:
     # -- hooks -----------------------------------------------------------------------------
 
     def _setup(self) -> None:
-        """Prepare per-spec state (``self.space`` is ready)."""
+        """Prepare per-spec state (``self.ops`` is ready)."""
 
     def _propose(self):
         raise NotImplementedError
@@ -136,7 +136,7 @@ class Algorithm:
         return (value,) if self.multi_objective else value
 
     def _random_dna(self):
-        return self.space.dna(self.space.sample(self.rng))
+        return self.ops.dna(self.ops.sample(self.rng))
 
     def _fresh(self, make, seen: set, tries: int = 10) -> dict:
         """Decisions from ``make()``, re-drawn (up to ``tries`` times) while already in ``seen``.

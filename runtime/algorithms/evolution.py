@@ -3,7 +3,7 @@ Architecture Search").
 
 The first ``population_size`` proposals are uniform. After that each proposal picks
 ``tournament_size`` members of the population at random, takes the fittest, and mutates one of
-its decisions (``Space.mutate``: respects manyof distinct/sorted and re-draws a conditional
+its decisions (``SpecOps.mutate``: respects manyof distinct/sorted and re-draws a conditional
 sub-space when a oneof choice changes). Each result joins the population; once it holds
 ``population_size`` members the oldest dies (aging), whatever its fitness.
 
@@ -55,14 +55,14 @@ class RegularizedEvolution(Algorithm):
         self._seen: set = set()
 
     def _propose(self):
-        space, rng = self.space, self.rng
+        ops, rng = self.ops, self.rng
         if self.num_proposed < self.population_size or not self.population:
-            make = lambda: space.sample(rng)  # noqa: E731
+            make = lambda: ops.sample(rng)  # noqa: E731
         else:
             parent = self.select()
-            make = lambda: space.mutate(parent, rng)  # noqa: E731
+            make = lambda: ops.mutate(parent, rng)  # noqa: E731
         decisions = self._fresh(make, self._seen) if self.dedup else make()
-        return space.dna(decisions)
+        return ops.dna(decisions)
 
     def select(self) -> dict:
         """Tournament: the fittest of ``tournament_size`` members drawn without replacement."""

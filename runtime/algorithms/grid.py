@@ -26,14 +26,14 @@ class GridSearch(Algorithm):
         self.points = points
 
     def _setup(self) -> None:
-        self._iter = self._product(self.space.roots)
+        self._iter = self._product(self.ops.roots)
 
     def _propose(self):
         try:
             decisions = next(self._iter)
         except StopIteration:
             raise SearchExhausted(f"grid: all {self.num_proposed} points proposed") from None
-        return self.space.dna(dict(decisions))
+        return self.ops.dna(dict(decisions))
 
     # -- enumeration -----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ uniform sample after ``patience`` results without improvement.
 
 The first climb starts at the spec's default DNA (the user's original program) when
 ``start="default"``, else at a uniform sample. One mutation changes one decision
-(``Space.mutate``); ``dedup`` re-draws neighbours already proposed.
+(``SpecOps.mutate``); ``dedup`` re-draws neighbours already proposed.
 """
 
 from __future__ import annotations
@@ -35,18 +35,18 @@ class HillClimb(Algorithm):
         self._seen: set = set()
 
     def _propose(self):
-        space, rng = self.space, self.rng
+        ops, rng = self.ops, self.rng
         if self.current is None:
             if self.num_proposed == 0 and self.start == "default":
                 decisions = dict(self.spec.default_dna().decisions)
                 self._seen.add(hash(tuple(decisions.items())))
-                return space.dna(decisions)
-            make = lambda: space.sample(rng)  # noqa: E731
+                return ops.dna(decisions)
+            make = lambda: ops.sample(rng)  # noqa: E731
         else:
             parent = self.current[0]
-            make = lambda: space.mutate(parent, rng)  # noqa: E731
+            make = lambda: ops.mutate(parent, rng)  # noqa: E731
         decisions = self._fresh(make, self._seen) if self.dedup else make()
-        return space.dna(decisions)
+        return ops.dna(decisions)
 
     def _feedback(self, dna, reward) -> None:
         if reward is not None and (self.current is None or reward > self.current[1]):

@@ -89,17 +89,17 @@ class NSGA2(Algorithm):
         self._seen: set = set()
 
     def _propose(self):
-        space, rng = self.space, self.rng
+        ops, rng = self.ops, self.rng
         pool = self.parents or self.offspring
         if self.num_proposed < self.population_size or not pool:
-            make = lambda: space.sample(rng)  # noqa: E731
+            make = lambda: ops.sample(rng)  # noqa: E731
         else:
             make = self._breed
         decisions = self._fresh(make, self._seen) if self.dedup else make()
-        return space.dna(decisions)
+        return ops.dna(decisions)
 
     def _breed(self) -> dict:
-        rng, space = self.rng, self.space
+        rng, ops = self.rng, self.ops
         if self.parents:
             pool, rank = self.parents, self._rank
         else:  # no generation formed yet: breed from the results so far
@@ -107,9 +107,9 @@ class NSGA2(Algorithm):
         a = self._tournament(pool, rank)
         child = a
         if rng.random() < self.crossover_prob:
-            child = space.crossover(a, self._tournament(pool, rank), rng)
+            child = ops.crossover(a, self._tournament(pool, rank), rng)
         if child is a or rng.random() < self.mutation_prob:
-            child = space.mutate(child, rng)
+            child = ops.mutate(child, rng)
         return child
 
     def _tournament(self, pool: list, rank: list) -> dict:

@@ -82,8 +82,8 @@ class OptunaSampler(Algorithm):
     def _propose(self):
         trial = self.study.ask()
         decisions: dict = {}
-        self._suggest(trial, self.space.roots, decisions)
-        dna = self.space.dna(decisions)
+        self._suggest(trial, self.ops.roots, decisions)
+        dna = self.ops.dna(decisions)
         self._asked.setdefault(tuple(decisions.items()), []).append(trial)
         return dna
 
@@ -148,7 +148,7 @@ class OptunaSampler(Algorithm):
         optuna = self._optuna
         dist = optuna.distributions
         params, distributions = {}, {}
-        for node in self.space.active(dna.decisions):
+        for node in self.ops.active(dna.decisions):
             kind, pid, v = node.kind, node.id, dna.decisions[node.id]
             if kind == "oneof":
                 params[pid], distributions[pid] = v, dist.CategoricalDistribution(list(range(node.n)))

@@ -14,10 +14,10 @@ class RandomSearch(Algorithm):
     name = "random"
 
     def _setup(self) -> None:
-        space = self.space
+        ops = self.ops
         rng = self.rng
-        sample = space.sample
-        make = space.dna
+        sample = ops.sample
+        make = ops.dna
         self._next = lambda: make(sample(rng))  # bound once: this is the per-trial hot path
 
     def _propose(self):

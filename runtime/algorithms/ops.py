@@ -1,4 +1,4 @@
-"""A compiled view of a ``DNASpec`` that algorithms sample, mutate and cross over.
+"""``SpecOps``: a compiled view of a ``DNASpec`` that algorithms sample, mutate and cross over.
 
 Algorithms work on plain decision dicts (point id -> value, active points only, depth-first,
 exactly the shape of ``DNA.decisions``) and wrap the result in a ``DNA`` once per proposal.
@@ -7,12 +7,12 @@ algorithm replays exactly.
 
 Operators:
 
-- ``Space.sample()``: uniform over the space; a conditional child is drawn only when its parent
+- ``SpecOps.sample()``: uniform over the space; a conditional child is drawn only when its parent
   choice makes it active.
-- ``Space.mutate(decisions)``: changes one active decision (never to the same value where the
+- ``SpecOps.mutate(decisions)``: changes one active decision (never to the same value where the
   point has another), keeping manyof distinct/sorted and re-drawing the sub-space under a
   oneof whose choice changed.
-- ``Space.crossover(a, b)``: uniform crossover, point by point, taking a conditional sub-space
+- ``SpecOps.crossover(a, b)``: uniform crossover, point by point, taking a conditional sub-space
   from the parent whose choice it follows.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Node", "Space", "int_values"]
+__all__ = ["Node", "SpecOps", "int_values"]
 
 
 def int_values(lo: int, hi: int, step: int) -> int:
@@ -194,8 +194,9 @@ class Node:
                 up = value + self.step
                 new = up if (up <= self.hi and (rng.random() < 0.5 or value - self.step < self.lo)) else value - self.step
             return new
-        if kind == "custom":
-            return self.point.mutate(value, rng)
+        if kind == "custom":  # the author's mutator, else a fresh draw
+            point = self.point
+            return point.mutator(value, rng) if point.mutator is not None else point.sampler(rng)
         values = list(value)
         n = self.n
         if kind == "permutate" or (kind == "manyof" and self.distinct and self.k == n):
@@ -225,7 +226,7 @@ def _walk(nodes):
             yield from _walk(group)
 
 
-class Space:
+class SpecOps:
     """A spec compiled for algorithms (see the module docstring)."""
 
     def __init__(self, spec) -> None:
