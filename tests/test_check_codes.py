@@ -26,7 +26,7 @@ def findings(capsys, tmp_path, text: str, entry) -> list[str]:
     src.write_text(text, encoding="utf-8")
     args = list(entry.example.get("args", []))
     if "baseline" in entry.example:
-        space = compile_source(entry.example["baseline"], "model.py").space
+        space = compile_source(entry.example["baseline"], "model.py").space_doc
         baseline = tmp_path / "space.json"
         baseline.write_text(json.dumps(space))
         args += ["--baseline", str(baseline)]

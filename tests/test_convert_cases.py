@@ -297,7 +297,7 @@ def test_header_line_and_its_number(src, line):
 def test_space_of_a_conditional_site():
     src = "b = conv(16)  # glovec: oneof([conv(oneof([16, 32])), pool(floatv(0.1, 0.9)), skip])\n"
     result = compile_source(src, "m.py")
-    (site,) = result.space["sites"]
+    (site,) = result.space_doc["sites"]
     assert site["id"] == "b" and site["default"] == 0
     assert site["candidates"] == ["conv(oneof([16, 32]))", "pool(floatv(0.1, 0.9))", "skip"]
     child0, = site["children"]["0"]
@@ -316,7 +316,7 @@ def test_generated_header_names_the_source_relative_to_the_output(tmp_path):
     result = compile_source("x = 1\n", str(tmp_path / "src" / "model.py"),
                             output_path=str(tmp_path / "out" / "model_search.py"))
     assert '"../src/model.py"' in result.code.splitlines()[0]
-    assert compile_source("x = 1\n", "src/model.py").space["source"] == "src/model.py"
+    assert compile_source("x = 1\n", "src/model.py").space_doc["source"] == "src/model.py"
 
 
 def test_rules_hook_adds_sites():
@@ -329,7 +329,7 @@ def test_rules_hook_adds_sites():
         return [SpecRequest(value, "oneof([16, 32, 64])", origin="rules.toml:3")]
 
     result = compile_source("width = 32\n", "m.py", rules=rules)
-    assert result.space["sites"][0]["id"] == "width"
+    assert result.space_doc["sites"][0]["id"] == "width"
     assert 'width = _gv.oneof("width", 1, (16, 32, 64))\n' in result.code
     bad = compile_source("width = 32\n", "m.py",
                          rules=lambda p: [SpecRequest(p.module.body[0].body[0].value, "oneof([1, 2])", "r.toml:1")])

@@ -67,7 +67,7 @@ def _ids(source: str, rules_text: str, tmp_path, **kw) -> dict:
     rules.write_text(rules_text)
     result = compile_source(source, "prog.py", rules=str(rules), **kw)
     assert not result.diagnostics, [d.render() for d in result.diagnostics]
-    return {s["id"]: s for s in result.space["sites"]}
+    return {s["id"]: s for s in result.space_doc["sites"]}
 
 
 DENSE = '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n'
@@ -394,7 +394,7 @@ def test_presets_find_the_expected_sites(name):
     source = (REALISTIC / name).read_bytes()
     result = compile_source(source, name, rules=_preset(name))
     assert not result.diagnostics, [d.render() for d in result.diagnostics]
-    assert [s["id"] for s in result.space["sites"]] == EXPECTED_SITES[name]
+    assert [s["id"] for s in result.space_doc["sites"]] == EXPECTED_SITES[name]
     ast.parse(result.code)
 
 
@@ -410,7 +410,7 @@ def test_materialize_non_defaults_is_plain_python(name):
     source = (REALISTIC / name).read_text()
     result = compile_source(source, name, rules=_preset(name))
     decisions = {}
-    for site in result.space["sites"]:
+    for site in result.space_doc["sites"]:
         if site["kind"] == "oneof":
             decisions[site["id"]] = len(site["candidates"]) - 1
         else:
@@ -424,6 +424,6 @@ def test_materialize_non_defaults_is_plain_python(name):
 def test_columns_count_characters_not_bytes():
     source = 'título = "é"; lr = 0.01\nx = ("ü", 1); batch_size = 32\n'
     result = compile_source(source, "p.py", rules="keras")
-    assert [(s["id"], s["line"], s["col"]) for s in result.space["sites"]] == [
+    assert [(s["id"], s["line"], s["col"]) for s in result.space_doc["sites"]] == [
         ("lr", 1, 20), ("batch_size", 2, 28)]
     assert result.code.splitlines()[1] == 'título = "é"; lr = _gv.floatv("lr", 0.01)'

@@ -78,21 +78,21 @@ def inject_objective_callback(module_or_code, metric: str) -> Injection:
     return Injection(result, calls)
 
 
-def plan_objective(module: cst.Module, space: dict, metric: str) -> bool:
+def plan_objective(module: cst.Module, space_doc: dict, metric: str) -> bool:
     """Whether ``--objective metric`` injects the callback into this program.
 
     No when the program records a metric of that name itself (``# glovec: metric("name")``) or has
     no Keras ``fit`` call. When it injects and the program marks no objective, the space's
     objective becomes the first patched call, with the direction ``objective_direction`` gives.
     """
-    if metric in (space.get("metrics") or ()):
+    if metric in (space_doc.get("metrics") or ()):
         return False
     calls = inject_objective_callback(module, metric).calls
     if not calls:
         return False
-    if space.get("objective") is None:
+    if space_doc.get("objective") is None:
         line, col = calls[0]
-        space["objective"] = {"direction": objective_direction(metric), "line": line, "col": col}
+        space_doc["objective"] = {"direction": objective_direction(metric), "line": line, "col": col}
     return True
 
 

@@ -39,7 +39,7 @@ from .source import NEWLINE_RE
 _CLOSERS = ")]}"
 
 
-def rewrite(program, sites: list, markers: list, space: dict) -> tuple[str, int]:
+def rewrite(program, sites: list, markers: list, space_doc: dict) -> tuple[str, int]:
     """The generated program's text and the 1-based line of its header."""
     edits: list[tuple] = []
     for site in sites:
@@ -50,7 +50,7 @@ def rewrite(program, sites: list, markers: list, space: dict) -> tuple[str, int]
     offset = program.header_offset()
     needs_newline = offset == len(text) and bool(text) and text[-1] not in "\r\n"
     line = program.text.line_of(offset) + (1 if needs_newline else 0)
-    header = write_header(space, space["source"], line, program.text.newline)
+    header = write_header(space_doc, space_doc["source"], line, program.text.newline)
     edits.append((offset, -1, 0, offset, program.text.newline + header if needs_newline else header))
     return apply_edits(text, edits), line
 

@@ -82,11 +82,11 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
     diagnostics = list(getattr(result, "diagnostics", ()) or ()) + list(
         getattr(result, "warnings", ()) or ())  # warnings (GV312) keep their severity
     fc.findings.extend(_diag_finding(d, path) for d in diagnostics)
-    fc.space = getattr(result, "space", None)
+    fc.space_doc = getattr(result, "space_doc", None)
     code = getattr(result, "code", None)
-    compiled = fc.space is not None and code is not None and not any(
+    compiled = fc.space_doc is not None and code is not None and not any(
         f.severity == "error" for f in fc.findings)
-    sites = _flatten(fc.space.get("sites")) if fc.space else []
+    sites = _flatten(fc.space_doc.get("sites")) if fc.space_doc else []
     # Markers: sites made from the program (comments, annotations, rules) against those that
     # failed to attach (GV2xx from the compiler).
     fc.markers_attached = len(sites)
@@ -105,7 +105,8 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
                 f"mark it (`# glovec: {lit.param}=oneof([...])`) or say it is deliberate "
                 f"(`# glovec: fixed`, or allow {lit.label})"))
 
-    if fc.space is not None and fc.space.get("objective") is None and not fc.space.get("reports") \
+    doc = fc.space_doc
+    if doc is not None and doc.get("objective") is None and not doc.get("reports") \
             and sites and not objective and not _calls_runtime_report(source):
         fc.findings.append(Finding(
             path, 1, 1, "GV402",
@@ -118,8 +119,8 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
         "candidates": [], "failures": [],
     } for s in sites]
 
-    if baseline is not None and fc.space is not None:
-        fc.baseline = diff_spaces(baseline, fc.space)
+    if baseline is not None and fc.space_doc is not None:
+        fc.baseline = diff_spaces(baseline, fc.space_doc)
         fc.baseline["path"] = baseline_path
         fc.baseline["_old_sites"] = baseline.get("sites")
         _baseline_findings(fc, {s["id"]: s for s in sites})
@@ -168,7 +169,7 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
     from glovec.check.dynamic import cover
     from glovec.runtime.geno import DNASpec
 
-    spec = DNASpec.from_space(fc.space)
+    spec = DNASpec.from_space(fc.space_doc)
     path = fc.path
     argv = list(argv)
     report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,

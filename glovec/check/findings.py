@@ -48,7 +48,7 @@ class Finding:
 @dataclass
 class FileCheck:
     path: str
-    space: dict | None = None
+    space_doc: dict | None = None  # the compiled space document
     sites: list = field(default_factory=list)  # site dicts as reported (see check_report)
     findings: list = field(default_factory=list)
     literals: list = field(default_factory=list)  # HyperLiteral

@@ -30,7 +30,7 @@ from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.transforms.diagnostics import CATALOGUE, explain
 from glovec.transforms.source import NEWLINE_RE
-from glovec.transforms.space import site_size, space_size
+from glovec.transforms.space_doc import site_size, space_size
 
 
 def default_output(src: str) -> str:
@@ -198,28 +198,28 @@ def _default(entry: dict) -> str:
     return f"{default:g}" if isinstance(default, float) else str(default)
 
 
-def space_table(space: dict, src: str) -> str:
+def space_table(space_doc: dict, src: str) -> str:
     header = ("id", "kind", "candidates / range", "default", "location", "size")
     rows = [header]
-    for depth, entry in _rows(space["sites"], src):
+    for depth, entry in _rows(space_doc["sites"], src):
         size = site_size(entry)
         kind = entry["kind"] + (f" x{entry['repeat']}" if entry["repeat"] != 1 else "")
         rows.append(("  " * depth + entry["id"], kind, _choices(entry), _default(entry),
                      f"{src}:{entry['line']}:{entry['col']}", "inf" if size is None else f"{size:,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-    total = space_size(space)
-    if not space["sites"]:
+    total = space_size(space_doc)
+    if not space_doc["sites"]:
         lines = ["no sites"]
     lines.append("")
     lines.append(f"size: {'infinite (floatv sites)' if total is None else f'{total:,}'}")
-    objective = space.get("objective")
+    objective = space_doc.get("objective")
     if objective:
         lines.append(f"objective: {objective['direction']} at {src}:{objective['line']}:{objective['col']}")
-    if space.get("metrics"):
-        lines.append("metrics: " + ", ".join(space["metrics"]))
-    if space.get("reports"):
-        lines.append("reports: " + ", ".join(f"{src}:{r['line']}:{r['col']}" for r in space["reports"]))
+    if space_doc.get("metrics"):
+        lines.append("metrics: " + ", ".join(space_doc["metrics"]))
+    if space_doc.get("reports"):
+        lines.append("reports: " + ", ".join(f"{src}:{r['line']}:{r['col']}" for r in space_doc["reports"]))
     return "\n".join(lines) + "\n"
 
 
@@ -233,9 +233,9 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
     if result is None:
         return 1
     if as_json:
-        click.echo(json.dumps({**result.space, "size": result.size}, indent=2))
+        click.echo(json.dumps({**result.space_doc, "size": result.size}, indent=2))
     else:
-        click.echo(space_table(result.space, src), nl=False)
+        click.echo(space_table(result.space_doc, src), nl=False)
     return 0
 
 

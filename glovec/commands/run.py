@@ -120,7 +120,7 @@ def run_command(src, program_args, **options) -> int:
         settings.study = default_study_path(src)
     prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
                       header_line=compiled.header_line, argv=list(program_args), cwd=os.getcwd())
-    return _run_with_exec_errors(run_search, prog, compiled.space, settings)
+    return _run_with_exec_errors(run_search, prog, compiled.space_doc, settings)
 
 
 def _run_with_exec_errors(run_search, prog, space, settings) -> int:
@@ -293,7 +293,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
         return 1
     from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
 
-    spec = DNASpec.from_space(compiled.space)
+    spec = DNASpec.from_space(compiled.space_doc)
     if defaults:
         decisions = spec.default_dna().decisions
     elif dna is not None:

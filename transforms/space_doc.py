@@ -1,4 +1,7 @@
-"""The search space as a JSON-able dict (docs/internals.md section 2), and its size.
+"""The space document: the search space as a JSON-able dict (docs/internals.md section 2), the
+form the generated header carries, ``glovec space --json`` prints and studies store; and its size.
+
+(``Space`` is another thing: the space a user writes by hand in Python, ``glovec.runtime.space``.)
 
 Before (sites found in ``model.py``):
 
@@ -21,7 +24,8 @@ import math
 SCHEMA = 1
 
 
-def build_space(sites: list, markers: list, source: str) -> dict:
+def build_space_doc(sites: list, markers: list, source: str) -> dict:
+    """The space document of a program's sites and objective/metric/report markers."""
     objective = None
     metrics: list[str] = []
     reports = []
@@ -91,10 +95,10 @@ def site_size(entry: dict) -> int | None:
     return size ** entry.get("repeat", 1)
 
 
-def space_size(space: dict) -> int | None:
+def space_size(space_doc: dict) -> int | None:
     """The exact number of points in the space, or None when a floatv makes it infinite."""
     total = 1
-    for entry in space["sites"]:
+    for entry in space_doc["sites"]:
         size = site_size(entry)
         if size is None:
             return None
