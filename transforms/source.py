@@ -15,7 +15,17 @@ import codecs
 import re
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
+
+# The span pass (``node_spans``) runs libcst's own code generation with a state that only counts
+# characters: one pass, half the time of the public PositionProvider. That state class and
+# ``Module._codegen`` are libcst internals, so pyproject pins the libcst versions this is tested
+# with (LIBCST_TESTED) and tests/test_libcst_contract.py fails, naming what moved, when they change.
+LIBCST_TESTED = ">=1.9,<1.10"
+try:
+    from libcst._nodes.internal import CodegenState
+except ImportError as exc:  # pragma: no cover - only with an untested libcst
+    raise ImportError(f"glovec needs libcst{LIBCST_TESTED}: libcst._nodes.internal.CodegenState, "
+                      f"which glovec's span pass builds on, is not where it was ({exc})") from exc
 
 from .diagnostics import Diagnostic, DiagnosticError
 
