@@ -26,7 +26,7 @@ How a marker finds its value (``line`` is the marker's line):
 - ``Annotated[T, oneof(...)]`` (markers from ``glovec.hints``) takes the assigned value or the
   parameter's default.
 
-Ids (DESIGN section 3): the enclosing functions and classes, then the target: the assigned
+Ids (docs/internals.md section 11, "Site ids"): the enclosing functions and classes, then the target: the assigned
 name, ``Callee.param`` for a call argument, ``function.param`` for a parameter default;
 ``name=`` replaces the whole id; the second site with an id gets ``_2``, the third ``_3``.
 Nested specs get ``parent[=k].child``, k being the candidate that holds them.
