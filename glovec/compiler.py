@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
+from glovec.transforms.header import runtime_alias
 from glovec.transforms.program import Program, parse_quietly
 from glovec.transforms.rewrite import rewrite
 from glovec.transforms.sites import Site, SpecRequest, find_sites
@@ -109,11 +110,12 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
         from glovec.transforms.keras_objective import plan_objective
 
         inject = plan_objective(program.module, space_doc, objective)
-    code, header_line = rewrite(program, found.sites, found.markers, space_doc)
+    gv = runtime_alias(program.text.text, program.tree)  # `_gv` unless the program uses it
+    code, header_line = rewrite(program, found.sites, found.markers, space_doc, gv)
     if inject:
         from glovec.transforms.keras_objective import inject_objective_callback
 
-        code = inject_objective_callback(code, objective).result
+        code = inject_objective_callback(code, objective, gv).result
     try:
         parse_quietly(code)
     except SyntaxError as exc:  # a compiler bug, never the user's fault

@@ -16,6 +16,7 @@ just compile: a file to refuse as input (GV003), a file ``glovec check`` skips.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -46,12 +47,37 @@ def locate(text: str | bytes) -> int | None:
     return len(re.findall(r"\r\n|\r|\n", text[:match.start()])) + 1
 
 
-def runtime_alias(used: set[str]) -> str:
-    """The name the generated program gives ``glovec.runtime``: ``_gv`` unless the program
-    binds or reads that name itself, then the first of ``_gv_1``, ``_gv_2``... it does not."""
-    if ALIAS not in used:
+def runtime_alias(text: str, tree: ast.Module) -> str:
+    """The name the generated program gives ``glovec.runtime``: ``_gv``, unless the program
+    (``text``, parsed as ``tree``) uses that name itself; then the first of ``_gv_1``,
+    ``_gv_2``... that appears nowhere in its text (so the golden outputs of every other program
+    stay as they are)."""
+    if ALIAS not in text or ALIAS not in _identifiers(tree):
         return ALIAS
     n = 1
-    while f"{ALIAS}_{n}" in used:
+    while f"{ALIAS}_{n}" in text:
         n += 1
     return f"{ALIAS}_{n}"
+
+
+def _identifiers(tree: ast.Module) -> set[str]:
+    """The names a module binds or reads (not attributes, not keyword-argument names)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.alias):
+            found.add(node.asname or node.name.split(".", 1)[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            found.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            found.add(node.rest)
+    return found

@@ -33,24 +33,28 @@ from __future__ import annotations
 import ast
 import json
 
+from .header import ALIAS
 from .header import write as write_header
 from .source import NEWLINE_RE
 
 _CLOSERS = ")]}"
 
 
-def rewrite(program, sites: list, markers: list, space_doc: dict) -> tuple[str, int]:
-    """The generated program's text and the 1-based line of its header."""
+def rewrite(program, sites: list, markers: list, space_doc: dict,
+            gv: str = ALIAS) -> tuple[str, int]:
+    """The generated program's text and the 1-based line of its header. ``gv`` is the name the
+    program gives ``glovec.runtime`` (``header.runtime_alias``: ``_gv`` unless the program uses
+    that name itself)."""
     edits: list[tuple] = []
     for site in sites:
-        _site_edits(program, site, edits)
+        _site_edits(program, site, edits, gv)
     for marker in markers:
-        _marker_edits(marker, edits)
+        _marker_edits(marker, edits, gv)
     text = program.text.text
     offset = program.header_offset()
     needs_newline = offset == len(text) and bool(text) and text[-1] not in "\r\n"
     line = program.text.line_of(offset) + (1 if needs_newline else 0)
-    header = write_header(space_doc, space_doc["source"], line, program.text.newline)
+    header = write_header(space_doc, space_doc["source"], line, program.text.newline, gv)
     edits.append((offset, -1, 0, offset, program.text.newline + header if needs_newline else header))
     return apply_edits(text, edits), line
 
@@ -76,59 +80,59 @@ def _insert(edits: list, start: int, end: int, prefix: str, suffix: str) -> None
     edits.append((end, 0, end - start, end, suffix))
 
 
-def _site_edits(program, site, edits: list) -> None:
+def _site_edits(program, site, edits: list, gv: str) -> None:
     spec = site.spec
     kind = spec.kind
-    ident = site_ident(site)
+    ident = site_ident(site, gv)
     if kind in ("floatv", "intv"):
-        _insert(edits, site.start, site.end, f"_gv.{kind}({ident}, ", ")")
+        _insert(edits, site.start, site.end, f"{gv}.{kind}({ident}, ", ")")
         return
     if kind == "oneof" and site.class_body and not site.literal:
-        items = [candidate_code(site, i) for i in range(len(spec.candidates))]
+        items = [candidate_code(site, i, gv=gv) for i in range(len(spec.candidates))]
         d = site.default
-        before, after = _chain(site, items)
+        before, after = _chain(site, items, gv)
         prefix = before[d] + ("(" if site.parens or site.low else "")
         suffix = (")" if site.parens or site.low else "") + after[d]
         _insert(edits, site.start, site.end, prefix, suffix)
         for child in site.children.get(d, ()):
-            _site_edits(program, child, edits)
+            _site_edits(program, child, edits, gv)
         return
     if kind == "oneof":
         lazy = not site.literal
-        items = [_item(candidate_code(site, i), lazy) for i in range(len(spec.candidates))]
+        items = [_item(candidate_code(site, i, gv=gv), lazy) for i in range(len(spec.candidates))]
         d = site.default
         opening = "lambda: " if lazy else ""
-        prefix = (f"_gv.{_func(kind, lazy)}({ident}, {d}, (" + "".join(i + ", " for i in items[:d])
+        prefix = (f"{gv}.{_func(kind, lazy)}({ident}, {d}, (" + "".join(i + ", " for i in items[:d])
                   + opening + ("(" if site.parens else ""))
         suffix = (")" if site.parens else "") + "".join(", " + i for i in items[d + 1:]) + (
             "," if len(items) == 1 else "") + "))"
         _insert(edits, site.start, site.end, prefix, suffix)
         for child in site.children.get(d, ()):
-            _site_edits(program, child, edits)
+            _site_edits(program, child, edits, gv)
         return
-    new = unbound_code(site)  # manyof / permutate: the value is replaced
+    new = unbound_code(site, gv)  # manyof / permutate: the value is replaced
     if site.is_tuple:
         new = f"tuple({new})"
     new = keep_lines(program, site.start, site.end, new)
     edits.append((site.start, 1, -(site.end - site.start), site.end, new))
 
 
-def _marker_edits(marker, edits: list) -> None:
+def _marker_edits(marker, edits: list, gv: str) -> None:
     spec = marker.spec
     inner_open, inner_close = ("(", ")") if marker.parens else ("", "")
     if spec.kind == "objective":
-        prefix, suffix = "_gv.objective(", ")"
+        prefix, suffix = f"{gv}.objective(", ")"
     elif spec.kind == "metric":
-        prefix, suffix = f"_gv.metric({json.dumps(spec.metric)}, ", ")"
+        prefix, suffix = f"{gv}.metric({json.dumps(spec.metric)}, ", ")"
     else:
-        prefix = "_gv.report("
+        prefix = f"{gv}.report("
         suffix = f", step={spec.step_text})" if spec.step_text is not None else ")"
     _insert(edits, marker.start, marker.end, prefix + inner_open, inner_close + suffix)
 
 
-def site_ident(site) -> str:
+def site_ident(site, gv: str) -> str:
     ident = json.dumps(site.id)
-    return f"_gv.rep({ident}, {site.repeat})" if site.repeat != 1 else ident
+    return f"{gv}.rep({ident}, {site.repeat})" if site.repeat != 1 else ident
 
 
 def _func(kind: str, lazy: bool) -> str:
@@ -139,12 +143,12 @@ def _item(code: str, lazy: bool) -> str:
     return f"lambda: {code}" if lazy else code
 
 
-def _chain(site, items: list[str]) -> tuple[list[str], list[str]]:
+def _chain(site, items: list[str], gv: str) -> tuple[list[str], list[str]]:
     """A class-body oneof as a conditional expression, evaluated where it stands (a lambda
     there cannot see the class's names): ``(c0 if _gv.index(site, d) == 0 else c1 if ... else
     cN)``, one candidate only ``(_gv.index(site, 0), c0)[1]``. Returns, per candidate, the text
     before it and the text after it."""
-    index = f"_gv.index({site_ident(site)}, {site.default})"
+    index = f"{gv}.index({site_ident(site, gv)}, {site.default})"
     if len(items) == 1:
         return [f"({index}, "], [")[1]"]
     operands = [_operand(site, i, item) for i, item in enumerate(items)]
@@ -167,29 +171,31 @@ def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def unbound_code(site) -> str:
+def unbound_code(site, gv: str = ALIAS) -> str:
     """The whole site expression, every candidate written from the spec (nested sites too)."""
     spec = site.spec
     kind = spec.kind
-    ident = site_ident(site)
+    ident = site_ident(site, gv)
     if kind == "floatv":
-        return f"_gv.floatv({ident}, {float(site.default)!r})"
+        return f"{gv}.floatv({ident}, {float(site.default)!r})"
     if kind == "intv":
-        return f"_gv.intv({ident}, {int(site.default)})"
+        return f"{gv}.intv({ident}, {int(site.default)})"
     if kind == "oneof" and site.class_body and not site.literal:
-        items = [candidate_code(site, i) for i in range(len(spec.candidates))]
-        before, after = _chain(site, items)
+        items = [candidate_code(site, i, gv=gv) for i in range(len(spec.candidates))]
+        before, after = _chain(site, items, gv)
         return before[0] + _operand(site, 0, items[0]) + after[0]
     lazy = not site.literal
-    items = [_item(candidate_code(site, i), lazy) for i in range(len(spec.candidates))]
+    items = [_item(candidate_code(site, i, gv=gv), lazy) for i in range(len(spec.candidates))]
     default = site.default if kind == "oneof" else _tuple([str(i) for i in site.default])
-    return f"_gv.{_func(kind, lazy)}({ident}, {default}, {_tuple(items)})"
+    return f"{gv}.{_func(kind, lazy)}({ident}, {default}, {_tuple(items)})"
 
 
-def candidate_code(site, index: int, render=None) -> str:
+def candidate_code(site, index: int, render=None, gv: str = ALIAS) -> str:
     """Candidate ``index`` as written in the spec, its nested specs replaced by
-    ``render(child)`` (generated site code by default)."""
-    render = render or unbound_code
+    ``render(child)`` (generated site code, through runtime name ``gv``, by default)."""
+    if render is None:
+        def render(child):
+            return unbound_code(child, gv)
     candidate = site.spec.candidates[index]
     children = site.children.get(index)
     if not children:
