@@ -60,3 +60,31 @@ def test_the_keras_reporter_goes_through_the_same_name():
     result = compile_source(source, "m.py", objective="val_accuracy")
     assert result.ok
     assert 'callbacks=[_gv_1.keras_reporter("val_accuracy")]' in result.code.splitlines()[3]
+
+
+# (source, [(site id, line, col)]); str.splitlines would count a form feed as a line break, Python
+# does not
+FORM_FEEDS = {
+    "module": ("a = 1  # glovec: oneof([1, 2])\n\fb = 3  # glovec: oneof([3, 4])\n"
+               "c = 5  # glovec: oneof([5, 6])\n", [("a", 1, 5), ("b", 2, 6), ("c", 3, 5)]),
+    "no final line break": ("a = 1  # glovec: oneof([1, 2])\n\fb = 3  # glovec: oneof([3, 4])\n"
+                            "c = 5  # glovec: oneof([5, 6])", [("a", 1, 5), ("b", 2, 6), ("c", 3, 5)]),
+    "in a function": ("def f():\n    a = 1  # glovec: oneof([1, 2])\n"
+                      "\f    b = 3  # glovec: oneof([3, 4])\n    return a, b\n"
+                      "c = 5  # glovec: oneof([5, 6])\n", [("f.a", 2, 9), ("f.b", 3, 10), ("c", 5, 5)]),
+    "several": ("\fa = 1  # glovec: oneof([1, 2])\n\fb = 3  # glovec: oneof([3, 4])\n"
+                "\f\fc = 5  # glovec: oneof([5, 6])\n", [("a", 1, 6), ("b", 2, 6), ("c", 3, 7)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORM_FEEDS))
+def test_a_form_feed_at_the_start_of_a_statement_line_changes_nothing(case):
+    source, sites = FORM_FEEDS[case]
+    result = compile_source(source, "m.py")
+    assert result.ok, [d.render() for d in result.diagnostics]
+    assert [(s["id"], s["line"], s["col"]) for s in result.space_doc["sites"]] == sites
+    # the output is the header, then the input with each value wrapped, form feeds kept
+    expected = source
+    for (site, _, _), value in zip(sites, (1, 3, 5)):
+        expected = expected.replace(f"= {value}  #", f'= _gv.oneof("{site}", 0, ({value}, {value + 1}))  #')
+    assert result.code.split("\n", 1)[1] == expected
