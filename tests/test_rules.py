@@ -297,6 +297,41 @@ def test_rules_of_an_extended_file_do_not_warn(tmp_path):
     assert [(w.path, w.line, w.code) for w in result.warnings] == [(str(tmp_path / "r.toml"), 2, "GV312")]
 
 
+CLOSURE_PROGRAM = """\
+def train(model, optimizer, criterion, x, y):
+    def closure():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        return loss
+    optimizer.step(closure)
+    loss = criterion(model(x), y)
+    return loss
+"""
+CLOSURE_RULES = """\
+[[rule]]
+name = "not-the-closure-loss"
+assign = "loss"
+in_function = "closure"
+skip = true
+
+[[rule]]
+assign = "loss"
+values = "objective(minimize)"
+"""
+
+
+def test_a_skip_rule_that_holds_out_an_expression_matched_it(tmp_path, capsys):
+    # as in pytorch/examples' time_sequence_prediction/train.py: the skip rule moves the
+    # objective off the loss inside closure(); it selected that value, so no GV312
+    (tmp_path / "train.py").write_text(CLOSURE_PROGRAM)
+    (tmp_path / "rules.toml").write_text(CLOSURE_RULES)
+    assert main(["space", str(tmp_path / "train.py"), "--rules", str(tmp_path / "rules.toml")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert f"objective: minimize at {tmp_path / 'train.py'}:8:12" in out
+
+
 def test_a_warning_does_not_stop_convert_and_fails_check_only_when_strict(tmp_path, capsys):
     case = CASES / "rule_matches_nothing"
     src, rules, out = str(case / "input.py"), str(case / "rules.toml"), tmp_path / "gen.py"

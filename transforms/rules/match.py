@@ -363,6 +363,9 @@ class Matcher(ast.NodeVisitor):
     def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
               callee=None, qualified=None, target=None, function=None, call=None) -> None:
         is_literal, x = literal_value(value)
+        if rule.skip:  # holds out what it selects, an expression too (a marker rule could take it)
+            self._claim(rule, value, x if is_literal else UNKNOWN, arguments, check_where=True)
+            return
         if not is_literal and not (rule.template is not None and rule.template.kind == "marker"):
             return  # rules choose among literals; expressions stay as they are
         if not self._claim(rule, value, x, arguments, check_where=is_literal):
