@@ -112,20 +112,23 @@ class Names:
         """``module``: ``body`` runs at module level; ``class_name``: ``body`` is that class's
         own body (its ``def``s are methods)."""
         for stmt in body:
-            if isinstance(stmt, ast.Import):
+            kind = type(stmt)
+            if kind not in _BINDING and (not module or kind not in _ASSIGN):
+                continue  # most statements: nothing bound here, no statements inside
+            if kind is ast.Import:
                 for alias in stmt.names:
                     if alias.asname:
                         self._bind(alias.asname, Binding(stmt.lineno, IMPORT, alias.name))
                     else:  # `import a.b.c` binds `a`
                         head = alias.name.split(".", 1)[0]
                         self._bind(head, Binding(stmt.lineno, IMPORT, head))
-            elif isinstance(stmt, ast.ImportFrom):
+            elif kind is ast.ImportFrom:
                 base = "." * stmt.level + (stmt.module or "")
                 for alias in stmt.names:
                     if alias.name != "*":
                         target = f"{base}.{alias.name}" if stmt.module else base + alias.name
                         self._bind(alias.asname or alias.name, Binding(stmt.lineno, IMPORT, target))
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 if class_name is not None:
                     params = _params(stmt.args, skip_self=True)
                     self.methods[(class_name, stmt.name)] = params
@@ -137,16 +140,17 @@ class Names:
                                                   keyword_only))
                 self._walk(stmt.body, module=False, class_name=None, class_binding=None)
                 continue
-            elif isinstance(stmt, ast.ClassDef):
+            elif kind is ast.ClassDef:
                 binding = Binding(stmt.lineno, DEFINITION)
                 self._bind(stmt.name, binding)
                 self._walk(stmt.body, module=False, class_name=stmt.name, class_binding=binding)
                 continue
-            elif module and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            elif kind in _ASSIGN:
                 self._assign(stmt)
-            for block in _blocks(stmt):
-                self._walk(block, module=module, class_name=class_name,
-                           class_binding=class_binding)
+            else:  # a compound statement: its blocks
+                for block in _blocks(stmt):
+                    self._walk(block, module=module, class_name=class_name,
+                               class_binding=class_binding)
 
     def _assign(self, stmt: ast.Assign | ast.AnnAssign) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -219,6 +223,15 @@ def dotted_parts(node: ast.AST) -> list[str] | None:
     parts.append(node.id)
     parts.reverse()
     return parts
+
+
+_COMPOUND = tuple(getattr(ast, name) for name in (
+    "If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try", "TryStar", "Match")
+    if hasattr(ast, name))  # TryStar: Python 3.11
+# statements that bind a name or hold statements; module-level assignments bind too
+_BINDING = frozenset((ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                      ast.ClassDef, *_COMPOUND))
+_ASSIGN = frozenset((ast.Assign, ast.AnnAssign))
 
 
 def _blocks(stmt: ast.stmt):
