@@ -89,3 +89,25 @@ def test_a_name_re_bound_to_a_value_keeps_its_own_spelling():
     tree = ast.parse("from keras import layers\nlayers = []\nlayers.append(1)\n")
     call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call))
     assert Names.of(tree).qualify(call.func) == "layers.append"
+
+
+def test_a_program_and_its_resolver_are_freed_without_the_cycle_collector():
+    # the resolver reads node lines from the program's spans; it must not hold the Program (a
+    # cycle keeps the whole libcst tree alive until the next collection, which slows every
+    # later parse of a long program)
+    import gc
+    import weakref
+
+    from glovec.transforms.program import Program
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        program = Program(MARKED, "m.py")
+        assert program.resolver.signature(program.module.body[2].body[0].value.func) is not None
+        freed = weakref.ref(program)
+        del program
+        assert freed() is None
+    finally:
+        if enabled:
+            gc.enable()

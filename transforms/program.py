@@ -76,7 +76,12 @@ class Program:
                                               exc.raw_line, exc.raw_column + 1)]) from None
         self.spans, self.comments = _deep(node_spans, self.module, text)
         self.names = Names.of(self.tree)  # the one resolver (markers, rules, glovec check)
-        self.resolver = Resolver(self.names, self._line_of_node)
+        spans, line_of = self.spans, self.text.line_of  # not a bound method: no cycle to Program
+
+        def line_of_node(node) -> int:
+            return line_of(spans[node][0])
+
+        self.resolver = Resolver(self.names, line_of_node)
         # (kind, node, holder, scope, class name, in class body) for AnnAssign / FunctionDef
         # with annotations
         self.annotated: list[tuple] = []
@@ -91,9 +96,6 @@ class Program:
 
     def position(self, offset: int) -> tuple[int, int]:
         return self.text.position(offset)
-
-    def _line_of_node(self, node) -> int:
-        return self.text.line_of(self.spans[node][0])
 
     def lines(self, node) -> tuple[int, int]:
         """First and last line of a node."""
