@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from conftest import trials_of
 from glovec.cli import main
 
 PROGRAM = """\
@@ -29,14 +30,6 @@ def program(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(PROGRAM)
     return path
-
-
-def trials_of(db):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT id, status, dna, objective FROM trials ORDER BY id").fetchall()
-    finally:
-        con.close()
 
 
 def run_ok(capsys, *argv):
@@ -185,7 +178,7 @@ def test_run_reports_program_errors_as_diagnostics(tmp_path, capsys):
     bad.write_text('x = 5  # glovec: oneof([1, 2, 3])\n')   # the default is not a candidate
     assert main(["run", str(bad), "--trials", "1"]) == 1
     err = capsys.readouterr().err
-    assert "bad.py:1:" in err and "GV" in err
+    assert err == f"{bad}:1:5: GV112 the program's value 5 is not one of the candidates (1, 2, 3)\n"
     assert not (tmp_path / "bad.glovec.db").exists()
 
 

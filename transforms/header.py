@@ -36,6 +36,12 @@ def write(space_doc: dict, source: str, line: int, newline: str, alias: str = AL
             f"edit that file, then run `glovec convert` again{newline}")
 
 
+def for_kernel(line: str) -> str:
+    """The header line as a notebook's first cell runs it: in a kernel a program has no
+    ``__file__``, so the header only sets up the sites (their defaults)."""
+    return re.sub(r"(\.program\(__name__, )__file__, ", r"\1None, ", line, count=1)
+
+
 def locate(text: str | bytes) -> int | None:
     """The 1-based line of the header in ``text``, or None when it has none (it is not a
     program glovec generated)."""

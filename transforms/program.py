@@ -25,7 +25,7 @@ from . import header
 from .diagnostics import Diagnostic, DiagnosticError
 from .names import Names
 from .signatures import Resolver
-from .source import Snippet, Text, decode, node_spans
+from .source import Snippet, Text, Unreproducible, decode, node_spans
 
 # Expression nodes that are never a value of their own: they are parts of a larger value.
 _LEAVES = (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis,
@@ -74,7 +74,14 @@ class Program:
         except cst.ParserSyntaxError as exc:
             raise DiagnosticError([Diagnostic("GV001", f"syntax error: {exc.message}",
                                               exc.raw_line, exc.raw_column + 1)]) from None
-        self.spans, self.comments = _deep(node_spans, self.module, text)
+        try:
+            self.spans, self.comments = _deep(node_spans, self.module, text)
+        except Unreproducible as exc:
+            line, col = self.text.position(exc.offset)
+            raise DiagnosticError([Diagnostic(
+                "GV004", "libcst cannot reproduce this program byte for byte from here, so glovec "
+                "will not rewrite it; change this line (see `glovec explain GV004`)",
+                line, col)]) from None
         self.names = Names.of(self.tree)  # the one resolver (markers, rules, glovec check)
         spans, line_of = self.spans, self.text.line_of  # not a bound method: no cycle to Program
 

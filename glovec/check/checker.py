@@ -72,6 +72,38 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
     fc = FileCheck(path)
     with open(path, "rb") as f:
         data = f.read()
+    notebook = None
+    if path.endswith(".ipynb"):  # checked as its script equivalent; findings name the cells
+        from glovec.notebook import read_notebook
+        from glovec.transforms.diagnostics import DiagnosticError
+
+        try:
+            notebook = read_notebook(data, path)
+        except DiagnosticError as exc:
+            fc.findings.extend(_diag_finding(d, path) for d in exc.diagnostics)
+            return fc
+        data = notebook.script.encode("utf-8")
+    fc = _check_source(fc, data, path, allow, rules, objective, runs, timeout, baseline,
+                       baseline_path, argv, workers)
+    if notebook is not None:
+        _at_cells(fc, notebook)
+    return fc
+
+
+def _at_cells(fc: FileCheck, notebook) -> None:
+    """Findings and sites of a notebook's script equivalent, moved to their cells."""
+    for finding in fc.findings:
+        if finding.path == fc.path:
+            finding.path, finding.line = notebook.where(finding.line)
+            finding.message = notebook.message(finding.message)
+    for item in [*fc.sites, *(f for site in fc.sites for f in site["failures"])]:
+        found = notebook.locate(item["line"]) if item.get("line") else None
+        if found is not None:
+            item["cell"], item["line"] = found[0].label, found[1]
+
+
+def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective, runs, timeout,
+                  baseline, baseline_path, argv, workers) -> FileCheck:
     result = _compile(data, path, rules, objective)  # bytes: the compiler owns decoding (GV002)
     try:
         source = data.decode("utf-8")
@@ -165,16 +197,16 @@ def _calls_runtime_report(source: str) -> bool:
 
 def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=(),
              workers: int = 1, header_line: int | None = None) -> None:
-    from glovec.check.runner import run_once
+    from glovec.check.runner import WarmRuns
     from glovec.check.dynamic import cover
     from glovec.runtime.geno import DNASpec
 
-    spec = DNASpec.from_space(fc.space_doc)
+    spec = DNASpec.from_space_doc(fc.space_doc)
     path = fc.path
     argv = list(argv)
-    report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,
-                                                       stop=stop, header_line=header_line),
-                   runs, workers=workers)
+    with WarmRuns(code, path, workers=workers, timeout=timeout, argv=argv,
+                  header_line=header_line) as warm:
+        report = cover(spec, warm.run, runs, workers=workers)
     fc.dynamic = report
     by_id = {s.id: s for s in report.sites}
     for site in fc.sites:
@@ -213,30 +245,25 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
 
 # ---- baseline --------------------------------------------------------------------------------
 
-_STRUCTURE = ("kind", "candidates", "k", "distinct", "sorted", "lo", "hi", "step", "scale", "repeat")
-
-
-def _shape(site: dict) -> dict:
-    shape = {k: site.get(k) for k in _STRUCTURE if site.get(k) is not None}
-    shape["repeat"] = site.get("repeat", 1) or 1
-    return shape
-
-
 def diff_spaces(old: dict, new: dict) -> dict:
-    """Added, removed and changed sites (by id), and whether a study of ``old`` can resume."""
+    """Added, removed and changed sites (by id), and whether a study of ``old`` can resume: the
+    runtime's rule (``glovec.runtime.geno.identity``), with the fields that changed."""
+    from glovec.runtime.geno.identity import site_shapes, space_diff
+
+    added, removed, changed_ids = space_diff(old, new)
+    shape_a, shape_b = site_shapes(old), site_shapes(new)
+    changed = []
+    for sid in changed_ids:
+        a, b = shape_a[sid], shape_b[sid]
+        fields = {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+        changed.append({"id": sid, "fields": fields})
     before = {s["id"]: s for s in _flatten(old.get("sites"))}
     after = {s["id"]: s for s in _flatten(new.get("sites"))}
-    changed, defaults = [], []
-    for sid in before.keys() & after.keys():
-        a, b = _shape(before[sid]), _shape(after[sid])
-        if a != b:
-            fields = {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
-            changed.append({"id": sid, "fields": fields})
-        elif before[sid].get("default") != after[sid].get("default"):
-            defaults.append(sid)
+    defaults = [sid for sid in before.keys() & after.keys()
+                if sid not in changed_ids and before[sid].get("default") != after[sid].get("default")]
     out = {
-        "added": [sid for sid in after if sid not in before],
-        "removed": [sid for sid in before if sid not in after],
+        "added": added,
+        "removed": removed,
         "changed": sorted(changed, key=lambda c: c["id"]),
         "defaults_changed": sorted(defaults),
     }
@@ -249,10 +276,9 @@ def diff_spaces(old: dict, new: dict) -> dict:
 
 
 def _fingerprint(space: dict) -> str | None:
-    """The rule a study resumes by: ``glovec.runtime.study.space_fingerprint`` (structure by site
-    id; positions and defaults excluded)."""
+    """The fingerprint a study resumes by (structure by site id; positions and defaults excluded)."""
     try:
-        from glovec.runtime.study import space_fingerprint
+        from glovec.runtime.geno.identity import space_fingerprint
 
         return space_fingerprint(space)
     except Exception:  # an unreadable baseline still gets the structural diff

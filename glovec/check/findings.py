@@ -49,7 +49,7 @@ class Finding:
 class FileCheck:
     path: str
     space_doc: dict | None = None  # the compiled space document
-    sites: list = field(default_factory=list)  # site dicts as reported (see check_report)
+    sites: list = field(default_factory=list)  # site dicts as reported (see report.py)
     findings: list = field(default_factory=list)
     literals: list = field(default_factory=list)  # HyperLiteral
     markers_attached: int = 0

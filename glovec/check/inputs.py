@@ -15,7 +15,7 @@ _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "
 
 def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
     """The files to check. A file named on the command line is checked (with ``only_marked``,
-    only when it is a glovec program); a directory contributes its ``*.py`` files (recursively,
+    only when it is a glovec program); a directory contributes its ``*.py`` and ``*.ipynb`` files (recursively,
     hidden and virtual-env folders skipped) that mention ``glovec`` (a marker or
     ``glovec.hints``) and are not generated programs; with ``rules`` (sites chosen by a rules
     file, no markers needed), every ``*.py`` file that is not a generated program."""
@@ -28,7 +28,7 @@ def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
             for name in sorted(names):
-                if not name.endswith(".py"):
+                if not name.endswith((".py", ".ipynb")):  # notebooks as scripts (glovec.notebook)
                     continue
                 full = os.path.join(root, name)
                 if any(fnmatch.fnmatch(full, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):

@@ -4,25 +4,24 @@ write a chosen trial back into the program as plain Python.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from typing import TYPE_CHECKING
 
 import click
 
-from glovec.files import write_atomic, write_stdout
+from glovec.files import read_input, write_atomic, write_stdout
+from glovec.terminal import printable
 
 from glovec.commands._options import rules_option
+
+if TYPE_CHECKING:
+    from glovec.compiler import CompileResult
 
 # ---- shared helpers -------------------------------------------------------------------------
 
 
-def _read_source(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        click.echo(f"glovec: cannot read {path}: {exc.strerror or exc}", err=True)
-        return None
 
 
 def _show(diagnostics) -> None:
@@ -32,9 +31,16 @@ def _show(diagnostics) -> None:
 
 
 def _compile(path: str, source: bytes, objective: str | None = None,
-             rules: str | None = None):
-    """Compile in memory; print diagnostics; the ``CompileResult`` (its code, space and header
-    line), or None when the program has errors."""
+             rules: str | None = None) -> "CompileResult | None":
+    """Compile in memory; print diagnostics; the ``CompileResult`` (its code, space document and
+    header line), or None when the program has errors."""
+    from glovec.notebook import is_notebook
+
+    if is_notebook(path):  # its script equivalent; diagnostics name the cells
+        from glovec.commands._notebook import compile_file
+
+        compiled = compile_file(path, source, objective=objective, rules=rules or None)
+        return None if compiled is None else compiled.result
     from glovec.compiler import compile_source
 
     result = compile_source(source, path, objective=objective, rules=rules or None)
@@ -55,7 +61,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 @click.command("run", context_settings={"ignore_unknown_options": False})
-@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("src")
 @click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
               "hillclimb, tpe, nsga2, optuna[:Sampler], or module:Class  [default: random]")
 @click.option("--trials", type=click.IntRange(min=0), default=None,
@@ -65,9 +71,10 @@ def _same_file(a: str, b: str) -> bool:
               help="study file  [default: <program stem>.glovec.db beside the program]")
 @click.option("--seed", type=int, default=None, help="the algorithm's seed")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), default=None,
-              help="where trials run  [default: inline]")
+              help="where trials run  [default: inline; process with --workers > 1]")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="trials at once (process, ray)  [default: 1]")
+              help="trials at once (process, ray; more than 1 picks process unless --executor says "
+                   "otherwise)  [default: 1]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="seconds a trial may run before it is stopped and failed")
 @click.option("--gpus-per-trial", type=click.IntRange(min=0), default=None,
@@ -80,6 +87,9 @@ def _same_file(a: str, b: str) -> bool:
               help="the metric (or Keras metric name) to use as the objective")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="cap each process trial's memory (e.g. 4G); a trial that exceeds it fails")
+@click.option("--preload", default=None, metavar="MODULE,...",
+              help="modules the warm workers (process, ray) import once, beyond the program's "
+                   "module-level imports")
 @click.option("--early-stopping", type=click.Choice(["median", "halving"]), default=None,
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
@@ -93,17 +103,21 @@ def run_command(src, program_args, **options) -> int:
     (GLOVEC_TRIALS, GLOVEC_ALGORITHM, GLOVEC_STUDY, GLOVEC_SEED, GLOVEC_EXECUTOR, GLOVEC_WORKERS,
     GLOVEC_TIMEOUT, ...) set the same things; a flag wins over the environment.
     """
-    from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
-    from glovec.runtime.driver import settings_from_env
-    from glovec.runtime.executors import ProgramRef
-
-    text = _read_source(src)
-    if text is None:
-        return 1
+    text = read_input(src)
     rules = options.pop("rules", None)
     compiled = _compile(src, text, options.get("objective"), rules)
     if compiled is None:
         return 1
+    return search(src, compiled, program_args, options)
+
+
+def search(src: str, compiled: "CompileResult", program_args, options: dict, out=None, err=None) -> int:
+    """Run the search for a compiled program (``glovec run``, and ``%glovec run`` in a notebook):
+    settings from the environment, then ``options`` (the command's flags; None = not given)."""
+    from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
+    from glovec.runtime.driver import settings_from_env
+    from glovec.runtime.executors import ProgramRef
+
     try:
         settings = settings_from_env(Settings())
     except UsageError as exc:
@@ -120,20 +134,42 @@ def run_command(src, program_args, **options) -> int:
         settings.study = default_study_path(src)
     prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
                       header_line=compiled.header_line, argv=list(program_args), cwd=os.getcwd())
-    return _run_with_exec_errors(run_search, prog, compiled.space_doc, settings)
+    return _run_with_exec_errors(run_search, prog, compiled.space_doc, settings, out, err)
 
 
-def _run_with_exec_errors(run_search, prog, space, settings) -> int:
+def _run_with_exec_errors(run_search, prog, space_doc, settings, out=None, err=None) -> int:
     from glovec.runtime.executors import ExecutorError
 
     try:
-        return run_search(prog, space, settings)
+        return run_search(prog, space_doc, settings, out, err)
     except ExecutorError as exc:
         click.echo(f"glovec: {exc}", err=True)
         return 2
 
 
 # ---- glovec report --------------------------------------------------------------------------
+
+
+def _chosen_trial(path: str, best: bool, trial: int | None):
+    """The study's best trial, or trial ``trial``; None (said on stderr) when there is none."""
+    study = _open_study(path)
+    if study is None:
+        return None
+    try:
+        with _study_errors():
+            if best:
+                top = study.best(1)
+                record = top[0] if top else None
+            else:
+                record = study.trial(trial)
+    except _Reported:
+        return None
+    finally:
+        study.close()
+    if record is None:
+        what = "completed trial" if best else f"trial {trial}"
+        click.echo(f"{study.path}:1:1: GV507 the study has no {what}", err=True)
+    return record
 
 
 def _open_study(path: str):
@@ -146,31 +182,36 @@ def _open_study(path: str):
         return None
 
 
-def study_json(study) -> dict:
-    """The study as JSON: every trial with its decisions by site id (literal values)."""
+def trial_json(study, t) -> dict:
+    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA."""
     from glovec.runtime.driver import literal_decisions
 
-    trials = []
-    for t in study.trials():
-        trials.append({
-            "id": t.id,
-            "status": t.status,
-            "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
-            "decisions": literal_decisions(study, t.decisions),
-            "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
-            "metrics": t.metrics,
-            "error": t.error,
-            "seconds": t.seconds,
-        })
+    return {
+        "id": t.id,
+        "status": t.status,
+        "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
+        "decisions": literal_decisions(study, t.decisions),
+        "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
+        "metrics": t.metrics,
+        "error": t.error,
+        "seconds": t.seconds,
+    }
+
+
+def study_json(study, trials=None) -> dict:
+    """The study as JSON: every trial with its decisions by site id (literal values).
+    ``trials`` (TrialRecords) replaces the full list: the dashboard sends the study's summary
+    with ``[]`` and the trials that changed since its last update."""
+    rows = study.trials() if trials is None else trials
     best = study.best(1)
     return {
         "glovec_study": 1,
         "study": os.path.abspath(study.path),
-        "source": study.space.get("source"),
+        "source": study.space_doc.get("source"),
         "directions": list(study.directions),
         "counts": study.counts(),
         "best": best[0].id if best else None,
-        "trials": trials,
+        "trials": [trial_json(study, t) for t in rows],
     }
 
 
@@ -179,45 +220,87 @@ def study_json(study) -> dict:
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="best trials in the table")
 @click.option("--json", "as_json", is_flag=True, help="print every trial as JSON instead")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+@click.option("--plot", default=None,
               help="write a PNG of the objective per trial and the best so far")
-def report_command(study_path, top, as_json, plot) -> int:
-    """Show the best trials of a study (or all of it as JSON, or a plot)."""
-    from glovec.runtime.driver import format_table
-
+@click.option("--html", type=click.Path(dir_okay=False), default=None,
+              help="write the dashboard's views as one self-contained HTML file")
+def report_command(study_path, top, as_json, plot, html=None) -> int:
+    """Show the best trials of a study (or all of it as JSON, a plot, an HTML report)."""
     study = _open_study(study_path)
     if study is None:
         return 1
     try:
-        if as_json:
-            click.echo(json.dumps(study_json(study), indent=2))
-        else:
-            counts = study.counts()
-            click.echo(f"study: {os.path.abspath(study.path)}")
-            click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no trials")
-            best = study.best(top)
-            if best:
-                click.echo(format_table(best, study, direction=study.directions[0]))
-            failed = study.trials("failed")
-            if failed:
-                click.echo(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
-                for t in failed[-5:]:
-                    lines = (t.error or "").strip().splitlines()
-                    click.echo(f"  trial {t.id}: {lines[-1] if lines else 'failed'}")
+        with _study_errors():
+            shown = json.dumps(study_json(study), indent=2) if as_json else _report_text(study, top)
+        click.echo(shown)
         if plot:
             try:
-                write_plot(study, plot)
+                with _study_errors():
+                    image = plot_png(study, os.path.splitext(plot)[1][1:].lower())
             except ImportError:
                 click.echo("glovec: --plot needs matplotlib (pip install 'glovec[plot]')", err=True)
                 return 2
+            write_atomic(plot, image)
             if not as_json:
                 click.echo(f"plot: {plot}")
+        if html:
+            from glovec.dashboard.page import static_report
+
+            with _study_errors():
+                page = static_report(study)
+            write_atomic(html, page)
+            if not as_json:
+                click.echo(f"html: {html}")
+    except _Reported:
+        return 1
     finally:
         study.close()
     return 0
 
 
-def write_plot(study, path: str) -> None:
+def _report_text(study, top: int) -> str:
+    """The plain report: counts, the best trials, the last failed trials' errors. Stored text
+    (candidates, statuses, errors) is shown with its control characters escaped."""
+    from glovec.runtime.driver import format_table
+
+    counts = study.counts()
+    lines = [f"study: {os.path.abspath(study.path)}",
+             printable(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+             or "no trials"]
+    best = study.best(top)
+    if best:
+        lines.append(printable(format_table(best, study, direction=study.directions[0]),
+                               lines=True))
+    failed = study.trials("failed")
+    if failed:
+        lines.append(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
+        for t in failed[-5:]:
+            errors = (t.error or "").strip().splitlines()
+            lines.append(f"  trial {t.id}: {printable(errors[-1]) if errors else 'failed'}")
+    return "\n".join(lines)
+
+
+class _Reported(Exception):
+    """A study problem already shown as a diagnostic (exit 1)."""
+
+
+@contextlib.contextmanager
+def _study_errors():
+    """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
+    from glovec.runtime.study import StudyError
+
+    try:
+        yield
+    except StudyError as exc:
+        click.echo(exc.render(), err=True)
+        raise _Reported from None
+
+
+def plot_png(study, kind: str = "png") -> bytes:
+    """An image of the objective per trial and the best so far: ``kind`` (the output's
+    extension) when matplotlib writes that format, else PNG."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -253,15 +336,39 @@ def write_plot(study, path: str) -> None:
     ax.set_title(os.path.basename(study.path))
     ax.legend(loc="best")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    image = io.BytesIO()
+    kind = kind if kind in fig.canvas.get_supported_filetypes() else "png"
+    fig.savefig(image, format=kind, dpi=100)
     plt.close(fig)
+    return image.getvalue()
 
 
 # ---- glovec materialize ---------------------------------------------------------------------
 
 
+def _with_defaults(spec, decisions: dict) -> dict:
+    """``decisions`` (by site id, indices or candidate text) with every active site they leave
+    out at its default: a missing decision keeps the program's own value."""
+    out = dict(decisions)
+
+    def walk(points) -> None:
+        for point in points:
+            out.setdefault(point.id, point.default)
+            if point.children:
+                try:
+                    chosen = point.decision_of(out[point.id])
+                except (ValueError, TypeError, KeyError):
+                    continue  # DNA.from_dict names the bad decision
+                if isinstance(chosen, int) and 0 <= chosen < len(point.children):
+                    walk(point.children[chosen])
+
+    walk(spec.roots)
+    return out
+
+
+
 @click.command("materialize")
-@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("src")
 @click.option("--best", is_flag=True, help="the study's best completed trial")
 @click.option("--trial", type=int, default=None, help="the study's trial with this id")
 @click.option("--study", "study_path", type=click.Path(dir_okay=False), default=None,
@@ -269,7 +376,7 @@ def write_plot(study, path: str) -> None:
 @click.option("--dna", default=None,
               help="decisions as JSON ({site id: index or candidate text}), or @FILE")
 @click.option("--defaults", is_flag=True, help="every site at its default (gives back SRC)")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", default=None,
               help="write here (atomically) instead of stdout")
 @rules_option
 def materialize_command(src, best, trial, study_path, dna, defaults, output, rules=None) -> int:
@@ -285,26 +392,19 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     if output and os.path.exists(output) and _same_file(output, src):
         click.echo(f"glovec materialize: refusing to overwrite the input {src}", err=True)
         return 2
-    text = _read_source(src)
-    if text is None:
-        return 1
+    text = read_input(src)
     compiled = _compile(src, text, rules=rules)
     if compiled is None:
         return 1
     from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
 
-    spec = DNASpec.from_space(compiled.space_doc)
+    spec = DNASpec.from_space_doc(compiled.space_doc)
     if defaults:
         decisions = spec.default_dna().decisions
     elif dna is not None:
         raw = dna
         if raw.startswith("@"):
-            try:
-                with open(raw[1:], encoding="utf-8") as fh:
-                    raw = fh.read()
-            except OSError as exc:
-                click.echo(f"glovec materialize: cannot read {raw[1:]}: {exc.strerror}", err=True)
-                return 2
+            raw = read_input(raw[1:]).decode("utf-8", "replace")
         try:
             data = json.loads(raw)
         except ValueError as exc:
@@ -312,44 +412,43 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             return 2
         if isinstance(data, dict) and "decisions" in data and isinstance(data["decisions"], dict):
             data = data["decisions"]
+        if not isinstance(data, dict):
+            click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: --dna needs a JSON "
+                       f"object {{site id: decision}}, not {type(data).__name__}", err=True)
+            return 1
         try:
-            decisions = DNA.from_dict(spec, data).decisions
+            decisions = DNA.from_dict(spec, _with_defaults(spec, data)).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:
             click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: {exc}", err=True)
             return 1
     else:
-        study = _open_study(study_path or default_study_path(src))
-        if study is None:
+        record = _chosen_trial(study_path or default_study_path(src), best, trial)
+        if record is None:
             return 1
-        try:
-            if best:
-                top = study.best(1)
-                if not top:
-                    click.echo(f"{study.path}:1:1: GV507 the study has no completed trial", err=True)
-                    return 1
-                record = top[0]
-            else:
-                record = study.trial(trial)
-                if record is None:
-                    click.echo(f"{study.path}:1:1: GV507 the study has no trial {trial}", err=True)
-                    return 1
-            stored = record.decisions
-        finally:
-            study.close()
+        stored = record.decisions
         try:
             decisions = DNA(spec, stored).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:
             click.echo(f"{src}:1:1: GV506 trial {record.id} does not fit this program (the program "
                        f"changed since the study ran?): {exc}", err=True)
             return 1
-    from glovec.transforms.diagnostics import DiagnosticError
-    from glovec.transforms.materialize import materialize_source
+    from glovec.notebook import is_notebook
 
-    try:
-        code = materialize_source(text, src, decisions, rules=rules or None)
-    except DiagnosticError as exc:
-        _show(exc.diagnostics)
-        return 1
+    if is_notebook(src):  # the cells edited in place in the file's JSON (or, -o x.py, the script)
+        from glovec.commands._notebook import materialized
+
+        code = materialized(src, text, decisions, output, rules)
+        if code is None:
+            return 1
+    else:
+        from glovec.transforms.diagnostics import DiagnosticError
+        from glovec.transforms.materialize import materialize_source
+
+        try:
+            code = materialize_source(text, src, decisions, rules=rules or None)
+        except DiagnosticError as exc:
+            _show(exc.diagnostics)
+            return 1
     if text.startswith(b"\xef\xbb\xbf") and not code.startswith("\ufeff"):
         code = "\ufeff" + code  # the input's byte-order mark comes back too
     if output:

@@ -15,3 +15,13 @@ class StudyError(Exception):
     def render(self) -> str:
         where = f"{self.path}:1:1: " if self.path else ""
         return f"{where}{self.code} {self.message}"
+
+
+def read_only(path: str, why: str) -> StudyError:
+    """GV511: a run cannot write the study (read-only file or folder)."""
+    return StudyError(
+        "GV511",
+        f"study {path} cannot be written ({why}); a run records every trial in it: make the file "
+        f"and its folder writable, or use another --study",
+        path,
+    )

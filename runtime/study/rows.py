@@ -1,10 +1,18 @@
-"""The rows of a study: how decisions, objectives and metrics are stored, and ``TrialRecord``,
-one row of the trials table decoded."""
+"""The rows of a study: how decisions, objectives and metrics are stored, ``TrialRecord`` (one
+row of the trials table decoded), and the stored space read back.
+
+A study is a file that anyone who can write its folder may have edited. Decoding checks every
+value it reads for its type, so a damaged or tampered row becomes GV510 (naming the trial and the
+column) instead of a traceback, and nothing of a wrong type reaches a report, an algorithm or a
+materialized program.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping
+
+from .errors import StudyError
 
 FINISHED = ("completed", "failed", "pruned")
 STATUSES = ("proposed", "running") + FINISHED
@@ -18,12 +26,23 @@ class TrialRecord:
     __slots__ = ("id", "status", "decisions", "objective", "metrics", "error", "step",
                  "created", "started", "finished", "attempts")
 
-    def __init__(self, row: tuple) -> None:
+    def __init__(self, row: tuple, path: str | None = None) -> None:
         (self.id, self.status, dna, objective, metrics, self.error, self.step,
          self.created, self.started, self.finished, self.attempts) = row
-        self.decisions = decode_decisions(dna)
-        self.objective = decode_objective(objective)
-        self.metrics = json.loads(metrics) if metrics else {}
+        try:
+            if self.status not in STATUSES:
+                raise Damaged(f"its status {self.status!r} is none of {', '.join(STATUSES)}")
+            self.decisions = decode_decisions(dna)
+            self.objective = decode_objective(objective)
+            self.metrics = decode_metrics(metrics)
+            if self.error is not None and not isinstance(self.error, str):
+                raise Damaged("its error is not text")
+            if not all(_is_number(v) for v in (self.created, self.started, self.finished) if v is not None):
+                raise Damaged("one of its times is not a number")
+            if self.step is not None and type(self.step) is not int:
+                raise Damaged("its step is not an integer")
+        except Damaged as exc:
+            raise damaged(path, f"trial {self.id}", exc) from None
 
     @property
     def seconds(self) -> float | None:
@@ -56,16 +75,50 @@ def _decisions_of(dna: Any) -> Mapping:
     return decisions
 
 
+class Damaged(ValueError):
+    """A stored value that does not decode (the message says which and why)."""
+
+
+def damaged(path: str | None, what: str, exc: Exception) -> StudyError:
+    """GV510 for ``what`` ("trial 3", "the stored space") of the study at ``path``."""
+    return StudyError(
+        "GV510",
+        f"{what} of study {path} is damaged: {exc}; the file was edited or corrupted (restore it "
+        f"from a copy, or start a new --study)",
+        path,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is int or type(value) is float
+
+
+def _json(text: Any, column: str) -> Any:
+    if not isinstance(text, str):
+        raise Damaged(f"its {column} is {type(text).__name__}, not JSON text")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Damaged(f"its {column} is not JSON") from None
+
+
 def encode_decisions(dna: Any) -> str:
     # Tuples become JSON lists; decode_decisions turns them back into tuples.
     return json.dumps(_decisions_of(dna), separators=(",", ":"))
 
 
-def decode_decisions(text: str) -> dict:
-    decisions = json.loads(text)
+def decode_decisions(text: Any) -> dict:
+    """The decisions of a ``dna`` column: {point id: number, or tuple of indices}."""
+    decisions = _json(text, "dna")
+    if not isinstance(decisions, dict):
+        raise Damaged("its dna is not a JSON object")
     for key, value in decisions.items():
         if isinstance(value, list):
+            if not all(type(v) is int for v in value):
+                raise Damaged(f"its dna holds a list for {key!r} that is not all indices")
             decisions[key] = tuple(value)
+        elif not _is_number(value):
+            raise Damaged(f"its dna holds {type(value).__name__} for {key!r}, not a decision")
     return decisions
 
 
@@ -78,15 +131,61 @@ def encode_objective(value: Any) -> Any:
 
 
 def decode_objective(value: Any) -> Any:
-    if isinstance(value, str):
-        return tuple(json.loads(value))
-    return value
+    """An ``objective`` (or report) column: None, a number, or JSON text of one or more
+    numbers."""
+    if value is None or _is_number(value):
+        return value
+    values = _json(value, "objective")
+    if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
+        raise Damaged("its objective is not a number nor a list of numbers")
+    return tuple(values)
 
 
 def encode_metrics(metrics: Mapping | None) -> str | None:
     if not metrics:
         return None
     return json.dumps(dict(metrics), separators=(",", ":"), default=_json_default)
+
+
+def decode_metrics(text: Any) -> dict:
+    if text is None or text == "":
+        return {}
+    metrics = _json(text, "metrics")
+    if not isinstance(metrics, dict):
+        raise Damaged("its metrics are not a JSON object")
+    return metrics
+
+
+def decode_space(text: Any, path: str | None) -> dict:
+    """The stored space (the ``space`` row of ``meta``), checked the way a program's is: it
+    must build a DNASpec, and its objective directions must be maximize or minimize."""
+    from ..geno import DNASpec, InvalidSpec
+
+    try:
+        space = _json(text, "JSON")
+        if not isinstance(space, dict) or not isinstance(space.get("sites", []), list):
+            raise Damaged("it is not a space (a JSON object with a list of sites)")
+        try:
+            DNASpec.from_space_doc(space)
+        except (InvalidSpec, TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise Damaged(f"its sites do not make a space ({exc})") from None
+        if any(d not in ("maximize", "minimize") for d in directions(space)):
+            raise Damaged("its objective direction is neither maximize nor minimize")
+    except Damaged as exc:
+        raise damaged(path, "the stored space", exc) from None
+    return space
+
+
+def directions(space: Mapping) -> tuple[str, ...]:
+    """The objective directions a space declares (maximize when it declares none)."""
+    objective = space.get("objective") or {}
+    if isinstance(objective, list):  # several objectives
+        if not all(isinstance(o, Mapping) for o in objective):
+            raise Damaged("its objectives are not JSON objects")
+        return tuple(o.get("direction", "maximize") for o in objective)
+    if not isinstance(objective, Mapping):
+        raise Damaged("its objective is not a JSON object")
+    return (objective.get("direction", "maximize"),)
 
 
 def _json_default(value: Any) -> Any:
