@@ -347,7 +347,7 @@ CATALOGUE: list[Code] = [
          '[[rule]]\ncall = "keras.layers.Dens"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
          check="rules", example={"program": "from keras import layers\nhidden = layers.Dense(64)\n"}),
-    # ---- GV4xx: `glovec check` findings (glovec/checker.py; meta-test in tests/test_check_codes.py,
+    # ---- GV4xx: `glovec check` findings (glovec/check/; meta-test in tests/test_check_codes.py,
     # harness "check": `glovec check` on Before and After with example["args"], and with
     # example["baseline"] compiled into the --baseline space) ----------------------------------
     Code("GV401", "unmarked-hyperparameter", "a hyper-parameter literal that no site searches",
