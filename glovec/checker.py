@@ -127,7 +127,7 @@ _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "
 
 def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
     """The files to check. A file named on the command line is checked (with ``only_marked``,
-    only when it is a glovec program); a directory contributes its ``*.py`` files (recursively,
+    only when it is a glovec program); a directory contributes its ``*.py`` and ``*.ipynb`` files (recursively,
     hidden and virtual-env folders skipped) that mention ``glovec`` (a marker or
     ``glovec.hints``) and are not generated programs; with ``rules`` (sites chosen by a rules
     file, no markers needed), every ``*.py`` file that is not a generated program."""
@@ -140,7 +140,7 @@ def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
             for name in sorted(names):
-                if not name.endswith(".py"):
+                if not name.endswith((".py", ".ipynb")):  # notebooks as scripts (glovec.notebook)
                     continue
                 full = os.path.join(root, name)
                 if any(fnmatch.fnmatch(full, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):
@@ -230,6 +230,38 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
     fc = FileCheck(path)
     with open(path, "rb") as f:
         data = f.read()
+    notebook = None
+    if path.endswith(".ipynb"):  # checked as its script equivalent; findings name the cells
+        from glovec.notebook import read_notebook
+        from glovec.transforms.diagnostics import DiagnosticError
+
+        try:
+            notebook = read_notebook(data, path)
+        except DiagnosticError as exc:
+            fc.findings.extend(_diag_finding(d, path) for d in exc.diagnostics)
+            return fc
+        data = notebook.script.encode("utf-8")
+    fc = _check_source(fc, data, path, allow, rules, objective, runs, timeout, baseline,
+                       baseline_path, argv, workers)
+    if notebook is not None:
+        _at_cells(fc, notebook)
+    return fc
+
+
+def _at_cells(fc: FileCheck, notebook) -> None:
+    """Findings and sites of a notebook's script equivalent, moved to their cells."""
+    for finding in fc.findings:
+        if finding.path == fc.path:
+            finding.path, finding.line = notebook.where(finding.line)
+            finding.message = notebook.message(finding.message)
+    for item in [*fc.sites, *(f for site in fc.sites for f in site["failures"])]:
+        found = notebook.locate(item["line"]) if item.get("line") else None
+        if found is not None:
+            item["cell"], item["line"] = found[0].label, found[1]
+
+
+def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective, runs, timeout,
+                  baseline, baseline_path, argv, workers) -> FileCheck:
     result = _compile(data, path, rules, objective)  # bytes: the compiler owns decoding (GV002)
     try:
         source = data.decode("utf-8")

@@ -23,10 +23,16 @@ import sys
 __all__ = ["program", "main", "run_search", "Settings", "settings_from_env", "ENV"]
 
 
-def program(name: str, file: str, source: str, header_line: int, space_json: str) -> None:
+def program(name: str, file: str | None, source: str, header_line: int, space_json: str) -> None:
     """Decide what a generated program does at its header line (docs/internals.md section 5)."""
     from . import hyper
 
+    if '"cells":' in space_json:  # a notebook's script: tracebacks name cells, IPython lines run
+        from . import notebook
+
+        notebook.enter(name, source, space_json)
+        if file is None:  # the converted notebook in a kernel: every site yields its default
+            return
     if hyper.current() is not None:  # 1. an inline trial is running this body
         return
     if os.environ.get("GLOVEC_TRIAL") is not None:  # 2. a worker runs this file as a script
@@ -146,7 +152,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
 def default_study_path(program_path: str) -> str:
     """``<program stem>.glovec.db`` beside the program."""
     folder, base = os.path.split(os.path.abspath(program_path))
-    stem = base[:-3] if base.endswith(".py") else base
+    stem = os.path.splitext(base)[0] if base.endswith((".py", ".ipynb")) else base
     return os.path.join(folder, stem + ".glovec.db")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -19,7 +20,27 @@ from .rows import decode_space, directions, encode_decisions, encode_metrics, en
 from .schema import BEST_INDEX as _BEST_INDEX
 from .schema import check_schema as _check_schema
 from .schema import connect as _connect
+from .schema import READ_ERRORS
 from .schema import connect_readonly as _connect_readonly
+
+
+def _database_error(path: str, exc: Exception) -> StudyError:
+    """GV511 for a study SQLite cannot write, GV510 for one it cannot read."""
+    if getattr(exc, "sqlite_errorcode", None) == 8 or "readonly" in str(exc):  # SQLITE_READONLY
+        return read_only(path, str(exc))
+    return damaged(path, "the file", exc)
+
+
+def _guarded(method):
+    """A Study method whose SQLite errors (a file damaged or made read-only while a driver has it
+    open) become GV510/GV511 diagnostics instead of tracebacks."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except READ_ERRORS as exc:
+            raise _database_error(self.path, exc) from None
+    return guarded
 
 
 def _space_doc_of(space: Any) -> dict:
@@ -76,13 +97,11 @@ class Study:
         try:
             lock = _lock(path)
             study = cls._open(path, conn, space_doc, resume, migrate)
-        except sqlite3.DatabaseError as exc:
+        except READ_ERRORS as exc:
             conn.close()
             if lock is not None:
                 os.close(lock)
-            if getattr(exc, "sqlite_errorcode", None) == 8 or "readonly" in str(exc):
-                raise read_only(path, str(exc)) from None  # SQLITE_READONLY
-            raise damaged(path, "the file", exc) from None
+            raise _database_error(path, exc) from None
         except BaseException:
             conn.close()
             if lock is not None:
@@ -105,6 +124,9 @@ class Study:
             if row is None:
                 raise StudyError("GV501", f"{path} is not a glovec study (no space stored)", path)
             return cls(path, conn, decode_space(row[0], path))
+        except READ_ERRORS as exc:
+            conn.close()
+            raise _database_error(path, exc) from None
         except BaseException:
             conn.close()
             raise
@@ -198,6 +220,7 @@ class Study:
 
     # -- transitions (each one a committed transaction) -------------------------------------------
 
+    @_guarded
     def add_trial(self, dna: Any, status: str = "proposed") -> int:
         """Record a proposed trial (or, with ``status="running"``, one that starts now)."""
         now = time.time()
@@ -208,21 +231,25 @@ class Study:
         )
         return cur.lastrowid
 
+    @_guarded
     def start(self, trial_id: int) -> None:
         self._conn.execute(
             "UPDATE trials SET status = 'running', started = ?, attempts = attempts + 1 WHERE id = ?",
             (time.time(), trial_id),
         )
 
+    @_guarded
     def complete(self, trial_id: int, objective: Any, metrics: Mapping | None = None,
                  reports: Iterable | None = None) -> None:
         self._finish(trial_id, "completed", encode_objective(objective), metrics, None, None,
                      reports)
 
+    @_guarded
     def fail(self, trial_id: int, reason: str | None, metrics: Mapping | None = None,
              reports: Iterable | None = None) -> None:
         self._finish(trial_id, "failed", None, metrics, reason, None, reports)
 
+    @_guarded
     def prune(self, trial_id: int, step: int | None = None, metrics: Mapping | None = None,
               reports: Iterable | None = None, reason: str | None = None) -> None:
         if step is None and reports:
@@ -259,6 +286,7 @@ class Study:
             raise StudyError("GV504", f"trial {trial_id} {state}; it cannot become {status}",
                              self.path)
 
+    @_guarded
     def report(self, trial_id: int, step: int, value: Any) -> None:
         """Record one intermediate value of a running trial (committed at once)."""
         self._conn.execute(
@@ -268,11 +296,13 @@ class Study:
 
     # -- reading --------------------------------------------------------------------------------
 
+    @_guarded
     def trial(self, trial_id: int) -> TrialRecord | None:
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM trials WHERE id = ?", (trial_id,)).fetchone()
         return TrialRecord(row, self.path) if row else None
 
+    @_guarded
     def trials(self, status: str | Iterable[str] | None = None) -> list[TrialRecord]:
         """Trials in id order, all of them or those with the given status(es)."""
         if status is None:
@@ -284,6 +314,7 @@ class Study:
                 f"SELECT {_COLUMNS} FROM trials WHERE status IN ({marks}) ORDER BY id", wanted)
         return [TrialRecord(r, self.path) for r in rows]
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)
         for status, n in self._conn.execute("SELECT status, count(*) FROM trials GROUP BY status"):
@@ -293,10 +324,12 @@ class Study:
             out[status] = n
         return out
 
+    @_guarded
     def reports(self, trial_id: int) -> list[tuple[int, Any]]:
         return [(s, self._report_value(trial_id, v)) for s, v in self._conn.execute(
             "SELECT step, value FROM reports WHERE trial_id = ? ORDER BY step", (trial_id,))]
 
+    @_guarded
     def all_reports(self) -> dict[int, list[tuple[int, Any]]]:
         """Every trial's intermediate values (for early-stopping policies after a resume)."""
         out: dict[int, list] = {}
@@ -320,6 +353,7 @@ class Study:
                          for v, d in zip(objective, self.directions))
         return objective if self.directions[0] == "maximize" else -objective
 
+    @_guarded
     def best(self, k: int = 1) -> list[TrialRecord]:
         """The ``k`` best completed trials by the (first) objective's direction, best first."""
         order = "DESC" if self.directions[0] == "maximize" else "ASC"
@@ -343,6 +377,7 @@ class Study:
             self._spec = DNASpec.from_space_doc(self.space_doc)
         return self._spec
 
+    @_guarded
     def history(self, as_dna: bool = True, include_pending: bool = True,
                 after: int = 0) -> list[tuple[Any, Any]]:
         """Trials in id order (the order they were proposed) as ``(DNA, reward)`` for
