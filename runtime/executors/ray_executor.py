@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sys
+from typing import Any
 
 from .base import ExecutorError, ProgramRef, TrialResult
 from .resources import parse_memory
@@ -210,7 +211,7 @@ class RayExecutor:
     def _new_actor(self) -> None:
         """Start an actor; it takes trials once it has answered (Ray placed it, its warm worker
         started): a replacement that no node has room for yet never holds a trial back."""
-        actor = self._actor_class.remote(*self._args)
+        actor: Any = self._actor_class.remote(*self._args)  # a Ray actor handle
         ref = actor.describe.remote()
         self._starting[ref] = actor
         if self._first is None:
