@@ -22,6 +22,8 @@ _BUILTIN = {
     "hillclimb": ("hillclimb", "HillClimb"),
     "tpe": ("tpe", "TPE"),
     "nsga2": ("nsga2", "NSGA2"),
+    "ppo": ("controller", "PPO"),
+    "reinforce": ("controller", "Reinforce"),
     "optuna": ("optuna", "OptunaSampler"),
 }
 ALGORITHMS: tuple[str, ...] = tuple(_BUILTIN)
