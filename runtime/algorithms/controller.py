@@ -136,6 +136,8 @@ class Controller:
 
     def _allowed(self, node, slot: int, taken: list):
         """The candidates slot ``slot`` may take after ``taken`` (earlier slots' choices)."""
+        if node.kind not in ("manyof", "permutate"):
+            return range(len(self.slots[node.id][0].logits))
         n = node.n
         if node.kind == "permutate" or (node.kind == "manyof" and node.distinct and not node.sorted):
             return [c for c in range(n) if c not in taken] if taken else range(n)
@@ -143,7 +145,7 @@ class Controller:
             first = (taken[-1] + 1 if node.distinct else taken[-1]) if taken else 0
             last = n - (node.k - slot) if node.distinct else n - 1
             return range(first, last + 1)
-        return range(n)
+        return range(n)  # manyof with repeats, in order
 
     def _actions(self, node, value) -> list[int]:
         """The slot choices that produce ``value`` (the inverse of ``_value``)."""

@@ -125,8 +125,8 @@ class Union(Op):
     def __init__(self, parts: list) -> None:
         self.parts = parts
         same = all(p is parts[0] for p in parts)
-        self._repr = f"{_wrap(parts[0])} * {len(parts)}" if same and len(parts) > 1 else " | ".join(
-            _wrap(p) for p in parts)
+        self._repr = f"{_wrap(parts[0], tight=True)} * {len(parts)}" if same and len(parts) > 1 else " | ".join(
+            repr(p) for p in parts)
 
     def apply(self, members, ctx):
         out: list = []
@@ -140,15 +140,21 @@ class WithProb(Op):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"with_prob: a probability in [0, 1], got {p!r}")
         self.op, self.p = op, p
-        self._repr = f"{_wrap(op)}.with_prob({p})"
+        self._repr = f"{_wrap(op, tight=True)}.with_prob({p})"
 
     def apply(self, members, ctx):
         return self.op(members, ctx) if ctx.rng.random() < self.p else list(members)
 
 
-def _wrap(op: Op) -> str:
+def _wrap(op: Op, tight: bool = False) -> str:
+    """``op``'s text, in parentheses where Python's precedence needs them: a ``|`` union inside
+    ``>>``; any pipeline or union before ``*`` or ``.with_prob`` (``tight``)."""
     text = repr(op)
-    return f"({text})" if isinstance(op, (Pipeline, Union)) and len(getattr(op, "parts", getattr(op, "stages", ()))) > 1 else text
+    if isinstance(op, Pipeline) and len(op.stages) > 1 and tight:
+        return f"({text})"
+    if isinstance(op, Union) and len(op.parts) > 1 and (tight or " | " in text):
+        return f"({text})"
+    return text
 
 
 class _Simple(Op):
@@ -363,12 +369,6 @@ def swap() -> Op:
 
 def redraw_subspace() -> Op:
     """Everything under one active oneof's chosen candidate drawn afresh (the choice kept)."""
-
-    def change(node, value, rng):
-        return value
-
-    def fits(n):
-        return n.has_children
 
     def apply(decisions, ctx):
         ops, rng = ctx.ops, ctx.rng
