@@ -48,7 +48,7 @@ class Settings:
     FIELDS = {
         # name: (default, parser of the environment's text)
         "trials": (20, int),
-        "algorithm": ("random", str),
+        "algorithm": (None, str),  # None: chosen from the space (algorithms.choose_default)
         "study": (None, str),
         "seed": (None, int),
         "executor": ("inline", str),
@@ -208,6 +208,12 @@ class _Search:
         if settings.trials < 0:
             raise UsageError("--trials must be at least 0")
         spec = study.spec
+        if settings.algorithm is None:
+            from .algorithms import choose_default
+
+            settings.algorithm, why = choose_default(spec)
+            print(f"glovec: searching with {settings.algorithm}, the default for this space ({why}); "
+                  "--algorithm random for random search", file=self.err)
         try:
             algorithm = get_algorithm(settings.algorithm, seed=settings.seed)
         except (KeyError, ValueError, ImportError, AttributeError) as exc:

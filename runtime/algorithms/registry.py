@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["ALGORITHMS", "ENTRY_POINT_GROUP", "UnknownAlgorithm", "get_algorithm"]
+__all__ = ["ALGORITHMS", "DEFAULT_RULE", "ENTRY_POINT_GROUP", "UnknownAlgorithm", "choose_default", "get_algorithm"]
 
 ENTRY_POINT_GROUP = "glovec.algorithms"
 
@@ -74,3 +74,27 @@ def get_algorithm(name_or_path: str, seed: int | None = None, **options):
     raise UnknownAlgorithm(
         f"unknown algorithm {name!r}.{hint} Known: {', '.join(known)}, or module:Class."
     )
+
+
+# What `glovec run` searches with when no algorithm is named (bench/suite.py's figures; see
+# docs/algorithms.md). One line, shown in `glovec run --help`.
+DEFAULT_RULE = ("nsga2 for several objectives, tpe for a space with floatv or intv sites, "
+                "CATEGORICAL for an all-categorical one")
+_CATEGORICAL = "tpe"
+DEFAULT_RULE = DEFAULT_RULE.replace("CATEGORICAL", _CATEGORICAL)
+
+
+def choose_default(spec) -> tuple[str, str]:
+    """(algorithm name, why) for a search that named none: ``DEFAULT_RULE`` applied to ``spec``."""
+    from collections.abc import Mapping
+
+    space = getattr(spec, "space", None)
+    objective = space.get("objective") if isinstance(space, Mapping) else None
+    if isinstance(objective, list) and len(objective) > 1:
+        return "nsga2", f"the space declares {len(objective)} objectives"
+    points = spec.points
+    numeric = sum(p.kind in ("floatv", "intv") for p in points)
+    if numeric:
+        some = "is a number" if numeric == 1 else "are numbers"
+        return "tpe", f"{numeric} of its {len(points)} decisions {some}"
+    return _CATEGORICAL, f"all {len(points)} of its decisions are categorical"
