@@ -23,11 +23,14 @@ averages the tables first (one value per seed), so its interval is over seeds to
     python bench/suite.py --tables nb201/cifar10 --only "glovec ppo" "glovec random" --seeds 20
 
 Writes bench/results/suite.json (every run's regrets, mean curves, the summary), suite.md (the
-tables) and suite.png (mean normalised regret against trials, overall and per group).
+tables) and suite.png (mean normalised regret against trials, overall and per group); while it
+runs, every finished run goes to suite_runs.jsonl, so ``--resume`` continues an interrupted suite.
+With ``--jobs N`` runs go to N processes; slow contenders are scheduled first.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import sys
@@ -299,6 +302,9 @@ def main() -> int:
         p.add_argument("--only", nargs="*", help="contenders to run ('glovec <algorithm>' for any algorithm)")
         p.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
         p.add_argument("--name", default="suite", help="results file stem (default suite)")
+        p.add_argument("--resume", action="store_true",
+                       help="keep the runs already in bench/results/<name>_runs.jsonl (an interrupted "
+                            "run of the same code) and run only the others")
 
     args = parse_args(__doc__, extra)
     seeds = args.seeds or (3 if args.quick else 10)
@@ -320,6 +326,20 @@ def main() -> int:
          f"{budget} trials each, {args.jobs} job(s)")
     runs: dict = {}
     seconds: dict = {}
+    # Every finished run is appended here at once, so an interrupted suite loses nothing (--resume).
+    log_path = RESULTS / f"{args.name}{'_quick' if args.quick else ''}_runs.jsonl"
+    if args.resume and log_path.exists():
+        wanted = set(tasks)
+        for line in log_path.read_text().splitlines():
+            tn, name, seed, b, curve, secs = json.loads(line)
+            if (tn, name, seed, b) in wanted:
+                runs.setdefault((tn, name), {})[seed] = curve
+                seconds[name] = seconds.get(name, 0.0) + secs
+                wanted.discard((tn, name, seed, b))
+        tasks = [t for t in tasks if t in wanted]
+        note(f"--resume: {sum(len(v) for v in runs.values())} runs kept, {len(tasks)} to run")
+    RESULTS.mkdir(exist_ok=True)
+    log = None if args.no_save else open(log_path, "a" if args.resume else "w")
     t0 = time.perf_counter()
     if args.jobs > 1:
         import multiprocessing
@@ -331,6 +351,9 @@ def main() -> int:
     for done, (tn, name, seed, curve, secs) in enumerate(results, 1):
         runs.setdefault((tn, name), {})[seed] = curve
         seconds[name] = seconds.get(name, 0.0) + secs
+        if log is not None:
+            log.write(json.dumps([tn, name, seed, budget, curve, secs]) + "\n")
+            log.flush()
         if done % max(1, len(tasks) // 20) == 0 or done == len(tasks):
             elapsed = time.perf_counter() - t0
             note(f"{done}/{len(tasks)} runs, {elapsed:.0f} s, about {elapsed * (len(tasks) - done) / done:.0f} s left")
@@ -338,6 +361,8 @@ def main() -> int:
         pool.close()
         pool.join()
     wall = time.perf_counter() - t0
+    if log is not None:
+        log.close()
 
     summary = summarise(runs, tables, names, seeds, budgets)
     for group, title in (("overall", "all tables"), ("held_out", "held-out tables"), ("tuned", "tuned tables")):
