@@ -78,7 +78,7 @@ def _glovec_run(algorithm: str, n: int, study=None) -> float:
 
 
 def glovec_open_study(path: Path):
-    """glovec's SQLite study (runtime/study.py), opened the way the driver opens a new one."""
+    """glovec's SQLite study (runtime/study/), opened the way the driver opens a new one."""
     from glovec.runtime.study import Study
 
     return Study.open(path, S.glovec_space())

@@ -22,7 +22,6 @@ import fnmatch
 import inspect
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 
 from glovec.transforms import coverage as scan_mod
@@ -173,6 +172,10 @@ def load_config(start: str) -> dict:
     while True:
         candidate = os.path.join(here, "pyproject.toml")
         if os.path.isfile(candidate):
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
+                import tomli as tomllib
             with open(candidate, "rb") as f:
                 data = tomllib.load(f)
             return data.get("tool", {}).get("glovec", {}).get("check", {}) or {}
@@ -319,15 +322,15 @@ def _calls_runtime_report(source: str) -> bool:
 
 def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=(),
              workers: int = 1) -> None:
-    from glovec.coverage_runner import run_once
+    from glovec.coverage_runner import WarmRuns
     from glovec.dynamic_coverage import cover
     from glovec.runtime.geno import DNASpec
 
     spec = DNASpec.from_space(fc.space)
     path = fc.path
     argv = list(argv)
-    report = cover(spec, lambda d, stop=None: run_once(code, path, d, timeout=timeout, argv=argv,
-                                                       stop=stop), runs, workers=workers)
+    with WarmRuns(code, path, workers=workers, timeout=timeout, argv=argv) as warm:
+        report = cover(spec, warm.run, runs, workers=workers)
     fc.dynamic = report
     by_id = {s.id: s for s in report.sites}
     for site in fc.sites:

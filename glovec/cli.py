@@ -1,8 +1,8 @@
 """The ``glovec`` command line: a click group whose commands live in ``glovec/commands/``.
 
 ``main(argv) -> int`` runs a command in-process and returns its exit status, so tests call the CLI
-without a subprocess. Exit statuses: 0 success, 1 the input has problems or a check failed,
-2 usage error or internal error.
+without a subprocess. Exit statuses (docs/guarantees.md): 0 success, 1 the input has problems or
+a check failed, 2 usage error or internal error, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import sys
 import traceback
 
 import click
+
+from glovec.files import FileProblem
 
 # command name -> module under glovec.commands that defines a click command of that name.
 # Each module owns its commands; adding one here is the only shared edit.
@@ -61,9 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2 if isinstance(exc, click.UsageError) else exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # Ctrl-C: 130, as shells report a SIGINT
         click.echo("Aborted.", err=True)
-        return 2
+        return 130
+    except FileProblem as exc:  # GV601 / GV602: an input or output path that does not work
+        click.echo(exc.render(), err=True)
+        return 1
     except SystemExit as exc:  # a command that exits explicitly
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 2)

@@ -1,11 +1,12 @@
-"""Runs a generated program once under given decisions and records which sites it reached.
+"""Runs a generated program under given decisions and records which sites it reached.
 
 ``glovec check --dynamic`` needs, per run, the point ids the program looked up (a site never
 looked up was never reached) and, when it fails, the exception and the original file's line.
-The executors report neither, so coverage runs here: one fresh interpreter per run
-(``python -m glovec.coverage_runner JOB``), killed at the per-run timeout.
+The executors report neither, so coverage runs have their own job on the executors' warm
+workers (``WarmRuns``): the program's modules are imported once, each run is isolated as a
+process trial is, and a run is killed at the per-run timeout.
 
-In the child, the decisions are installed with ``glovec.runtime.activate`` as a dict subclass
+In the run, the decisions are installed with ``glovec.runtime.activate`` as a dict subclass
 whose ``get`` appends each point id to a file the first time it is looked up (the site functions
 read decisions with ``.get``), so the keys survive a crash, a hang or a kill. The normal
 runtime path is unchanged. The generated header's ``_gv.program(...)`` statement is dropped (the
@@ -20,14 +21,15 @@ from __future__ import annotations
 import ast
 import json
 import os
-import subprocess
+import shutil
 import sys
-import tempfile
+import threading
 import time
 import traceback
+import types
 from dataclasses import dataclass, field
 
-__all__ = ["RunResult", "run_once", "prepare"]
+__all__ = ["RunResult", "WarmRuns", "run_once", "prepare"]
 
 _TAIL = 2000
 
@@ -72,84 +74,101 @@ def _is_program_call(node: ast.stmt) -> bool:
     )
 
 
-def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | None = None,
-             argv=(), cwd: str | None = None, smoke: bool = True, stop=None) -> RunResult:
-    """Run the generated ``code`` once in a fresh interpreter under ``decisions``.
+class WarmRuns:
+    """Coverage runs of one program on warm workers (``glovec.runtime.executors.warm``): the
+    program's modules are imported once, and each run is isolated as a process trial is (forked
+    from the warm worker where that is safe). ``run(decisions, stop=None)`` may be called from
+    several threads, up to ``workers`` at once."""
 
-    ``stop``: a ``threading.Event``; once it is set, the run is killed and reports "stopped"
-    (``glovec check --workers`` stops runs it started ahead and no longer needs).
-    """
-    source_path = os.path.abspath(source_path)
-    with tempfile.TemporaryDirectory(prefix="glovec-check-") as tmp:
-        job = {
-            "code": code,
-            "source_path": source_path,
-            "decisions": [[k, list(v) if isinstance(v, tuple) else v] for k, v in decisions.items()],
-            "tuples": [k for k, v in decisions.items() if isinstance(v, tuple)],
-            "argv": list(argv),
-            "keys": os.path.join(tmp, "keys"),
-            "result": os.path.join(tmp, "result.json"),
-        }
-        job_path = os.path.join(tmp, "job.json")
-        with open(job_path, "w", encoding="utf-8") as f:
-            json.dump(job, f)
-        env = dict(os.environ)
+    def __init__(self, code: str, source_path: str, *, workers: int = 1, timeout: float | None = None,
+                 argv=(), cwd: str | None = None, smoke: bool = True) -> None:
+        from glovec.runtime.executors.base import ProgramRef
+        from glovec.runtime.executors.process import make_workdir, remove_stale_workdirs
+        from glovec.runtime.executors.warm import WarmPool
+
+        source_path = os.path.abspath(source_path)
+        self.timeout = timeout
+        remove_stale_workdirs("glovec-check-")
+        self.workdir = make_workdir("glovec-check-")
+        env = {"GLOVEC_DEFAULTS": "1"}  # belt and braces: never let the program start a search
         if smoke:
             env["GLOVEC_SMOKE"] = "1"
-        env.pop("GLOVEC_TRIAL", None)
-        env["GLOVEC_DEFAULTS"] = "1"  # belt and braces: never let the program start a search
-        stderr_path = os.path.join(tmp, "stderr")
-        start = time.monotonic()
-        with open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "glovec.coverage_runner", job_path],
-                cwd=cwd or os.path.dirname(source_path),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                start_new_session=True,
-            )
-            timed_out = stopped = False
-            while True:
-                left = None if timeout is None else start + timeout - time.monotonic()
-                try:
-                    code_ = proc.wait(timeout=left if stop is None else
-                                      0.05 if left is None else max(0.0, min(left, 0.05)))
-                    break
-                except subprocess.TimeoutExpired:
-                    if left is not None and time.monotonic() >= start + timeout:
-                        _kill(proc)
-                        timed_out = True
-                        break
-                    if stop is not None and stop.is_set():
-                        _kill(proc)
-                        stopped = True
-                        break
-        seconds = time.monotonic() - start
-        reached = _read_keys(job["keys"])
-        if stopped:
-            return RunResult("stopped", reached, "stopped: no longer needed", None, seconds)
-        if timed_out:
-            return RunResult("timeout", reached, f"timed out after {timeout:g} s", None, seconds)
+        prog = ProgramRef(code=code, source_path=source_path, argv=list(argv),
+                          cwd=cwd or os.path.dirname(source_path))
+        self._lock = threading.Lock()
+        self._results: dict = {}
+        self._next = 0
         try:
-            with open(job["result"], encoding="utf-8") as f:
-                result = json.load(f)
-        except (OSError, ValueError):
-            tail = _tail(stderr_path)
-            why = f"the process exited with status {code_}" + (f": {tail}" if tail else "")
-            return RunResult("error", reached, why, None, seconds)
-        return RunResult(result["status"], reached, result.get("error"), result.get("line"), seconds)
+            self.pool = WarmPool(prog, max(1, workers), self.workdir, timeout=timeout, env=env,
+                                 entry="glovec.coverage_runner:run_in_worker")
+        except BaseException:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise
+
+    def __enter__(self) -> "WarmRuns":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, decisions: dict, stop=None) -> RunResult:
+        """Run the program once under ``decisions``; ``stop`` (a ``threading.Event``) kills the run
+        once set and makes it "stopped"."""
+        with self._lock:
+            self._next += 1
+            number = self._next
+            keys = os.path.join(self.workdir, f"keys-{number}")
+            self.pool.start(number, {
+                "decisions": [[k, list(v) if isinstance(v, tuple) else v] for k, v in decisions.items()],
+                "tuples": [k for k, v in decisions.items() if isinstance(v, tuple)],
+                "keys": keys,
+            })
+        stopped = False
+        while True:
+            with self._lock:
+                for result in self.pool.wait(0.0):
+                    self._results[result.trial_id] = result
+                result = self._results.pop(number, None)
+                if result is None and stop is not None and stop.is_set() and not stopped:
+                    self.pool.cancel(number)
+                    stopped = True
+            if result is not None:
+                break
+            time.sleep(0.02)
+        reached = _read_keys(keys)
+        try:
+            os.unlink(keys)
+        except OSError:
+            pass
+        if stopped:
+            return RunResult("stopped", reached, "stopped: no longer needed", None, result.seconds)
+        if result.status == "completed":
+            return RunResult("ok", reached, None, None, result.seconds)
+        if self.timeout and (result.error or "").startswith("timed out"):
+            return RunResult("timeout", reached, f"timed out after {self.timeout:g} s", None,
+                             result.seconds)
+        metrics = result.metrics or {}
+        if "error" in metrics:
+            return RunResult("error", reached, metrics["error"], metrics.get("line"), result.seconds)
+        lines = (result.error or "").strip().splitlines()
+        why = lines[0] if lines else "the run failed"
+        if "--- stderr" in (result.error or "") and len(lines) > 1:
+            why += ": " + lines[-1][-_TAIL:]
+        return RunResult("error", reached, why, None, result.seconds)
+
+    def close(self) -> None:
+        self.pool.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    import signal
+def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | None = None,
+             argv=(), cwd: str | None = None, smoke: bool = True, stop=None) -> RunResult:
+    """Run the generated ``code`` once under ``decisions``, in a worker of its own.
 
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        proc.kill()
-    proc.wait()
+    ``stop``: a ``threading.Event``; once it is set, the run is killed and reports "stopped".
+    """
+    with WarmRuns(code, source_path, timeout=timeout, argv=argv, cwd=cwd, smoke=smoke) as runs:
+        return runs.run(decisions, stop=stop)
 
 
 def _read_keys(path: str) -> list:
@@ -158,16 +177,6 @@ def _read_keys(path: str) -> list:
             return [line.rstrip("\n") for line in f if line.strip()]
     except OSError:
         return []
-
-
-def _tail(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return ""
-    lines = data.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1][-_TAIL:] if lines else ""
 
 
 # ---- the child -------------------------------------------------------------------------------
@@ -197,38 +206,45 @@ def _innermost_line(tb, source_path: str) -> int | None:
     return line
 
 
-def _child(job_path: str) -> int:
-    with open(job_path, encoding="utf-8") as f:
-        job = json.load(f)
-    source_path = job["source_path"]
+_compiled: dict = {}
+
+
+def run_in_worker(worker, msg: dict) -> None:
+    """In a warm worker (``entry`` of the pool): one coverage run, its result file written in
+    the trial format (status "completed" or "failed"; ``metrics``: the error and its line)."""
+    import glovec.runtime as gv
+    from glovec.runtime.wire import read_trial
+
+    job = read_trial(msg["payload"])
+    source_path = worker.prog.source_path
+    code = _compiled.get(source_path)
+    if code is None:
+        code = _compiled[source_path] = prepare(worker.prog.code, source_path)
     tuples = set(job["tuples"])
     decisions = {k: tuple(v) if k in tuples else v for k, v in job["decisions"]}
-    result = {"status": "ok"}
-    sink = open(job["keys"], "w", encoding="utf-8")
-    try:
-        code = prepare(job["code"], source_path)
-        import glovec.runtime as gv
-
-        sys.argv = [source_path, *job["argv"]]
-        sys.path.insert(0, os.path.dirname(source_path))
+    result = {"status": "completed", "metrics": {}}
+    saved_argv, saved_main = sys.argv, sys.modules.get("__main__")
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=source_path, __builtins__=__builtins__)
+    with open(job["keys"], "w", encoding="utf-8") as sink:
+        sys.argv = [source_path, *worker.prog.argv]
+        sys.modules["__main__"] = module
         gv.activate(_Recorder(decisions, sink))
-        namespace = {"__name__": "__main__", "__file__": source_path, "__builtins__": __builtins__}
         try:
-            exec(code, namespace)
+            exec(code, module.__dict__)
         except SystemExit as exc:
             if exc.code not in (None, 0):
-                result = {"status": "error", "error": f"SystemExit: {exc.code}", "line": None}
+                result = {"status": "failed", "metrics": {"error": f"SystemExit: {exc.code}",
+                                                          "line": None}}
         except BaseException as exc:  # the program's failure is the result
             message = str(exc).strip().splitlines()
             text = type(exc).__name__ + (f": {message[0]}" if message else "")
-            result = {"status": "error", "error": text,
-                      "line": _innermost_line(exc.__traceback__, source_path)}
-    finally:
-        sink.close()
-        with open(job["result"], "w", encoding="utf-8") as f:
-            json.dump(result, f)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1]))
+            result = {"status": "failed", "metrics": {
+                "error": text, "line": _innermost_line(exc.__traceback__, source_path)}}
+        finally:
+            gv.deactivate()
+            sys.argv = saved_argv
+            if saved_main is not None:
+                sys.modules["__main__"] = saved_main
+    with open(msg["result"], "w", encoding="utf-8") as f:
+        json.dump(result, f)

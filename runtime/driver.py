@@ -51,7 +51,7 @@ class Settings:
         "algorithm": (None, str),  # None: chosen from the space (algorithms.choose_default)
         "study": (None, str),
         "seed": (None, int),
-        "executor": ("inline", str),
+        "executor": (None, str),  # None: inline, or process with workers > 1
         "workers": (1, int),
         "timeout": (None, float),
         "memory_limit": (None, str),
@@ -62,6 +62,7 @@ class Settings:
         "objective": (None, str),
         "early_stopping": (None, str),
         "top": (5, int),
+        "preload": (None, str),
     }
 
     def __init__(self, **values) -> None:
@@ -136,7 +137,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
     try:
         status = run_search(prog, space, settings)
     except KeyboardInterrupt:
-        status = 2  # run_search said what happened; no traceback for a Ctrl-C
+        status = 130  # run_search said what happened; no traceback for a Ctrl-C (130, as shells)
     sys.stdout.flush()
     sys.exit(status)
 
@@ -289,12 +290,23 @@ class _Search:
         from .executors import ExecutorError, make_executor
 
         s = self.settings
+        preload = [m.strip() for m in (s.preload or "").split(",") if m.strip()]
         try:
-            return make_executor(s.executor, self.prog, workers=s.workers, timeout=s.timeout,
-                                 gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
-                                 early_stopping=policy, memory_limit=s.memory_limit)
+            kind = s.executor or ("process" if s.workers > 1 else "inline")
+            executor = make_executor(kind, self.prog, workers=s.workers, timeout=s.timeout,
+                                     gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
+                                     early_stopping=policy, memory_limit=s.memory_limit,
+                                     preload=preload)
         except (ExecutorError, ValueError, KeyError) as exc:
             raise UsageError(str(exc)) from None
+        describe = getattr(executor, "describe", None)
+        if describe is not None:  # how trials run, and why (process, ray)
+            try:
+                print(describe(), file=self.err, flush=True)
+            except BaseException:
+                executor.close()
+                raise
+        return executor
 
     def _early_stopping(self):
         name = self.settings.early_stopping

@@ -23,32 +23,9 @@ import sys
 import traceback
 
 from . import hyper
+from .wire import jsonable, read_trial, should_stop_from
 
 __all__ = ["enter", "read_trial", "map_traceback"]
-
-
-def read_trial(value: str) -> dict:
-    """The trial object from ``GLOVEC_TRIAL``: inline JSON (starting with ``{``) or a file path."""
-    text = value.strip()
-    if not text.startswith("{"):
-        with open(text, encoding="utf-8") as f:
-            text = f.read()
-    return json.loads(text)
-
-
-def _should_stop(packed):
-    if not packed:
-        return None
-    import base64
-    import pickle
-
-    policy = pickle.loads(base64.b64decode(packed["policy"]))
-    curves = [[tuple(p) for p in c] for c in packed.get("history") or ()]
-
-    def should_stop(step, value):
-        return bool(policy.should_stop(step, value, curves))
-
-    return should_stop
 
 
 def map_traceback(exc: BaseException, generated: str | None, source: str, header_line: int,
@@ -83,19 +60,6 @@ def map_traceback(exc: BaseException, generated: str | None, source: str, header
         item.stack = traceback.StackSummary.from_list(frames)
         stack.extend([item.__cause__, item.__context__])
     return "".join(te.format())
-
-
-def _jsonable(value):
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            return item()
-        except Exception:
-            pass
-    try:
-        return float(value)
-    except Exception:
-        return repr(value)
 
 
 class _Outcome:
@@ -137,7 +101,7 @@ class _Outcome:
         }
         tmp = f"{self.result_path}.{self.pid}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, default=_jsonable)
+            json.dump(data, f, default=jsonable)
         os.replace(tmp, self.result_path)
 
 
@@ -150,7 +114,7 @@ def enter(file: str, source: str, header_line: int, space_json: str = "", name: 
     """
     trial = read_trial(os.environ["GLOVEC_TRIAL"])
     source_path = trial.get("source_path") or os.path.join(os.path.dirname(os.path.abspath(file)), source)
-    hyper.activate(trial.get("decisions") or {}, trial.get("trial_id"), _should_stop(trial.get("early_stopping")))
+    hyper.activate(trial.get("decisions") or {}, trial.get("trial_id"), should_stop_from(trial.get("early_stopping")))
     result_path = os.environ.get("GLOVEC_RESULT")
     owner = os.environ.get("GLOVEC_RESULT_OWNER")
     if name != "__main__" or not result_path or (owner and owner != str(os.getpid())):

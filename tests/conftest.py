@@ -14,3 +14,40 @@ def ray_local():
                  configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+def without_root_powers() -> list[str]:
+    """A command prefix under which file permissions bind. Root bypasses them, so as root the
+    command runs without the capabilities that do (``setpriv``, util-linux); the test is skipped
+    when that is not possible."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a file read-only")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
+def glovec_process(argv, **kwargs):
+    """``glovec ARGV`` in its own process (from this checkout) under ``without_root_powers``."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([*without_root_powers(), sys.executable, "-m", "glovec.cli",
+                           *map(str, argv)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": root}, **kwargs)
+
+
+def trials_of(db):
+    """A study's trials as stored: (id, status, dna, objective) rows in id order."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT id, status, dna, objective FROM trials ORDER BY id").fetchall()
+    finally:
+        con.close()

@@ -573,3 +573,19 @@ def test_compositions_are_algorithms_on_the_command_line_path():
     assert "tournament(3) * 2" in repr(algo)
     algo.setup(MIXED)
     assert [dna for dna, _ in run(algo, 50)]
+
+
+def test_random_search_log_scale_covers_the_range():
+    spec = DNASpec.from_space({"sites": [
+        {"id": "lr", "kind": "floatv", "lo": 1e-5, "hi": 1.0, "scale": "log"},
+        {"id": "n", "kind": "intv", "lo": 1, "hi": 1024, "scale": "log"},
+    ]})
+    algo = get_algorithm("random", seed=0)
+    algo.setup(spec)
+    draws = [algo.propose().decisions for _ in range(4000)]
+    lrs = [d["lr"] for d in draws]
+    assert all(1e-5 <= v <= 1.0 for v in lrs)
+    assert 0.15 < sum(v < 1e-4 for v in lrs) / len(lrs) < 0.25  # a fifth of the draws per decade
+    ns = [d["n"] for d in draws]
+    assert all(1 <= n <= 1024 for n in ns)
+    assert sum(n <= 32 for n in ns) / len(ns) > 0.4  # half the range in log scale

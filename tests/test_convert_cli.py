@@ -121,10 +121,10 @@ def test_non_utf8_and_byte_order_mark(tmp_path, capsys, monkeypatch):
     assert run(capsys, "convert", "bom.py", "--check")[0] == 0
 
 
-def test_missing_input_is_a_usage_error(tmp_path, capsys, monkeypatch):
+def test_missing_input_is_a_diagnostic(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     status, _, err = run(capsys, "convert", "nope.py")
-    assert status == 2 and "cannot read nope.py" in err
+    assert (status, err) == (1, "nope.py:1:1: GV601 cannot read nope.py: No such file or directory\n")
 
 
 def test_internal_error_exits_2_never_0(program, capsys, monkeypatch):

@@ -65,6 +65,7 @@ def test_examples_convert_to_the_marked_sites_only(name, kinds, capsys):
 
 
 def test_sklearn_example_searched_with_two_process_workers(tmp_path, capsys):
+    pytest.importorskip("sklearn")
     study = tmp_path / "pipeline.glovec.db"
     status = main(["run", str(EXAMPLES / "sklearn_pipeline.py"), "--trials", "4", "--seed", "0",
                    "--executor", "process", "--workers", "2", "--study", str(study)])

@@ -294,9 +294,9 @@ def test_process_trial_logs_are_kept_in_the_log_dir(tmp_path, monkeypatch):
 
 
 def test_parallel_trials_share_the_cpus(tmp_path, monkeypatch):
-    import glovec.runtime.executors as executors
+    import glovec.runtime.executors.resources as resources
 
-    monkeypatch.setattr(executors, "_cpu_count", lambda: 8)
+    monkeypatch.setattr(resources, "cpu_count", lambda: 8)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "3")  # the user's choice stays
     prog = make_prog(tmp_path, """\

@@ -71,3 +71,20 @@ def test_ray_gpus_requested_on_a_cpu_cluster_says_so(tmp_path, ray_local):
         pytest.skip("this Ray cluster has GPUs")
     with pytest.raises(ExecutorError, match="the Ray cluster has 0"):
         make_executor("ray", make_prog(tmp_path, "_gv.objective(1)\n"), gpus_per_trial=1)
+
+
+def test_ray_trials_do_not_import_the_programs_modules_again(tmp_path, ray_local):
+    (tmp_path / "statebox.py").write_text("import os\nLOADED_IN = os.getpid()\nCACHE = []\n")
+    prog = make_prog(tmp_path, """\
+        import os, statebox
+        statebox.CACHE.append(1)
+        _gv.metric("loaded_in", statebox.LOADED_IN)
+        _gv.metric("in_this_process", statebox.LOADED_IN == os.getpid())
+        _gv.objective(float(len(statebox.CACHE)))
+        """)
+    ex = make_executor("ray", prog, workers=1, preload=["statebox"])
+    assert "imported statebox once" in ex.describe()
+    results = run_all(ex, {0: {}, 1: {}, 2: {}})
+    assert [results[i].objective for i in range(3)] == [1.0, 1.0, 1.0]  # no state shared
+    assert {results[i].metrics["in_this_process"] for i in range(3)} == {False}
+    assert len({results[i].metrics["loaded_in"] for i in range(3)}) == 1  # one warm worker, once

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from conftest import trials_of
 from glovec.cli import main
 
 PROGRAM = """\
@@ -29,14 +30,6 @@ def program(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(PROGRAM)
     return path
-
-
-def trials_of(db):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT id, status, dna, objective FROM trials ORDER BY id").fetchall()
-    finally:
-        con.close()
 
 
 def run_ok(capsys, *argv):
@@ -80,6 +73,11 @@ def test_report_json_table_and_plot(program, tmp_path, capsys):
     rows = lines[header + 1:]
     assert len(rows) == 2 and rows[0].split()[0] == str(best["id"])
 
+
+def test_report_plot_writes_a_png(program, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    db = tmp_path / "s.db"
+    run_ok(capsys, "run", str(program), "--trials", "3", "--seed", "4", "--study", str(db))
     png = tmp_path / "plot.png"
     run_ok(capsys, "report", str(db), "--plot", str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -180,7 +178,7 @@ def test_run_reports_program_errors_as_diagnostics(tmp_path, capsys):
     bad.write_text('x = 5  # glovec: oneof([1, 2, 3])\n')   # the default is not a candidate
     assert main(["run", str(bad), "--trials", "1"]) == 1
     err = capsys.readouterr().err
-    assert "bad.py:1:" in err and "GV" in err
+    assert err == f"{bad}:1:5: GV112 the program's value 5 is not one of the candidates (1, 2, 3)\n"
     assert not (tmp_path / "bad.glovec.db").exists()
 
 

@@ -1,5 +1,6 @@
-"""Meta-test of the GV5xx catalogue entries (run, study and resume errors): each Before gives
-its code and each After does not, through the harness described in transforms/diagnostics.py."""
+"""Meta-test of the GV5xx and GV6xx catalogue entries (run, study and resume errors; files that
+cannot be read or written): each Before gives its code and each After does not, through the
+harness described in transforms/diagnostics.py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import sys
 
 import pytest
 
+from conftest import glovec_process
 from glovec.cli import main
 from glovec.compiler import compile_source
 from glovec.runtime.study import Study, StudyError
 from glovec.transforms.diagnostics import CATALOGUE
 
-RUN_CODES = [c for c in CATALOGUE if c.code.startswith("GV5")]
+RUN_CODES = [c for c in CATALOGUE if c.code.startswith(("GV5", "GV6"))]
 
 # A process that opens a study (as a driver does) and keeps it open until killed.
 HOLD = """\
@@ -27,7 +29,7 @@ time.sleep(60)
 
 
 def test_every_code_the_driver_emits_is_in_the_catalogue():
-    assert [c.code for c in RUN_CODES] == [f"GV50{i}" for i in range(1, 9)]
+    assert [c.code for c in RUN_CODES] == [f"GV5{i:02}" for i in range(1, 12)] + ["GV601", "GV602"]
     assert {c.check for c in RUN_CODES} == {"run", "api"}
 
 
@@ -49,6 +51,8 @@ def _run(capsys, tmp_path, entry, which: str):
             stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline() == "open\n"
     capsys.readouterr()
+    if entry.example.get("read_only") and which == "before":  # the study made read-only
+        return _run_read_only(study, argv)
     try:
         status = main(argv)
     finally:
@@ -56,6 +60,18 @@ def _run(capsys, tmp_path, entry, which: str):
             holder.kill()
             holder.wait()
     return status, capsys.readouterr().err
+
+
+def _run_read_only(study, argv):
+    """``glovec ARGV`` in a process for which ``study`` is read-only."""
+    import os
+
+    os.chmod(study, 0o444)
+    try:
+        done = glovec_process(argv)
+    finally:
+        os.chmod(study, 0o644)
+    return done.returncode, done.stderr
 
 
 def _api(tmp_path, snippet: str, name: str):
@@ -81,7 +97,7 @@ def test_before_gives_the_code_and_after_does_not(capsys, tmp_path, entry):
     status, err = _run(capsys, tmp_path, entry, "before")
     assert status == 1 and f" {entry.code} " in err, err
     status, err = _run(capsys, tmp_path, entry, "after")
-    assert status == 0 and "GV5" not in err, err
+    assert status == 0 and "GV5" not in err and "GV6" not in err, err
 
 
 def test_explain_describes_a_run_code(capsys):

@@ -221,19 +221,24 @@ def test_custom_points_finite_and_infinite():
     def draw_shape(rng):
         return [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]
 
-    space = gv.Space(
-        width=gv.custom(draw_width, domain=[8, 16, 32]),
-        shape=gv.custom(draw_shape, default=[2], mutate=lambda v, rng: list(v) + [1]),
-    )
+    shape = gv.custom(draw_shape, default=[2], mutate=lambda v, rng: list(v) + [1])
+    space = gv.Space(width=gv.custom(draw_width, domain=[8, 16, 32]), shape=shape)
     spec = space.to_spec()
     assert spec.size is None and spec.point("width").size == 3
     assert space.defaults() == {"width": 8, "shape": (2,)}  # lists are kept as tuples
-    rng = random.Random(0)
+    draw = gv.get_algorithm("random", seed=0)
+    draw.setup(spec)
     for _ in range(20):
-        dna = spec.random_dna(rng)
+        dna = draw.propose()  # the sampler's lists come back as tuples
         assert DNA.from_json(spec, dna.to_json()) == dna
         assert dna["width"] in (8, 16, 32) and 1 <= len(dna["shape"]) <= 3
-    assert spec.point("shape").mutate((2,), rng) == (2, 1)
+    # The algorithms' mutation calls the author's mutator (lists kept as tuples here too).
+    climb = gv.get_algorithm("hillclimb", seed=0)
+    climb.setup(gv.Space(shape=shape).to_spec())
+    start = climb.propose()
+    assert start["shape"] == (2,)  # hill climbing starts at the default
+    climb.feedback(start, 1.0)
+    assert climb.propose()["shape"] == (2, 1)
     with pytest.raises(InvalidDNA, match="'shape': a custom decision must be hashable"):
         DNA(spec, {"width": 8, "shape": {"a": 1}})
     with pytest.raises(InvalidDNA, match="'width': 12 is not in the custom point's domain"):
@@ -265,8 +270,10 @@ class _TinyRandom:
     def setup(self, spec):
         self.spec = spec
 
-    def propose(self):
-        return self.spec.random_dna(self.rng)
+    def propose(self):  # oneof and linear floatv points are all the test needs
+        d = {p.id: self.rng.randrange(p.n) if p.kind == "oneof" else self.rng.uniform(p.lo, p.hi)
+             for p in self.spec.points}
+        return DNA(self.spec, d)
 
     def feedback(self, dna, reward):
         pass
@@ -320,7 +327,9 @@ def hypers(draw, depth):
 def test_space_values_follow_the_dna_through_json(entries, seed):
     space = gv.Space(entries)
     spec = space.to_spec()
-    dna = spec.random_dna(random.Random(seed))
+    draw = gv.get_algorithm("random", seed=seed)
+    draw.setup(spec)
+    dna = draw.propose()
     again = DNA.from_json(spec, dna.to_json())
     assert space.materialize(again) == space.materialize(dna)
     gv.activate(dna.decisions)

@@ -9,7 +9,8 @@ check`'s GV402) says so in its explanation ("A warning: ...") and never blocks t
 
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
-findings, GV5xx run/study/resume errors.
+findings, GV5xx run/study/resume errors, GV6xx files (an input that cannot be read, an output
+that cannot be written).
 
 To add a code, append one ``Code(...)`` to ``CATALOGUE`` below, in code order. ``check`` names
 the harness the meta-test runs the Before/After through: "convert" (``compile_source``;
@@ -110,6 +111,14 @@ CATALOGUE: list[Code] = [
          "program (named in the header comment) and convert that.",
          _HEADER + 'lr = _gv.floatv("lr", 1e-3)  # glovec: floatv(1e-4, 1e-1, scale="log")\n',
          'lr = 1e-3  # glovec: floatv(1e-4, 1e-1, scale="log")\n'),
+    Code("GV004", "unreproducible", "libcst cannot write the program back byte for byte",
+         "glovec rewrites programs with libcst and promises that nothing outside the sites "
+         "changes. A few rare forms of valid Python are not reproduced exactly by libcst (a line "
+         "holding only a backslash continuation before a statement, whitespace written after the "
+         "!s or !r of an f-string replacement field); rather than change them silently, glovec "
+         "refuses the file and names the place. Write that spot the ordinary way.",
+         "lr = 1e-3\n\\\nunits = 64  # glovec: oneof([32, 64])\n",
+         "lr = 1e-3\nunits = 64  # glovec: oneof([32, 64])\n"),
     # ---- GV1xx: specs ---------------------------------------------------------------------
     Code("GV101", "spec-syntax-error", "the spec after `# glovec:` is not valid Python",
          "A spec is Python call syntax, parsed (never run) by Python's parser: one or more "
@@ -258,7 +267,7 @@ CATALOGUE: list[Code] = [
          "those), or move the site into a method or to module level.",
          'class Config:\n    a, b = 1, 2\n    ops = [a, b]  # glovec: manyof(2, [a, b, a + b])\n',
          'class Config:\n    a, b = 1, 2\n    ops = [1, 2]  # glovec: manyof(2, [1, 2, 3])\n'),
-    # ---- GV3xx: rules files (transforms/rules.py; meta-test in tests/test_rules_codes.py) ---
+    # ---- GV3xx: rules files (transforms/rules/; meta-test in tests/test_rules_codes.py) ---
     # check="rules": ``before``/``after`` are rules files applied to ``example["program"]``.
     Code("GV301", "rules-file-not-found", "no rules file or preset of that name",
          "`--rules` and `extends` take a path to a TOML rules file or the name of a preset "
@@ -391,7 +400,7 @@ CATALOGUE: list[Code] = [
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 0)\n",
          "width = 8  # glovec: oneof([4, 8])\nprint(width // 1)\n",
          check="check", example={"args": ["--dynamic", "2"]}),
-    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study.py; meta-test in
+    # ---- GV5xx: run/study/resume errors (glovec/commands/run.py, runtime/study/; meta-test in
     # tests/test_run_codes.py). Harness "run": a study is first made from example["program"]
     # (when given) by `glovec run --trials 2`; then Before and After are each written to the
     # program file and example["before"] / example["after"] (argv with {src} and {study}) run;
@@ -476,6 +485,63 @@ CATALOGUE: list[Code] = [
                   "hold": True,
                   "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
                   "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
+    # ---- hardening (issue 17): unsafe lock files, tampered studies, read-only studies, and the
+    # GV6xx files range (reading SRC, writing outputs; meta-test in tests/test_run_codes.py) ----
+    Code("GV509", "unsafe-lock-file", "the study's lock file is not one glovec can use safely",
+         "A driver writes its process id into `<study>-lock`. In a folder that others can "
+         "write, that name may have been planted: a symbolic link or a hard link to another "
+         "file, a folder, a FIFO, or a file holding something other than a process id. glovec "
+         "refuses to open or write through it, so the file it points at is never changed. "
+         "Remove the lock file when no driver is running, or use another `--study`.",
+         "study.close()\nimport os\nopen(path + '.txt', 'w').close()\n"
+         "os.symlink(path + '.txt', path + '2-lock')\nStudy.open(path + '2', space).close()\n",
+         "study.close()\nStudy.open(path + '2', space).close()\n",
+         check="api"),
+    Code("GV510", "study-damaged", "a row or the stored space of the study does not decode",
+         "Every value glovec reads back from a study is checked: a trial's decisions must be a "
+         "JSON object of numbers and index lists that fit the study's space, its objective a "
+         "number or a JSON list of numbers, its metrics a JSON object, its status one glovec "
+         "writes; the stored space must be a space. A file that was edited, truncated or "
+         "corrupted is refused with the trial and the column at fault, and nothing it holds "
+         "reaches a report, an algorithm or a materialized program. Restore the study from a "
+         "copy, or start a new `--study`.",
+         "t = study.add_trial({'w': 0})\nstudy.close()\nimport sqlite3\n"
+         "con = sqlite3.connect(path)\ncon.execute(\"UPDATE trials SET dna = '{bad'\")\n"
+         "con.commit()\ncon.close()\nStudy.load(path).trials()\n",
+         "t = study.add_trial({'w': 0})\nstudy.close()\nStudy.load(path).trials()\n",
+         check="api"),
+    Code("GV511", "study-read-only", "a run cannot write the study",
+         "`glovec run` records every trial in the study as it happens, so it needs to write the "
+         "study file and create files beside it (`<study>-lock`, `-wal`, `-shm`). A read-only "
+         "file or folder is refused before any trial runs. `glovec report` and `glovec "
+         "materialize` only read, and work on a read-only study. (The harness runs Before with "
+         "the study made read-only.)",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+         check="run",
+         example={"program": "width = 8  # glovec: oneof([4, 8])\nscore = width * 2  # glovec: objective\n",
+                  "read_only": True,
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
+    Code("GV601", "cannot-read", "an input file cannot be read",
+         "Every command that reads a program (`convert`, `diff`, `space`, `run`, "
+         "`materialize`), and `materialize --dna @FILE`, reports a path it cannot read (missing, "
+         "a folder, no permission) as this diagnostic with exit status 1, like any other problem "
+         "with the input.",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         check="run",
+         example={"before": ["space", "{src}.missing"], "after": ["space", "{src}"]}),
+    Code("GV602", "cannot-write", "an output file cannot be written",
+         "`convert -o`, `materialize -o` and `report --plot` write their output atomically: to a "
+         "temporary file in the output's folder, then a rename. A folder that does not exist or "
+         "cannot be written, or an output path that names a folder, is reported before anything "
+         "is written, and nothing is left behind. Name a file in a folder that exists.",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         "width = 8  # glovec: oneof([4, 8])\n",
+         check="run",
+         example={"before": ["convert", "{src}", "-o", "{study}.missing/out.py"],
+                  "after": ["convert", "{src}", "-o", "{study}.py"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

@@ -22,7 +22,7 @@ import libcst as cst
 
 from .diagnostics import Diagnostic, DiagnosticError
 from .signatures import Resolver
-from .source import Snippet, Text, decode, node_spans
+from .source import Snippet, Text, Unreproducible, decode, node_spans
 
 GENERATED_RE = re.compile(r"^import glovec\.runtime as _gv; _gv\.program\(", re.M)
 
@@ -74,7 +74,14 @@ class Program:
         except cst.ParserSyntaxError as exc:
             raise DiagnosticError([Diagnostic("GV001", f"syntax error: {exc.message}",
                                               exc.raw_line, exc.raw_column + 1)]) from None
-        self.spans, self.comments = _deep(node_spans, self.module, text)
+        try:
+            self.spans, self.comments = _deep(node_spans, self.module, text)
+        except Unreproducible as exc:
+            line, col = self.text.position(exc.offset)
+            raise DiagnosticError([Diagnostic(
+                "GV004", "libcst cannot reproduce this program byte for byte from here, so glovec "
+                "will not rewrite it; change this line (see `glovec explain GV004`)",
+                line, col)]) from None
         self.resolver = Resolver()
         # (kind, node, holder, scope, class name, in class body) for AnnAssign / FunctionDef
         # with annotations

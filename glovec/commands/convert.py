@@ -10,8 +10,8 @@ None of them imports or runs the program: they read its text and compile it.
     glovec explain [GV112]                what a diagnostic code means (all codes without one)
 
 Exit status: 0 success, 1 the input has problems (diagnostics on stderr as
-``path:line:col: GVnnn message``) or ``--check`` found the output stale, 2 usage or internal
-error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
+``path:line:col: GVnnn message``; a SRC that cannot be read is GV601, an output that cannot be
+written GV602) or ``--check`` found the output stale, 2 usage or internal error. Warnings (GV312) are printed on stderr the same way and change neither. The input is never written; outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from glovec.files import write_atomic, write_stdout
+from glovec.files import read_input, write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
@@ -38,18 +38,11 @@ def default_output(src: str) -> str:
     return str(path.with_name(path.stem + "_search.py"))
 
 
-def _read(src: str) -> bytes:
-    try:
-        return Path(src).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {src}: {exc.strerror or exc}") from None
-
-
 def _compile(src: str, output_path: str | None, rules: str | None = None,
              settings: dict | None = None) -> CompileResult | None:
     """Compile ``src``; print its diagnostics and warnings, and return None when it has
     diagnostics (warnings do not stop it)."""
-    result = compile_source(_read(src), src, output_path=output_path, rules=rules, settings=settings)
+    result = compile_source(read_input(src), src, output_path=output_path, rules=rules, settings=settings)
     for diagnostic in [*result.diagnostics, *result.warnings]:
         click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
@@ -101,15 +94,14 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     data = _encoded(result)
     shown = "-" if to_stdout else target
     if diff:
-        before = _read(src).decode("utf-8-sig")
+        before = read_input(src).decode("utf-8-sig")
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
-        try:
-            existing = Path(target).read_bytes()
-        except FileNotFoundError:
+        if not os.path.lexists(target):
             click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
             return 1
+        existing = read_input(target)
         if existing != data:
             click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
             return 1
@@ -140,7 +132,7 @@ def _count(result: CompileResult) -> int:
               "the space, as `glovec run` does)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
 @click.option("--seed", type=int, help="the algorithm's seed")
-@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline)")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline; process with --workers > 1)")
 @click.option("--workers", type=click.IntRange(min=1), help="trials at once (process, ray)")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
 @click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")

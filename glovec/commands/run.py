@@ -5,12 +5,14 @@ write a chosen trial back into the program as plain Python.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 
 import click
 
-from glovec.files import write_atomic, write_stdout
+from glovec.files import read_input, write_atomic, write_stdout
+from glovec.terminal import printable
 
 from glovec.commands._options import rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
@@ -26,15 +28,6 @@ class _Compiled:
         self.code = code
         self.header_line = header_line
         self.space = space
-
-
-def _read_source(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        click.echo(f"glovec: cannot read {path}: {exc.strerror or exc}", err=True)
-        return None
 
 
 def _show(diagnostics) -> None:
@@ -90,7 +83,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 @click.command("run", context_settings={"ignore_unknown_options": False})
-@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("src")
 @click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
               "hillclimb, tpe, nsga2, ppo, reinforce, optuna[:Sampler], or module:Class (or "
               "module:function, e.g. an evolve.py composition)  [default: chosen from the space: "
@@ -102,9 +95,10 @@ def _same_file(a: str, b: str) -> bool:
               help="study file  [default: <program stem>.glovec.db beside the program]")
 @click.option("--seed", type=int, default=None, help="the algorithm's seed")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), default=None,
-              help="where trials run  [default: inline]")
+              help="where trials run  [default: inline; process with --workers > 1]")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="trials at once (process, ray)  [default: 1]")
+              help="trials at once (process, ray; more than 1 picks process unless --executor says "
+                   "otherwise)  [default: 1]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="seconds a trial may run before it is stopped and failed")
 @click.option("--gpus-per-trial", type=click.IntRange(min=0), default=None,
@@ -117,6 +111,9 @@ def _same_file(a: str, b: str) -> bool:
               help="the metric (or Keras metric name) to use as the objective")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="cap each process trial's memory (e.g. 4G); a trial that exceeds it fails")
+@click.option("--preload", default=None, metavar="MODULE,...",
+              help="modules the warm workers (process, ray) import once, beyond the program's "
+                   "module-level imports")
 @click.option("--early-stopping", type=click.Choice(["median", "halving"]), default=None,
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
@@ -134,9 +131,7 @@ def run_command(src, program_args, **options) -> int:
     from glovec.runtime.driver import settings_from_env
     from glovec.runtime.executors import ProgramRef
 
-    text = _read_source(src)
-    if text is None:
-        return 1
+    text = read_input(src)
     rules = options.pop("rules", None)
     compiled = _compile(src, text, options.get("objective"), rules)
     if compiled is None:
@@ -171,6 +166,28 @@ def _run_with_exec_errors(run_search, prog, space, settings) -> int:
 
 
 # ---- glovec report --------------------------------------------------------------------------
+
+
+def _chosen_trial(path: str, best: bool, trial: int | None):
+    """The study's best trial, or trial ``trial``; None (said on stderr) when there is none."""
+    study = _open_study(path)
+    if study is None:
+        return None
+    try:
+        with _study_errors(path):
+            if best:
+                top = study.best(1)
+                record = top[0] if top else None
+            else:
+                record = study.trial(trial)
+    except _Reported:
+        return None
+    finally:
+        study.close()
+    if record is None:
+        what = "completed trial" if best else f"trial {trial}"
+        click.echo(f"{study.path}:1:1: GV507 the study has no {what}", err=True)
+    return record
 
 
 def _open_study(path: str):
@@ -216,45 +233,83 @@ def study_json(study) -> dict:
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="best trials in the table")
 @click.option("--json", "as_json", is_flag=True, help="print every trial as JSON instead")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+@click.option("--plot", default=None,
               help="write a PNG of the objective per trial and the best so far")
 def report_command(study_path, top, as_json, plot) -> int:
     """Show the best trials of a study (or all of it as JSON, or a plot)."""
-    from glovec.runtime.driver import format_table
-
     study = _open_study(study_path)
     if study is None:
         return 1
     try:
-        if as_json:
-            click.echo(json.dumps(study_json(study), indent=2))
-        else:
-            counts = study.counts()
-            click.echo(f"study: {os.path.abspath(study.path)}")
-            click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no trials")
-            best = study.best(top)
-            if best:
-                click.echo(format_table(best, study, direction=study.directions[0]))
-            failed = study.trials("failed")
-            if failed:
-                click.echo(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
-                for t in failed[-5:]:
-                    lines = (t.error or "").strip().splitlines()
-                    click.echo(f"  trial {t.id}: {lines[-1] if lines else 'failed'}")
+        with _study_errors(study_path):
+            shown = json.dumps(study_json(study), indent=2) if as_json else _report_text(study, top)
+        click.echo(shown)
         if plot:
             try:
-                write_plot(study, plot)
+                with _study_errors(study_path):
+                    image = plot_png(study, os.path.splitext(plot)[1][1:].lower())
             except ImportError:
                 click.echo("glovec: --plot needs matplotlib (pip install 'glovec[plot]')", err=True)
                 return 2
+            write_atomic(plot, image)
             if not as_json:
                 click.echo(f"plot: {plot}")
+    except _Reported:
+        return 1
     finally:
         study.close()
     return 0
 
 
-def write_plot(study, path: str) -> None:
+def _report_text(study, top: int) -> str:
+    """The plain report: counts, the best trials, the last failed trials' errors. Stored text
+    (candidates, statuses, errors) is shown with its control characters escaped."""
+    from glovec.runtime.driver import format_table
+
+    counts = study.counts()
+    lines = [f"study: {os.path.abspath(study.path)}",
+             printable(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+             or "no trials"]
+    best = study.best(top)
+    if best:
+        lines.append(printable(format_table(best, study, direction=study.directions[0]),
+                               lines=True))
+    failed = study.trials("failed")
+    if failed:
+        lines.append(f"failed trials (last {min(5, len(failed))} of {len(failed)}):")
+        for t in failed[-5:]:
+            errors = (t.error or "").strip().splitlines()
+            lines.append(f"  trial {t.id}: {printable(errors[-1]) if errors else 'failed'}")
+    return "\n".join(lines)
+
+
+class _Reported(Exception):
+    """A study problem already shown as a diagnostic (exit 1)."""
+
+
+@contextlib.contextmanager
+def _study_errors(path: str):
+    """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
+    import sqlite3
+
+    from glovec.runtime.study import StudyError
+
+    try:
+        yield
+    except StudyError as exc:
+        click.echo(exc.render(), err=True)
+        raise _Reported from None
+    except sqlite3.DatabaseError as exc:
+        click.echo(f"{path}:1:1: GV510 the file of study {path} is damaged ({exc}); restore it "
+                   f"from a copy, or start a new --study", err=True)
+        raise _Reported from None
+
+
+def plot_png(study, kind: str = "png") -> bytes:
+    """An image of the objective per trial and the best so far: ``kind`` (the output's
+    extension) when matplotlib writes that format, else PNG."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -290,15 +345,39 @@ def write_plot(study, path: str) -> None:
     ax.set_title(os.path.basename(study.path))
     ax.legend(loc="best")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    image = io.BytesIO()
+    kind = kind if kind in fig.canvas.get_supported_filetypes() else "png"
+    fig.savefig(image, format=kind, dpi=100)
     plt.close(fig)
+    return image.getvalue()
 
 
 # ---- glovec materialize ---------------------------------------------------------------------
 
 
+def _with_defaults(spec, decisions: dict) -> dict:
+    """``decisions`` (by site id, indices or candidate text) with every active site they leave
+    out at its default: a missing decision keeps the program's own value."""
+    out = dict(decisions)
+
+    def walk(points) -> None:
+        for point in points:
+            out.setdefault(point.id, point.default)
+            if point.children:
+                try:
+                    chosen = point.decision_of(out[point.id])
+                except (ValueError, TypeError, KeyError):
+                    continue  # DNA.from_dict names the bad decision
+                if isinstance(chosen, int) and 0 <= chosen < len(point.children):
+                    walk(point.children[chosen])
+
+    walk(spec.roots)
+    return out
+
+
+
 @click.command("materialize")
-@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("src")
 @click.option("--best", is_flag=True, help="the study's best completed trial")
 @click.option("--trial", type=int, default=None, help="the study's trial with this id")
 @click.option("--study", "study_path", type=click.Path(dir_okay=False), default=None,
@@ -306,7 +385,7 @@ def write_plot(study, path: str) -> None:
 @click.option("--dna", default=None,
               help="decisions as JSON ({site id: index or candidate text}), or @FILE")
 @click.option("--defaults", is_flag=True, help="every site at its default (gives back SRC)")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", default=None,
               help="write here (atomically) instead of stdout")
 @rules_option
 def materialize_command(src, best, trial, study_path, dna, defaults, output, rules=None) -> int:
@@ -322,9 +401,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     if output and os.path.exists(output) and _same_file(output, src):
         click.echo(f"glovec materialize: refusing to overwrite the input {src}", err=True)
         return 2
-    text = _read_source(src)
-    if text is None:
-        return 1
+    text = read_input(src)
     compiled = _compile(src, text, rules=rules)
     if compiled is None:
         return 1
@@ -336,12 +413,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     elif dna is not None:
         raw = dna
         if raw.startswith("@"):
-            try:
-                with open(raw[1:], encoding="utf-8") as fh:
-                    raw = fh.read()
-            except OSError as exc:
-                click.echo(f"glovec materialize: cannot read {raw[1:]}: {exc.strerror}", err=True)
-                return 2
+            raw = read_input(raw[1:]).decode("utf-8", "replace")
         try:
             data = json.loads(raw)
         except ValueError as exc:
@@ -349,30 +421,20 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             return 2
         if isinstance(data, dict) and "decisions" in data and isinstance(data["decisions"], dict):
             data = data["decisions"]
+        if not isinstance(data, dict):
+            click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: --dna needs a JSON "
+                       f"object {{site id: decision}}, not {type(data).__name__}", err=True)
+            return 1
         try:
-            decisions = DNA.from_dict(spec, data).decisions
+            decisions = DNA.from_dict(spec, _with_defaults(spec, data)).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:
             click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: {exc}", err=True)
             return 1
     else:
-        study = _open_study(study_path or default_study_path(src))
-        if study is None:
+        record = _chosen_trial(study_path or default_study_path(src), best, trial)
+        if record is None:
             return 1
-        try:
-            if best:
-                top = study.best(1)
-                if not top:
-                    click.echo(f"{study.path}:1:1: GV507 the study has no completed trial", err=True)
-                    return 1
-                record = top[0]
-            else:
-                record = study.trial(trial)
-                if record is None:
-                    click.echo(f"{study.path}:1:1: GV507 the study has no trial {trial}", err=True)
-                    return 1
-            stored = record.decisions
-        finally:
-            study.close()
+        stored = record.decisions
         try:
             decisions = DNA(spec, stored).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:

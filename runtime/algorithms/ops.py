@@ -196,8 +196,9 @@ class Node:
                 up = value + self.step
                 new = up if (up <= self.hi and (rng.random() < 0.5 or value - self.step < self.lo)) else value - self.step
             return new
-        if kind == "custom":
-            return self.point.mutate(value, rng)
+        if kind == "custom":  # the author's mutator, else a fresh draw
+            point = self.point
+            return point.mutator(value, rng) if point.mutator is not None else point.sampler(rng)
         values = list(value)
         n = self.n
         if kind == "permutate" or (kind == "manyof" and self.distinct and self.k == n):
@@ -218,7 +219,6 @@ class Node:
             if tuple(values) == tuple(value):  # a multiset that sorted back to itself: redraw
                 return self.draw(rng) if self.count > 1 else tuple(values)
         return tuple(values)
-
 
     def blend(self, x, y, rng):
         """A value mixing two parents' values of this point: either one (oneof, custom), a point

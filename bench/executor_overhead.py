@@ -1,0 +1,156 @@
+"""What each executor costs on the real examples: the same N trials inline, in processes, and Optuna.
+
+Runs `glovec run EXAMPLE --trials N --algorithm random --seed 0` with `--executor inline`,
+`--executor process --workers 1` and `--executor process --workers 2`, each a fresh `glovec run`
+timed from start to exit as a user would see it, on the Keras digits example and on the PyTorch
+digits example; for Keras also an Optuna study of the same model and the same N trials in one
+process (what a user of Optuna gets). Prints wall times, the per-trial overhead against inline,
+the ratios to inline against the goals (process 1 worker <= 1.15x, 2 workers <= 0.65x on 2
+cores), and whether every executor gave the same objective trial by trial. The load average is
+noted with each figure: the machine may be shared.
+
+    python bench/executor_overhead.py [--trials 6] [--examples keras,torch] [--repo DIR]
+
+``--repo`` measures another checkout of glovec (e.g. a worktree of main, for a before/after).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, parse_args, save  # noqa: E402
+
+HERE = Path(__file__).resolve().parent.parent
+EXAMPLES = {"keras": "examples/digits_keras.py", "torch": "examples/torch_digits.py"}
+CONFIGS = [
+    ("inline", ["--executor", "inline"]),
+    ("process, 1 worker", ["--executor", "process", "--workers", "1"]),
+    ("process, 2 workers", ["--executor", "process", "--workers", "2"]),
+]
+GOALS = {"process, 1 worker": 1.15, "process, 2 workers": 0.65}
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _glovec_run(repo: Path, example: str, flags: list, trials: int, tmp: str) -> dict:
+    study = os.path.join(tmp, f"{Path(example).stem}-{len(os.listdir(tmp))}.db")
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    cmd = [sys.executable, "-m", "glovec.cli", "run", str(repo / example), "--trials", str(trials),
+           "--algorithm", "random", "--seed", "0", "--study", study, *flags]
+    load = _load()
+    start = time.perf_counter()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tmp)
+    seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    report = subprocess.run([sys.executable, "-m", "glovec.cli", "report", study, "--json"], env=env,
+                            capture_output=True, text=True, check=True)
+    trials_ = json.loads(report.stdout)["trials"]
+    first = [line for line in out.stderr.splitlines() if line.startswith("glovec:")][:2]
+    return {"seconds": seconds, "load_before": load, "load_after": _load(), "first_lines": first,
+            "objectives": [t["objective"] for t in sorted(trials_, key=lambda t: t["id"])],
+            "completed": sum(t["status"] == "completed" for t in trials_)}
+
+
+OPTUNA_KERAS = """
+import os, sys, time
+import optuna
+import keras
+from keras import layers
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+digits = load_digits()
+x = digits.data.astype("float32") / 16.0
+data = train_test_split(x, digits.target, test_size=0.25, random_state=0, stratify=digits.target)
+
+def objective(trial):
+    keras.utils.set_random_seed(0)
+    x_train, x_val, y_train, y_val = data
+    model = keras.Sequential([
+        keras.Input(shape=(64,)),
+        layers.Dense(trial.suggest_categorical("units", [32, 64, 128]),
+                     activation=trial.suggest_categorical("activation", ["relu", "tanh", "gelu"])),
+        layers.Dropout(rate=trial.suggest_categorical("rate", [0.0, 0.1, 0.3])),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(
+        learning_rate=trial.suggest_float("lr", 1e-4, 0.03, log=True)),
+        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=10,
+                        batch_size=trial.suggest_categorical("batch_size", [16, 32, 64]), verbose=0)
+    keras.backend.clear_session()
+    return history.history["val_accuracy"][-1]
+
+study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+study.optimize(objective, n_trials=int(sys.argv[1]))
+"""
+
+
+def _optuna_keras(trials: int) -> dict:
+    load = _load()
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", OPTUNA_KERAS, str(trials)], check=True,
+                   capture_output=True, text=True)
+    return {"seconds": time.perf_counter() - start, "load_before": load, "load_after": _load()}
+
+
+def main() -> None:
+    def extra(parser):
+        parser.add_argument("--trials", type=int, default=6)
+        parser.add_argument("--examples", default="keras,torch")
+        parser.add_argument("--repo", default=str(HERE), help="the glovec checkout to measure")
+        parser.add_argument("--name", default="executor_overhead", help="results file name")
+
+    args = parse_args(__doc__, extra)
+    repo = Path(args.repo).resolve()
+    trials = 2 if args.quick else args.trials
+    results = {"machine": machine(), "trials": trials, "repo": str(repo), "examples": {}}
+    for name in args.examples.split(","):
+        example = EXAMPLES[name]
+        rows = {}
+        with tempfile.TemporaryDirectory(prefix="glovec-bench-") as tmp:
+            for label, flags in CONFIGS:
+                rows[label] = _glovec_run(repo, example, flags, trials, tmp)
+                print(f"  {name} {label}: {rows[label]['seconds']:.1f} s (load {rows[label]['load_before']}"
+                      f" -> {rows[label]['load_after']})", flush=True)
+        if name == "keras":
+            rows["optuna, one process"] = _optuna_keras(trials)
+        results["examples"][name] = rows
+        base = rows["inline"]["seconds"]
+        print(f"\n{example}: {trials} trials, random search, seed 0 (wall time of the whole run)")
+        print(f"| executor | wall s | vs inline | overhead per trial vs inline | goal | load 1/5/15 |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for label, row in rows.items():
+            ratio = row["seconds"] / base
+            goal = GOALS.get(label)
+            goal_text = f"<= {goal:.2f}x {'met' if ratio <= goal else 'missed'}" if goal else ""
+            over = (row["seconds"] - base) / trials
+            print(f"| {label} | {row['seconds']:.1f} | {ratio:.2f}x | {over:+.2f} s | {goal_text} | "
+                  f"{row['load_after']} |")
+        objs = {label: row["objectives"] for label, row in rows.items() if "objectives" in row}
+        same = len({json.dumps(v) for v in objs.values()}) == 1
+        print(f"same objective trial by trial in every executor: {same}")
+        if not same:
+            for label, values in objs.items():
+                print(f"  {label}: {values}")
+        for label, row in rows.items():
+            for line in row.get("first_lines", ()):
+                print(f"  [{label}] {line}")
+        print()
+    save(args.name, results, args)
+
+
+if __name__ == "__main__":
+    main()

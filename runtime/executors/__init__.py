@@ -1,0 +1,98 @@
+"""Executors: how a trial of a generated program runs.
+
+Three kinds behind one small interface (the driver submits trials and collects results):
+
+- ``inline`` (``inline.py``): the generated code is compiled once and re-executed per trial in
+  this process, in a fresh ``__main__`` namespace. Fastest; a crash of the program is a crash of
+  the driver.
+- ``process`` (``process.py``): each trial in its own process, N at a time. A crash, hang
+  (``timeout``) or out-of-memory (``memory_limit``) becomes a failed trial with the tail of its
+  stderr; the study goes on. ``gpus_per_trial`` gives each trial its own ``CUDA_VISIBLE_DEVICES``
+  slice. With N > 1, each trial's numeric thread pools (OpenMP, MKL, OpenBLAS, TensorFlow) get
+  CPUs / N threads unless those variables are already set.
+- ``ray`` (``ray_executor.py``): each trial runs on a Ray worker, as a process the way the
+  process executor runs it.
+
+``trial_process.py`` is the subprocess plumbing the last two share; ``resources.py`` the memory,
+GPU and CPU shares; ``base.py`` the types.
+
+Usage::
+
+    ex = make_executor("process", ProgramRef(code=text, path=None, source_path="model.py",
+                                             header_line=1), workers=2, timeout=600)
+    ex.submit(trial_id, decisions, history=curves)
+    for result in ex.wait(timeout=1.0): ...
+    ex.close()
+
+Only the standard library is imported here; Ray is imported when the Ray executor is made.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..wire import make_should_stop
+from .base import ExecutorError, ProgramRef, TrialResult
+from .inline import InlineExecutor, compile_program
+from .process import ProcessExecutor
+from .ray_executor import RayExecutor
+from .resources import THREAD_VARIABLES, detect_gpus, gpu_slots, parse_memory
+
+__all__ = [
+    "ExecutorError",
+    "ProgramRef",
+    "TrialResult",
+    "make_executor",
+    "make_should_stop",
+    "compile_program",
+    "detect_gpus",
+    "parse_memory",
+    "InlineExecutor",
+    "ProcessExecutor",
+    "RayExecutor",
+    "THREAD_VARIABLES",
+]
+
+
+def make_executor(
+    kind: str,
+    prog: ProgramRef,
+    workers: int = 1,
+    timeout: float | None = None,
+    gpus_per_trial: int = 0,
+    ray_address: str | None = None,
+    early_stopping=None,
+    memory_limit=None,
+    preload=(),
+):
+    """Make the executor named ``kind`` ("inline", "process" or "ray") for ``prog``.
+
+    ``timeout`` is seconds per trial; ``memory_limit`` caps a process trial's address space
+    (bytes, or text such as "2G"; default: ``GLOVEC_MEMORY_LIMIT``); ``early_stopping`` is a
+    policy from ``glovec.runtime.loop``, evaluated in the worker against the history passed to
+    ``submit``; ``preload`` names modules the warm workers of the process and Ray executors
+    import once, beyond those the program imports at module level. Raises ExecutorError for a request that cannot be met (e.g. GPUs asked for and
+    none present).
+    """
+    if memory_limit is None:
+        memory_limit = os.environ.get("GLOVEC_MEMORY_LIMIT") or None
+    if workers is None or workers < 1:
+        raise ExecutorError(f"--workers must be at least 1 (got {workers})")
+    if gpus_per_trial and gpus_per_trial < 0:
+        raise ExecutorError(f"--gpus-per-trial must not be negative (got {gpus_per_trial})")
+    if kind == "inline":
+        if workers > 1:
+            raise ExecutorError("the inline executor runs one trial at a time; "
+                                "use --executor process for --workers > 1")
+        if gpus_per_trial:
+            gpu_slots(gpus_per_trial)  # says clearly when there is no GPU
+        return InlineExecutor(prog, timeout=timeout, early_stopping=early_stopping)
+    if kind == "process":
+        return ProcessExecutor(prog, workers=workers, timeout=timeout, gpus_per_trial=gpus_per_trial,
+                               early_stopping=early_stopping, memory_limit=memory_limit,
+                               preload=preload)
+    if kind == "ray":
+        return RayExecutor(prog, workers=workers, timeout=timeout, gpus_per_trial=gpus_per_trial,
+                           ray_address=ray_address, early_stopping=early_stopping,
+                           memory_limit=memory_limit, preload=preload)
+    raise ExecutorError(f"unknown executor {kind!r} (choose inline, process or ray)")

@@ -1,0 +1,162 @@
+"""The process executor: each trial in a process of its own, ``workers`` at a time, from warm
+workers that imported the program's modules once (``warm.py``, ``server.py``).
+
+Its files live in a folder ``glovec-trials-<pid>-*`` of the temporary directory, removed when the
+executor closes, when the driver is stopped by SIGTERM, and, should the driver have been killed
+outright, by the next executor that starts (a folder whose driver is gone).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+
+from .base import ProgramRef, TrialResult
+from .resources import gpu_slots, parse_memory, thread_env
+from .trial_process import trial_payload
+from .warm import WarmPool
+
+__all__ = ["ProcessExecutor", "make_workdir", "remove_stale_workdirs"]
+
+WORKDIR_PREFIX = "glovec-trials-"
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (Linux), which tells a reused pid from its first owner."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def make_workdir(prefix: str = WORKDIR_PREFIX) -> str:
+    """A private folder for one executor's files, marked with its driver (pid and start time)."""
+    path = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
+    with open(os.path.join(path, "driver"), "w", encoding="utf-8") as f:
+        f.write(f"{os.getpid()} {_start_time(os.getpid()) or ''}\n")
+    return path
+
+
+def _driver_alive(path: str) -> bool:
+    try:
+        with open(os.path.join(path, "driver"), encoding="utf-8") as f:
+            pid_text, _, started = f.read().strip().partition(" ")
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return True  # not ours to judge (being created, or not a glovec folder)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not started or _start_time(pid) in (None, started)
+
+
+def remove_stale_workdirs(prefix: str = WORKDIR_PREFIX) -> list[str]:
+    """Remove this user's executor folders whose driver is gone (killed by SIGKILL, say)."""
+    removed = []
+    root = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(prefix)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(root, name)
+        try:
+            if os.lstat(path).st_uid != os.getuid() or not os.path.isdir(path):
+                continue
+        except OSError:
+            continue
+        if not _driver_alive(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+class _OnSigterm:
+    """While executors run, SIGTERM ends the driver as Ctrl-C does (its ``finally`` blocks run,
+    so trial processes are stopped and files removed), with exit status 143."""
+
+    depth = 0
+    previous = None
+
+    @classmethod
+    def enter(cls) -> bool:
+        if threading.current_thread() is not threading.main_thread():
+            return False
+        if cls.depth == 0:
+            cls.previous = signal.signal(signal.SIGTERM, cls._handler)
+        cls.depth += 1
+        return True
+
+    @classmethod
+    def leave(cls) -> None:
+        cls.depth -= 1
+        if cls.depth == 0:
+            signal.signal(signal.SIGTERM, cls.previous if cls.previous is not None else signal.SIG_DFL)
+
+    @staticmethod
+    def _handler(signum, frame):
+        print("glovec: terminated (SIGTERM); running trials stop, and run again when you resume",
+              file=sys.stderr, flush=True)
+        raise SystemExit(128 + signum)
+
+
+class ProcessExecutor:
+    """Each trial in its own process, ``workers`` at a time (see ``warm.py`` for how)."""
+
+    def __init__(self, prog: ProgramRef, workers=1, timeout=None, gpus_per_trial=0,
+                 early_stopping=None, memory_limit=None, python=None, log_dir=None, preload=(),
+                 mode=None):
+        self.prog = prog
+        # Each trial's stdout and stderr are kept as trial-<id>.out/.err in log_dir when given
+        # (default GLOVEC_LOG_DIR); otherwise only the stderr tail of a failed trial is kept.
+        self.log_dir = log_dir or os.environ.get("GLOVEC_LOG_DIR") or None
+        if self.log_dir:
+            os.makedirs(self.log_dir, exist_ok=True)
+        self.timeout = timeout
+        self.early_stopping = early_stopping
+        self.memory_limit = parse_memory(memory_limit)
+        self._slots = gpu_slots(gpus_per_trial) if gpus_per_trial else None
+        self.capacity = min(workers, len(self._slots)) if self._slots else workers
+        remove_stale_workdirs()
+        self._workdir = make_workdir()
+        self._sigterm = _OnSigterm.enter()
+        try:
+            self._pool = WarmPool(prog, self.capacity, self._workdir, timeout=timeout,
+                                  memory_limit=self.memory_limit, env=thread_env(self.capacity),
+                                  slots=self._slots, preload=preload, mode=mode, python=python,
+                                  log_dir=self.log_dir)
+        except BaseException:
+            self.close()
+            raise
+
+    def describe(self) -> str:
+        """The line ``glovec run`` starts with: how trials run here, and why."""
+        return "glovec: process executor: " + self._pool.describe()
+
+    def submit(self, trial_id: int, decisions: dict, history=None) -> None:
+        payload = trial_payload(trial_id, decisions, self.prog, self.early_stopping, history)
+        self._pool.start(trial_id, payload)
+
+    def wait(self, timeout: float | None = None) -> list[TrialResult]:
+        return self._pool.wait(timeout)
+
+    @property
+    def running(self) -> int:
+        return self._pool.running
+
+    def close(self) -> None:
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        if self._sigterm:
+            self._sigterm = False
+            _OnSigterm.leave()

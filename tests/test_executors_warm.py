@@ -1,0 +1,224 @@
+"""Warm workers (issue 15): imports paid once, trials still isolated from each other."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from glovec.runtime.executors import make_executor
+from glovec.runtime.executors.server import module_imports
+
+from test_executors import CRASHES, make_prog, run_all
+
+ROOT = Path(__file__).resolve().parent.parent
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork server: Linux")
+
+
+def test_module_imports_are_the_module_level_ones():
+    code = ("import os, json as j\nfrom keras import layers\nfrom . import sibling\n"
+            "try:\n    import torch\nexcept ImportError:\n    torch = None\n"
+            "if True:\n    from a.b import c\n"
+            "def f():\n    import inside_a_function\n")
+    assert module_imports(code) == ["os", "json", "keras", "keras.layers", "torch", "a.b", "a.b.c"]
+
+
+@pytest.fixture
+def library(tmp_path_factory, monkeypatch):
+    """A third-party module (outside the program's folder) with a module-level cache."""
+    lib = tmp_path_factory.mktemp("lib")
+    (lib / "statebox.py").write_text("import os\nLOADED_IN = os.getpid()\nCACHE = []\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(lib), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.syspath_prepend(str(lib))
+    return lib
+
+
+STATE = """\
+import os, random
+import statebox
+import helper_state
+x = _gv.intv("x", 0)
+statebox.CACHE.append(x)
+helper_state.SEEN.append(x)
+_gv.metric("library_cache", len(statebox.CACHE))
+_gv.metric("own_module_cache", len(helper_state.SEEN))
+_gv.metric("imported_once", statebox.LOADED_IN != os.getpid())
+_gv.objective(float(x))
+"""
+
+
+@linux_only
+def test_fork_mode_imports_once_and_leaves_no_state_to_the_next_trial(tmp_path, library, monkeypatch):
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    (tmp_path / "helper_state.py").write_text("SEEN = []\n")
+    prog = make_prog(tmp_path, STATE)
+    ex = make_executor("process", prog, workers=2)
+    line = ex.describe()
+    assert "forked from one warm worker that imported statebox once" in line, line
+    assert "fork server" in line
+    results = run_all(ex, {i: {"x": i} for i in range(4)})
+    for i in range(4):
+        assert results[i].status == "completed", results[i].error
+        assert results[i].metrics == {"library_cache": 1, "own_module_cache": 1, "imported_once": True}
+
+
+@linux_only
+def test_reuse_mode_resets_the_programs_own_modules(tmp_path, library, monkeypatch):
+    monkeypatch.setenv("GLOVEC_WORKER_MODE", "reuse")
+    (tmp_path / "helper_state.py").write_text("SEEN = []\n")
+    prog = make_prog(tmp_path, STATE)
+    ex = make_executor("process", prog, workers=1)
+    assert "reused interpreters: as GLOVEC_WORKER_MODE asks" in ex.describe()
+    results = run_all(ex, {i: {"x": i} for i in range(3)})
+    assert [results[i].metrics["own_module_cache"] for i in range(3)] == [1, 1, 1]
+    # What a third-party module keeps is the documented limit of a reused interpreter.
+    assert [results[i].metrics["library_cache"] for i in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("mode", ["fork", "reuse", "fresh"])
+def test_crash_hang_and_oom_stay_in_their_trial_in_every_mode(tmp_path, monkeypatch, mode):
+    monkeypatch.setenv("GLOVEC_WORKER_MODE", mode)
+    prog = make_prog(tmp_path, CRASHES)
+    ex = make_executor("process", prog, workers=2, timeout=3, memory_limit="1G")
+    trials = {0: {"how": 0}, 1: {"how": 1}, 2: {"how": 2}, 3: {"how": 3}, 4: {"how": 4}, 5: {"how": 0}}
+    results = run_all(ex, trials)
+    assert results[0].status == results[5].status == "completed", (results[0].error, results[5].error)
+    assert "about to exit" in results[1].error and results[1].status == "failed"
+    assert "SIGSEGV" in results[2].error and "about to segv" in results[2].error
+    assert "timed out after 3 s" in results[3].error and "about to hang" in results[3].error
+    assert "MemoryError" in results[4].error
+
+
+@linux_only
+def test_a_dead_warm_worker_is_replaced(tmp_path, monkeypatch):
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    started = tmp_path / "started"
+    prog = make_prog(tmp_path, f"""\
+        import time
+        if _gv.intv("wait", 0):
+            open({str(started)!r}, "w").close()
+            time.sleep(60)
+        _gv.objective(1.0)
+        """)
+    ex = make_executor("process", prog, workers=1)
+    ex.describe()
+    server = ex._pool.workers[0].popen.pid
+    ex.submit(0, {"wait": 1})
+    for _ in range(600):
+        ex.wait(0.05)
+        if started.exists():
+            break
+    os.kill(server, signal.SIGKILL)  # the fork server dies; its trial dies with it
+    first = []
+    while not first:
+        first = ex.wait(30)
+    assert first[0].status == "failed" and "warm worker running the trial died" in first[0].error
+    results = run_all(ex, {1: {"wait": 0}, 2: {"wait": 0}})
+    assert results[1].status == results[2].status == "completed"
+    assert ex._pool.workers == [] or ex._pool.workers[0].popen.pid != server
+
+
+@linux_only
+def test_a_fork_server_that_finds_cuda_initialized_reuses_interpreters(tmp_path, monkeypatch):
+    fake = tmp_path / "fakelib" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("class cuda:\n    @staticmethod\n"
+                                      "    def is_initialized():\n        return True\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(fake.parent), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    prog = make_prog(tmp_path, "import os, torch\n_gv.objective(float(os.getpid()))\n")
+    ex = make_executor("process", prog, workers=2)
+    line = ex.describe()
+    assert "reused interpreters: torch initialized CUDA" in line, line
+    results = run_all(ex, {i: {} for i in range(4)})
+    assert all(r.status == "completed" for r in results.values())
+    assert len({r.objective for r in results.values()}) == 2  # two reused workers ran them all
+
+
+def _objectives(tmp_path, example, mode, trials=3) -> list:
+    db = tmp_path / f"{mode}.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GLOVEC_SMOKE": "1", "GLOVEC_WORKER_MODE": mode}
+    out = subprocess.run([sys.executable, "-m", "glovec.cli", "run", str(ROOT / example), "--trials",
+                          str(trials), "--seed", "0", "--executor", "process", "--workers", "2",
+                          "--study", str(db)], env=env, capture_output=True, text=True, cwd=tmp_path,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    first = next(line for line in out.stderr.splitlines() if line.startswith("glovec: process executor"))
+    report = subprocess.run([sys.executable, "-m", "glovec.cli", "report", str(db), "--json"], env=env,
+                            capture_output=True, text=True, check=True)
+    trials_ = sorted(json.loads(report.stdout)["trials"], key=lambda t: t["id"])
+    assert all(t["status"] == "completed" for t in trials_), trials_
+    return first, [t["objective"] for t in trials_]
+
+
+@pytest.mark.slow
+@linux_only
+@pytest.mark.parametrize("example, module", [("examples/torch_digits.py", "torch"),
+                                             ("examples/digits_keras.py", "keras")])
+def test_forked_trials_give_what_fresh_interpreters_give(tmp_path, example, module):
+    pytest.importorskip(module)
+    pytest.importorskip("sklearn")
+    line, forked = _objectives(tmp_path, example, "fork")
+    assert f"imported {module}" in line and "fork server" in line, line
+    _, fresh = _objectives(tmp_path, example, "fresh")
+    assert forked == fresh
+
+
+TORCH_STATE = """\
+import torch
+first = torch.rand(1).item()  # a fresh interpreter seeds torch anew: a different draw each time
+torch.manual_seed(_gv.intv("seed", 0))
+torch.rand(5)
+_gv.objective(first)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["fork", "reuse"])
+def test_torchs_random_state_does_not_leak_into_the_next_trial(tmp_path, monkeypatch, mode):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("GLOVEC_WORKER_MODE", mode)
+    prog = make_prog(tmp_path, TORCH_STATE)
+    results = run_all(make_executor("process", prog, workers=1), {i: {"seed": i + 1} for i in range(4)})
+    firsts = [results[i].objective for i in range(4)]
+    assert len(set(firsts)) == 4  # not one state copied into every trial
+    for i in range(1, 4):  # nor what the trial before left behind
+        torch.manual_seed(i)
+        torch.rand(5)
+        assert firsts[i] != torch.rand(1).item()
+
+
+KERAS_STATE = """\
+import keras
+layer = keras.layers.Dense(1)
+_gv.metric("name", layer.name)  # Keras numbers layers per session: dense, dense_1, ...
+_gv.objective(1.0)
+"""
+
+
+@pytest.mark.slow
+def test_keras_session_state_does_not_leak_into_the_next_trial(tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    prog = make_prog(tmp_path, KERAS_STATE)
+    results = run_all(make_executor("process", prog, workers=1), {i: {} for i in range(3)})
+    assert [results[i].metrics["name"] for i in range(3)] == ["dense"] * 3
+
+
+def test_workers_above_one_pick_the_process_executor(tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text("import os\nx = 1  # glovec: oneof([1, 2, 3])\nscore = x  # glovec: objective\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("GLOVEC_EXECUTOR", None)
+    out = subprocess.run([sys.executable, "-m", "glovec.cli", "run", str(src), "--trials", "3",
+                          "--workers", "2", "--study", str(tmp_path / "s.db")], env=env,
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines()[0].startswith("glovec: process executor: 2 trial(s) at once")
+    assert "3 completed, 0 failed" in out.stdout

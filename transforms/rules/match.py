@@ -1,0 +1,487 @@
+"""Matching: every value the rules select in a program, read with ``ast`` (never run).
+
+Rules are tried in file order and the first one that selects a value takes it; each taken
+value becomes a ``RuleSite`` with the spec text its template gives."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic
+from ..imports import ImportMap
+from .load import load_rules
+from .schema import CALLEE, Rule, RuleSet, any_glob, glob
+from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
+                       instantiate, instantiate_names, literal_value)
+from .unmatched import unmatched_warnings
+
+
+@dataclass(eq=False)
+class RuleSite:
+    """One value a rule selects in the program: what the compiler makes a site of.
+
+    ``start``/``end`` are character offsets of the value expression in the program text;
+    ``line``/``col`` are 1-based (col in characters). ``kind`` says what the value is:
+    ``"arg"`` (argument ``param`` of the call whose callee text is ``callee``; ``call_start``
+    is the call's offset), ``"assign"`` (right-hand side of an assignment to ``target``) or
+    ``"param"`` (default of parameter ``param`` of function ``function``)."""
+
+    rule: Rule
+    spec: str
+    kind: str
+    start: int
+    end: int
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    param: str | None = None
+    callee: str | None = None
+    qualified: str | None = None
+    target: str | None = None
+    function: str | None = None
+    call_start: int | None = None
+    scope: tuple[str, ...] = ()
+
+
+@dataclass
+class RulesResult:
+    sites: list[RuleSite]
+    diagnostics: list[Diagnostic]
+    warnings: list[Diagnostic] = field(default_factory=list)  # GV312, at rules in the file
+
+
+class _Offsets:
+    """ast (line, UTF-8 byte column) -> character offsets in the program text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        for match in re.finditer(r"\r\n|\r|\n", text):
+            self.starts.append(match.end())
+        self.ascii = text.isascii()
+        self._lines: dict[int, bytes] = {}
+
+    def col(self, line: int, byte_col: int) -> int:
+        if self.ascii or byte_col == 0:
+            return byte_col
+        raw = self._lines.get(line)
+        if raw is None:
+            start = self.starts[line - 1]
+            end = self.starts[line] if line < len(self.starts) else len(self.text)
+            raw = self._lines[line] = self.text[start:end].encode("utf-8")
+        return len(raw[:byte_col].decode("utf-8", "replace"))
+
+    def offset(self, line: int, byte_col: int) -> int:
+        return self.starts[line - 1] + self.col(line, byte_col)
+
+
+class _Definitions(ast.NodeVisitor):
+    """Same-file signatures: def parameters and a class's __init__ (without self)."""
+
+    def __init__(self) -> None:
+        self.defs: dict[str, tuple[str, ...] | None] = {}
+        self.class_stack: list[str] = []
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.class_stack.append(node.name)
+        self.generic_visit(node)
+        self.class_stack.pop()
+
+    def _add(self, name: str, params: tuple[str, ...]) -> None:
+        if name in self.defs and self.defs[name] != params:
+            self.defs[name] = None
+        else:
+            self.defs[name] = params
+
+    def visit_FunctionDef(self, node) -> None:
+        params = tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
+        if self.class_stack:
+            if node.name == "__init__":
+                self._add(self.class_stack[-1], params[1:])
+        else:
+            self._add(node.name, params)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _positional_names(imports: ImportMap, defs: dict, func: ast.expr, qualified: str | None):
+    if isinstance(func, ast.Name) and func.id in defs and func.id not in imports.names:
+        return defs[func.id]
+    if qualified is None:
+        return None
+    from ..signatures import lookup  # the compiler's tables (libcst import, loaded lazily)
+
+    signature = lookup(qualified)
+    return signature.positional if signature is not None else None
+
+
+class Matcher(ast.NodeVisitor):
+    def __init__(self, ruleset: RuleSet, text: str, tree: ast.Module, path: str | None) -> None:
+        self.ruleset = ruleset
+        self.text = text
+        self.offsets = _Offsets(text)
+        self.imports = ImportMap.from_tree(tree)
+        self.tree = tree
+        self._defs: dict | None = None
+        self.functions: list[str] = []
+        self.classes: list[str] = []
+        self.scope: list[str] = []
+        self.claimed: dict[tuple[int, int], Rule] = {}
+        self.sites: list[RuleSite] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.path = path
+        self.call_rules = [r for r in ruleset.rules if r.selector == "call"]
+        self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
+        self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
+        self.fixed_lines = _fixed_lines(text)
+        self.ids: set[str] = set()  # site ids given by rules' `id`
+        self.matched: set[int] = set()  # indices of rules that selected some value
+        self.near: dict[int, set[str]] = {}  # call rules: argument names of calls to the callee
+        self.passed: set[int] = set()  # call rules whose arg some call to the callee passes
+        self.names: set[str] = set()  # assigned names and parameter names (for suggestions)
+        self._by_callee: dict[str, list[Rule]] = {}
+        self._dispatch = {
+            ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
+            ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
+            ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
+            ast.JoinedStr: self.visit_JoinedStr,
+        }
+
+    @property
+    def defs(self) -> dict:
+        """Same-file signatures, found on first need (a positional argument of a plain name)."""
+        if self._defs is None:
+            finder = _Definitions()
+            finder.visit(self.tree)
+            self._defs = finder.defs
+        return self._defs
+
+    # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
+    # of the rules pass's time
+    def visit(self, node: ast.AST) -> None:
+        handler = self._dispatch.get(type(node))
+        if handler is not None:
+            handler(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    # -- scopes --
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for sub in (*node.decorator_list, *node.bases, *node.keywords):
+            self.visit(sub)
+        self.classes.append(node.name)
+        self.scope.append(node.name)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scope.pop()
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node) -> None:
+        for sub in node.decorator_list:
+            self.visit(sub)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.functions.append(node.name)
+        self.scope.append(node.name)
+        self._params(node)
+        for sub in (*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)):
+            self.visit(sub)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scope.pop()
+        self.functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _in_scope(self, rule: Rule) -> bool:
+        if rule.in_function is not None and not any(glob(rule.in_function, f)
+                                                    for f in self.functions):
+            return False
+        if rule.in_class is not None and not any(glob(rule.in_class, c) for c in self.classes):
+            return False
+        return True
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        return  # a value inside an f-string cannot be a site: rules leave it alone
+
+    # -- selectors --
+    def _params(self, node) -> None:
+        if not self.param_rules:
+            return
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for arg, default in pairs:
+            self.names.add(arg.arg)
+            for rule in self.param_rules:
+                if any_glob(rule.pattern, arg.arg.lower()) and self._in_scope(rule):
+                    self._take(rule, default, "param", {}, param=arg.arg, function=node.name)
+                    break
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if self.assign_rules and len(node.targets) == 1:
+            self._assign(node.targets[0], node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if self.assign_rules and node.value is not None:
+            self._assign(node.target, node.value)
+        self.generic_visit(node)
+
+    def _assign(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            full = last = target.id
+        elif isinstance(target, ast.Attribute):
+            full = ast.unparse(target)
+            last = target.attr
+        else:
+            return
+        self.names.add(last)
+        for rule in self.assign_rules:
+            if (any_glob(rule.pattern, last.lower()) or any_glob(rule.pattern, full.lower())) \
+                    and self._in_scope(rule):
+                self._take(rule, value, "assign", {}, target=full)
+                return
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.call_rules:
+            self._call(node)
+        self.generic_visit(node)
+
+    def _call(self, node: ast.Call) -> None:
+        qualified = self.imports.qualify(node.func)
+        if qualified is None:
+            return
+        rules = self._by_callee.get(qualified)
+        if rules is None:  # most programs call a few names many times
+            rules = self._by_callee[qualified] = [
+                r for r in self.call_rules if any_glob(r.pattern, qualified)]
+        if not rules:
+            return
+        starred = any(isinstance(arg, ast.Starred) for arg in node.args)
+        arguments: dict[str, ast.expr] = {}
+        for kw in node.keywords:
+            if kw.arg is not None:
+                arguments[kw.arg] = kw.value
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                break
+            arguments[f"arg{i}"] = arg
+        needs_positional = any(r.arg not in arguments and r.arg != CALLEE for r in rules)
+        if needs_positional and node.args and not starred:
+            positional = _positional_names(self.imports, self.defs, node.func, qualified)
+            if positional:
+                for name, arg in zip(positional, node.args):
+                    arguments.setdefault(name, arg)
+        # for where: "n_args == 0" (how many arguments the call passes)
+        arguments.setdefault("n_args", len(node.args) + len(node.keywords))
+        func = node.func
+        callee = self.text[self.offsets.offset(func.lineno, func.col_offset):
+                           self.offsets.offset(func.end_lineno, func.end_col_offset)]
+        for rule in rules:
+            if rule.arg == CALLEE:
+                if self._in_scope(rule):
+                    self._take_callee(rule, node, arguments, qualified, callee)
+                continue
+            value = arguments.get(rule.arg)
+            if isinstance(value, ast.expr):
+                self.passed.add(rule.index)
+            else:
+                self.near.setdefault(rule.index, set()).update(
+                    name for name, node in arguments.items() if isinstance(node, ast.expr))
+            if not isinstance(value, ast.expr) or not self._in_scope(rule):
+                continue
+            self._take(rule, value, "arg", arguments, param=rule.arg, callee=callee,
+                       qualified=qualified, call=node)
+
+    def _where(self, rule: Rule, x, arguments: dict) -> bool:
+        names = {}
+        for name, node in arguments.items():
+            if isinstance(node, int):  # n_args
+                names[name] = node
+                continue
+            ok, v = literal_value(node)
+            names[name] = v if ok else UNKNOWN
+        names.update({"x": x, "True": True, "False": False, "None": None})
+        for sub in ast.walk(rule.where):
+            if isinstance(sub, ast.Name):
+                names.setdefault(sub.id, UNKNOWN)
+        try:
+            return bool(evaluate(rule.where, names))
+        except TemplateError:
+            return False
+
+    def _take_callee(self, rule: Rule, call: ast.Call, arguments: dict, qualified: str,
+                     callee: str) -> None:
+        """``arg = "callee"``: the called name itself, x being its last part (``ReLU`` in
+        ``nn.ReLU()``); candidates are sibling names in the same module."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            x, prefix = func.attr, callee[: len(callee) - len(func.attr)]
+        elif isinstance(func, ast.Name):
+            x, prefix = func.id, None
+        else:
+            return
+        if not self._claim(rule, func, x, arguments, check_where=True):
+            return
+        offsets = self.offsets
+        line, col = func.lineno, offsets.col(func.lineno, func.col_offset)
+        try:
+            names = instantiate_names(rule.template, x, rule.dedupe)
+            if prefix is None:  # a bare imported name: every candidate must be imported too
+                module = qualified.rsplit(".", 1)[0]
+                for name in names:
+                    if name != x and self.imports.names.get(name, "").rsplit(".", 1)[0] != module:
+                        raise MatchError(f"{name} is not imported from {module} (import it, or "
+                                          "call it through its module)")
+            texts = [(prefix or "") + name for name in names]
+        except MatchError as exc:
+            if not rule.optional:
+                self.diagnostics.append(Diagnostic(
+                    "GV310", f"{rule.label} selects this callee, but {exc}", line, col + 1,
+                    path=self.path))
+            return
+        options = "".join(f", {k}={format_value(v)}" for k, v in sorted(rule.template.options.items()))
+        end_line, end_col = func.end_lineno, offsets.col(func.end_lineno, func.end_col_offset)
+        self.sites.append(RuleSite(
+            rule, f"oneof([{', '.join(texts)}]{options})", "callee",
+            offsets.starts[line - 1] + col, offsets.starts[end_line - 1] + end_col, line, col + 1,
+            end_line, end_col + 1, param=None, callee=callee, qualified=qualified,
+            call_start=offsets.offset(call.lineno, call.col_offset), scope=tuple(self.scope)))
+
+    def _site_id(self, rule: Rule, x, arguments: dict, **known) -> str | None:
+        """The rule's ``id`` for this value (unique among the rules' ids), or None when a field
+        it names has no value here (the compiler's id applies)."""
+        fields = {k: v for k, v in known.items() if v is not None}
+        fields["x"] = x
+        fields["function"] = self.scope[-1] if self.scope else fields.get("function", "")
+        for name, node in arguments.items():
+            if isinstance(node, ast.expr):
+                ok, value = literal_value(node)
+                if ok and value is not None:
+                    fields.setdefault(name, value)
+        dest = _dest(arguments)
+        if dest is not None:
+            fields.setdefault("dest", dest)
+        try:
+            text = rule.site_id.format_map(fields)
+        except (KeyError, ValueError, IndexError):
+            return None
+        base = _ID_JUNK.sub("_", text).strip("_.") or None
+        if base is None or not base[0].isalnum() and base[0] != "_":
+            return None
+        name, n = base, 1
+        while name in self.ids:
+            n += 1
+            name = f"{base}_{n}"
+        self.ids.add(name)
+        return name
+
+    # -- taking a value --
+    def _claim(self, rule: Rule, node: ast.AST, x, arguments: dict, *, check_where: bool) -> bool:
+        """Whether ``rule`` takes ``node`` (x its value) and should turn it into a site.
+
+        Counts the rule as matched (GV312) whenever it selects the value, even when the value is
+        then held out: on a `# glovec: fixed` line (kept out of every search) or by ``skip``.
+        A value an earlier rule claimed, or one its ``where`` refuses, is not selected."""
+        if node.lineno in self.fixed_lines:
+            self.matched.add(rule.index)
+            return False
+        key = (node.lineno, node.col_offset)
+        if key in self.claimed:
+            return False
+        if check_where and rule.where is not None and not self._where(rule, x, arguments):
+            return False
+        self.claimed[key] = rule
+        self.matched.add(rule.index)
+        return not rule.skip
+
+    def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
+              callee=None, qualified=None, target=None, function=None, call=None) -> None:
+        is_literal, x = literal_value(value)
+        if not is_literal and not (rule.template is not None and rule.template.kind == "marker"):
+            return  # rules choose among literals; expressions stay as they are
+        if not self._claim(rule, value, x, arguments, check_where=is_literal):
+            return
+        offsets = self.offsets
+        line, col = value.lineno, offsets.col(value.lineno, value.col_offset)
+        end_line, end_col = value.end_lineno, offsets.col(value.end_lineno, value.end_col_offset)
+        try:
+            spec = instantiate(rule.template, x, rule.dedupe)
+            if rule.site_id is not None and rule.template.kind != "marker":
+                name = self._site_id(rule, x, arguments, param=param, target=target,
+                                     function=function)
+                if name is not None:
+                    spec = spec[:-1] + f', name="{name}")'
+        except MatchError as exc:
+            if not rule.optional:
+                self.diagnostics.append(Diagnostic(
+                    "GV310", f"{rule.label} selects this value, but {exc}", line, col + 1,
+                    path=self.path))
+            return
+        self.sites.append(RuleSite(
+            rule, spec, kind, offsets.starts[line - 1] + col,
+            offsets.starts[end_line - 1] + end_col, line, col + 1, end_line, end_col + 1,
+            param=param, callee=callee, qualified=qualified, target=target, function=function,
+            call_start=(offsets.offset(call.lineno, call.col_offset) if call is not None else None),
+            scope=tuple(self.scope)))
+
+
+_ID_JUNK = re.compile(r"[^A-Za-z0-9_.\-/]+")
+
+
+def _dest(arguments: dict) -> str | None:
+    """argparse's dest for an add_argument call: dest=, else the first long option, else the
+    first option, without dashes and with '-' as '_'."""
+    ok, dest = literal_value(arguments["dest"]) if "dest" in arguments else (False, None)
+    if ok and isinstance(dest, str):
+        return dest
+    options = []
+    for i in range(8):
+        node = arguments.get(f"arg{i}")
+        if not isinstance(node, ast.expr):
+            break
+        ok, value = literal_value(node)
+        if not (ok and isinstance(value, str)):
+            break
+        options.append(value)
+    if not options:
+        return None
+    long = next((o for o in options if o.startswith("--")), options[0])
+    return long.lstrip("-").replace("-", "_") or None
+
+
+_FIXED_RE = re.compile(r"#\s*glovec:\s*fixed\s*$")
+
+
+def _fixed_lines(text: str) -> set[int]:
+    if "glovec:" not in text:
+        return set()
+    return {n for n, line in enumerate(text.splitlines(), 1) if _FIXED_RE.search(line)}
+
+
+def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | None = None
+                ) -> RulesResult:
+    """Every value the rules select in program ``text`` (never raises for a program that
+    parses; a program that does not parse gives no sites: the compiler reports it)."""
+    ruleset = load_rules(ruleset)
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return RulesResult([], [])
+    matcher = Matcher(ruleset, text, tree, path)
+    matcher.visit(tree)
+    sites = sorted(matcher.sites, key=lambda s: s.start)
+    return RulesResult(sites, matcher.diagnostics, unmatched_warnings(ruleset, matcher, path))
+

@@ -1,0 +1,81 @@
+"""What a rule is: the keys a rules file may hold, ``Rule`` and ``RuleSet``, the presets,
+and the diagnostics about a rules file."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+from dataclasses import dataclass
+from importlib import resources
+
+from ..diagnostics import Diagnostic
+from .template import Template
+
+PRESETS = ("keras", "pytorch")
+SELECTORS = ("call", "assign", "param")
+RULE_KEYS = ("name", "call", "arg", "assign", "param", "values", "where", "in_function",
+             "in_class", "optional", "skip", "dedupe", "id")
+TOP_KEYS = ("version", "extends", "rule")
+CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
+
+
+class RuleDiagnostic(Diagnostic):
+    """A diagnostic about the rules file itself: always rendered with the rules file's path."""
+
+    def render(self, path: str | None = None) -> str:
+        return super().render(self.path if self.path is not None else path)
+
+
+class RulesError(Exception):
+    """Raised by ``load_rules`` when the file cannot be used; carries the diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+@dataclass(eq=False)
+class Rule:
+    index: int  # position in the rule set (after extends)
+    path: str
+    line: int  # the [[rule]] header
+    name: str | None
+    selector: str
+    pattern: tuple[str, ...]
+    arg: str | None
+    template: Template | None
+    where: ast.expr | None
+    in_function: str | None
+    in_class: str | None
+    optional: bool
+    skip: bool
+    dedupe: bool
+    positions: dict
+    site_id: str | None = None  # `id`: a format string for the site id  # key -> (line, col) of its value in the rules file
+    col: int = 1  # the [[rule]] header's column
+
+    @property
+    def label(self) -> str:
+        return f"rule {self.name!r}" if self.name else f"the rule at {self.path}:{self.line}"
+
+
+@dataclass(eq=False)
+class RuleSet:
+    """The rules of one file (its ``extends`` presets appended after its own rules)."""
+
+    path: str
+    rules: list[Rule]
+
+
+def preset_path(name: str) -> str:
+    return str(resources.files("glovec.transforms").joinpath("presets", f"{name}.toml"))
+
+
+
+def glob(pattern: str, name: str) -> bool:
+    """Whether ``name`` matches one rules-file pattern (``*`` and ``?`` as wildcards)."""
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def any_glob(patterns: tuple[str, ...], name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
