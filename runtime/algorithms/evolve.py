@@ -69,7 +69,7 @@ class Context:
         self.algorithm = algorithm
         self.rng = algorithm.rng
         self.ops = algorithm.ops
-        self.cache: dict = {}  # per-population memos (Pareto ranks), cleared when it changes
+        self.cache: dict = {}  # Pareto ranks by rewards, cleared when the population changes
 
 
 class Op:
@@ -239,7 +239,7 @@ def _survivors(members: list, size: int) -> list[tuple[int, tuple]]:
 
 
 def _pareto_ranks(members: list, ctx: Context) -> list:
-    key = ("pareto", id(members), len(members))
+    key = tuple(m[1] for m in members)  # ranks depend on the rewards alone
     ranks = ctx.cache.get(key)
     if ranks is None:
         ranks = [None] * len(members)
