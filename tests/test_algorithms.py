@@ -589,3 +589,14 @@ def test_random_search_log_scale_covers_the_range():
     ns = [d["n"] for d in draws]
     assert all(1 <= n <= 1024 for n in ns)
     assert sum(n <= 32 for n in ns) / len(ns) > 0.4  # half the range in log scale
+
+
+def test_ppo_serves_parallel_workers_a_batch_before_any_result():
+    algo = fresh("ppo", MIXED, seed=2, batch_size=8)
+    batch = [algo.propose() for _ in range(8)]  # eight workers ask at once
+    assert len(set(batch)) == 8
+    assert algo.controller.steps == 0
+    for dna in batch:
+        algo.feedback(dna, reward_of(dna))
+    assert algo.controller.steps == 8  # one update of 8 epochs once the batch is in
+    assert list(MIXED.validate(algo.propose().decisions).items())
