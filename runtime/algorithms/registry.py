@@ -97,4 +97,5 @@ def choose_default(spec) -> tuple[str, str]:
     if numeric:
         some = "is a number" if numeric == 1 else "are numbers"
         return "tpe", f"{numeric} of its {len(points)} decisions {some}"
-    return _CATEGORICAL, f"all {len(points)} of its decisions are categorical"
+    every = "its one decision is" if len(points) == 1 else f"all {len(points)} of its decisions are"
+    return _CATEGORICAL, f"{every} categorical"
