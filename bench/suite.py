@@ -306,6 +306,9 @@ def main() -> int:
         p.add_argument("--only", nargs="*", help="contenders to run ('glovec <algorithm>' for any algorithm)")
         p.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
         p.add_argument("--name", default="suite", help="results file stem (default suite)")
+        p.add_argument("--from-log", action="store_true",
+                       help="run nothing: write the results from the runs in <name>_runs.jsonl (implies --resume; "
+                            "a contender missing runs is left out of the groups it lacks)")
         p.add_argument("--resume", action="store_true",
                        help="keep the runs already in bench/results/<name>_runs.jsonl (an interrupted "
                             "run of the same code) and run only the others")
@@ -332,7 +335,7 @@ def main() -> int:
     seconds: dict = {}
     # Every finished run is appended here at once, so an interrupted suite loses nothing (--resume).
     log_path = RESULTS / f"{args.name}{'_quick' if args.quick else ''}_runs.jsonl"
-    if args.resume and log_path.exists():
+    if (args.resume or args.from_log) and log_path.exists():
         wanted = set(tasks)
         for line in log_path.read_text().splitlines():
             tn, name, seed, b, curve, secs = json.loads(line)
@@ -342,8 +345,11 @@ def main() -> int:
                 wanted.discard((tn, name, seed, b))
         tasks = [t for t in tasks if t in wanted]
         note(f"--resume: {sum(len(v) for v in runs.values())} runs kept, {len(tasks)} to run")
+    if args.from_log:
+        note(f"--from-log: {len(tasks)} runs missing, not run")
+        tasks = []
     RESULTS.mkdir(exist_ok=True)
-    log = None if args.no_save else open(log_path, "a" if args.resume else "w")
+    log = None if args.no_save or args.from_log else open(log_path, "a" if args.resume else "w")
     t0 = time.perf_counter()
     if args.jobs > 1:
         import multiprocessing
