@@ -306,6 +306,7 @@ def main() -> int:
         p.add_argument("--only", nargs="*", help="contenders to run ('glovec <algorithm>' for any algorithm)")
         p.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
         p.add_argument("--name", default="suite", help="results file stem (default suite)")
+        p.add_argument("--slow-last", action="store_true", help="run the cheap contenders first")
         p.add_argument("--from-log", action="store_true",
                        help="run nothing: write the results from the runs in <name>_runs.jsonl (implies --resume; "
                             "a contender missing runs is left out of the groups it lacks)")
@@ -325,9 +326,11 @@ def main() -> int:
     for name in names:
         contender(name)
 
-    # Slow contenders first, so the pool's last tasks are short ones.
-    order = {n: i for i, n in enumerate(["optuna tpe", "glovec tpe", "pyglove evolution", "glovec ppo"])}
-    tasks = [(tn, name, s, budget) for name in sorted(names, key=lambda n: order.get(n, 99))
+    # Slow contenders first, so the pool's last tasks are short ones; --slow-last when time is
+    # short, so that an interrupted suite (see --from-log) has every cheap contender complete.
+    slow = ["optuna tpe", "glovec tpe", "pyglove evolution", "glovec ppo"]
+    order = {n: (len(slow) - i if args.slow_last else i) for i, n in enumerate(slow)}
+    tasks = [(tn, name, s, budget) for name in sorted(names, key=lambda n: order.get(n, -1 if args.slow_last else 99))
              for tn in tables for s in range(seeds)]
     note(f"{len(tasks)} runs: {len(tables)} tables x {len(names)} contenders x {seeds} seeds, "
          f"{budget} trials each, {args.jobs} job(s)")
@@ -353,6 +356,9 @@ def main() -> int:
     t0 = time.perf_counter()
     if args.jobs > 1:
         import multiprocessing
+
+        for tn in sorted({t[0] for t in tasks}):  # load once here; forked workers share them
+            get_table(tn)
 
         pool = multiprocessing.get_context("fork").Pool(args.jobs)
         results = pool.imap_unordered(run_task, tasks)
