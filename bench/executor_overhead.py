@@ -9,15 +9,19 @@ the ratios to inline against the goals (process 1 worker <= 1.15x, 2 workers <= 
 cores), and whether every executor gave the same objective trial by trial. The load average is
 noted with each figure: the machine may be shared.
 
-    python bench/executor_overhead.py [--trials 6] [--examples keras,torch] [--repo DIR]
+    python bench/executor_overhead.py [--trials 6] [--examples keras,torch] [--before DIR]
 
-``--repo`` measures another checkout of glovec (e.g. a worktree of main, for a before/after).
+``--before DIR`` also runs each process configuration on another checkout of glovec (a worktree
+of main, say), right before the same configuration on this one, so that both meet the same load.
+Besides wall time, each row gives the CPU seconds of the whole run (the driver and every process
+it started, all reaped), which a busy machine disturbs much less than wall time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,22 +46,29 @@ def _load() -> str:
         return " ".join(f.read().split()[:3])
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _glovec_run(repo: Path, example: str, flags: list, trials: int, tmp: str) -> dict:
     study = os.path.join(tmp, f"{Path(example).stem}-{len(os.listdir(tmp))}.db")
     env = {**os.environ, "PYTHONPATH": str(repo)}
     cmd = [sys.executable, "-m", "glovec.cli", "run", str(repo / example), "--trials", str(trials),
            "--algorithm", "random", "--seed", "0", "--study", study, *flags]
     load = _load()
+    cpu = _cpu()
     start = time.perf_counter()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tmp)
     seconds = time.perf_counter() - start
+    cpu = _cpu() - cpu
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     report = subprocess.run([sys.executable, "-m", "glovec.cli", "report", study, "--json"], env=env,
                             capture_output=True, text=True, check=True)
     trials_ = json.loads(report.stdout)["trials"]
     first = [line for line in out.stderr.splitlines() if line.startswith("glovec:")][:2]
-    return {"seconds": seconds, "load_before": load, "load_after": _load(), "first_lines": first,
+    return {"seconds": seconds, "cpu": cpu, "load_before": load, "load_after": _load(), "first_lines": first,
             "objectives": [t["objective"] for t in sorted(trials_, key=lambda t: t["id"])],
             "completed": sum(t["status"] == "completed" for t in trials_)}
 
@@ -100,10 +111,12 @@ study.optimize(objective, n_trials=int(sys.argv[1]))
 
 def _optuna_keras(trials: int) -> dict:
     load = _load()
+    cpu = _cpu()
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", OPTUNA_KERAS, str(trials)], check=True,
                    capture_output=True, text=True)
-    return {"seconds": time.perf_counter() - start, "load_before": load, "load_after": _load()}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "load_before": load,
+            "load_after": _load()}
 
 
 def main() -> None:
@@ -111,34 +124,45 @@ def main() -> None:
         parser.add_argument("--trials", type=int, default=6)
         parser.add_argument("--examples", default="keras,torch")
         parser.add_argument("--repo", default=str(HERE), help="the glovec checkout to measure")
+        parser.add_argument("--before", default=None, help="another checkout, measured beside it")
         parser.add_argument("--name", default="executor_overhead", help="results file name")
 
     args = parse_args(__doc__, extra)
     repo = Path(args.repo).resolve()
     trials = 2 if args.quick else args.trials
-    results = {"machine": machine(), "trials": trials, "repo": str(repo), "examples": {}}
+    before = Path(args.before).resolve() if args.before else None
+    results = {"machine": machine(), "trials": trials, "repo": str(repo),
+               "before": str(before) if before else None, "examples": {}}
     for name in args.examples.split(","):
         example = EXAMPLES[name]
         rows = {}
         with tempfile.TemporaryDirectory(prefix="glovec-bench-") as tmp:
             for label, flags in CONFIGS:
-                rows[label] = _glovec_run(repo, example, flags, trials, tmp)
-                print(f"  {name} {label}: {rows[label]['seconds']:.1f} s (load {rows[label]['load_before']}"
-                      f" -> {rows[label]['load_after']})", flush=True)
+                runs = [(label, repo)]
+                if before is not None and label != "inline":  # inline is the same code in both
+                    runs.insert(0, (f"{label} (before)", before))
+                for row_label, where in runs:
+                    rows[row_label] = _glovec_run(where, example, flags, trials, tmp)
+                    row = rows[row_label]
+                    print(f"  {name} {row_label}: {row['seconds']:.1f} s, cpu {row['cpu']:.1f} s "
+                          f"(load {row['load_before']} -> {row['load_after']})", flush=True)
         if name == "keras":
             rows["optuna, one process"] = _optuna_keras(trials)
         results["examples"][name] = rows
         base = rows["inline"]["seconds"]
+        base_cpu = rows["inline"]["cpu"]
         print(f"\n{example}: {trials} trials, random search, seed 0 (wall time of the whole run)")
-        print(f"| executor | wall s | vs inline | overhead per trial vs inline | goal | load 1/5/15 |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| executor | wall s | vs inline | wall overhead per trial | goal | CPU s | CPU overhead "
+              "per trial | load 1/5/15 after |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for label, row in rows.items():
             ratio = row["seconds"] / base
             goal = GOALS.get(label)
             goal_text = f"<= {goal:.2f}x {'met' if ratio <= goal else 'missed'}" if goal else ""
             over = (row["seconds"] - base) / trials
+            over_cpu = (row["cpu"] - base_cpu) / trials
             print(f"| {label} | {row['seconds']:.1f} | {ratio:.2f}x | {over:+.2f} s | {goal_text} | "
-                  f"{row['load_after']} |")
+                  f"{row['cpu']:.1f} | {over_cpu:+.2f} s | {row['load_after']} |")
         objs = {label: row["objectives"] for label, row in rows.items() if "objectives" in row}
         same = len({json.dumps(v) for v in objs.values()}) == 1
         print(f"same objective trial by trial in every executor: {same}")

@@ -58,7 +58,7 @@ def run_glovec(algorithm: str, acc: dict, budget: int, seed: int) -> list[float]
     from glovec.runtime.geno import DNASpec
     from glovec.runtime.loop import sample
 
-    spec = DNASpec.from_space(glovec_space())
+    spec = DNASpec.from_space_doc(glovec_space())
     values = []
     for trial, feedback in sample(spec, algorithm=algorithm, num_trials=budget, seed=seed):
         d = trial.decisions

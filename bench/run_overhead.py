@@ -48,16 +48,18 @@ def generated_program() -> tuple[str, dict]:
     return "\n".join(lines) + "\n", space
 
 
-def glovec_run(n: int, tmp: Path, algorithm: str = "random") -> float:
-    """``glovec run`` minus the compile step: run_search with the defaults, output discarded."""
+def glovec_run(n: int, tmp: Path, algorithm: str = "random", study: Path | None = None,
+               resume: bool = False) -> float:
+    """``glovec run`` minus the compile step: run_search with the defaults, output discarded;
+    ``study`` (default: a new file in ``tmp``) ends up with ``n`` trials (``resume``: continued)."""
     from glovec.runtime.driver import Settings, run_search
     from glovec.runtime.executors import ProgramRef
 
     code, space = generated_program()
     prog = ProgramRef(code=code, path=None, source_path=str(tmp / "space100.py"), header_line=1,
                       argv=[], cwd=str(tmp))
-    settings = Settings(trials=n, algorithm=algorithm, seed=0, executor="inline",
-                        study=str(tmp / f"glovec-{algorithm}-{n}.db"))
+    settings = Settings(trials=n, algorithm=algorithm, seed=0, executor="inline", resume=resume,
+                        study=str(study or tmp / f"glovec-{algorithm}-{n}.db"))
     out, err = io.StringIO(), io.StringIO()
     t0 = time.perf_counter()
     status = run_search(prog, space, settings, out=out, err=err)

@@ -53,7 +53,7 @@ def glovec_space() -> dict:
 def glovec_spec():
     from glovec.runtime.geno import DNASpec
 
-    return DNASpec.from_space(glovec_space())
+    return DNASpec.from_space_doc(glovec_space())
 
 
 def glovec_objective() -> float:

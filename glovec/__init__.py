@@ -6,3 +6,10 @@ passes (libcst); this package holds the command line and the driver that chains 
 """
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext glovec``: the ``%glovec`` magics (``glovec.magics``; needs IPython)."""
+    from glovec.magics import load_ipython_extension as load
+
+    load(ipython)

@@ -197,14 +197,20 @@ def to_text(report: CheckReport) -> str:
         out.append(f"{fc.path}: {n} site{'s' if n != 1 else ''} ({report.mode})")
         if fc.sites:
             width = max(4, *(len(s["id"]) for s in fc.sites))
-            out.append(f"  {'site':<{width}}  {'line':>5}  {'kind':<9}  {'reached':<7}  "
-                       f"{'candidates':<10}  failures")
+            cells = any(s.get("cell") for s in fc.sites)  # a notebook: "cell:line"
+            out.append(f"  {'site':<{width}}  {'cell:line' if cells else 'line':>5}  {'kind':<9}  "
+                       f"{'reached':<7}  {'candidates':<10}  failures")
             for s in fc.sites:
                 reached = {None: "-", True: "yes", False: "DEAD" if s.get("dead") else "no"}[s["reached"]]
                 done = "-" if s["candidates_exercised"] is None else s["candidates_exercised"]
                 cands = f"{done}/{s['candidates_total']}"
-                fails = ", ".join(f"{f['candidate']} (line {f['line']})" for f in s["failures"]) or "-"
-                out.append(f"  {s['id']:<{width}}  {s['line'] or '':>5}  {s['kind'] or '':<9}  "
+                fails = ", ".join(f"{f['candidate']} (line {f['line']}"
+                                  + (f" of {f['cell']})" if f.get("cell") else ")")
+                                  for f in s["failures"]) or "-"
+                line = s["line"] or ""
+                if s.get("cell"):
+                    line = f"{s['cell'].removeprefix('cell ')}:{line}"
+                out.append(f"  {s['id']:<{width}}  {line:>{9 if cells else 5}}  {s['kind'] or '':<9}  "
                            f"{reached:<7}  {cands:<10}  {fails}")
             missing = [(s["id"], [c["candidate"] for c in s["candidates"] if not c["exercised"]])
                        for s in fc.sites if s["reached"]]

@@ -127,7 +127,7 @@ _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "
 
 def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
     """The files to check. A file named on the command line is checked (with ``only_marked``,
-    only when it is a glovec program); a directory contributes its ``*.py`` files (recursively,
+    only when it is a glovec program); a directory contributes its ``*.py`` and ``*.ipynb`` files (recursively,
     hidden and virtual-env folders skipped) that mention ``glovec`` (a marker or
     ``glovec.hints``) and are not generated programs; with ``rules`` (sites chosen by a rules
     file, no markers needed), every ``*.py`` file that is not a generated program."""
@@ -140,7 +140,7 @@ def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
             for name in sorted(names):
-                if not name.endswith(".py"):
+                if not name.endswith((".py", ".ipynb")):  # notebooks as scripts (glovec.notebook)
                     continue
                 full = os.path.join(root, name)
                 if any(fnmatch.fnmatch(full, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):
@@ -230,6 +230,38 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
     fc = FileCheck(path)
     with open(path, "rb") as f:
         data = f.read()
+    notebook = None
+    if path.endswith(".ipynb"):  # checked as its script equivalent; findings name the cells
+        from glovec.notebook import read_notebook
+        from glovec.transforms.diagnostics import DiagnosticError
+
+        try:
+            notebook = read_notebook(data, path)
+        except DiagnosticError as exc:
+            fc.findings.extend(_diag_finding(d, path) for d in exc.diagnostics)
+            return fc
+        data = notebook.script.encode("utf-8")
+    fc = _check_source(fc, data, path, allow, rules, objective, runs, timeout, baseline,
+                       baseline_path, argv, workers)
+    if notebook is not None:
+        _at_cells(fc, notebook)
+    return fc
+
+
+def _at_cells(fc: FileCheck, notebook) -> None:
+    """Findings and sites of a notebook's script equivalent, moved to their cells."""
+    for finding in fc.findings:
+        if finding.path == fc.path:
+            finding.path, finding.line = notebook.where(finding.line)
+            finding.message = notebook.message(finding.message)
+    for item in [*fc.sites, *(f for site in fc.sites for f in site["failures"])]:
+        found = notebook.locate(item["line"]) if item.get("line") else None
+        if found is not None:
+            item["cell"], item["line"] = found[0].label, found[1]
+
+
+def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective, runs, timeout,
+                  baseline, baseline_path, argv, workers) -> FileCheck:
     result = _compile(data, path, rules, objective)  # bytes: the compiler owns decoding (GV002)
     try:
         source = data.decode("utf-8")
@@ -326,7 +358,7 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
     from glovec.dynamic_coverage import cover
     from glovec.runtime.geno import DNASpec
 
-    spec = DNASpec.from_space(fc.space)
+    spec = DNASpec.from_space_doc(fc.space)
     path = fc.path
     argv = list(argv)
     with WarmRuns(code, path, workers=workers, timeout=timeout, argv=argv) as warm:
@@ -369,30 +401,25 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
 
 # ---- baseline --------------------------------------------------------------------------------
 
-_STRUCTURE = ("kind", "candidates", "k", "distinct", "sorted", "lo", "hi", "step", "scale", "repeat")
-
-
-def _shape(site: dict) -> dict:
-    shape = {k: site.get(k) for k in _STRUCTURE if site.get(k) is not None}
-    shape["repeat"] = site.get("repeat", 1) or 1
-    return shape
-
-
 def diff_spaces(old: dict, new: dict) -> dict:
-    """Added, removed and changed sites (by id), and whether a study of ``old`` can resume."""
+    """Added, removed and changed sites (by id), and whether a study of ``old`` can resume: the
+    runtime's rule (``glovec.runtime.geno.identity``), with the fields that changed."""
+    from glovec.runtime.geno.identity import site_shapes, space_diff
+
+    added, removed, changed_ids = space_diff(old, new)
+    shape_a, shape_b = site_shapes(old), site_shapes(new)
+    changed = []
+    for sid in changed_ids:
+        a, b = shape_a[sid], shape_b[sid]
+        fields = {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+        changed.append({"id": sid, "fields": fields})
     before = {s["id"]: s for s in _flatten(old.get("sites"))}
     after = {s["id"]: s for s in _flatten(new.get("sites"))}
-    changed, defaults = [], []
-    for sid in before.keys() & after.keys():
-        a, b = _shape(before[sid]), _shape(after[sid])
-        if a != b:
-            fields = {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
-            changed.append({"id": sid, "fields": fields})
-        elif before[sid].get("default") != after[sid].get("default"):
-            defaults.append(sid)
+    defaults = [sid for sid in before.keys() & after.keys()
+                if sid not in changed_ids and before[sid].get("default") != after[sid].get("default")]
     out = {
-        "added": [sid for sid in after if sid not in before],
-        "removed": [sid for sid in before if sid not in after],
+        "added": added,
+        "removed": removed,
         "changed": sorted(changed, key=lambda c: c["id"]),
         "defaults_changed": sorted(defaults),
     }
@@ -405,10 +432,9 @@ def diff_spaces(old: dict, new: dict) -> dict:
 
 
 def _fingerprint(space: dict) -> str | None:
-    """The rule a study resumes by: ``glovec.runtime.study.space_fingerprint`` (structure by site
-    id; positions and defaults excluded)."""
+    """The fingerprint a study resumes by (structure by site id; positions and defaults excluded)."""
     try:
-        from glovec.runtime.study import space_fingerprint
+        from glovec.runtime.geno.identity import space_fingerprint
 
         return space_fingerprint(space)
     except Exception:  # an unreadable baseline still gets the structural diff

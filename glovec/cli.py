@@ -26,6 +26,7 @@ COMMANDS = {
     "report": "run",
     "materialize": "run",
     "check": "check",
+    "dashboard": "dashboard",
 }
 
 

@@ -12,11 +12,12 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
+from glovec.runtime.geno import space_size
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
 from glovec.transforms.program import Program, parse_quietly
 from glovec.transforms.rewrite import rewrite
 from glovec.transforms.sites import Site, SpecRequest, find_sites
-from glovec.transforms.space import build_space, space_size
+from glovec.transforms.space import build_space
 
 __all__ = ["CompileResult", "compile_source", "source_name", "SpecRequest"]
 
@@ -58,7 +59,7 @@ def source_name(path: str, output_path: str | None) -> str:
 
 def compile_source(source: bytes | str, path: str, *, output_path: str | None = None,
                    rules=None, objective: str | None = None,
-                   settings: dict | None = None) -> CompileResult:
+                   settings: dict | None = None, cells: list | None = None) -> CompileResult:
     """Compile a marked program. ``path`` names it in diagnostics and in the generated header;
     ``output_path`` (where the code will be written) makes that name relative to the output.
 
@@ -74,6 +75,9 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
 
     ``settings``: search settings chosen at convert time (``{"trials": 50, "algorithm": "tpe"}``),
     carried in the space so ``python gen.py`` starts from them; ``GLOVEC_*`` variables override.
+
+    ``cells``: a notebook's cell map (``glovec.notebook``: the source is its script equivalent),
+    carried in the space so tracebacks of trials name the cell and the line in it.
     """
     name = source_name(path, output_path)
     hook = rules
@@ -96,6 +100,8 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
                              program.bom, warnings)
     if settings:
         space["settings"] = dict(sorted(settings.items()))
+    if cells:
+        space["cells"] = cells
     inject = False
     if objective is not None:
         from glovec.transforms.keras_objective import plan_objective

@@ -230,6 +230,10 @@ def run_in_worker(worker, msg: dict) -> None:
         sys.argv = [source_path, *worker.prog.argv]
         sys.modules["__main__"] = module
         gv.activate(_Recorder(decisions, sink))
+        if source_path.endswith(".ipynb"):  # a notebook's script: its IPython lines need a shell
+            from glovec.runtime.notebook import install_shell
+
+            install_shell(module.__dict__)
         try:
             exec(code, module.__dict__)
         except SystemExit as exc:

@@ -48,7 +48,7 @@ _LAZY = {
     "InvalidDNA": "geno",
     "InvalidSpec": "geno",
     "Space": "space",
-    "Hyper": "space",
+    "Hyper": "values",
     "custom": "space",
     "sample": "loop",
     "Trial": "loop",

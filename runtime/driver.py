@@ -4,7 +4,8 @@
 ``os`` and ``sys`` at load; the driver's collaborators (DNA, algorithms, study, executors) load
 only when a search actually starts.
 
-The driver (``run_search``) is one loop between an algorithm, an executor and a study::
+The driver (``run_search``) runs the search loop (``glovec.runtime.loop.Search``, the same loop
+``sample()`` runs) with an executor as the evaluator::
 
     while trials remain:  ask the algorithm for DNA up to the executor's capacity, submit;
                           collect finished trials; feed their rewards back; record them.
@@ -22,11 +23,17 @@ import sys
 __all__ = ["program", "main", "run_search", "Settings", "settings_from_env", "ENV"]
 
 
-def program(name: str, file: str, source: str, header_line: int, space_json: str) -> None:
+def program(name: str, file: str | None, source: str, header_line: int, space_json: str) -> None:
     """Decide what a generated program does at its header line (docs/internals.md section 5)."""
     from . import hyper
 
-    if hyper._context is not None:  # 1. an inline trial is running this body
+    if '"cells":' in space_json:  # a notebook's script: tracebacks name cells, IPython lines run
+        from . import notebook
+
+        notebook.enter(name, source, space_json)
+        if file is None:  # the converted notebook in a kernel: every site yields its default
+            return
+    if hyper.current() is not None:  # 1. an inline trial is running this body
         return
     if os.environ.get("GLOVEC_TRIAL") is not None:  # 2. a worker runs this file as a script
         from . import worker
@@ -122,10 +129,10 @@ def main(file: str, source: str, header_line: int, space_json: str,
     with open(file, encoding="utf-8") as fh:
         code = fh.read()
     source_path = os.path.normpath(os.path.join(os.path.dirname(file), source))
-    space = json.loads(space_json)
+    space_doc = json.loads(space_json)
     try:
         if settings is None:  # what `glovec convert --trials ... --algorithm ...` chose
-            settings = Settings(**space.get("settings", {}))
+            settings = Settings(**space_doc.get("settings", {}))
         settings = settings_from_env(settings)
     except (UsageError, TypeError) as exc:
         print(f"glovec: {exc}", file=sys.stderr)
@@ -135,7 +142,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
     if settings.study is None:
         settings.study = default_study_path(file)
     try:
-        status = run_search(prog, space, settings)
+        status = run_search(prog, space_doc, settings)
     except KeyboardInterrupt:
         status = 130  # run_search said what happened; no traceback for a Ctrl-C (130, as shells)
     sys.stdout.flush()
@@ -145,14 +152,14 @@ def main(file: str, source: str, header_line: int, space_json: str,
 def default_study_path(program_path: str) -> str:
     """``<program stem>.glovec.db`` beside the program."""
     folder, base = os.path.split(os.path.abspath(program_path))
-    stem = base[:-3] if base.endswith(".py") else base
+    stem = os.path.splitext(base)[0] if base.endswith((".py", ".ipynb")) else base
     return os.path.join(folder, stem + ".glovec.db")
 
 
 # ---- the search loop ------------------------------------------------------------------------
 
 
-def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int:
+def run_search(prog, space_doc: dict, settings: Settings, out=None, err=None) -> int:
     """Run a search for ``prog`` (an executors.ProgramRef) and return the exit status.
 
     0: every requested trial finished (failed trials included; they are results too);
@@ -164,12 +171,13 @@ def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     try:
-        study = Study.open(settings.study, space, resume=settings.resume, migrate=settings.migrate)
+        study = Study.open(settings.study, space_doc, resume=settings.resume,
+                           migrate=settings.migrate)
     except StudyError as exc:
         print(exc.render(), file=err)
         return 1
     try:
-        return _Search(prog, space, settings, study, out, err).run()
+        return _Search(prog, settings, study, out, err).run()
     except UsageError as exc:
         print(f"glovec: {exc}", file=err)
         return 2
@@ -181,11 +189,11 @@ def run_search(prog, space: dict, settings: Settings, out=None, err=None) -> int
 
 
 class _Search:
-    """One search run: the state the loop carries between rounds."""
+    """One ``glovec run``: the search loop (``glovec.runtime.loop.Search``) with an executor as
+    its evaluator, and the progress and summary it prints."""
 
-    def __init__(self, prog, space, settings, study, out, err) -> None:
+    def __init__(self, prog, settings, study, out, err) -> None:
         self.prog = prog
-        self.space = space
         self.settings = settings
         self.study = study
         self.out = out
@@ -196,23 +204,16 @@ class _Search:
         import time
 
         from .algorithms import get_algorithm
-        from .geno import DNA
-
-        try:
-            from .algorithms.base import SearchExhausted
-
-            exhausted_errors = (SearchExhausted, StopIteration)
-        except ImportError:
-            exhausted_errors = (StopIteration,)
+        from .early_stopping import make_policy
+        from .loop import Search
 
         settings, study = self.settings, self.study
         if settings.trials < 0:
             raise UsageError("--trials must be at least 0")
-        spec = study.spec
         if settings.algorithm is None:
             from .algorithms import choose_default
 
-            settings.algorithm, why = choose_default(spec)
+            settings.algorithm, why = choose_default(study.spec)
             print(f"glovec: searching with {settings.algorithm}, the default for this space ({why}); "
                   "--algorithm random for random search", file=self.err)
         try:
@@ -220,69 +221,51 @@ class _Search:
         except (KeyError, ValueError, ImportError, AttributeError) as exc:
             raise UsageError(str(exc).strip("'\"") or f"unknown algorithm {settings.algorithm!r}") \
                 from None
-        algorithm.setup(spec)
+        algorithm.setup(study.spec)
+        try:
+            policy = make_policy(settings.early_stopping, study.directions[0])
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        search = Search(study.spec, algorithm, study.directions, study=study, early_stopping=policy,
+                        objective_metric=settings.objective, observer=self)
+        search.recover()
         if study.resumed:
-            algorithm.recover(study.history())
             self._say_resumed()
-
-        # Trials that were in flight when a previous driver stopped run again first, same DNA.
-        pending = [(t.id, DNA(spec, t.decisions)) for t in study.trials("proposed")]
         counts = study.counts()
-        finished = counts["completed"] + counts["failed"] + counts["pruned"]
         self.best = self._best_key = None
         for t in study.best(1):
             self._improve(t.objective)
-        self.progress.start(finished, counts["failed"] + counts["pruned"], self.best)
-        curves = []
-        if settings.early_stopping:  # the curves of completed trials, which policies compare to
-            done_ids = {t.id for t in study.trials("completed")}
-            curves = [r for tid, r in study.all_reports().items() if tid in done_ids]
-        policy = self._early_stopping()
+        self.progress.start(search.done, counts["failed"] + counts["pruned"], self.best)
         executor = self._executor(policy)
-        in_flight: dict[int, object] = {}
-        exhausted = False
         start = self.progress.t0
         try:
-            while True:
-                while (not exhausted and len(in_flight) < executor.capacity
-                       and finished + len(in_flight) < settings.trials):
-                    if pending:
-                        tid, dna = pending.pop(0)
-                        study.start(tid)
-                    else:
-                        try:
-                            dna = algorithm.propose()
-                        except exhausted_errors:  # a finite algorithm (grid) has nothing left
-                            exhausted = True
-                            break
-                        tid = study.add_trial(dna, status="running")
-                    in_flight[tid] = dna
-                    executor.submit(tid, dna.decisions, history=curves)
-                if not in_flight:
-                    break
-                self.progress.running = len(in_flight)
-                results = executor.wait(self.progress.tick_seconds)
-                for result in results:
-                    dna = in_flight.pop(result.trial_id, None)
-                    if dna is None:
-                        continue
-                    finished += 1
-                    self._record(result, dna, algorithm, curves)
-                self.progress.running = len(in_flight)
-                self.progress.draw()
+            for _ in search.run(executor, settings.trials, tick=self.progress.tick_seconds):
+                pass  # an executor's wait returns its results: nothing is passed on
         except KeyboardInterrupt:
             self.progress.finish()
-            print(f"glovec: interrupted; {len(in_flight)} running trial(s) will run again when "
-                  f"you resume (--resume, or GLOVEC_RESUME=1)", file=self.err)
+            print(f"glovec: interrupted; {len(search.in_flight)} running trial(s) will run again "
+                  f"when you resume (--resume, or GLOVEC_RESUME=1)", file=self.err)
             raise
         finally:
             executor.close()
         self.progress.finish()
-        if exhausted:
+        if search.exhausted:
             print(f"glovec: {settings.algorithm} has nothing more to propose (the space is "
                   f"exhausted)", file=self.err)
         self._summary(time.time() - start)
         return 0 if study.counts()["completed"] or settings.trials == 0 else 1
+
+    # -- the loop's observer ---------------------------------------------------------------------
+
+    def running(self, n: int, waited: bool) -> None:
+        self.progress.running = n
+        if waited:
+            self.progress.draw()
+
+    def trial_done(self, tid: int, status: str, objective, error) -> None:
+        if status == "completed":
+            self._improve(objective)
+        self.progress.trial_done(tid, status, objective, error, self.best)
 
     # -- pieces -----------------------------------------------------------------------------------
 
@@ -307,66 +290,6 @@ class _Search:
                 executor.close()
                 raise
         return executor
-
-    def _early_stopping(self):
-        name = self.settings.early_stopping
-        if not name:
-            return None
-        from . import loop
-
-        table = {"median": "MedianStopping", "halving": "SuccessiveHalving",
-                 "successive-halving": "SuccessiveHalving"}
-        cls = getattr(loop, table.get(name, name), None)
-        if cls is None:
-            raise UsageError(f"unknown early-stopping policy {name!r} (median, halving)")
-        return cls(direction=self.study.directions[0])
-
-    def _objective(self, result):
-        """(objective, error): the trial's objective, or why it has none."""
-        name = self.settings.objective
-        value = None
-        if name:
-            value = (result.metrics or {}).get(name)
-        if value is None:
-            value = result.objective
-        if value is None and result.reports:
-            value = result.reports[-1][1]
-        if value is None:
-            what = f"a metric named {name!r}, " if name else ""
-            return None, (f"the trial finished without {what}an objective or a reported value: mark "
-                          f"the final result with `# glovec: objective`, or call "
-                          f"glovec.runtime.report(value)")
-        try:
-            value = tuple(float(v) for v in value) if isinstance(value, (tuple, list)) else float(value)
-        except (TypeError, ValueError):
-            return None, f"the objective {value!r} is not a number"
-        if value != value:  # NaN
-            return None, "the objective is NaN"
-        return value, None
-
-    def _record(self, result, dna, algorithm, curves) -> None:
-        study, tid = self.study, result.trial_id
-        status = result.status
-        objective = None
-        error = result.error
-        if status == "completed":
-            objective, error = self._objective(result)
-            if objective is None:
-                status = "failed"
-        if status == "completed":
-            study.complete(tid, objective, result.metrics, result.reports)
-            algorithm.feedback(dna, study.reward(objective))
-            if result.reports and self.settings.early_stopping:
-                curves.append(list(result.reports))
-        elif status == "pruned":
-            study.prune(tid, None, result.metrics, result.reports, reason=error)
-            algorithm.feedback(dna, None)
-        else:
-            study.fail(tid, error or "failed", result.metrics, result.reports)
-            algorithm.feedback(dna, None)
-        if status == "completed":
-            self._improve(objective)
-        self.progress.trial_done(tid, status, objective, error, self.best)
 
     def _improve(self, objective) -> None:
         # Kept in memory: asking the study for its best each trial would scan every row.

@@ -10,7 +10,7 @@ Outside a trial the dict is empty and every site returns its default.
 
 The primitives (``oneof``, ``manyof``, ``permutate``, ``floatv``, ``intv``) double as the
 user-facing API for hand-written spaces: called with candidates or a range instead of a site id
-they return a ``glovec.runtime.space.Hyper`` (see ``glovec.runtime.Space``).
+they return a ``glovec.runtime.values.Hyper`` (see ``glovec.runtime.Space``).
 """
 
 from __future__ import annotations
@@ -101,21 +101,18 @@ _USER = object()  # "argument not given": the call is the user-facing one
 
 
 def _hyper(kind, *args, **options):
-    from .space import make_hyper
+    from .values import make_hyper
 
     return make_hyper(kind, *args, **{k: v for k, v in options.items() if v is not None and v is not _USER})
 
 
 def _first_if_missing(default):
     # None may be a real candidate (``oneof([None, 1], default=None)``), so keep it apart.
-    return _USER if default is _USER else _Given(default)
+    if default is _USER:
+        return _USER
+    from .values import Given
 
-
-class _Given:
-    __slots__ = ("value",)
-
-    def __init__(self, value) -> None:
-        self.value = value
+    return Given(default)
 
 
 def oneof(candidates, default=_USER, cands=_USER, name=None, repeat=None):

@@ -1,6 +1,11 @@
-"""The search loop between an algorithm and code that evaluates DNA, and early-stopping policies.
+"""The search loop, and ``sample()``: the loop with the caller's own code as the evaluator.
 
-::
+One loop serves every door: ``glovec run``, a generated program run as ``python gen.py``
+(both through ``glovec.runtime.driver``, which evaluates trials with an executor) and
+``sample()`` (which hands each trial to the body of the caller's ``for``). ``Search.run``
+recovers the algorithm from the study, runs interrupted trials again first, asks the algorithm
+for DNA up to the evaluator's capacity, and records each result (study, algorithm, the curves
+early stopping compares to)::
 
     import glovec.runtime as gv
 
@@ -9,7 +14,7 @@
         acc = train(lr=trial["lr"], units=trial["units"])
         feedback(acc)
 
-``sample()`` also takes a ``DNASpec`` or the space JSON of a converted program.
+``sample()`` also takes a ``DNASpec`` or the space document of a converted program.
 """
 
 from __future__ import annotations
@@ -19,11 +24,276 @@ import os
 from typing import Any, Iterator, Mapping, Sequence
 
 from . import hyper
+from .early_stopping import MedianStopping, SuccessiveHalving, curves_for, make_policy
 from .geno import DNA, DNASpec
 
-__all__ = ["sample", "Trial", "Feedback", "MedianStopping", "SuccessiveHalving", "resolve_algorithm"]
+__all__ = ["sample", "Search", "Trial", "Feedback", "MedianStopping", "SuccessiveHalving",
+           "resolve_algorithm", "objective_value"]
 
 NO_FEEDBACK = "no feedback: the loop moved on before feedback(...) or skip(...) was called"
+ENDED_DURING_TRIAL = "no feedback: the loop ended during this trial"
+
+
+# ---- objectives ---------------------------------------------------------------------------------
+
+
+def objective_value(value: Any) -> tuple[Any, str | None]:
+    """``(objective, None)`` as a float (a tuple of floats for several objectives), or
+    ``(None, why)`` when ``value`` is not finite (NaN, an infinity, or an integer beyond a
+    float's range): a study keeps only finite objectives, so its report is strict JSON and its
+    best trial a real one (docs/internals.md, section 7). Raises TypeError for a non-number."""
+    several = isinstance(value, (tuple, list))
+    out = []
+    for v in (value if several else (value,)):
+        try:
+            f = float(v)
+        except OverflowError:
+            digits = len(str(abs(int(v))))
+            return None, (f"the objective is not a finite number (an integer of {digits} digits, "
+                          f"beyond a float's range)")
+        except (TypeError, ValueError):
+            raise TypeError(f"the objective {value!r} is not a number") from None
+        if not math.isfinite(f):
+            return None, f"the objective is not a finite number ({f!r})"
+        out.append(f)
+    return (tuple(out) if several else out[0]), None
+
+
+# ---- the one loop --------------------------------------------------------------------------------
+
+
+class Search:
+    """One search: an algorithm over ``spec``, an optional study, and early stopping.
+
+    ``run(evaluator, num_trials)`` is the loop (a generator; see ``run``). ``observer``, when
+    given, hears ``trial_done(trial_id, status, objective, error)`` after each recorded trial
+    and ``running(n, waited)`` around each wait, for progress output.
+    """
+
+    def __init__(self, spec: DNASpec, algorithm, directions: Sequence[str], *, study=None,
+                 early_stopping=None, objective_metric: str | None = None, observer=None) -> None:
+        for d in directions:
+            if d not in ("maximize", "minimize"):
+                raise ValueError(f"direction must be 'maximize' or 'minimize', got {d!r}")
+        self.spec = spec
+        self.algorithm = algorithm
+        self.directions = tuple(directions)
+        self.signs = tuple(1.0 if d == "maximize" else -1.0 for d in self.directions)
+        self.study = study
+        self.early_stopping = early_stopping
+        self.objective_metric = objective_metric
+        self.observer = observer
+        # Reports of finished trials for the early-stopping policy: completed ones, and completed
+        # plus pruned ones (for a policy that counts_pruned).
+        self.curves: list = []
+        self.all_curves: list = []
+        self.pending: list = []  # (trial id, DNA) of trials a stopped driver left in flight
+        self.in_flight: dict = {}  # trial id -> DNA
+        self.done = 0  # finished trials (completed, failed, pruned), the study's included
+        self.exhausted = False
+        self.owns_study = False  # close the study when run() ends
+        self._recovered = False
+
+    # -- start -------------------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Catch up with the study: the algorithm's state, the finished count, the curves, and the
+        trials to run again. A no-op without a study (or the second time)."""
+        if self._recovered:
+            return
+        self._recovered = True
+        study = self.study
+        if study is None:
+            return
+        after = self._restore()
+        history = study.history(after=after)  # in-flight trials included, as proposals with reward None
+        if history:
+            recover = getattr(self.algorithm, "recover", None)
+            if recover is not None:
+                recover(history)
+            else:  # the bare protocol: replay one proposal and one feedback per trial
+                for dna, reward in history:
+                    self.algorithm.propose()
+                    self.algorithm.feedback(dna, reward)
+        counts = study.counts()
+        self.done = counts["completed"] + counts["failed"] + counts["pruned"]
+        if self.early_stopping is not None:
+            status = {t.id: t.status for t in study.trials(("completed", "pruned"))}
+            for tid, curve in study.all_reports().items():
+                if tid in status:
+                    self.all_curves.append(list(curve))
+                    if status[tid] == "completed":
+                        self.curves.append(self.all_curves[-1])
+        self.pending = [(t.id, DNA(self.spec, t.decisions)) for t in study.trials("proposed")]
+
+    def _identity(self) -> dict:
+        algorithm = self.algorithm
+        kind = type(algorithm)
+        return {"algorithm": f"{kind.__module__}.{kind.__qualname__}",
+                "seed": getattr(algorithm, "seed", None), "fingerprint": self.study.fingerprint}
+
+    def _restore(self) -> int:
+        """Restore the algorithm from the study's checkpoint when it has one that this algorithm
+        (same class, seed and options, same space) took; return the id of the last trial it had
+        seen (0 without one: the whole history is replayed)."""
+        study, algorithm = self.study, self.algorithm
+        if not getattr(algorithm, "resumable", False):
+            return 0
+        saved = study.checkpoint()
+        if not saved or any(saved.get(k) != v for k, v in self._identity().items()):
+            return 0
+        last, pending = saved.get("last_id"), saved.get("pending")
+        if not (isinstance(last, int) and 0 < last <= study.last_id() and isinstance(pending, list)):
+            return 0
+        if not algorithm.restore(saved.get("state")):
+            return 0
+        # Trials in flight at the checkpoint that a later (killed) driver finished: their results
+        # reached that driver's algorithm before its next proposal; give them to this one too.
+        for tid in pending:
+            t = study.trial(tid) if isinstance(tid, int) else None
+            if t is not None and t.status in ("completed", "failed", "pruned"):
+                reward = self.reward(t.objective) if t.status == "completed" else None
+                algorithm.feedback(DNA(self.spec, t.decisions), reward)
+        return last
+
+    def _save(self) -> None:
+        """Leave the algorithm's checkpoint in the study, so that the next resume continues from
+        it instead of replaying every trial."""
+        study = self.study
+        checkpoint = getattr(self.algorithm, "checkpoint", None)
+        if study is None or checkpoint is None or not self._recovered:
+            return
+        state = checkpoint()
+        if state is None:
+            return
+        try:
+            pending = [t.id for t in study.trials(("proposed", "running"))]
+            study.save_checkpoint({**self._identity(), "last_id": study.last_id(),
+                                   "pending": pending, "state": state})
+        except Exception:  # noqa: BLE001 - a closed or read-only study: the next resume replays
+            pass
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self, evaluator, num_trials: int | None, tick: float | None = None):
+        """Run trials until the study holds ``num_trials`` finished ones (None: until the
+        algorithm is exhausted), through ``evaluator``.
+
+        An evaluator has ``capacity``, ``submit(trial_id, decisions, history=curves)`` and
+        ``wait(timeout) -> [result, ...]`` (``glovec.runtime.executors``). An evaluator whose
+        ``passes_on`` is True returns a generator from ``wait`` instead, whose values this
+        generator passes on to its consumer and whose return value is the list of results: that is how ``sample()`` hands a trial to the body
+        of the caller's loop. With an executor nothing is passed on and the consumer just runs
+        the generator to its end.
+        """
+        try:
+            self.recover()
+            algorithm, study, observer = self.algorithm, self.study, self.observer
+            propose, pending, in_flight = algorithm.propose, self.pending, self.in_flight
+            exhausted_errors = _exhausted_errors()
+            capacity = evaluator.capacity
+            curves = curves_for(self.early_stopping, self.curves, self.all_curves)
+            record = self.record
+            passes_on = getattr(evaluator, "passes_on", False)
+            while True:
+                while (not self.exhausted and len(in_flight) < capacity
+                       and (num_trials is None or self.done + len(in_flight) < num_trials)):
+                    if pending:
+                        tid, dna = pending.pop(0)
+                        study.start(tid)
+                    else:
+                        try:
+                            dna = propose()
+                        except exhausted_errors:  # a finite algorithm (grid) has nothing left
+                            self.exhausted = True
+                            break
+                        tid = study.add_trial(dna, status="running") if study is not None \
+                            else self.done + len(in_flight) + 1
+                    in_flight[tid] = dna
+                    evaluator.submit(tid, dna.decisions, history=curves)
+                if not in_flight:
+                    return
+                if observer is not None:
+                    observer.running(len(in_flight), False)
+                results = evaluator.wait(tick)
+                if passes_on:
+                    results = yield from results
+                for result in results:
+                    dna = in_flight.pop(result.trial_id, None)
+                    if dna is not None:
+                        record(result, dna)
+                if observer is not None:
+                    observer.running(len(in_flight), True)
+        finally:
+            self._save()
+            if self.owns_study:
+                self.study.close()
+
+    def record(self, result, dna) -> None:
+        """Record a finished trial: in the study, for the algorithm, in the curves."""
+        self.done += 1
+        study, tid, status = self.study, result.trial_id, result.status
+        objective, error = None, result.error
+        if status == "completed":
+            objective, error = self._objective(result)
+            if objective is None:
+                status = "failed"
+        if status == "completed":
+            if study is not None:
+                study.complete(tid, objective, result.metrics, result.reports)
+            self.algorithm.feedback(dna, self.reward(objective))
+        else:
+            if study is not None:
+                if status == "pruned":
+                    study.prune(tid, None, result.metrics, result.reports, reason=error)
+                else:
+                    study.fail(tid, error or "failed", result.metrics, result.reports)
+            self.algorithm.feedback(dna, None)
+        if result.reports and status != "failed" and self.early_stopping is not None:
+            self.all_curves.append(list(result.reports))
+            if status == "completed":
+                self.curves.append(self.all_curves[-1])
+        if self.observer is not None:
+            self.observer.trial_done(tid, status, objective, error)
+
+    def _objective(self, result) -> tuple[Any, str | None]:
+        """(objective, None) or (None, why the trial has none)."""
+        name = self.objective_metric
+        value = None
+        if name:
+            value = (result.metrics or {}).get(name)
+        if value is None:
+            value = result.objective
+        if value is None and result.reports:
+            value = result.reports[-1][1]
+        if value.__class__ is float and value - value == 0.0:  # a finite float (inf - inf is nan)
+            return value, None
+        if value is None:
+            what = f"a metric named {name!r}, " if name else ""
+            return None, (f"the trial finished without {what}an objective or a reported value: mark "
+                          f"the final result with `# glovec: objective`, or call "
+                          f"glovec.runtime.report(value)")
+        try:
+            return objective_value(value)
+        except TypeError as exc:
+            return None, str(exc)
+
+    def reward(self, objective):
+        """The objective as the algorithm sees it: larger is better (minimised ones negated)."""
+        if isinstance(objective, tuple):
+            return tuple(s * v for s, v in zip(self.signs, objective))
+        return objective if self.signs[0] > 0 else -objective
+
+
+def _exhausted_errors() -> tuple:
+    try:
+        from .algorithms.base import SearchExhausted
+    except ImportError:  # pragma: no cover - algorithms package without the base module
+        return (StopIteration,)
+    return (SearchExhausted, StopIteration)
+
+
+# ---- sample(): the caller's loop body as the evaluator ------------------------------------------
 
 
 class Trial:
@@ -70,15 +340,17 @@ class Feedback:
     - nothing at all: the trial is recorded as **failed** ("no feedback") when the loop moves on.
 
     ``report(step, value)`` records an intermediate value; ``should_stop()`` then answers from the
-    early-stopping policy.
+    early-stopping policy. The outcome is recorded (study, algorithm) when the loop moves on.
     """
 
-    __slots__ = ("trial", "status", "objective", "metrics", "reason", "reports", "_loop", "_stop")
+    __slots__ = ("trial", "trial_id", "status", "objective", "metrics", "reason", "reports", "_body",
+                 "_stop")
 
-    def __init__(self, loop: "_Loop", trial: Trial) -> None:
-        self._loop = loop
+    def __init__(self, body: "_Body", trial: Trial) -> None:
+        self._body = body
         self.trial = trial
-        self.status: str | None = None  # completed | failed | pruned, once recorded
+        self.trial_id = trial.id
+        self.status: str | None = None  # completed | failed | pruned, once given
         self.objective = None
         self.metrics: dict | None = None
         self.reason: str | None = None
@@ -87,39 +359,46 @@ class Feedback:
 
     def __call__(self, value: Any = None, *, metrics: Mapping[str, Any] | None = None) -> None:
         self._check_open()
-        loop = self._loop
+        body = self._body
         if value is None and metrics is None:
             raise TypeError("feedback() needs the objective value or metrics={...}")
         if value is None:
-            value = loop.objective_from_metrics(metrics)
+            value = body.objective_from_metrics(metrics)
+        n = len(body.search.directions)
         if isinstance(value, (list, tuple)):
-            value = tuple(float(v) for v in value)
-            if len(value) != len(loop.directions):
-                raise ValueError(
-                    f"feedback got {len(value)} objective values for {len(loop.directions)} direction(s)")
+            if len(value) != n:
+                raise ValueError(f"feedback got {len(value)} objective values for {n} direction(s)")
+        elif n != 1:
+            raise ValueError(f"feedback got one value; the search has {n} objectives")
+        if value.__class__ is float and value - value == 0.0:  # the common case: a finite float
+            objective, why = value, None
         else:
-            value = float(value)
-            if len(loop.directions) != 1:
-                raise ValueError(f"feedback got one value; the search has {len(loop.directions)} objectives")
-        loop.finish(self, "completed", objective=value, metrics=dict(metrics) if metrics else None)
+            objective, why = objective_value(value)  # TypeError for a non-number
+        self.metrics = dict(metrics) if metrics else None
+        if objective is None:  # not finite: the trial fails with the reason
+            self.status, self.reason = "failed", why
+        else:
+            self.status, self.objective = "completed", objective
 
     def skip(self, reason: str = "skipped") -> None:
         """Drop this trial: recorded as failed with ``reason``; the algorithm gets ``None``."""
         self._check_open()
-        self._loop.finish(self, "failed", reason=f"skipped: {reason}")
+        self.status, self.reason = "failed", f"skipped: {reason}"
 
     def report(self, step: int, value: float) -> bool:
         """Record an intermediate value at ``step``; returns ``should_stop()``."""
         self._check_open()
         value = float(value)
         self.reports.append((step, value))
-        loop = self._loop
-        if loop.study is not None:
-            loop.study.report(self.trial.id, step, value)
-        policy = loop.early_stopping
+        body = self._body
+        study = body.search.study
+        if study is not None:
+            study.report(self.trial.id, step, value)
+        policy = body.search.early_stopping
         if policy is not None and not self._stop:
-            curves = loop.all_curves if getattr(policy, "counts_pruned", False) else loop.curves
-            self._stop = bool(policy.should_stop(step, value, curves, own=self.reports))
+            self._stop = bool(policy.should_stop(step, value, body.history, own=self.reports))
+            if self._stop:
+                self.reason = f"pruned at step {step} (value {value!r})"
         return self._stop
 
     def should_stop(self) -> bool:
@@ -131,8 +410,70 @@ class Feedback:
             raise RuntimeError(f"trial {self.trial.id} is already recorded as {self.status}"
                                + (f" ({self.reason})" if self.reason else ""))
 
+    def _result(self, unfed: str) -> "Feedback":
+        """The outcome (this object is the loop's result: trial_id, status, objective, metrics,
+        reports, error); a trial the body gave nothing for is pruned if told to stop, else failed."""
+        if self.status is None:
+            if self._stop:
+                self.status = "pruned"
+            else:
+                self.status, self.reason = "failed", unfed
+        return self
+
+    @property
+    def error(self) -> str | None:
+        return self.reason
+
     def __repr__(self) -> str:
         return f"Feedback(trial={self.trial.id}, status={self.status})"
+
+
+class _Body:
+    """The evaluator ``sample()`` gives the loop: each trial goes to the body of the caller's
+    ``for`` (one at a time), with its decisions active so that sites and ``Space`` read them."""
+
+    capacity = 1
+    passes_on = True  # wait() yields (trial, feedback) to the caller's loop
+
+    def __init__(self, search: Search, objectives) -> None:
+        self.search = search
+        self.objectives = tuple(objectives) if objectives else None
+        self.trial_id = None
+        self.history: list = []
+
+    def submit(self, trial_id, decisions, history=()) -> None:
+        self.trial_id, self.history = trial_id, history
+
+    def wait(self, timeout=None):
+        tid = self.trial_id
+        dna = self.search.in_flight[tid]
+        trial = Trial(tid, dna)
+        fb = Feedback(self, trial)
+        hyper.activate(trial.decisions, tid, fb.report)  # glovec.runtime.report() lands in fb too
+        try:
+            yield trial, fb
+        except GeneratorExit:  # the caller broke out (or raised) in the middle of a trial
+            hyper.deactivate()
+            self.search.in_flight.pop(tid, None)
+            self.search.record(fb._result(ENDED_DURING_TRIAL), dna)
+            raise
+        hyper.deactivate()
+        return [fb._result(NO_FEEDBACK)]
+
+    def objective_from_metrics(self, metrics: Mapping[str, Any]):
+        names = self.objectives
+        n = len(self.search.directions)
+        if names is None:
+            if len(metrics) != n:
+                raise ValueError(
+                    f"cannot tell which of the metrics {list(metrics)} is the objective: pass "
+                    f"sample(..., objectives=[names]) or call feedback(value, metrics=...)")
+            names = tuple(metrics)
+        missing = [name for name in names if name not in metrics]
+        if missing:
+            raise ValueError(f"feedback metrics lack the objective(s) {missing}")
+        values = tuple(float(metrics[name]) for name in names)
+        return values if len(values) > 1 else values[0]
 
 
 def resolve_algorithm(algorithm: Any, seed: int | None):
@@ -149,7 +490,7 @@ def resolve_algorithm(algorithm: Any, seed: int | None):
 def _directions_of(spec: DNASpec, study) -> tuple[str, ...]:
     if study is not None and getattr(study, "directions", None):
         return tuple(study.directions)
-    obj = (spec.space or {}).get("objective") if isinstance(spec.space, Mapping) else None
+    obj = (spec.space_doc or {}).get("objective") if isinstance(spec.space_doc, Mapping) else None
     if isinstance(obj, Mapping):
         d = obj.get("directions") or obj.get("direction")
         if d:
@@ -163,15 +504,11 @@ def _open_study(path, spec: DNASpec, directions):
     """``sample(study="runs.db")``: open (or continue) the study file for this space."""
     from .study import Study
 
-    space = dict(spec.space) if isinstance(spec.space, Mapping) else spec.to_space()
-    if directions and not space.get("objective"):
-        space["objective"] = ({"direction": directions[0]} if len(directions) == 1
-                              else [{"direction": d} for d in directions])
-    return Study.open(path, space, resume=True)
-
-
-POLICIES = {"median": "MedianStopping", "halving": "SuccessiveHalving",
-            "successive-halving": "SuccessiveHalving"}
+    space_doc = dict(spec.space_doc) if isinstance(spec.space_doc, Mapping) else spec.to_space_doc()
+    if directions and not space_doc.get("objective"):
+        space_doc["objective"] = ({"direction": directions[0]} if len(directions) == 1
+                                  else [{"direction": d} for d in directions])
+    return Study.open(path, space_doc, resume=True)
 
 
 def _spec_of(space: Any) -> DNASpec:
@@ -180,73 +517,7 @@ def _spec_of(space: Any) -> DNASpec:
     to_spec = getattr(space, "to_spec", None)  # glovec.runtime.Space
     if callable(to_spec):
         return to_spec()
-    return DNASpec.from_space(space)
-
-
-class _Loop:
-    """The state ``sample()`` carries from one trial to the next."""
-
-    def __init__(self, spec, algorithm, directions, objectives, early_stopping, study) -> None:
-        self.spec = spec
-        self.algorithm = algorithm
-        self.directions = directions
-        self.objectives = tuple(objectives) if objectives else None
-        self.early_stopping = early_stopping
-        self.study = study
-        # Reports of finished trials, for the early-stopping policy: completed ones, and completed
-        # plus pruned ones (successive halving ranks everyone that reached a rung).
-        self.curves: list = []
-        self.all_curves: list = []
-        self.signs = tuple(1.0 if d == "maximize" else -1.0 for d in directions)
-        for d in directions:
-            if d not in ("maximize", "minimize"):
-                raise ValueError(f"direction must be 'maximize' or 'minimize', got {d!r}")
-
-    def objective_from_metrics(self, metrics: Mapping[str, Any]):
-        names = self.objectives
-        if names is None:
-            if len(metrics) != len(self.directions):
-                raise ValueError(
-                    f"cannot tell which of the metrics {list(metrics)} is the objective: pass "
-                    f"sample(..., objectives=[names]) or call feedback(value, metrics=...)")
-            names = tuple(metrics)
-        missing = [n for n in names if n not in metrics]
-        if missing:
-            raise ValueError(f"feedback metrics lack the objective(s) {missing}")
-        values = tuple(float(metrics[n]) for n in names)
-        return values if len(values) > 1 else values[0]
-
-    def reward(self, objective):
-        if isinstance(objective, tuple):
-            return tuple(s * v for s, v in zip(self.signs, objective))
-        return objective if self.signs[0] > 0 else -objective
-
-    def finish(self, fb: Feedback, status: str, objective=None, metrics=None, reason=None) -> None:
-        fb.status, fb.objective, fb.metrics, fb.reason = status, objective, metrics, reason
-        trial, study = fb.trial, self.study
-        if status == "completed" and any(math.isnan(v) for v in (
-                objective if isinstance(objective, tuple) else (objective,))):
-            status = fb.status = "failed"
-            reason = fb.reason = "the objective is NaN"
-        if study is not None:
-            if status == "completed":
-                study.complete(trial.id, objective, metrics)
-            elif status == "pruned":
-                study.prune(trial.id, fb.reports[-1][0] if fb.reports else None, metrics)
-            else:
-                study.fail(trial.id, reason, metrics)
-        if fb.reports and status in ("completed", "pruned"):
-            self.all_curves.append(list(fb.reports))
-            if status == "completed":
-                self.curves.append(self.all_curves[-1])
-        reward = self.reward(objective) if status == "completed" else None
-        self.algorithm.feedback(trial.dna, reward)
-
-    def close_unfed(self, fb: Feedback, reason: str) -> None:
-        if fb._stop:
-            self.finish(fb, "pruned", reason="stopped early")
-        else:
-            self.finish(fb, "failed", reason=reason)
+    return DNASpec.from_space_doc(space)
 
 
 def sample(
@@ -261,7 +532,8 @@ def sample(
 ) -> Iterator[tuple[Trial, Feedback]]:
     """Propose ``num_trials`` trials from ``algorithm`` over ``space``; yield ``(trial, feedback)``.
 
-    ``space``: a ``Space``, a ``DNASpec``, or a space dict/JSON. ``algorithm``: a name
+    ``space``: a ``Space``, a ``DNASpec``, or a space document (the dict of ``glovec space
+    --json``) or its JSON text. ``algorithm``: a name
     (``"random"``, ``"evolution"``, ``"tpe"``, ... or ``"module:Class"``) or an algorithm class,
     both made with ``seed``, or an object with ``setup/propose/feedback`` (already seeded). ``num_trials=None`` runs until the algorithm is
     exhausted (a finished grid) or the caller breaks out.
@@ -271,7 +543,8 @@ def sample(
     minimised objectives are negated first; several objectives give a tuple reward.
     ``objectives`` names the metrics that form the objective when feedback comes as
     ``feedback(metrics={...})``; without it, a dict with exactly one value per direction is used
-    in its order.
+    in its order. An objective that is not a finite number (NaN, an infinity, an integer beyond a
+    float's range) fails the trial with that reason.
 
     **Forgotten feedback.** A trial whose feedback was neither given nor skipped by the time the
     next trial is asked for (or the loop ends) is recorded as *failed* with the reason
@@ -294,6 +567,9 @@ def sample(
     (proposed+running, completed/failed/pruned, reports). When it already holds finished trials
     the algorithm is recovered from them, in-flight ones run again first, and finished ones
     count towards ``num_trials``.
+
+    This is the same loop as ``glovec run`` and ``python gen.py`` (``Search.run``): one seed
+    gives the same trials, decisions and prunings through each.
     """
     spec = _spec_of(space)
     algo = resolve_algorithm(algorithm, seed)
@@ -304,209 +580,7 @@ def sample(
     if owned:
         study = _open_study(study, spec, tuple(directions) if directions else None)
     directions = tuple(directions) if directions else _directions_of(spec, study)
-    if isinstance(early_stopping, str):
-        name = POLICIES.get(early_stopping)
-        if name is None:
-            raise ValueError(f"unknown early-stopping policy {early_stopping!r} (median, halving)")
-        early_stopping = globals()[name]()
-    if early_stopping is not None and hasattr(early_stopping, "bind"):
-        early_stopping.bind(directions[0])
-    loop = _Loop(spec, algo, directions, objectives, early_stopping, study)
-    return _run(loop, num_trials, close_study=owned)
-
-
-def _exhausted_errors() -> tuple:
-    try:
-        from .algorithms.base import SearchExhausted
-    except ImportError:  # pragma: no cover - algorithms package without the base module
-        return (StopIteration,)
-    return (SearchExhausted, StopIteration)
-
-
-def _run(loop: _Loop, num_trials: int | None, close_study: bool = False) -> Iterator[tuple[Trial, Feedback]]:
-    algo, study, spec = loop.algorithm, loop.study, loop.spec
-    exhausted = _exhausted_errors()
-    pending: list = []
-    done = 0
-    if study is not None:
-        history = study.history()  # in-flight trials included, as proposals with reward None
-        if history:
-            recover = getattr(algo, "recover", None)
-            if recover is not None:
-                recover(history)
-            else:  # the bare protocol: replay one proposal and one feedback per trial
-                for dna, reward in history:
-                    algo.propose()
-                    algo.feedback(dna, reward)
-        counts = study.counts()
-        done = counts["completed"] + counts["failed"] + counts["pruned"]
-        status = {t.id: t.status for t in study.trials(("completed", "pruned"))}
-        for tid, curve in study.all_reports().items():
-            if tid in status:
-                loop.all_curves.append(list(curve))
-                if status[tid] == "completed":
-                    loop.curves.append(loop.all_curves[-1])
-        pending = [(t.id, DNA(spec, t.decisions)) for t in study.trials("proposed")]
-    propose = algo.propose
-    activate, deactivate = hyper.activate, hyper.deactivate
-    fb = None
-    try:
-        while num_trials is None or done < num_trials:
-            if pending:
-                tid, dna = pending.pop(0)
-                study.start(tid)
-            else:
-                try:
-                    dna = propose()
-                except exhausted:
-                    return
-                tid = study.add_trial(dna, status="running") if study is not None else done + 1
-            trial = Trial(tid, dna)
-            fb = Feedback(loop, trial)
-            activate(trial.decisions, tid, fb.report)  # glovec.runtime.report() lands in fb too
-            yield trial, fb
-            deactivate()
-            if fb.status is None:
-                loop.close_unfed(fb, NO_FEEDBACK)
-            fb = None
-            done += 1
-    finally:
-        if fb is not None:  # the caller broke out (or raised) in the middle of a trial
-            deactivate()
-            if fb.status is None:
-                loop.close_unfed(fb, "no feedback: the loop ended during this trial")
-        if close_study:
-            study.close()
-
-
-# ---- early stopping ---------------------------------------------------------------------------
-
-
-def _value_at(curve: Sequence, step) -> float | None:
-    """The curve's value at the last step <= ``step``, if the curve reached ``step``."""
-    if not curve or curve[-1][0] < step:
-        return None
-    best = None
-    for s, v in curve:
-        if s > step:
-            break
-        best = v
-    return best
-
-
-class _Policy:
-    """Shared by the policies: a direction, and this trial's curve when the caller has none."""
-
-    direction = "maximize"
-
-    def bind(self, direction: str) -> None:
-        """Set the direction of the reported values (``sample()`` passes its first objective's)."""
-        if self._explicit_direction is None:
-            self.direction = direction
-
-    def _init_direction(self, direction: str | None) -> None:
-        if direction not in (None, "maximize", "minimize"):
-            raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}")
-        self._explicit_direction = direction
-        self.direction = direction or "maximize"
-
-    def _own(self, step, value, own):
-        """This trial's curve up to ``step`` (from ``own``, or the running trial's reports)."""
-        if own is None:
-            ctx = hyper.current()
-            own = ctx.reports if ctx is not None else ()
-        curve = [(s, v) for s, v in own if s <= step]
-        if not curve or curve[-1][0] != step:
-            curve.append((step, value))
-        return curve
-
-    def _better(self, a: float, b: float) -> bool:
-        return a > b if self.direction == "maximize" else a < b
-
-
-class MedianStopping(_Policy):
-    """The median stopping rule (Golovin et al. 2017, Google Vizier).
-
-    Stop a trial at step ``s`` when its best value so far is worse than the median of the values
-    that previously finished trials had at ``s`` (each one's value at its last report <= ``s``;
-    trials that never got to ``s`` are left out). Nothing is stopped before ``warmup_steps`` or
-    while fewer than ``min_trials`` finished trials reached ``s``.
-    """
-
-    def __init__(self, warmup_steps: int = 0, min_trials: int = 5, direction: str | None = None) -> None:
-        self.warmup_steps = warmup_steps
-        self.min_trials = min_trials
-        self._init_direction(direction)
-
-    def should_stop(self, step, value, curves, own=None) -> bool:
-        if step < self.warmup_steps:
-            return False
-        others = [v for v in (_value_at(c, step) for c in curves) if v is not None and v == v]
-        if len(others) < max(1, self.min_trials):
-            return False
-        others.sort()
-        m = len(others)
-        median = others[m // 2] if m % 2 else (others[m // 2 - 1] + others[m // 2]) / 2
-        values = [v for _, v in self._own(step, value, own) if v == v]
-        if not values:
-            return True  # only NaN so far
-        best = max(values) if self.direction == "maximize" else min(values)
-        return self._better(median, best)
-
-    def __repr__(self) -> str:
-        return f"MedianStopping(warmup_steps={self.warmup_steps}, min_trials={self.min_trials}, direction={self.direction!r})"
-
-
-class SuccessiveHalving(_Policy):
-    """Asynchronous successive halving (Li et al. 2018, ASHA), as an early-stopping rule.
-
-    Rungs sit at steps ``min_step * eta**k``. When a trial first reports at or past a rung, it
-    goes on only if its value is in the top ``1/eta`` of the values that previously finished
-    trials had at that rung, itself included; it is stopped otherwise. A rung decides once it has
-    at least ``eta`` values (before that, every trial goes on). ``sample()`` passes the curves of
-    pruned trials too (``counts_pruned``): a trial stopped at a later rung still ranks at the
-    earlier ones.
-    """
-
-    counts_pruned = True
-
-    def __init__(self, min_step: int = 1, eta: int = 3, max_step: int | None = None,
-                 direction: str | None = None) -> None:
-        if eta < 2:
-            raise ValueError("SuccessiveHalving needs eta >= 2")
-        if min_step <= 0:
-            raise ValueError("SuccessiveHalving needs min_step > 0")
-        self.min_step = min_step
-        self.eta = eta
-        self.max_step = max_step
-        self._init_direction(direction)
-
-    def rungs(self, up_to) -> list:
-        out, r = [], self.min_step
-        while r <= up_to and (self.max_step is None or r < self.max_step):
-            out.append(r)
-            r *= self.eta
-        return out
-
-    def should_stop(self, step, value, curves, own=None) -> bool:
-        rungs = self.rungs(step)
-        if not rungs:
-            return False
-        rung = rungs[-1]
-        curve = self._own(step, value, own)
-        if len(curve) > 1 and curve[-2][0] >= rung:
-            return False  # this rung was judged at an earlier report
-        if value != value:
-            return True
-        values = [v for v in (_value_at(c, rung) for c in curves) if v is not None and v == v]
-        values.append(value)
-        if len(values) < self.eta:
-            return False
-        keep = max(1, len(values) // self.eta)
-        reverse = self.direction == "maximize"
-        values.sort(reverse=reverse)
-        threshold = values[keep - 1]
-        return self._better(threshold, value)
-
-    def __repr__(self) -> str:
-        return f"SuccessiveHalving(min_step={self.min_step}, eta={self.eta}, direction={self.direction!r})"
+    policy = make_policy(early_stopping, directions[0])
+    search = Search(spec, algo, directions, study=study, early_stopping=policy)
+    search.owns_study = owned  # opened here from a path: closed when the loop ends
+    return search.run(_Body(search, objectives), num_trials)

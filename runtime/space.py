@@ -37,60 +37,9 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from . import hyper
 from .geno import DNA, DecisionPoint, DNASpec, InvalidSpec
-from .hyper import _Given
+from .values import Given, Hyper, callable_text
 
-__all__ = ["Hyper", "Space", "custom", "make_hyper"]
-
-
-class Hyper:
-    """An undecided value: the kind and its arguments, as written in a ``Space``."""
-
-    __slots__ = ("kind", "candidates", "k", "distinct", "sorted", "lo", "hi", "step", "scale",
-                 "default", "name", "repeat", "sampler", "mutator", "domain")
-
-    def __init__(self, kind: str, candidates: Sequence = (), *, k=None, distinct=True, sorted=False,
-                 lo=None, hi=None, step=None, scale="linear", default=None, name=None, repeat=1,
-                 sampler=None, mutator=None, domain=None) -> None:
-        self.kind = kind
-        self.candidates = tuple(candidates)
-        self.k, self.distinct, self.sorted = k, distinct, sorted
-        self.lo, self.hi, self.step, self.scale = lo, hi, step, scale
-        self.default, self.name, self.repeat = default, name, int(repeat or 1)
-        self.sampler, self.mutator, self.domain = sampler, mutator, domain
-        if self.repeat < 1:
-            raise ValueError(f"{kind}: repeat must be >= 1, got {repeat!r}")
-
-    def __repr__(self) -> str:
-        k = self.kind
-        if k == "oneof" or k == "permutate":
-            text = f"{k}({list(self.candidates)!r})"
-        elif k == "manyof":
-            text = f"manyof({self.k}, {list(self.candidates)!r}, distinct={self.distinct}, sorted={self.sorted})"
-        elif k == "floatv":
-            text = f"floatv({self.lo!r}, {self.hi!r}, scale={self.scale!r})"
-        elif k == "intv":
-            text = f"intv({self.lo!r}, {self.hi!r}, step={self.step or 1}, scale={self.scale!r})"
-        else:
-            text = f"custom({_text(self.sampler)})"
-        return text
-
-
-def make_hyper(kind: str, *args, **options) -> Hyper:
-    """Build a ``Hyper`` from the user-facing call of a primitive (see ``glovec.runtime.hyper``)."""
-    if kind in ("oneof", "permutate"):
-        (candidates,) = args
-        return Hyper(kind, _candidate_list(kind, candidates), **options)
-    if kind == "manyof":
-        k, candidates = args
-        return Hyper(kind, _candidate_list(kind, candidates), k=k, **options)
-    lo, hi = args
-    return Hyper(kind, lo=lo, hi=hi, **options)
-
-
-def _candidate_list(kind, candidates) -> tuple:
-    if isinstance(candidates, (str, bytes)) or not hasattr(candidates, "__iter__"):
-        raise TypeError(f"{kind}() needs a list of candidates, got {candidates!r}")
-    return tuple(candidates)
+__all__ = ["Hyper", "Space", "custom"]
 
 
 def custom(sampler: Callable, default: Any = None, *, domain: Sequence | None = None,
@@ -116,9 +65,8 @@ def custom(sampler: Callable, default: Any = None, *, domain: Sequence | None = 
 
 def _text(obj: Any) -> str:
     """Stable text for a candidate (part of the space's fingerprint, so no memory addresses)."""
-    qual = getattr(obj, "__qualname__", None)
-    if qual is not None and callable(obj):
-        return f"{getattr(obj, '__module__', None) or ''}.{qual}".lstrip(".")
+    if getattr(obj, "__qualname__", None) is not None and callable(obj):
+        return callable_text(obj)
     if isinstance(obj, Space):
         return f"Space({', '.join(f'{k}={_text(v)}' for k, v in obj._entries.items())})"
     if isinstance(obj, dict):
@@ -167,7 +115,7 @@ def _points(id: str, h: Hyper) -> list[DecisionPoint]:
             if h.repeat > 1:
                 raise InvalidSpec(f"site {id!r}: a repeat={h.repeat} site cannot hold nested hyper values", id)
             children = kids
-        if isinstance(default, _Given):  # given explicitly: None may be a candidate
+        if isinstance(default, Given):  # given explicitly: None may be a candidate
             default = _index_of(h, default.value, id)
         elif default is not None:
             default = _index_of(h, default, id)
@@ -175,7 +123,7 @@ def _points(id: str, h: Hyper) -> list[DecisionPoint]:
         for i, c in enumerate(h.candidates):
             if _nested(c, ""):
                 raise InvalidSpec(f"site {id!r}: only oneof candidates may hold nested hyper values", id)
-        if isinstance(default, _Given):
+        if isinstance(default, Given):
             default = default.value
         if default is not None:
             default = tuple(_index_of(h, v, id) for v in default)
@@ -227,9 +175,9 @@ class Space:
             self._spec = spec
         return self._spec
 
-    def to_space(self) -> dict:
-        """The space dict (schema 1) of this space, candidates as text: what studies store."""
-        return self.to_spec().to_space()
+    def to_space_doc(self) -> dict:
+        """The space document (schema 1) of this space, candidates as text: what studies store."""
+        return self.to_spec().to_space_doc()
 
     @property
     def size(self) -> int | None:
@@ -279,7 +227,8 @@ class Space:
 
 def _decisions_of(decisions) -> Mapping:
     if decisions is None:
-        return hyper._decisions
+        trial = hyper.current()
+        return trial.decisions if trial is not None else {}
     if isinstance(decisions, DNA):
         return decisions.decisions
     return decisions

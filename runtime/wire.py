@@ -33,7 +33,7 @@ def jsonable(value):
 def make_should_stop(policy, history):
     """``should_stop(step, value) -> bool`` for ``hyper.activate``, or None without a policy.
 
-    The policy (``glovec.runtime.loop``) decides from this trial's value at ``step`` and the curves
+    The policy (``glovec.runtime.early_stopping``) decides from this trial's value at ``step`` and the curves
     of the trials finished before this one was submitted (``history``: a list of [(step, value)]).
     """
     if policy is None:

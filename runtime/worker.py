@@ -53,13 +53,19 @@ def map_traceback(exc: BaseException, generated: str | None, source: str, header
             where = norm(fs.filename)
             if where == generated:
                 line = fs.lineno - 1 if fs.lineno and fs.lineno > header_line else fs.lineno
-                fs = traceback.FrameSummary(source, line, fs.name)
+                fs = _frame(source, line, fs.name)
             elif where == src:
-                fs = traceback.FrameSummary(source, fs.lineno, fs.name)
+                fs = _frame(source, fs.lineno, fs.name)
             frames.append(fs)
         item.stack = traceback.StackSummary.from_list(frames)
         stack.extend([item.__cause__, item.__context__])
     return "".join(te.format())
+
+
+def _frame(source: str, line, name: str) -> traceback.FrameSummary:
+    from .notebook import frame  # a notebook's script: the frame names the cell
+
+    return frame(source, line, name)
 
 
 class _Outcome:

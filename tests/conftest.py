@@ -51,3 +51,15 @@ def trials_of(db):
         return con.execute("SELECT id, status, dna, objective FROM trials ORDER BY id").fetchall()
     finally:
         con.close()
+
+
+def edit_study(db, sql, *params):
+    """Change a study the way someone with write access to its file can: one SQL statement."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            con.execute(sql, params)
+    finally:
+        con.close()

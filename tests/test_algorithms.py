@@ -83,7 +83,7 @@ def sites(draw, prefix: str, depth: int):
     return out
 
 
-specs = sites("", 2).map(lambda s: DNASpec.from_space({"glovec_space": 1, "sites": s}))
+specs = sites("", 2).map(lambda s: DNASpec.from_space_doc({"glovec_space": 1, "sites": s}))
 
 
 def reward_of(dna: DNA) -> float:
@@ -99,7 +99,7 @@ def reward_of(dna: DNA) -> float:
     return total
 
 
-MIXED = DNASpec.from_space({"glovec_space": 1, "sites": [
+MIXED = DNASpec.from_space_doc({"glovec_space": 1, "sites": [
     {"id": "act", "kind": "oneof", "candidates": ["'relu'", "'gelu'", "'tanh'"],
      "children": {"1": [{"id": "act[=1].approx", "kind": "oneof", "candidates": ["True", "False"]}],
                   "2": [{"id": "act[=2].lr", "kind": "floatv", "lo": 1e-4, "hi": 1e-1, "scale": "log"},
@@ -229,7 +229,7 @@ def test_hillclimb_starts_from_the_default_and_restarts_when_stuck():
 
 
 def test_evolution_mutates_one_decision_of_a_tournament_winner():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": f"x{i}", "kind": "oneof", "candidates": ["0", "1", "2", "3"]} for i in range(8)]})
     algo = fresh("evolution", spec, seed=4, population_size=5, tournament_size=5)
     parents = []
@@ -252,7 +252,7 @@ def test_evolution_ages_out_the_oldest():
 
 
 def test_grid_enumerates_a_finite_conditional_space_in_order_then_stops():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "a", "kind": "oneof", "candidates": ["1", "2", "3"],
          "children": {"0": [{"id": "a[=0].b", "kind": "manyof", "k": 2, "candidates": ["x", "y", "z"]}]}},
         {"id": "n", "kind": "intv", "lo": 0, "hi": 4, "step": 2},
@@ -269,7 +269,7 @@ def test_grid_enumerates_a_finite_conditional_space_in_order_then_stops():
 
 
 def test_grid_cuts_floats_and_wide_ints_into_points():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "lr", "kind": "floatv", "lo": 1e-4, "hi": 1e-2, "scale": "log"},
         {"id": "w", "kind": "floatv", "lo": 0.0, "hi": 1.0},
         {"id": "n", "kind": "intv", "lo": 1, "hi": 100},
@@ -287,7 +287,7 @@ def test_grid_cuts_floats_and_wide_ints_into_points():
 # ---- quality -----------------------------------------------------------------------------------
 
 # A deterministic objective with interactions: 10 oneof of 6 and two floats, one best corner.
-QUALITY = DNASpec.from_space({"sites": [
+QUALITY = DNASpec.from_space_doc({"sites": [
     {"id": f"op{i}", "kind": "oneof", "candidates": [str(j) for j in range(6)]} for i in range(10)
 ] + [
     {"id": "lr", "kind": "floatv", "lo": 1e-5, "hi": 1.0, "scale": "log"},
@@ -334,7 +334,7 @@ def test_non_dominated_sort_and_crowding():
     assert crowd[5] == crowd[2] == math.inf and 0 < crowd[1] < math.inf
 
 
-ZDT = DNASpec.from_space({"sites": [{"id": f"x{i}", "kind": "floatv", "lo": 0.0, "hi": 1.0} for i in range(4)]})
+ZDT = DNASpec.from_space_doc({"sites": [{"id": f"x{i}", "kind": "floatv", "lo": 0.0, "hi": 1.0} for i in range(4)]})
 
 
 def zdt1(dna: DNA) -> tuple:
@@ -437,7 +437,7 @@ def test_entry_point_group(tmp_path, monkeypatch):
 
 
 def test_random_search_is_uniform_enough():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "c", "kind": "oneof", "candidates": ["a", "b", "c", "d"]},
         {"id": "lr", "kind": "floatv", "lo": 1e-4, "hi": 1.0, "scale": "log"},
         {"id": "n", "kind": "intv", "lo": 0, "hi": 9, "step": 3},
@@ -576,7 +576,7 @@ def test_compositions_are_algorithms_on_the_command_line_path():
 
 
 def test_random_search_log_scale_covers_the_range():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "lr", "kind": "floatv", "lo": 1e-5, "hi": 1.0, "scale": "log"},
         {"id": "n", "kind": "intv", "lo": 1, "hi": 1024, "scale": "log"},
     ]})

@@ -18,7 +18,7 @@ def oneof(id, n, default=0, line=1, children=None):
 
 
 def spec_of(*sites):
-    return DNASpec.from_space({"glovec_space": 1, "sites": list(sites)})
+    return DNASpec.from_space_doc({"glovec_space": 1, "sites": list(sites)})
 
 
 def runner(fail=lambda d: None, unreachable=()):

@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from conftest import edit_study as edit
 from conftest import glovec_process, trials_of, without_root_powers
 from glovec.cli import main
 from glovec.runtime.study import Study, StudyError
@@ -42,15 +43,6 @@ def glovec(capsys, *argv):
     status = main([str(a) for a in argv])
     out = capsys.readouterr()
     return status, out.out, out.err
-
-
-def edit(db, sql, *params):
-    con = sqlite3.connect(db)
-    try:
-        with con:
-            con.execute(sql, params)
-    finally:
-        con.close()
 
 
 # ---- security: the lock file --------------------------------------------------------------------
@@ -237,6 +229,12 @@ DAMAGE = {
                            "WHERE key = 'space'", "the stored space",
                            "its objective is not a JSON object"),
     "no trials table": ("DROP TABLE trials", "the file", "it has no table trials"),
+    "objective an empty list": ("UPDATE trials SET objective = '[]' WHERE id = 1", "trial 1",
+                                "its objective is not a number nor a list of numbers"),
+    "text not UTF-8": ("UPDATE trials SET dna = CAST(x'7bff' AS TEXT) WHERE id = 1", "trial 1",
+                       "its dna is not JSON"),
+    "a column missing": ("ALTER TABLE trials DROP COLUMN finished", "the file",
+                         "no such column: finished"),
 }
 
 
@@ -328,6 +326,13 @@ def test_report_plot_into_a_missing_folder_is_gv602(study, tmp_path, capsys):
     assert status == 1 and err.startswith(f"{plot}:1:1: GV602 cannot write {plot}: the folder ")
     status, out, err = glovec(capsys, "report", study, "--plot", tmp_path / "p.png")
     assert status == 0 and (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_missing_path_to_check_is_gv601_exit_1_too(tmp_path, capsys):
+    missing = tmp_path / "nope.py"
+    status, _, err = glovec(capsys, "check", missing)
+    assert (status, err) == (1, f"{missing}:1:1: GV601 cannot read {missing}: No such file or "
+                                f"directory\n")
 
 
 @pytest.mark.parametrize("command", ["convert", "diff", "space", "run", "materialize"])

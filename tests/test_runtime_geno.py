@@ -90,7 +90,7 @@ COMMON = settings(max_examples=120, deadline=None, suppress_health_check=[Health
 @COMMON
 @given(space=spaces(), seed=st.integers(0, 2**32 - 1))
 def test_random_dna_survives_every_round_trip(space, seed):
-    spec = DNASpec.from_space(space)
+    spec = DNASpec.from_space_doc(space)
     dna = random_dna(spec, seed)
     assert DNA(spec, dna.decisions) == dna  # sampled DNA is legal
     assert DNA.from_numbers(spec, dna.to_numbers()) == dna
@@ -107,7 +107,7 @@ def test_random_dna_survives_every_round_trip(space, seed):
 @COMMON
 @given(space=spaces())
 def test_default_dna_is_legal_and_uses_the_site_defaults(space):
-    spec = DNASpec.from_space(space)
+    spec = DNASpec.from_space_doc(space)
     dna = spec.default_dna()
     assert DNA(spec, dna.decisions) == dna
     for site in space["sites"]:
@@ -166,7 +166,7 @@ def _corruptions(spec: DNASpec, dna: DNA):
 @COMMON
 @given(space=spaces(), seed=st.integers(0, 2**32 - 1))
 def test_validation_rejects_corrupted_dna_naming_the_site(space, seed):
-    spec = DNASpec.from_space(space)
+    spec = DNASpec.from_space_doc(space)
     dna = random_dna(spec, seed)
     for what, bad, site_id in _corruptions(spec, dna):
         with pytest.raises(InvalidDNA) as info:
@@ -176,7 +176,7 @@ def test_validation_rejects_corrupted_dna_naming_the_site(space, seed):
 
 
 def test_validation_messages_read_well():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "act", "kind": "oneof", "candidates": ['"relu"', '"gelu"'], "default": 0,
          "children": {"1": [{"id": "act=1.approx", "kind": "oneof", "candidates": ["True", "False"]}]}},
         {"id": "lr", "kind": "floatv", "lo": 1e-4, "hi": 0.1, "scale": "log", "default": 1e-3},
@@ -202,7 +202,7 @@ def test_validation_messages_read_well():
 
 
 def test_literal_dicts_accept_candidate_text_and_values():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "act", "kind": "oneof", "candidates": ['"relu"', '"gelu"']},
         {"id": "units", "kind": "oneof", "candidates": ["64", "128"]},
     ]})
@@ -216,8 +216,8 @@ def test_literal_dicts_accept_candidate_text_and_values():
 
 
 def test_json_carries_schema_and_refuses_another_space():
-    spec = DNASpec.from_space({"sites": [{"id": "x", "kind": "intv", "lo": 0, "hi": 3}]})
-    other = DNASpec.from_space({"sites": [{"id": "x", "kind": "intv", "lo": 0, "hi": 4}]})
+    spec = DNASpec.from_space_doc({"sites": [{"id": "x", "kind": "intv", "lo": 0, "hi": 3}]})
+    other = DNASpec.from_space_doc({"sites": [{"id": "x", "kind": "intv", "lo": 0, "hi": 4}]})
     text = DNA(spec, {"x": 2}).to_json()
     assert json.loads(text) == {"glovec_dna": 1, "fingerprint": spec.fingerprint, "decisions": {"x": 2}}
     with pytest.raises(InvalidDNA, match="another space"):
@@ -259,7 +259,7 @@ def _brute_force_size(spec: DNASpec) -> int | None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(space=spaces(small=True))
 def test_size_is_exact_against_brute_force(space):
-    spec = DNASpec.from_space(space)
+    spec = DNASpec.from_space_doc(space)
     brute = _brute_force_size(spec)
     if brute is None:
         return
@@ -270,7 +270,7 @@ def test_size_is_exact_against_brute_force(space):
 
 def test_sizes_of_each_kind():
     def size(site):
-        return DNASpec.from_space({"sites": [site]}).size
+        return DNASpec.from_space_doc({"sites": [site]}).size
 
     assert size({"id": "a", "kind": "oneof", "candidates": list("abcd")}) == 4
     assert size({"id": "a", "kind": "manyof", "k": 2, "candidates": list("abcde")}) == 20
@@ -291,7 +291,7 @@ def test_sizes_of_each_kind():
 
 def test_nas_bench_201_cell_has_15625_points():
     ops = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
-    spec = DNASpec.from_space({"sites": [{"id": "edge", "kind": "oneof", "candidates": ops, "repeat": 6}]})
+    spec = DNASpec.from_space_doc({"sites": [{"id": "edge", "kind": "oneof", "candidates": ops, "repeat": 6}]})
     assert [p.id for p in spec.points] == [f"edge[{i}]" for i in range(6)]
     assert {p.site_id for p in spec.points} == {"edge"}
     assert spec.size == 5**6 == 15625
@@ -301,7 +301,7 @@ def test_nas_bench_201_cell_has_15625_points():
 
 
 def test_points_depth_first_with_parents():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "m", "kind": "oneof", "candidates": ["a", "b"],
          "children": {"0": [{"id": "m=0.u", "kind": "oneof", "candidates": ["1", "2"]}],
                       "1": [{"id": "m=1.f", "kind": "intv", "lo": 1, "hi": 3}]}},
@@ -322,16 +322,16 @@ def test_points_depth_first_with_parents():
 
 def test_fingerprint_is_stable_and_ignores_defaults_and_positions():
     site = {"id": "u", "kind": "oneof", "candidates": ["1", "2"], "default": 0, "line": 3, "col": 4}
-    a = DNASpec.from_space({"sites": [site]})
-    b = DNASpec.from_space(json.dumps({"sites": [{**site, "default": 1, "line": 9}]}))
-    c = DNASpec.from_space({"sites": [{**site, "candidates": ["1", "3"]}]})
-    assert a.fingerprint == b.fingerprint == DNASpec.from_space({"sites": [site]}).fingerprint
+    a = DNASpec.from_space_doc({"sites": [site]})
+    b = DNASpec.from_space_doc(json.dumps({"sites": [{**site, "default": 1, "line": 9}]}))
+    c = DNASpec.from_space_doc({"sites": [{**site, "candidates": ["1", "3"]}]})
+    assert a.fingerprint == b.fingerprint == DNASpec.from_space_doc({"sites": [site]}).fingerprint
     assert a.fingerprint != c.fingerprint
     assert len(a.fingerprint) == 16
 
 
 def test_dna_order_and_hash():
-    spec = DNASpec.from_space({"sites": [{"id": "a", "kind": "oneof", "candidates": list("abc")},
+    spec = DNASpec.from_space_doc({"sites": [{"id": "a", "kind": "oneof", "candidates": list("abc")},
                                          {"id": "x", "kind": "floatv", "lo": 0, "hi": 1}]})
     d1, d2, d3 = (DNA(spec, {"a": a, "x": x}) for a, x in [(0, 0.9), (1, 0.1), (1, 0.2)])
     assert sorted([d3, d1, d2]) == [d1, d2, d3]
@@ -352,11 +352,11 @@ def test_bad_specs_name_the_site():
     ]
     for site, message in cases:
         with pytest.raises(InvalidSpec, match=message) as info:
-            DNASpec.from_space({"sites": [site]})
+            DNASpec.from_space_doc({"sites": [site]})
         assert info.value.site_id == "u"
     dup = {"id": "u", "kind": "oneof", "candidates": ["a"]}
     with pytest.raises(InvalidSpec, match="appears twice"):
-        DNASpec.from_space({"sites": [dup, dup]})
+        DNASpec.from_space_doc({"sites": [dup, dup]})
 
 
 def test_spec_by_hand_round_trips_through_space_json():
@@ -365,7 +365,7 @@ def test_spec_by_hand_round_trips_through_space_json():
                       children=[[DecisionPoint("opt=0.momentum", "floatv", lo=0.0, hi=0.99)], []]),
         DecisionPoint("layers", "intv", lo=1, hi=8, step=1, scale="log", default=2),
     ])
-    again = DNASpec.from_space(json.loads(json.dumps(spec.to_space())))
+    again = DNASpec.from_space_doc(json.loads(json.dumps(spec.to_space_doc())))
     assert again.fingerprint == spec.fingerprint
     assert again.default_dna() == spec.default_dna()
     assert spec.size is None and DNASpec([DecisionPoint("z", "intv", lo=1, hi=8)]).size == 8

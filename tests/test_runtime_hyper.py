@@ -135,7 +135,7 @@ def test_objective_metric_and_report():
 
 
 def test_dna_decisions_drive_the_sites_directly():
-    spec = DNASpec.from_space({"sites": [
+    spec = DNASpec.from_space_doc({"sites": [
         {"id": "act", "kind": "oneof", "candidates": ['"relu"', '"gelu"'], "default": 1},
         {"id": "block.op", "kind": "oneof", "candidates": ["conv(3)", "conv(5)", '"skip"'], "repeat": 3},
     ]})
@@ -246,7 +246,7 @@ def test_custom_points_finite_and_infinite():
     with pytest.raises(InvalidSpec, match="needs a default"):
         gv.Space(s=gv.custom(draw_shape)).to_spec()
     # A study stores the space as JSON: the custom point still validates there.
-    stored = DNASpec.from_space(json.loads(json.dumps(space.to_space())))
+    stored = DNASpec.from_space_doc(json.loads(json.dumps(space.to_space_doc())))
     assert stored.fingerprint == spec.fingerprint
     DNA(stored, {"width": 16, "shape": [3, 1]})
 

@@ -166,7 +166,7 @@ def test_a_study_resumes_where_the_loop_stopped(tmp_path):
 def test_an_in_flight_trial_runs_again_with_the_same_dna(tmp_path):
     path = tmp_path / "s.glovec.db"
     with Study.open(path, SPACE) as study:
-        tid = study.add_trial(DNASpec.from_space(SPACE).default_dna(), status="running")
+        tid = study.add_trial(DNASpec.from_space_doc(SPACE).default_dna(), status="running")
     with Study.open(path, SPACE, resume=True) as study:
         runs = [(t.id, dict(t.decisions)) for t, fb in _feed_all(sample(SPACE, "random", num_trials=3, study=study))]
         assert runs[0] == (tid, {"units": 1, "lr": 0.001})
@@ -251,10 +251,20 @@ def test_successive_halving_judges_each_rung_once():
 
 def test_policies_read_the_running_trials_reports_without_own():
     rule = MedianStopping(min_trials=1)
-    gv.activate({}, should_stop=lambda step, value: rule.should_stop(step, value, [[(0, 0.5), (1, 0.5)]]))
+    finished = [[(0, 0.5), (1, 0.5)]]  # one finished trial: the median is 0.5 at every step
+    gv.activate({}, should_stop=lambda step, value: rule.should_stop(step, value, finished))
     try:
-        gv.report(0.9, step=0)  # best so far 0.9 beats the median 0.5
-        gv.report(0.1, step=1)  # still 0.9 as best
+        assert gv.report(0.9, step=0) == 0.9  # best so far 0.9 beats the median 0.5
+        # 0.1 alone is below the median, but the rule reads this trial's reports (hyper.current())
+        # and its best so far is still 0.9: the trial goes on
+        assert gv.report(0.1, step=1) == 0.1
+        assert gv.current().reports == [(0, 0.9), (1, 0.1)]
+    finally:
+        gv.deactivate()
+    gv.activate({}, should_stop=lambda step, value: rule.should_stop(step, value, finished))
+    try:  # a trial whose best is below the median is stopped, with the step and value it saw
+        with pytest.raises(gv.TrialPruned, match=r"^pruned at step 0 \(value 0\.1\)$"):
+            gv.report(0.1, step=0)
     finally:
         gv.deactivate()
 
@@ -281,7 +291,7 @@ def test_nan_objective_fails_the_trial():
     study = Study.open(":memory:", SPACE)
     for trial, feedback in sample(SPACE, algo, num_trials=1, study=study):
         feedback(float("nan"))
-    assert study.trial(1).status == "failed" and study.trial(1).error == "the objective is NaN"
+    assert study.trial(1).status == "failed" and study.trial(1).error == "the objective is not a finite number (nan)"
     assert algo.fed[0][1] is None
 
 
@@ -334,3 +344,181 @@ def test_study_and_policy_by_name(tmp_path):
         assert study.best(1)[0].objective == min(t.objective for t in study.trials())
     with pytest.raises(ValueError, match="unknown early-stopping policy 'patience'"):
         sample(space, "random", early_stopping="patience")
+
+
+# ---- one loop, three doors --------------------------------------------------------------------
+
+ONE_LOOP_PROGRAM = """\
+x = 3  # glovec: oneof([1, 2, 3, 4, 5])
+lr = 0.5  # glovec: floatv(0.0, 1.0)
+for epoch in range(9):
+    acc = (x + lr) * (epoch + 1) / 9  # glovec: report(step=epoch)
+score = x + lr  # glovec: objective
+"""
+
+
+def _study_rows(path):
+    with Study.load(str(path)) as study:
+        return [(t.id, t.status, t.decisions, t.objective, t.step, t.error) for t in study.trials()]
+
+
+def test_one_seed_gives_the_same_trials_through_run_gen_and_sample(tmp_path):
+    """`glovec run`, `python gen.py` and `sample()` are one loop: with early stopping on, the same
+    seed proposes the same decisions, prunes the same trials at the same steps, records the same
+    objectives."""
+    import os
+    import subprocess
+    import sys
+
+    from glovec.cli import main
+    from glovec.compiler import compile_source
+
+    model = tmp_path / "model.py"
+    model.write_text(ONE_LOOP_PROGRAM)
+    trials, seed = 30, 5
+    # door 1: glovec run
+    assert main(["run", str(model), "--algorithm", "evolution", "--trials", str(trials), "--seed",
+                 str(seed), "--early-stopping", "halving", "--study", str(tmp_path / "run.db")]) == 0
+    # door 2: the converted program run as a script
+    gen = tmp_path / "gen.py"
+    assert main(["convert", str(model), "-o", str(gen)]) == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOVEC_")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env.update(PYTHONPATH=root, GLOVEC_ALGORITHM="evolution", GLOVEC_TRIALS=str(trials),
+               GLOVEC_SEED=str(seed), GLOVEC_EARLY_STOPPING="halving",
+               GLOVEC_STUDY=str(tmp_path / "gen.db"))
+    proc = subprocess.run([sys.executable, str(gen)], env=env, cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    # door 3: sample(), the program's body written as the loop's body
+    space = compile_source(model.read_bytes(), str(model)).space
+    for trial, feedback in sample(space, "evolution", num_trials=trials, seed=seed,
+                                  early_stopping="halving", study=str(tmp_path / "sample.db")):
+        x, lr = trial["x"], trial["lr"]
+        try:
+            for epoch in range(9):
+                gv.report((x + lr) * (epoch + 1) / 9, step=epoch)
+        except gv.TrialPruned:
+            continue
+        feedback(x + lr)
+
+    run, gen_rows, sampled = (_study_rows(tmp_path / f"{d}.db") for d in ("run", "gen", "sample"))
+    assert run == gen_rows == sampled
+    statuses = [r[1] for r in run]
+    assert len(run) == trials and statuses.count("pruned") >= 3 and "failed" not in statuses
+    pruned = [r for r in run if r[1] == "pruned"]
+    # halving judges at rungs 1 and 3; the reason says where and what a user's curve showed
+    assert {r[4] for r in pruned} <= {1, 3}
+    assert all(r[5].startswith(f"pruned at step {r[4]} (value ") for r in pruned)
+
+
+# ---- objectives that are not finite numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize("objective, reason", [
+    (10**400, "the objective is not a finite number (an integer of 401 digits, beyond a float's range)"),
+    (float("inf"), "the objective is not a finite number (inf)"),
+    (float("-inf"), "the objective is not a finite number (-inf)"),
+    (float("nan"), "the objective is not a finite number (nan)"),
+], ids=["10**400", "inf", "-inf", "nan"])
+def test_an_objective_that_is_not_finite_fails_its_trial_and_the_search_goes_on(tmp_path, capsys, objective,
+                                                                                  reason):
+    """`glovec run` records the trial as failed with the reason (before: 10**400 crashed the search
+    with OverflowError, leaving the trial running; inf became the best trial and `report --json`
+    printed a bare Infinity)."""
+    import json
+
+    from glovec.cli import main
+
+    model = tmp_path / "model.py"
+    model.write_text("x = 1  # glovec: oneof([1, 2])\n"
+                     f"score = {objective!r} if x == 1 else float(x)  # glovec: objective\n"
+                     .replace("inf", "float('inf')").replace("nan", "float('nan')"))
+    db = tmp_path / "s.db"
+    assert main(["run", str(model), "--algorithm", "grid", "--trials", "2", "--study", str(db)]) == 0
+    with Study.load(str(db)) as study:
+        assert [(t.status, t.error) for t in study.trials()] == [("failed", reason), ("completed", None)]
+    capsys.readouterr()
+    assert main(["report", str(db), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+    assert report["best"] == 2 and [t["objective"] for t in report["trials"]] == [None, 2.0]
+
+
+@pytest.mark.parametrize("objective", [10**400, float("inf"), (0.5, float("-inf"))],
+                         ids=["10**400", "inf", "pair-with--inf"])
+def test_sample_fails_a_trial_whose_objective_is_not_finite(objective):
+    algo = Recording("nsga2" if isinstance(objective, tuple) else "random")
+    study = Study.open(":memory:", SPACE)
+    directions = ("maximize",) * (len(objective) if isinstance(objective, tuple) else 1)
+    for trial, feedback in sample(SPACE, algo, num_trials=2, study=study, directions=directions):
+        feedback(objective if trial.id == 1 else (0.5,) * len(directions) if len(directions) > 1 else 0.5)
+    assert study.trial(1).status == "failed" and "not a finite number" in study.trial(1).error
+    assert study.trial(2).status == "completed"
+    assert algo.fed[0][1] is None
+
+
+# ---- resuming from the algorithm's checkpoint ---------------------------------------------------
+
+from glovec.runtime.algorithms.grid import GridSearch  # noqa: E402
+from glovec.runtime.algorithms.random_search import RandomSearch  # noqa: E402
+
+
+class CountingRandom(RandomSearch):
+    made: list = []  # proposals actually computed, across instances
+
+    def _propose(self):
+        CountingRandom.made.append(1)
+        return super()._propose()
+
+
+class CountingGrid(GridSearch):
+    made: list = []
+
+    def _propose(self):
+        CountingGrid.made.append(1)
+        return super()._propose()
+
+
+@pytest.mark.parametrize("algorithm, total", [(CountingRandom, 20), (CountingGrid, 14)], ids=["random", "grid"])
+def test_resume_continues_from_the_checkpoint_exactly_without_replaying(tmp_path, algorithm, total):
+    path = tmp_path / "s.glovec.db"
+    straight = [t.decisions for t, fb in _feed_all(sample(SPACE, algorithm, num_trials=total, seed=3))]
+
+    def session(n, stop_at=None):
+        algorithm.made.clear()
+        with Study.open(path, SPACE, resume=True) as study:
+            for trial, feedback in sample(SPACE, algorithm, num_trials=n, seed=3, study=study):
+                if trial.id == stop_at:
+                    break  # the loop ends during this trial (recorded as failed; proposed once)
+                feedback(0.5)
+            return len(algorithm.made), study.checkpoint()
+
+    made, first = session(5)
+    assert made == 5 and first["last_id"] == 5 and first["pending"] == []
+    made, _ = session(9, stop_at=8)  # a driver stopped in the middle of trial 8
+    assert made == 3  # trials 6, 7, 8: nothing of the first five was proposed again
+    made, _ = session(total - 3)
+    assert made == total - 3 - 8
+    # A driver killed before it could leave its checkpoint: the next one continues from the last
+    # checkpoint there is and replays only the trials recorded after it.
+    with Study.open(path, SPACE, resume=True) as study:
+        study.save_checkpoint(first)
+    made, _ = session(total)
+    assert made == (total - 3 - 5) + 3  # trials 6 to total-3 replayed, then 3 new ones
+    with Study.load(path) as study:
+        assert [t.decisions for t in study.trials()] == straight
+
+
+def test_a_checkpoint_of_another_seed_or_configuration_is_not_used(tmp_path):
+    path = tmp_path / "s.glovec.db"
+    with Study.open(path, SPACE) as study:
+        list(_feed_all(sample(SPACE, CountingRandom, num_trials=4, seed=1, study=study)))
+    CountingRandom.made.clear()
+    with Study.open(path, SPACE, resume=True) as study:  # another seed: the history is replayed
+        list(_feed_all(sample(SPACE, CountingRandom, num_trials=6, seed=2, study=study)))
+    assert len(CountingRandom.made) == 4 + 2
+    with Study.open(path, SPACE, resume=True) as study:
+        study.save_checkpoint({**study.checkpoint(), "state": {"rng": [3, [1, 2], None]}})  # edited
+        CountingRandom.made.clear()
+        list(_feed_all(sample(SPACE, CountingRandom, num_trials=7, seed=2, study=study)))
+    assert len(CountingRandom.made) == 6 + 1

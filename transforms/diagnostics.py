@@ -119,6 +119,17 @@ CATALOGUE: list[Code] = [
          "refuses the file and names the place. Write that spot the ordinary way.",
          "lr = 1e-3\n\\\nunits = 64  # glovec: oneof([32, 64])\n",
          "lr = 1e-3\nunits = 64  # glovec: oneof([32, 64])\n"),
+    Code("GV005", "not-a-notebook", "a .ipynb file is not a notebook glovec can read",
+         "glovec reads a .ipynb file as a Jupyter notebook: JSON in nbformat 4 that passes "
+         "nbformat's validator. A file cut short, hand-edited into invalid JSON, or saved in "
+         "the old nbformat 3 is refused rather than guessed at. Open it in Jupyter and save it "
+         "again (that upgrades nbformat 3), or restore it from version control. The message "
+         "says where: a problem inside a cell names the cell (cell N counts every cell from 1).",
+         '{"cells": [{"cell_type": "code", "source": "lr = 1e-3  # glovec: floatv(1e-4, 1e-1)"\n',
+         '{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],\n'
+         '            "source": "lr = 1e-3  # glovec: floatv(1e-4, 1e-1)"}],\n'
+         ' "metadata": {}, "nbformat": 4, "nbformat_minor": 4}\n',
+         check="notebook"),
     # ---- GV1xx: specs ---------------------------------------------------------------------
     Code("GV101", "spec-syntax-error", "the spec after `# glovec:` is not valid Python",
          "A spec is Python call syntax, parsed (never run) by Python's parser: one or more "

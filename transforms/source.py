@@ -24,6 +24,17 @@ NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their line endings (a last line without one stays without)."""
+    lines, start = [], 0
+    for match in NEWLINE_RE.finditer(text):
+        lines.append(text[start:match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
 def decode(data: bytes) -> tuple[str, bool]:
     """The program's text and whether it began with a UTF-8 byte-order mark.
 

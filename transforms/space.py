@@ -1,4 +1,5 @@
-"""The search space as a JSON-able dict (docs/internals.md section 2), and its size.
+"""The search space as a JSON-able dict (docs/internals.md section 2); its size is the runtime's
+(``glovec.runtime.geno.space_size``).
 
 Before (sites found in ``model.py``):
 
@@ -16,7 +17,6 @@ After:
 
 from __future__ import annotations
 
-import math
 
 SCHEMA = 1
 
@@ -60,43 +60,3 @@ def site_dict(site) -> dict:
         entry["children"] = {str(k): [site_dict(c) for c in kids]
                              for k, kids in sorted(site.children.items())}
     return entry
-
-
-def site_size(entry: dict) -> int | None:
-    """Number of distinct decisions of one site entry (children included), None if infinite."""
-    kind = entry["kind"]
-    if kind == "floatv":
-        return None
-    if kind == "intv":
-        size = (entry["hi"] - entry["lo"]) // entry.get("step", 1) + 1
-    elif kind == "oneof":
-        size = 0
-        children = entry.get("children", {})
-        for index in range(len(entry["candidates"])):
-            branch = 1
-            for child in children.get(str(index), []):
-                child_size = site_size(child)
-                if child_size is None:
-                    return None
-                branch *= child_size
-            size += branch
-    elif kind == "permutate":
-        size = math.factorial(len(entry["candidates"]))
-    else:  # manyof
-        n, k = len(entry["candidates"]), entry["k"]
-        if entry.get("distinct", True):
-            size = math.comb(n, k) if entry.get("sorted") else math.perm(n, k)
-        else:
-            size = math.comb(n + k - 1, k) if entry.get("sorted") else n ** k
-    return size ** entry.get("repeat", 1)
-
-
-def space_size(space: dict) -> int | None:
-    """The exact number of points in the space, or None when a floatv makes it infinite."""
-    total = 1
-    for entry in space["sites"]:
-        size = site_size(entry)
-        if size is None:
-            return None
-        total *= size
-    return total

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
 from glovec.commands._options import rules_option
-from glovec.files import write_atomic
+from glovec.files import FileProblem, write_atomic
 
 _HELP = """Check that the search space of PATHS is what you think it is.
 
-PATHS are programs or directories (their *.py files that carry glovec markers; generated
-programs are skipped). Static checks never import or run the program: every marker attaches
+PATHS are programs or directories (their *.py files and *.ipynb notebooks that carry glovec
+markers; generated programs are skipped). A notebook is checked as its script equivalent and
+its findings name the cell (model.ipynb:cell 3:2:17). Static checks never import or run the program: every marker attaches
 to one site, specs are valid, an objective is marked (a warning), and no hyper-parameter of
 a common Keras, PyTorch or scikit-learn call is a literal that no site searches (GV401).
 Silence a deliberate literal with a fixed marker on its line, --allow, or pyproject.toml:
@@ -86,7 +88,7 @@ class _CheckCommand(click.Command):
 
 
 @click.command("check", cls=_CheckCommand, help=_HELP)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--dynamic", "runs", type=click.IntRange(min=1), metavar="N",
               help="Run the program at most N times to measure reached sites and candidates.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0,
@@ -121,6 +123,9 @@ def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, al
     if program_args and not runs:
         raise click.UsageError("program arguments after `--` need --dynamic N (static checks never "
                                "run the program)")
+    for path in paths:  # one rule for every command: an input that is not there is GV601, exit 1
+        if not os.path.exists(path):
+            raise FileProblem("GV601", path, f"cannot read {path}: No such file or directory")
     config = load_config(paths[0])
     allow_list = _split(allow) + [str(a) for a in config.get("allow", [])]
     exclude_list = _split(exclude) + [str(e) for e in config.get("exclude", [])]
@@ -141,10 +146,15 @@ def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, al
         if only_marked:
             return 0  # a hook run over files none of which is a glovec program
         raise click.UsageError("no glovec programs found in " + ", ".join(paths))
-    report = check_files(files, allow=allow_list, rules=rules, objective=objective, runs=runs,
-                         timeout=timeout, argv=program_args, workers=workers,
-                         baseline=baseline_space, baseline_path=baseline, threshold=threshold,
-                         strict=strict)
+    from glovec.notebook import NotebookSupportMissing
+
+    try:
+        report = check_files(files, allow=allow_list, rules=rules, objective=objective, runs=runs,
+                             timeout=timeout, argv=program_args, workers=workers,
+                             baseline=baseline_space, baseline_path=baseline, threshold=threshold,
+                             strict=strict)
+    except NotebookSupportMissing as exc:  # a notebook among PATHS, and no nbformat/IPython
+        raise click.UsageError(str(exc)) from None
     out, err = render(report, fmt)
     if err:
         click.echo(err, err=True, nl=False)

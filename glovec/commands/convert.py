@@ -28,14 +28,16 @@ from glovec.files import read_input, write_atomic, write_stdout
 
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
+from glovec.notebook import is_notebook
 from glovec.transforms.diagnostics import CATALOGUE, explain
-from glovec.transforms.source import NEWLINE_RE
-from glovec.transforms.space import site_size, space_size
+from glovec.transforms.source import split_lines
+from glovec.runtime.geno import site_size, space_size
 
 
 def default_output(src: str) -> str:
+    """``<stem>_search.py`` beside SRC; a notebook's is ``<stem>_search.ipynb``."""
     path = Path(src)
-    return str(path.with_name(path.stem + "_search.py"))
+    return str(path.with_name(path.stem + ("_search.ipynb" if is_notebook(src) else "_search.py")))
 
 
 def _compile(src: str, output_path: str | None, rules: str | None = None,
@@ -54,19 +56,9 @@ def _encoded(result: CompileResult) -> bytes:
     return (codecs.BOM_UTF8 if result.bom else b"") + result.code.encode("utf-8")
 
 
-def _lines(text: str) -> list[str]:
-    lines, start = [], 0
-    for match in NEWLINE_RE.finditer(text):
-        lines.append(text[start:match.end()])
-        start = match.end()
-    if start < len(text):
-        lines.append(text[start:])
-    return lines
-
-
 def unified_diff(before: str, after: str, before_name: str, after_name: str) -> str:
     out = []
-    for line in difflib.unified_diff(_lines(before), _lines(after), before_name, after_name):
+    for line in difflib.unified_diff(split_lines(before), split_lines(after), before_name, after_name):
         out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
@@ -88,13 +80,18 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     target = None if to_stdout else (out or default_output(src))
     if target is not None and _same_file(src, target):
         raise click.UsageError(f"refusing to overwrite the input {src}; choose another -o")
-    result = _compile(src, target, rules, settings)
-    if result is None:
+    if is_notebook(src):  # a notebook (or, for -o x.py, its script); diffs show the scripts
+        from glovec.commands._notebook import converted
+
+        made = converted(src, read_input(src), target, rules, settings)
+    else:
+        result = _compile(src, target, rules, settings)
+        made = result and (result, read_input(src).decode("utf-8-sig"), _encoded(result))
+    if made is None:
         return 1
-    data = _encoded(result)
+    result, before, data = made
     shown = "-" if to_stdout else target
     if diff:
-        before = read_input(src).decode("utf-8-sig")
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
@@ -191,6 +188,12 @@ def _default(entry: dict) -> str:
     return f"{default:g}" if isinstance(default, float) else str(default)
 
 
+def _where(src: str, entry: dict) -> str:
+    """``path:line:col``; ``path:cell N:line:col`` for a notebook's space (positions in cells)."""
+    cell = f":{entry['cell']}" if entry.get("cell") else ""
+    return f"{src}{cell}:{entry['line']}:{entry['col']}"
+
+
 def space_table(space: dict, src: str) -> str:
     header = ("id", "kind", "candidates / range", "default", "location", "size")
     rows = [header]
@@ -198,7 +201,7 @@ def space_table(space: dict, src: str) -> str:
         size = site_size(entry)
         kind = entry["kind"] + (f" x{entry['repeat']}" if entry["repeat"] != 1 else "")
         rows.append(("  " * depth + entry["id"], kind, _choices(entry), _default(entry),
-                     f"{src}:{entry['line']}:{entry['col']}", "inf" if size is None else f"{size:,}"))
+                     _where(src, entry), "inf" if size is None else f"{size:,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     total = space_size(space)
@@ -208,12 +211,18 @@ def space_table(space: dict, src: str) -> str:
     lines.append(f"size: {'infinite (floatv sites)' if total is None else f'{total:,}'}")
     objective = space.get("objective")
     if objective:
-        lines.append(f"objective: {objective['direction']} at {src}:{objective['line']}:{objective['col']}")
+        lines.append(f"objective: {objective['direction']} at {_where(src, objective)}")
     if space.get("metrics"):
         lines.append("metrics: " + ", ".join(space["metrics"]))
     if space.get("reports"):
-        lines.append("reports: " + ", ".join(f"{src}:{r['line']}:{r['col']}" for r in space["reports"]))
+        lines.append("reports: " + ", ".join(_where(src, r) for r in space["reports"]))
     return "\n".join(lines) + "\n"
+
+
+def space_json(result: CompileResult, space: dict | None = None) -> dict:
+    """What `glovec space --json` prints (and the dashboard's ``GET /api/space`` answers);
+    ``space``: the space to show instead of ``result.space`` (a notebook's, at its cells)."""
+    return {**(result.space if space is None else space), "size": result.size}
 
 
 @click.command("space")
@@ -221,14 +230,26 @@ def space_table(space: dict, src: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
 @rules_option
 def space_command(src: str, as_json: bool, rules: str | None) -> int:
-    """List the sites of SRC and the size of its space, without running it."""
-    result = _compile(src, None, rules)
-    if result is None:
-        return 1
-    if as_json:
-        click.echo(json.dumps({**result.space, "size": result.size}, indent=2))
+    """List the sites of SRC and the size of its space, without running it.
+
+    For a notebook, each location names the cell (cell N counts every cell from 1) and the line
+    in it."""
+    if is_notebook(src):
+        from glovec.commands._notebook import compile_file, space_of
+
+        compiled = compile_file(src, read_input(src), rules=rules)
+        if compiled is None:
+            return 1
+        result, space = compiled.result, space_of(compiled)
     else:
-        click.echo(space_table(result.space, src), nl=False)
+        result = _compile(src, None, rules)
+        if result is None:
+            return 1
+        space = result.space
+    if as_json:
+        click.echo(json.dumps(space_json(result, space), indent=2))
+    else:
+        click.echo(space_table(space, src), nl=False)
     return 0
 
 

@@ -22,12 +22,12 @@ from glovec.runtime.algorithms.registry import DEFAULT_RULE
 
 class _Compiled:
     """What ``run`` and ``materialize`` need from the compiler: the generated text, where its
-    header is, and the space the header carries."""
+    header is, and the space document the header carries."""
 
-    def __init__(self, code: str, header_line: int, space: dict) -> None:
+    def __init__(self, code: str, header_line: int, space_doc: dict) -> None:
         self.code = code
         self.header_line = header_line
-        self.space = space
+        self.space_doc = space_doc
 
 
 def _show(diagnostics) -> None:
@@ -39,12 +39,22 @@ def _show(diagnostics) -> None:
 def _compile(path: str, source: bytes, objective: str | None = None,
              rules: str | None = None) -> _Compiled | None:
     """Compile in memory; print diagnostics; None when the program has errors."""
-    from glovec.compiler import compile_source
+    from glovec.notebook import is_notebook
 
-    result = compile_source(source, path, objective=objective, rules=rules or None)
-    _show([*result.diagnostics, *getattr(result, "warnings", ())])
-    if result.diagnostics or result.code is None:
-        return None
+    if is_notebook(path):  # its script equivalent; diagnostics name the cells
+        from glovec.commands._notebook import compile_file
+
+        compiled = compile_file(path, source, objective=objective, rules=rules or None)
+        if compiled is None:
+            return None
+        result = compiled.result
+    else:
+        from glovec.compiler import compile_source
+
+        result = compile_source(source, path, objective=objective, rules=rules or None)
+        _show([*result.diagnostics, *getattr(result, "warnings", ())])
+        if result.diagnostics or result.code is None:
+            return None
     found = find_header(result.code)
     if found is None:
         click.echo(f"glovec: internal error: the compiled {path} has no glovec header", err=True)
@@ -127,15 +137,21 @@ def run_command(src, program_args, **options) -> int:
     (GLOVEC_TRIALS, GLOVEC_ALGORITHM, GLOVEC_STUDY, GLOVEC_SEED, GLOVEC_EXECUTOR, GLOVEC_WORKERS,
     GLOVEC_TIMEOUT, ...) set the same things; a flag wins over the environment.
     """
-    from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
-    from glovec.runtime.driver import settings_from_env
-    from glovec.runtime.executors import ProgramRef
-
     text = read_input(src)
     rules = options.pop("rules", None)
     compiled = _compile(src, text, options.get("objective"), rules)
     if compiled is None:
         return 1
+    return search(src, compiled, program_args, options)
+
+
+def search(src: str, compiled: _Compiled, program_args, options: dict, out=None, err=None) -> int:
+    """Run the search for a compiled program (``glovec run``, and ``%glovec run`` in a notebook):
+    settings from the environment, then ``options`` (the command's flags; None = not given)."""
+    from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
+    from glovec.runtime.driver import settings_from_env
+    from glovec.runtime.executors import ProgramRef
+
     try:
         settings = settings_from_env(Settings())
     except UsageError as exc:
@@ -152,14 +168,14 @@ def run_command(src, program_args, **options) -> int:
         settings.study = default_study_path(src)
     prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
                       header_line=compiled.header_line, argv=list(program_args), cwd=os.getcwd())
-    return _run_with_exec_errors(run_search, prog, compiled.space, settings)
+    return _run_with_exec_errors(run_search, prog, compiled.space_doc, settings, out, err)
 
 
-def _run_with_exec_errors(run_search, prog, space, settings) -> int:
+def _run_with_exec_errors(run_search, prog, space_doc, settings, out=None, err=None) -> int:
     from glovec.runtime.executors import ExecutorError
 
     try:
-        return run_search(prog, space, settings)
+        return run_search(prog, space_doc, settings, out, err)
     except ExecutorError as exc:
         click.echo(f"glovec: {exc}", err=True)
         return 2
@@ -174,7 +190,7 @@ def _chosen_trial(path: str, best: bool, trial: int | None):
     if study is None:
         return None
     try:
-        with _study_errors(path):
+        with _study_errors():
             if best:
                 top = study.best(1)
                 record = top[0] if top else None
@@ -200,31 +216,36 @@ def _open_study(path: str):
         return None
 
 
-def study_json(study) -> dict:
-    """The study as JSON: every trial with its decisions by site id (literal values)."""
+def trial_json(study, t) -> dict:
+    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA."""
     from glovec.runtime.driver import literal_decisions
 
-    trials = []
-    for t in study.trials():
-        trials.append({
-            "id": t.id,
-            "status": t.status,
-            "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
-            "decisions": literal_decisions(study, t.decisions),
-            "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
-            "metrics": t.metrics,
-            "error": t.error,
-            "seconds": t.seconds,
-        })
+    return {
+        "id": t.id,
+        "status": t.status,
+        "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
+        "decisions": literal_decisions(study, t.decisions),
+        "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
+        "metrics": t.metrics,
+        "error": t.error,
+        "seconds": t.seconds,
+    }
+
+
+def study_json(study, trials=None) -> dict:
+    """The study as JSON: every trial with its decisions by site id (literal values).
+    ``trials`` (TrialRecords) replaces the full list: the dashboard sends the study's summary
+    with ``[]`` and the trials that changed since its last update."""
+    rows = study.trials() if trials is None else trials
     best = study.best(1)
     return {
         "glovec_study": 1,
         "study": os.path.abspath(study.path),
-        "source": study.space.get("source"),
+        "source": study.space_doc.get("source"),
         "directions": list(study.directions),
         "counts": study.counts(),
         "best": best[0].id if best else None,
-        "trials": trials,
+        "trials": [trial_json(study, t) for t in rows],
     }
 
 
@@ -235,18 +256,20 @@ def study_json(study) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="print every trial as JSON instead")
 @click.option("--plot", default=None,
               help="write a PNG of the objective per trial and the best so far")
-def report_command(study_path, top, as_json, plot) -> int:
-    """Show the best trials of a study (or all of it as JSON, or a plot)."""
+@click.option("--html", type=click.Path(dir_okay=False), default=None,
+              help="write the dashboard's views as one self-contained HTML file")
+def report_command(study_path, top, as_json, plot, html=None) -> int:
+    """Show the best trials of a study (or all of it as JSON, a plot, an HTML report)."""
     study = _open_study(study_path)
     if study is None:
         return 1
     try:
-        with _study_errors(study_path):
+        with _study_errors():
             shown = json.dumps(study_json(study), indent=2) if as_json else _report_text(study, top)
         click.echo(shown)
         if plot:
             try:
-                with _study_errors(study_path):
+                with _study_errors():
                     image = plot_png(study, os.path.splitext(plot)[1][1:].lower())
             except ImportError:
                 click.echo("glovec: --plot needs matplotlib (pip install 'glovec[plot]')", err=True)
@@ -254,6 +277,14 @@ def report_command(study_path, top, as_json, plot) -> int:
             write_atomic(plot, image)
             if not as_json:
                 click.echo(f"plot: {plot}")
+        if html:
+            from glovec.dashboard.page import static_report
+
+            with _study_errors():
+                page = static_report(study)
+            write_atomic(html, page)
+            if not as_json:
+                click.echo(f"html: {html}")
     except _Reported:
         return 1
     finally:
@@ -288,20 +319,14 @@ class _Reported(Exception):
 
 
 @contextlib.contextmanager
-def _study_errors(path: str):
+def _study_errors():
     """Show a study that fails while it is read (GV510 for a damaged one) as a diagnostic."""
-    import sqlite3
-
     from glovec.runtime.study import StudyError
 
     try:
         yield
     except StudyError as exc:
         click.echo(exc.render(), err=True)
-        raise _Reported from None
-    except sqlite3.DatabaseError as exc:
-        click.echo(f"{path}:1:1: GV510 the file of study {path} is damaged ({exc}); restore it "
-                   f"from a copy, or start a new --study", err=True)
         raise _Reported from None
 
 
@@ -407,7 +432,7 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
         return 1
     from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
 
-    spec = DNASpec.from_space(compiled.space)
+    spec = DNASpec.from_space_doc(compiled.space_doc)
     if defaults:
         decisions = spec.default_dna().decisions
     elif dna is not None:
@@ -441,14 +466,23 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             click.echo(f"{src}:1:1: GV506 trial {record.id} does not fit this program (the program "
                        f"changed since the study ran?): {exc}", err=True)
             return 1
-    from glovec.transforms.diagnostics import DiagnosticError
-    from glovec.transforms.materialize import materialize_source
+    from glovec.notebook import is_notebook
 
-    try:
-        code = materialize_source(text, src, decisions, rules=rules or None)
-    except DiagnosticError as exc:
-        _show(exc.diagnostics)
-        return 1
+    if is_notebook(src):  # the cells edited in place in the file's JSON (or, -o x.py, the script)
+        from glovec.commands._notebook import materialized
+
+        code = materialized(src, text, decisions, output, rules)
+        if code is None:
+            return 1
+    else:
+        from glovec.transforms.diagnostics import DiagnosticError
+        from glovec.transforms.materialize import materialize_source
+
+        try:
+            code = materialize_source(text, src, decisions, rules=rules or None)
+        except DiagnosticError as exc:
+            _show(exc.diagnostics)
+            return 1
     if text.startswith(b"\xef\xbb\xbf") and not code.startswith("\ufeff"):
         code = "\ufeff" + code  # the input's byte-order mark comes back too
     if output:

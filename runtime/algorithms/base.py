@@ -15,6 +15,12 @@ order: one ``propose()`` then one ``feedback()`` per recorded trial (the recorde
 are what is fed back). A seeded algorithm recovered from the first N trials of a sequential run
 therefore proposes exactly what the original run proposed next. A ``None`` reward (failed,
 pruned or skipped trial) counts as a proposal but never as fitness.
+
+Replaying costs the whole history. An algorithm whose state is small sets ``resumable = True``:
+``checkpoint()`` then gives a JSON-able snapshot (random stream, counters, best, plus what
+``_checkpoint()`` adds), which the search loop stores in the study when it stops, and
+``restore(checkpoint)`` continues from it exactly; the loop replays only the trials recorded
+after the snapshot (docs/internals.md, section 6).
 """
 
 from __future__ import annotations
@@ -102,6 +108,56 @@ class Algorithm:
             self.propose()
             self.feedback(dna, reward)
 
+    # -- resuming without the whole history ------------------------------------------------
+
+    resumable: bool = False  # True: checkpoint() captures the whole state
+
+    def checkpoint(self) -> dict | None:
+        """A JSON-able snapshot that ``restore`` continues from exactly (None: not resumable)."""
+        if not self.resumable or self.ops is None:
+            return None
+        version, internal, gauss = self.rng.getstate()
+        best = None
+        if self.best_dna is not None:
+            best = [_jsonable(self.best_dna.decisions), self.best_reward]
+        return {"rng": [version, list(internal), gauss], "num_proposed": self.num_proposed,
+                "num_feedback": self.num_feedback, "best": best, **self._checkpoint()}
+
+    def restore(self, checkpoint: dict) -> bool:
+        """Continue from ``checkpoint()``'s snapshot, after ``setup()``; False (state untouched)
+        when it was taken by another configuration or cannot be read."""
+        if not self.resumable or self.ops is None:
+            return False
+        from ..geno import DNA
+
+        try:  # a study's file may have been edited: check everything before changing anything
+            version, internal, gauss = checkpoint["rng"]
+            rng = random.Random()
+            rng.setstate((version, tuple(internal), gauss))
+            proposed, fed, best = checkpoint["num_proposed"], checkpoint["num_feedback"], checkpoint["best"]
+            best_dna = None
+            if best is not None:
+                best_dna = DNA(self.spec, best[0])
+                best_reward = self._normalise(best[1])
+            if not (isinstance(proposed, int) and isinstance(fed, int) and proposed >= 0 and fed >= 0):
+                return False
+            if not self._restore(checkpoint, proposed):
+                return False
+        except (KeyError, TypeError, ValueError, IndexError):
+            return False
+        self.rng.setstate(rng.getstate())
+        self.num_proposed, self.num_feedback = proposed, fed
+        self.best_dna, self.best_reward = (best_dna, best_reward) if best_dna is not None else (None, None)
+        return True
+
+    def _checkpoint(self) -> dict:
+        """What a resumable subclass adds to the snapshot (its options, its position)."""
+        return {}
+
+    def _restore(self, checkpoint: dict, num_proposed: int) -> bool:
+        """Take back what ``_checkpoint`` added; False when it does not fit this instance."""
+        return True
+
     # -- hooks -----------------------------------------------------------------------------
 
     def _setup(self) -> None:
@@ -153,3 +209,7 @@ class Algorithm:
             key = hash(tuple(decisions.items()))
         seen.add(key)
         return decisions
+
+
+def _jsonable(decisions: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in decisions.items()}

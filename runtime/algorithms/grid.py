@@ -25,8 +25,19 @@ class GridSearch(Algorithm):
             raise ValueError(f"grid: points must be at least 1, got {points}")
         self.points = points
 
+    resumable = True  # the state is the position in the enumeration
+
     def _setup(self) -> None:
         self._iter = self._product(self.ops.roots)
+
+    def _checkpoint(self) -> dict:
+        return {"points": self.points}
+
+    def _restore(self, checkpoint: dict, num_proposed: int) -> bool:
+        if checkpoint.get("points") != self.points:
+            return False
+        self._iter = itertools.islice(self._product(self.ops.roots), num_proposed, None)
+        return True
 
     def _propose(self):
         try:

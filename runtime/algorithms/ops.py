@@ -22,12 +22,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Node", "SpecOps", "int_values"]
-
-
-def int_values(lo: int, hi: int, step: int) -> int:
-    """How many legal values an intv point has."""
-    return (hi - lo) // step + 1 if hi >= lo else 0
+__all__ = ["Node", "SpecOps"]
 
 
 class Node:
@@ -55,24 +50,9 @@ class Node:
         kids = tuple(getattr(point, "children", ()) or ()) if self.kind == "oneof" else ()
         self.children: tuple[tuple[Node, ...], ...] = tuple(tuple(Node(c) for c in group) for group in kids)
         self.has_children = any(self.children)
-        # count: how many distinct values (None for floats); mutable: has more than one.
-        if self.kind == "oneof":
-            self.count = self.n
-        elif self.kind == "manyof":
-            n, k = self.n, self.k
-            if self.distinct:
-                self.count = math.comb(n, k) if self.sorted else math.perm(n, k)
-            else:
-                self.count = math.comb(n + k - 1, k) if self.sorted else n**k
-        elif self.kind == "permutate":
-            self.count = math.factorial(self.n)
-        elif self.kind == "intv":
-            self.count = int_values(self.lo, self.hi, self.step)
-        elif self.kind == "custom":
-            domain = getattr(point, "domain", None)
-            self.count = len(domain) if domain is not None else None
-        else:
-            self.count = None
+        # count: how many distinct values (None for floats; geno's one size rule); mutable: has
+        # more than one.
+        self.count = point.count
         if self.kind == "floatv":
             self.mutable = self.hi > self.lo
         else:

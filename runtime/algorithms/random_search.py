@@ -12,6 +12,7 @@ class RandomSearch(Algorithm):
     active; floatv/intv are uniform in their own scale (log or linear) and intv respects step."""
 
     name = "random"
+    resumable = True  # the random stream is the whole state
 
     def _setup(self) -> None:
         ops = self.ops

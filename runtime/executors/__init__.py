@@ -5,16 +5,19 @@ Three kinds behind one small interface (the driver submits trials and collects r
 - ``inline`` (``inline.py``): the generated code is compiled once and re-executed per trial in
   this process, in a fresh ``__main__`` namespace. Fastest; a crash of the program is a crash of
   the driver.
-- ``process`` (``process.py``): each trial in its own process, N at a time. A crash, hang
+- ``process`` (``process.py``): each trial in its own process, N at a time, from warm workers
+  that imported the program's modules once (``warm.py`` the driver's side, ``server.py`` the
+  worker: a fork server, or reused interpreters where forking is unsafe). A crash, hang
   (``timeout``) or out-of-memory (``memory_limit``) becomes a failed trial with the tail of its
   stderr; the study goes on. ``gpus_per_trial`` gives each trial its own ``CUDA_VISIBLE_DEVICES``
   slice. With N > 1, each trial's numeric thread pools (OpenMP, MKL, OpenBLAS, TensorFlow) get
   CPUs / N threads unless those variables are already set.
-- ``ray`` (``ray_executor.py``): each trial runs on a Ray worker, as a process the way the
-  process executor runs it.
+- ``ray`` (``ray_executor.py``): trials on Ray actors, each keeping a warm worker on its node;
+  a trial runs there the way the process executor runs it.
 
-``trial_process.py`` is the subprocess plumbing the last two share; ``resources.py`` the memory,
-GPU and CPU shares; ``base.py`` the types.
+``trial_process.py`` holds a trial's files and what its end means (shared by the last two);
+``resources.py`` the memory, GPU and CPU shares; ``base.py`` the types; ``spawn_main.py`` the
+``__main__`` of a trial's multiprocessing "spawn" children.
 
 Usage::
 
@@ -69,9 +72,10 @@ def make_executor(
 
     ``timeout`` is seconds per trial; ``memory_limit`` caps a process trial's address space
     (bytes, or text such as "2G"; default: ``GLOVEC_MEMORY_LIMIT``); ``early_stopping`` is a
-    policy from ``glovec.runtime.loop``, evaluated in the worker against the history passed to
-    ``submit``; ``preload`` names modules the warm workers of the process and Ray executors
-    import once, beyond those the program imports at module level. Raises ExecutorError for a request that cannot be met (e.g. GPUs asked for and
+    policy from ``glovec.runtime.early_stopping``, evaluated in the worker against the history
+    passed to ``submit``; ``preload`` names modules the warm workers of the process and Ray
+    executors import once, beyond those the program imports at module level. Raises
+    ExecutorError for a request that cannot be met (e.g. GPUs asked for and
     none present).
     """
     if memory_limit is None:

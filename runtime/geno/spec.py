@@ -7,28 +7,28 @@ normalises decisions (``validate``), gives the default and every DNA of a finite
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .dna import DNA
+from .identity import space_fingerprint
 from .points import DecisionPoint, InvalidDNA, InvalidSpec, _is_int, product_size
 
-__all__ = ["DNASpec", "SPACE_SCHEMA"]
+__all__ = ["DNASpec", "SPACE_SCHEMA", "site_size", "space_size"]
 
 SPACE_SCHEMA = 1
 
 class DNASpec:
     """The tree of decision points of a search space.
 
-    Build it from the space JSON the compiler writes (``DNASpec.from_space``), from site dicts,
-    or by hand: ``DNASpec([DecisionPoint("lr", "floatv", lo=1e-4, hi=0.1, scale="log"), ...])``.
-    ``space`` keeps the dict it came from (objective, metrics, source) when there was one.
+    Build it from the space document the compiler writes (``DNASpec.from_space_doc``), from site
+    dicts, or by hand: ``DNASpec([DecisionPoint("lr", "floatv", lo=1e-4, hi=0.1, scale="log"), ...])``.
+    ``space_doc`` keeps the document it came from (objective, metrics, source) when there was one.
     """
 
-    def __init__(self, roots: Iterable[DecisionPoint], space: Mapping | None = None) -> None:
+    def __init__(self, roots: Iterable[DecisionPoint], space_doc: Mapping | None = None) -> None:
         self.roots: tuple[DecisionPoint, ...] = tuple(roots)
-        self.space = space
+        self.space_doc = space_doc
         points: list[DecisionPoint] = []
         by_id: dict[str, DecisionPoint] = {}
 
@@ -55,28 +55,30 @@ class DNASpec:
         # The glovec.runtime.Space that built this spec, if any (it turns decisions into values).
         self.owner = None
 
-    # -- construction from the space JSON --
+    # -- construction from the space document --
 
     @classmethod
-    def from_space(cls, space: Mapping | str | Sequence) -> "DNASpec":
-        """The spec of a space dict (schema ``glovec_space: 1``), its JSON text, or a list of sites."""
-        if isinstance(space, (str, bytes)):
-            space = json.loads(space)
-        if isinstance(space, Mapping):
-            version = space.get("glovec_space", SPACE_SCHEMA)
+    def from_space_doc(cls, space_doc: Mapping | str | Sequence) -> "DNASpec":
+        """The spec of a space document (schema ``glovec_space: 1``), its JSON text, or a list of
+        sites."""
+        if isinstance(space_doc, (str, bytes)):
+            space_doc = json.loads(space_doc)
+        if isinstance(space_doc, Mapping):
+            version = space_doc.get("glovec_space", SPACE_SCHEMA)
             if version != SPACE_SCHEMA:
                 raise InvalidSpec(f"unsupported space schema {version!r} (this runtime reads {SPACE_SCHEMA})")
-            sites = space.get("sites", ())
+            sites = space_doc.get("sites", ())
         else:
-            sites, space = space, None
+            sites, space_doc = space_doc, None
         roots: list[DecisionPoint] = []
         for site in sites:
             roots.extend(_points_of_site(site))
-        return cls(roots, space)
+        return cls(roots, space_doc)
 
-    def to_space(self) -> dict:
-        """A space dict (schema 1) holding these points; objective etc. kept from ``space``."""
-        out = {k: v for k, v in (self.space or {}).items() if k != "sites"}
+    def to_space_doc(self) -> dict:
+        """A space document (schema 1) holding these points; objective etc. kept from
+        ``space_doc``."""
+        out = {k: v for k, v in (self.space_doc or {}).items() if k != "sites"}
         out["glovec_space"] = SPACE_SCHEMA
         out["sites"] = [p.to_site() for p in self.roots]
         return out
@@ -124,10 +126,11 @@ class DNASpec:
 
     @property
     def fingerprint(self) -> str:
-        """A stable hash of the structure (ids, kinds, candidates, ranges); defaults excluded."""
+        """The space's fingerprint (``identity.space_fingerprint`` of the space document it was
+        read from, or of ``to_space_doc()``): ids, kinds, candidates, ranges; defaults excluded."""
         if self._fingerprint is None:
-            text = json.dumps([p._structure() for p in self.roots], separators=(",", ":"))
-            self._fingerprint = hashlib.sha256(text.encode()).hexdigest()[:16]
+            doc = self.space_doc if isinstance(self.space_doc, Mapping) else self.to_space_doc()
+            self._fingerprint = space_fingerprint(doc)
         return self._fingerprint
 
     # -- DNA makers --
@@ -259,3 +262,20 @@ def _points_of_site(site: Mapping) -> list[DecisionPoint]:
     if repeat == 1:
         return [DecisionPoint(sid, kind, **common)]
     return [DecisionPoint(f"{sid}[{i}]", kind, **common) for i in range(repeat)]
+
+
+def site_size(site: Mapping) -> int | None:
+    """The number of decisions of one site of a space document, its repeats and nested sites
+    included (None: infinite). The one size rule: ``glovec space`` and ``DNASpec.size`` use it."""
+    return product_size(_points_of_site(site))
+
+
+def space_size(space_doc: Mapping) -> int | None:
+    """The exact number of points of a space document (None when a floatv makes it infinite)."""
+    total = 1
+    for site in space_doc.get("sites") or ():
+        size = site_size(site)
+        if size is None:
+            return None
+        total *= size
+    return total

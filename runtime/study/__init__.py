@@ -26,14 +26,15 @@ The package, one job per file:
 - ``schema.py``: connecting to the file (read-write, or read-only for readers) and its schema;
 - ``lock.py``: ``<study>-lock``, one driver per study;
 - ``migrate.py``: fitting stored decisions to a changed space (``--migrate``);
-- ``fingerprint.py``: what counts as "the same space" (fingerprint and site-level diff);
+- what counts as "the same space" (fingerprint and site-level diff) is the runtime's one
+  definition, ``glovec.runtime.geno.identity``, re-exported here;
 - ``errors.py``: ``StudyError``, the GV5xx diagnostic a study problem becomes.
 """
 
 from __future__ import annotations
 
+from ..geno.identity import space_diff, space_fingerprint
 from .errors import StudyError
-from .fingerprint import space_diff, space_fingerprint
 from .rows import FINISHED, STATUSES, TrialRecord
 from .schema import SCHEMA_VERSION
 from .store import Study

@@ -131,11 +131,12 @@ def encode_objective(value: Any) -> Any:
 
 
 def decode_objective(value: Any) -> Any:
-    """An ``objective`` (or report) column: None, a number, or JSON text of several numbers."""
+    """An ``objective`` (or report) column: None, a number, or JSON text of one or more
+    numbers."""
     if value is None or _is_number(value):
         return value
     values = _json(value, "objective")
-    if not isinstance(values, list) or not all(_is_number(v) for v in values):
+    if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
         raise Damaged("its objective is not a number nor a list of numbers")
     return tuple(values)
 
@@ -165,7 +166,7 @@ def decode_space(text: Any, path: str | None) -> dict:
         if not isinstance(space, dict) or not isinstance(space.get("sites", []), list):
             raise Damaged("it is not a space (a JSON object with a list of sites)")
         try:
-            DNASpec.from_space(space)
+            DNASpec.from_space_doc(space)
         except (InvalidSpec, TypeError, ValueError, AttributeError, KeyError) as exc:
             raise Damaged(f"its sites do not make a space ({exc})") from None
         if any(d not in ("maximize", "minimize") for d in directions(space)):

@@ -22,6 +22,13 @@ from .errors import StudyError
 
 SCHEMA_VERSION = 1
 
+# The best trials without reading every row (a resume, a summary): completed ones by objective.
+BEST_INDEX = "CREATE INDEX IF NOT EXISTS trials_best ON trials (status, objective);"
+
+# What reading a damaged file raises: SQLite's errors, and UnicodeDecodeError when the message of
+# one quotes bytes that are not UTF-8 (a damaged schema).
+READ_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,6 +46,7 @@ CREATE TABLE IF NOT EXISTS trials (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS trials_status ON trials (status);
+""" + BEST_INDEX + """
 CREATE TABLE IF NOT EXISTS reports (
     trial_id INTEGER NOT NULL,
     step INTEGER NOT NULL,
@@ -48,16 +56,23 @@ CREATE TABLE IF NOT EXISTS reports (
 """
 
 
+def _text(value: bytes) -> str:
+    # A damaged file can hold text that is not UTF-8; it decodes (with U+FFFD) and then fails the
+    # checks of rows.py like any other bad value, instead of raising where it is read.
+    return value.decode("utf-8", "replace")
+
+
 def connect(path: str) -> sqlite3.Connection:
     # Autocommit mode (isolation_level=None): every statement outside an explicit BEGIN is its own
     # committed transaction. One connection, statements cached by the sqlite3 module.
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
                                cached_statements=64)
+        conn.text_factory = _text
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-    except sqlite3.DatabaseError as exc:
+    except READ_ERRORS as exc:
         raise StudyError("GV501", f"cannot open the study {path}: {exc}", path) from exc
     return conn
 
@@ -71,8 +86,9 @@ def connect_readonly(path: str) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0,
                                check_same_thread=False, cached_statements=64)
+        conn.text_factory = _text
         conn.execute("PRAGMA query_only=1")
-    except sqlite3.DatabaseError as exc:
+    except READ_ERRORS as exc:
         raise StudyError("GV501", f"cannot open the study {path}: {exc}", path) from exc
     return conn
 
@@ -84,7 +100,7 @@ def check_schema(conn: sqlite3.Connection, path: str, *, create: bool = True) ->
         has_version = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
         ).fetchone()
-    except sqlite3.DatabaseError as exc:
+    except READ_ERRORS as exc:
         raise StudyError("GV501", f"{path} is not a glovec study ({exc})", path) from exc
     if has_version:
         row = conn.execute("SELECT version FROM schema_version").fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -9,45 +10,66 @@ import sqlite3
 import time
 from typing import Any, Iterable, Mapping
 
+from ..geno.identity import space_diff, space_fingerprint
 from .errors import StudyError, read_only
-from .fingerprint import space_diff, space_fingerprint
 from .lock import lock as _lock
 from .migrate import migrate_trials
 from .rows import COLUMNS as _COLUMNS
 from .rows import STATUSES, Damaged, TrialRecord, damaged, decode_decisions, decode_objective
 from .rows import decode_space, directions, encode_decisions, encode_metrics, encode_objective
+from .schema import BEST_INDEX as _BEST_INDEX
 from .schema import check_schema as _check_schema
 from .schema import connect as _connect
+from .schema import READ_ERRORS
 from .schema import connect_readonly as _connect_readonly
 
 
-def _space_dict(space: Any) -> dict:
-    """Accept the space dict, its JSON text, or a DNASpec that remembers its space."""
+def _database_error(path: str, exc: Exception) -> StudyError:
+    """GV511 for a study SQLite cannot write, GV510 for one it cannot read."""
+    if getattr(exc, "sqlite_errorcode", None) == 8 or "readonly" in str(exc):  # SQLITE_READONLY
+        return read_only(path, str(exc))
+    return damaged(path, "the file", exc)
+
+
+def _guarded(method):
+    """A Study method whose SQLite errors (a file damaged or made read-only while a driver has it
+    open) become GV510/GV511 diagnostics instead of tracebacks."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except READ_ERRORS as exc:
+            raise _database_error(self.path, exc) from None
+    return guarded
+
+
+def _space_doc_of(space: Any) -> dict:
+    """Accept the space document, its JSON text, or a DNASpec (or ``Space``) that gives one."""
     if isinstance(space, str):
         return json.loads(space)
     if isinstance(space, Mapping):
         return dict(space)
-    for attr in ("space", "to_space", "as_space"):
+    for attr in ("space_doc", "to_space_doc"):
         value = getattr(space, attr, None)
         if callable(value):
             value = value()
         if isinstance(value, Mapping):
             return dict(value)
-    raise TypeError("Study.open needs the space dict (section 2 of docs/internals.md)")
+    raise TypeError("Study.open needs the space document (section 2 of docs/internals.md)")
 
 
 class Study:
-    """A search's durable record. Open with ``Study.open(path, space, resume=..., migrate=...)``.
+    """A search's durable record. Open with ``Study.open(path, space_doc, resume=..., migrate=...)``.
 
     ``path`` may be ``":memory:"`` for a study that lives only as long as the process.
     """
 
-    def __init__(self, path: str, conn: sqlite3.Connection, space: dict) -> None:
+    def __init__(self, path: str, conn: sqlite3.Connection, space_doc: dict) -> None:
         self.path = path
         self._conn = conn
-        self.space = space
-        self.fingerprint = space_fingerprint(space)
-        self.directions = directions(space)
+        self.space_doc = space_doc
+        self.fingerprint = space_fingerprint(space_doc)
+        self.directions = directions(space_doc)
         self._spec = None
         self.resumed = False
         self.migrated: list[int] = []   # ids kept by --migrate
@@ -58,30 +80,28 @@ class Study:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike, space: Any, *, resume: bool = False,
+    def open(cls, path: str | os.PathLike, space_doc: Any, *, resume: bool = False,
              migrate: bool = False) -> "Study":
         """Create a study, or continue one.
 
         A file that already holds trials is refused unless ``resume`` (GV502). On resume the
-        stored space must match ``space`` site for site (GV503 names the added, removed and
+        stored space document must match ``space_doc`` site for site (GV503 names the added, removed and
         changed site ids) unless ``migrate``: then the trials whose decisions still fit the new
         space (by site id) are kept, with new sites at their defaults, and the others are dropped.
         Trials that were in flight go back to ``proposed``.
         """
         path = os.fspath(path)
-        space = _space_dict(space)
+        space_doc = _space_doc_of(space_doc)
         conn = _connect(path)
         lock = None
         try:
             lock = _lock(path)
-            study = cls._open(path, conn, space, resume, migrate)
-        except sqlite3.DatabaseError as exc:
+            study = cls._open(path, conn, space_doc, resume, migrate)
+        except READ_ERRORS as exc:
             conn.close()
             if lock is not None:
                 os.close(lock)
-            if getattr(exc, "sqlite_errorcode", None) == 8 or "readonly" in str(exc):
-                raise read_only(path, str(exc)) from None  # SQLITE_READONLY
-            raise damaged(path, "the file", exc) from None
+            raise _database_error(path, exc) from None
         except BaseException:
             conn.close()
             if lock is not None:
@@ -104,17 +124,21 @@ class Study:
             if row is None:
                 raise StudyError("GV501", f"{path} is not a glovec study (no space stored)", path)
             return cls(path, conn, decode_space(row[0], path))
+        except READ_ERRORS as exc:
+            conn.close()
+            raise _database_error(path, exc) from None
         except BaseException:
             conn.close()
             raise
 
     @classmethod
-    def _open(cls, path: str, conn: sqlite3.Connection, space: dict, resume: bool,
+    def _open(cls, path: str, conn: sqlite3.Connection, space_doc: dict, resume: bool,
               migrate: bool) -> "Study":
         _check_schema(conn, path)
+        conn.execute(_BEST_INDEX)  # studies made before the index get it once
         stored = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
         n_trials = conn.execute("SELECT count(*) FROM trials").fetchone()[0]
-        study = cls(path, conn, space)
+        study = cls(path, conn, space_doc)
         if stored is None or n_trials == 0:
             study._write_space()
             return study
@@ -128,7 +152,7 @@ class Study:
         study.resumed = True
         old_space = decode_space(stored[0], path)
         if space_fingerprint(old_space) != study.fingerprint:
-            added, removed, changed = space_diff(old_space, space)
+            added, removed, changed = space_diff(old_space, space_doc)
             if not migrate:
                 parts = []
                 for label, ids in (("added", added), ("removed", removed), ("changed", changed)):
@@ -152,7 +176,7 @@ class Study:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [
-                    ("space", json.dumps(self.space, sort_keys=True, separators=(",", ":"))),
+                    ("space", json.dumps(self.space_doc, sort_keys=True, separators=(",", ":"))),
                     ("fingerprint", self.fingerprint),
                     ("directions", json.dumps(self.directions)),
                 ],
@@ -192,10 +216,11 @@ class Study:
 
     def _migrate(self, old_space: dict) -> None:
         """Keep the trials whose decisions fit the new space (by site id); drop the others."""
-        self.migrated, self.dropped = migrate_trials(self._conn, old_space, self.space)
+        self.migrated, self.dropped = migrate_trials(self._conn, old_space, self.space_doc)
 
     # -- transitions (each one a committed transaction) -------------------------------------------
 
+    @_guarded
     def add_trial(self, dna: Any, status: str = "proposed") -> int:
         """Record a proposed trial (or, with ``status="running"``, one that starts now)."""
         now = time.time()
@@ -206,21 +231,25 @@ class Study:
         )
         return cur.lastrowid
 
+    @_guarded
     def start(self, trial_id: int) -> None:
         self._conn.execute(
             "UPDATE trials SET status = 'running', started = ?, attempts = attempts + 1 WHERE id = ?",
             (time.time(), trial_id),
         )
 
+    @_guarded
     def complete(self, trial_id: int, objective: Any, metrics: Mapping | None = None,
                  reports: Iterable | None = None) -> None:
         self._finish(trial_id, "completed", encode_objective(objective), metrics, None, None,
                      reports)
 
+    @_guarded
     def fail(self, trial_id: int, reason: str | None, metrics: Mapping | None = None,
              reports: Iterable | None = None) -> None:
         self._finish(trial_id, "failed", None, metrics, reason, None, reports)
 
+    @_guarded
     def prune(self, trial_id: int, step: int | None = None, metrics: Mapping | None = None,
               reports: Iterable | None = None, reason: str | None = None) -> None:
         if step is None and reports:
@@ -257,6 +286,7 @@ class Study:
             raise StudyError("GV504", f"trial {trial_id} {state}; it cannot become {status}",
                              self.path)
 
+    @_guarded
     def report(self, trial_id: int, step: int, value: Any) -> None:
         """Record one intermediate value of a running trial (committed at once)."""
         self._conn.execute(
@@ -266,11 +296,13 @@ class Study:
 
     # -- reading --------------------------------------------------------------------------------
 
+    @_guarded
     def trial(self, trial_id: int) -> TrialRecord | None:
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM trials WHERE id = ?", (trial_id,)).fetchone()
         return TrialRecord(row, self.path) if row else None
 
+    @_guarded
     def trials(self, status: str | Iterable[str] | None = None) -> list[TrialRecord]:
         """Trials in id order, all of them or those with the given status(es)."""
         if status is None:
@@ -282,6 +314,7 @@ class Study:
                 f"SELECT {_COLUMNS} FROM trials WHERE status IN ({marks}) ORDER BY id", wanted)
         return [TrialRecord(r, self.path) for r in rows]
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)
         for status, n in self._conn.execute("SELECT status, count(*) FROM trials GROUP BY status"):
@@ -291,10 +324,12 @@ class Study:
             out[status] = n
         return out
 
+    @_guarded
     def reports(self, trial_id: int) -> list[tuple[int, Any]]:
         return [(s, self._report_value(trial_id, v)) for s, v in self._conn.execute(
             "SELECT step, value FROM reports WHERE trial_id = ? ORDER BY step", (trial_id,))]
 
+    @_guarded
     def all_reports(self) -> dict[int, list[tuple[int, Any]]]:
         """Every trial's intermediate values (for early-stopping policies after a resume)."""
         out: dict[int, list] = {}
@@ -318,6 +353,7 @@ class Study:
                          for v, d in zip(objective, self.directions))
         return objective if self.directions[0] == "maximize" else -objective
 
+    @_guarded
     def best(self, k: int = 1) -> list[TrialRecord]:
         """The ``k`` best completed trials by the (first) objective's direction, best first."""
         order = "DESC" if self.directions[0] == "maximize" else "ASC"
@@ -338,12 +374,15 @@ class Study:
         if self._spec is None:
             from ..geno import DNASpec
 
-            self._spec = DNASpec.from_space(self.space)
+            self._spec = DNASpec.from_space_doc(self.space_doc)
         return self._spec
 
-    def history(self, as_dna: bool = True, include_pending: bool = True) -> list[tuple[Any, Any]]:
+    @_guarded
+    def history(self, as_dna: bool = True, include_pending: bool = True,
+                after: int = 0) -> list[tuple[Any, Any]]:
         """Trials in id order (the order they were proposed) as ``(DNA, reward)`` for
-        ``Algorithm.recover``, which replays one proposal and one feedback per entry.
+        ``Algorithm.recover``, which replays one proposal and one feedback per entry; only those
+        whose id is above ``after`` (the trials recorded since an algorithm's checkpoint).
 
         ``reward`` is None for failed and pruned trials, and for trials still ``proposed`` (ones
         a stopped driver left in flight): they count as proposals, so a seeded algorithm does not
@@ -354,7 +393,8 @@ class Study:
         wanted = "('completed', 'failed', 'pruned', 'proposed', 'running')" if include_pending \
             else "('completed', 'failed', 'pruned')"
         rows = self._conn.execute(
-            f"SELECT id, dna, status, objective FROM trials WHERE status IN {wanted} ORDER BY id")
+            f"SELECT id, dna, status, objective FROM trials WHERE status IN {wanted} AND id > ?"
+            f" ORDER BY id", (after,))
         for tid, dna, status, objective in rows:
             try:
                 reward = self.reward(decode_objective(objective)) if status == "completed" else None
@@ -363,6 +403,26 @@ class Study:
                 raise damaged(self.path, f"trial {tid}", exc) from None
             out.append((self._dna(tid, dna) if spec is not None else decisions, reward))
         return out
+
+    # -- the algorithm's checkpoint (so that resuming need not replay the whole history) ----------
+
+    def checkpoint(self) -> dict | None:
+        """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
+        try:
+            value = json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def save_checkpoint(self, checkpoint: Mapping) -> None:
+        """Keep the search loop's snapshot of its algorithm (docs/internals.md, section 6)."""
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)",
+                           (json.dumps(checkpoint, separators=(",", ":")),))
+
+    def last_id(self) -> int:
+        """The highest trial id (0 for an empty study)."""
+        return self._conn.execute("SELECT coalesce(max(id), 0) FROM trials").fetchone()[0]
 
     def close(self) -> None:
         try:
