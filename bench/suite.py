@@ -107,7 +107,7 @@ def run_glovec(algorithm: str, t: Table, budget: int, seed: int) -> list[float]:
     names = list(t.params)
     sites = [{"id": p, "kind": "oneof", "line": i + 1, "col": 1, "candidates": [repr(c) for c in t.params[p]],
               "default": 0, "repeat": 1} for i, p in enumerate(names)]
-    spec = DNASpec.from_space({"glovec_space": 1, "source": f"{t.name}.py", "sites": sites,
+    spec = DNASpec.from_space_doc({"glovec_space": 1, "source": f"{t.name}.py", "sites": sites,
                                "objective": {"direction": t.direction, "line": 1, "col": 1},
                                "metrics": [], "reports": []})
     values = []

@@ -456,7 +456,7 @@ def test_random_search_is_uniform_enough():
 
 # A finite space with every kind the policy models: a conditional oneof, the four manyof flavours,
 # a permutation and a small intv.
-FINITE = DNASpec.from_space({"sites": [
+FINITE = DNASpec.from_space_doc({"sites": [
     {"id": "a", "kind": "oneof", "candidates": ["1", "2", "3"],
      "children": {"0": [{"id": "a[=0].b", "kind": "oneof", "candidates": ["x", "y"]}],
                   "2": [{"id": "a[=2].c", "kind": "manyof", "k": 2, "candidates": ["p", "q", "r"]}]}},
@@ -497,7 +497,7 @@ def test_controller_gives_no_gradient_to_decisions_of_unchosen_candidates():
 
 @pytest.mark.parametrize("name", ["ppo", "reinforce"])
 def test_controller_learns_the_best_choice_and_takes_several_objectives(name):
-    spec = DNASpec.from_space({"sites": [{"id": f"x{i}", "kind": "oneof", "candidates": list("abcd")}
+    spec = DNASpec.from_space_doc({"sites": [{"id": f"x{i}", "kind": "oneof", "candidates": list("abcd")}
                                          for i in range(3)]})
     algo = get_algorithm(name, seed=0, dedup=False)
     algo.setup(spec)

@@ -235,6 +235,6 @@ def test_default_for_several_objectives_is_nsga2():
     from glovec.runtime.geno import DNASpec
 
     sites = [{"id": "a", "kind": "oneof", "candidates": ["1", "2"]}]
-    two = DNASpec.from_space({"sites": sites, "objective": [{"direction": "maximize"}, {"direction": "minimize"}]})
+    two = DNASpec.from_space_doc({"sites": sites, "objective": [{"direction": "maximize"}, {"direction": "minimize"}]})
     assert choose_default(two)[0] == "nsga2"
-    assert choose_default(DNASpec.from_space({"sites": sites}))[1] == "its one decision is categorical"
+    assert choose_default(DNASpec.from_space_doc({"sites": sites}))[1] == "its one decision is categorical"

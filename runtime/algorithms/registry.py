@@ -87,7 +87,7 @@ def choose_default(spec) -> tuple[str, str]:
     """(algorithm name, why) for a search that named none: ``DEFAULT_RULE`` applied to ``spec``."""
     from collections.abc import Mapping
 
-    space = getattr(spec, "space", None)
+    space = getattr(spec, "space_doc", None)
     objective = space.get("objective") if isinstance(space, Mapping) else None
     if isinstance(objective, list) and len(objective) > 1:
         return "nsga2", f"the space declares {len(objective)} objectives"

@@ -19,15 +19,16 @@ kind                    decision
 
 That dict is exactly what the site functions read (``glovec.runtime.hyper.activate``), so
 running a trial costs no conversion. Drawing and mutating decisions is the algorithms' job
-(``glovec.runtime.algorithms.ops``, ``SpecOps``); ``DNA(spec, decisions, validate=False)``
-skips validation for decisions their operators built.
+(``glovec.runtime.algorithms.ops``); ``DNA(spec, decisions, validate=False)`` skips validation
+for decisions their operators built.
 
 One file per job:
 
 - ``points.py``: ``DecisionPoint`` (one decision: legal values, size, candidate words);
 - ``spec.py``: ``DNASpec`` (the tree of points, validation, enumeration, read from a space JSON);
 - ``dna.py``: ``DNA`` (one decision per active point: identity, order, access);
-- ``encodings.py``: the five ways to write a DNA down (dict, literal dict, numbers, JSON, tree).
+- ``encodings.py``: the five ways to write a DNA down (dict, literal dict, numbers, JSON, tree);
+- ``identity.py``: when two space documents are the same space (shapes, fingerprint, diff).
 
 Nothing here imports more than the standard library.
 """
@@ -37,7 +38,9 @@ from __future__ import annotations
 from .dna import DNA
 from .encodings import DNA_SCHEMA
 from .points import KINDS, SCALES, DecisionPoint, InvalidDNA, InvalidSpec
-from .spec import SPACE_SCHEMA, DNASpec
+from .identity import site_shapes, space_diff, space_fingerprint
+from .spec import SPACE_SCHEMA, DNASpec, site_size, space_size
 
 __all__ = ["DNA", "DNASpec", "DecisionPoint", "InvalidDNA", "InvalidSpec", "KINDS", "SCALES",
-           "DNA_SCHEMA", "SPACE_SCHEMA"]
+           "DNA_SCHEMA", "SPACE_SCHEMA", "site_shapes", "space_diff", "space_fingerprint",
+           "site_size", "space_size"]

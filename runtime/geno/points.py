@@ -4,8 +4,8 @@ A ``DecisionPoint`` checks a decision (``check``), says how many decisions it ha
 its conditional sub-spaces included), lists them (``grid``), and turns a decision into the
 user's words (``literal``: candidate text) or Python value (``value``) and back
 (``decision_of``). Drawing and mutating decisions is the algorithms' job
-(``glovec.runtime.algorithms.ops``, ``SpecOps``); a custom point carries the ``sampler`` and
-``mutator`` its author gave, which those operators call.
+(``glovec.runtime.algorithms.ops``); a custom point carries the ``sampler`` and ``mutator``
+its author gave, which those operators call.
 """
 
 from __future__ import annotations
@@ -435,11 +435,6 @@ class DecisionPoint:
         if self.children:
             site["children"] = {str(i): [c.to_site() for c in kids] for i, kids in enumerate(self.children) if kids}
         return site
-
-    def _structure(self) -> list:
-        kids = [[c._structure() for c in ks] for ks in self.children]
-        return [self.id, self.kind, list(self.candidates), self.k, self.distinct, self.sorted,
-                self.lo, self.hi, self.step, self.scale, kids]
 
     def __repr__(self) -> str:
         if self.kind in ("floatv", "intv"):
