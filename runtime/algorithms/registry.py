@@ -77,9 +77,9 @@ def get_algorithm(name_or_path: str, seed: int | None = None, **options):
 
 
 # What `glovec run` searches with when no algorithm is named. One line, shown in `glovec run
-# --help`. From bench/suite.py (15 tables, 10 seeds; docs/algorithms.md): tpe had the lowest
-# overall regret at 50, 100 and 300 trials, below evolution and Optuna's TPE, on all-categorical
-# tables too; tpe and random optimise one objective, nsga2 several.
+# --help`. From bench/suite.py (15 all-categorical tables, 10 seeds; docs/algorithms.md): tpe had
+# the lowest overall regret at 50 (tied with Optuna's TPE), 100 and 300 trials, below evolution;
+# tpe optimises one objective, nsga2 several.
 DEFAULT_RULE = "nsga2 for several objectives, else tpe"
 
 
