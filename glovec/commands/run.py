@@ -4,10 +4,10 @@ write a chosen trial back into the program as plain Python.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import os
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,17 +17,12 @@ from glovec.terminal import printable
 from glovec.commands._options import rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
 
+if TYPE_CHECKING:
+    from glovec.compiler import CompileResult
+
 # ---- shared helpers -------------------------------------------------------------------------
 
 
-class _Compiled:
-    """What ``run`` and ``materialize`` need from the compiler: the generated text, where its
-    header is, and the space document the header carries."""
-
-    def __init__(self, code: str, header_line: int, space_doc: dict) -> None:
-        self.code = code
-        self.header_line = header_line
-        self.space_doc = space_doc
 
 
 def _show(diagnostics) -> None:
@@ -37,49 +32,23 @@ def _show(diagnostics) -> None:
 
 
 def _compile(path: str, source: bytes, objective: str | None = None,
-             rules: str | None = None) -> _Compiled | None:
-    """Compile in memory; print diagnostics; None when the program has errors."""
+             rules: str | None = None) -> "CompileResult | None":
+    """Compile in memory; print diagnostics; the ``CompileResult`` (its code, space document and
+    header line), or None when the program has errors."""
     from glovec.notebook import is_notebook
 
     if is_notebook(path):  # its script equivalent; diagnostics name the cells
         from glovec.commands._notebook import compile_file
 
         compiled = compile_file(path, source, objective=objective, rules=rules or None)
-        if compiled is None:
-            return None
-        result = compiled.result
-    else:
-        from glovec.compiler import compile_source
+        return None if compiled is None else compiled.result
+    from glovec.compiler import compile_source
 
-        result = compile_source(source, path, objective=objective, rules=rules or None)
-        _show([*result.diagnostics, *getattr(result, "warnings", ())])
-        if result.diagnostics or result.code is None:
-            return None
-    found = find_header(result.code)
-    if found is None:
-        click.echo(f"glovec: internal error: the compiled {path} has no glovec header", err=True)
+    result = compile_source(source, path, objective=objective, rules=rules or None)
+    _show([*result.diagnostics, *getattr(result, "warnings", ())])
+    if result.diagnostics or result.code is None:
         return None
-    return _Compiled(result.code, found[0], result.space)
-
-
-def find_header(code: str) -> tuple[int, dict] | None:
-    """(1-based header line, space dict) from a generated program's ``_gv.program(...)`` call."""
-    for number, line in enumerate(code.splitlines(), 1):
-        if "_gv.program(" not in line:
-            continue
-        try:
-            tree = ast.parse(line.strip())
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "program" and len(node.args) == 5):
-                try:
-                    space_json = ast.literal_eval(node.args[4])
-                except ValueError:
-                    continue
-                return number, json.loads(space_json)
-    return None
+    return result
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -145,7 +114,7 @@ def run_command(src, program_args, **options) -> int:
     return search(src, compiled, program_args, options)
 
 
-def search(src: str, compiled: _Compiled, program_args, options: dict, out=None, err=None) -> int:
+def search(src: str, compiled: "CompileResult", program_args, options: dict, out=None, err=None) -> int:
     """Run the search for a compiled program (``glovec run``, and ``%glovec run`` in a notebook):
     settings from the environment, then ``options`` (the command's flags; None = not given)."""
     from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search

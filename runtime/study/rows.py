@@ -10,6 +10,7 @@ materialized program.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Mapping
 
 from .errors import StudyError
@@ -133,11 +134,17 @@ def encode_objective(value: Any) -> Any:
 def decode_objective(value: Any) -> Any:
     """An ``objective`` (or report) column: None, a number, or JSON text of one or more
     numbers."""
-    if value is None or _is_number(value):
+    if value is None:
+        return value
+    if _is_number(value):
+        if not math.isfinite(value):  # the loop keeps only finite objectives (strict JSON)
+            raise Damaged(f"its objective {value!r} is not a finite number")
         return value
     values = _json(value, "objective")
     if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
         raise Damaged("its objective is not a number nor a list of numbers")
+    if not all(math.isfinite(v) for v in values):
+        raise Damaged("its objective holds a number that is not finite")
     return tuple(values)
 
 

@@ -406,6 +406,7 @@ class Study:
 
     # -- the algorithm's checkpoint (so that resuming need not replay the whole history) ----------
 
+    @_guarded
     def checkpoint(self) -> dict | None:
         """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
@@ -415,11 +416,13 @@ class Study:
             return None
         return value if isinstance(value, dict) else None
 
+    @_guarded
     def save_checkpoint(self, checkpoint: Mapping) -> None:
         """Keep the search loop's snapshot of its algorithm (docs/internals.md, section 6)."""
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)",
                            (json.dumps(checkpoint, separators=(",", ":")),))
 
+    @_guarded
     def last_id(self) -> int:
         """The highest trial id (0 for an empty study)."""
         return self._conn.execute("SELECT coalesce(max(id), 0) FROM trials").fetchone()[0]
