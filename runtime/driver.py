@@ -55,7 +55,7 @@ class Settings:
     FIELDS = {
         # name: (default, parser of the environment's text)
         "trials": (20, int),
-        "algorithm": ("random", str),
+        "algorithm": (None, str),  # None: chosen from the space (algorithms.choose_default)
         "study": (None, str),
         "seed": (None, int),
         "executor": (None, str),  # None: inline, or process with workers > 1
@@ -214,6 +214,12 @@ class _Search:
         settings, study = self.settings, self.study
         if settings.trials < 0:
             raise UsageError("--trials must be at least 0")
+        if settings.algorithm is None:
+            from .algorithms import choose_default
+
+            settings.algorithm, why = choose_default(study.spec)
+            print(f"glovec: searching with {settings.algorithm}, the default for this space ({why}); "
+                  "--algorithm random for random search", file=self.err)
         try:
             algorithm = get_algorithm(settings.algorithm, seed=settings.seed)
         except (KeyError, ValueError, ImportError, AttributeError) as exc:

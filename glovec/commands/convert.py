@@ -125,7 +125,8 @@ def _count(result: CompileResult) -> int:
 @click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
 @click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
 @rules_option
-@click.option("--algorithm", help="search algorithm `python OUT` uses (default random)")
+@click.option("--algorithm", help="search algorithm `python OUT` uses (default: chosen from "
+              "the space, as `glovec run` does)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
 @click.option("--seed", type=int, help="the algorithm's seed")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline; process with --workers > 1)")

@@ -15,6 +15,7 @@ from glovec.files import read_input, write_atomic, write_stdout
 from glovec.terminal import printable
 
 from glovec.commands._options import rules_option
+from glovec.runtime.algorithms.registry import DEFAULT_RULE
 
 if TYPE_CHECKING:
     from glovec.compiler import CompileResult
@@ -63,7 +64,9 @@ def _same_file(a: str, b: str) -> bool:
 @click.command("run", context_settings={"ignore_unknown_options": False})
 @click.argument("src")
 @click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
-              "hillclimb, tpe, nsga2, optuna[:Sampler], or module:Class  [default: random]")
+              "hillclimb, tpe, nsga2, ppo, reinforce, optuna[:Sampler], or module:Class (or "
+              "module:function, e.g. an evolve.py composition)  [default: chosen from the space: "
+              + DEFAULT_RULE + "; the run's first line says which]")
 @click.option("--trials", type=click.IntRange(min=0), default=None,
               help="finished trials (failed ones count) the study holds when the run ends"
                    "  [default: 20]")
