@@ -55,15 +55,19 @@ class Settings:
     FIELDS = {
         # name: (default, parser of the environment's text)
         "trials": (20, int),
-        "algorithm": ("random", str),
+        "algorithm": (None, str),  # None: chosen from the space (algorithms.choose_default)
         "study": (None, str),
         "seed": (None, int),
         "executor": (None, str),  # None: inline, or process with workers > 1
         "workers": (1, int),
         "timeout": (None, float),
         "memory_limit": (None, str),
-        "gpus_per_trial": (0, int),
+        "gpus_per_trial": (0, float),
+        "cpus_per_trial": (None, float),
+        "resources": (None, str),
+        "retries": (1, int),
         "ray_address": (None, str),
+        "ray_runtime_env": (None, str),
         "resume": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
         "migrate": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
         "objective": (None, str),
@@ -218,6 +222,12 @@ class _Search:
         settings, study = self.settings, self.study
         if settings.trials < 0:
             raise UsageError("--trials must be at least 0")
+        if settings.algorithm is None:
+            from .algorithms import choose_default
+
+            settings.algorithm, why = choose_default(study.spec)
+            print(f"glovec: searching with {settings.algorithm}, the default for this space ({why}); "
+                  "--algorithm random for random search", file=self.err)
         try:
             algorithm = get_algorithm(settings.algorithm, seed=settings.seed)
         except (KeyError, ValueError, ImportError, AttributeError) as exc:
@@ -316,7 +326,9 @@ class _Search:
             executor = make_executor(kind, self.prog, workers=s.workers, timeout=s.timeout,
                                      gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
                                      early_stopping=policy, memory_limit=s.memory_limit,
-                                     preload=preload)
+                                     preload=preload, cpus_per_trial=s.cpus_per_trial,
+                                     resources=s.resources, retries=s.retries,
+                                     runtime_env=s.ray_runtime_env)
         except (ExecutorError, ValueError, KeyError) as exc:
             raise UsageError(str(exc)) from None
         describe = getattr(executor, "describe", None)

@@ -238,9 +238,10 @@ class Search:
             objective, error = self._objective(result)
             if objective is None:
                 status = "failed"
+        where = {"node": getattr(result, "node", None), "attempts": getattr(result, "attempts", 1)}
         if status == "completed":
             if study is not None:
-                study.complete(tid, objective, result.metrics, result.reports)
+                study.complete(tid, objective, result.metrics, result.reports, **where)
             reward = self.reward(objective)
             if result.metrics and result.metrics.get("feasible") is False:
                 reward = infeasible(reward)  # a `# glovec: constraint` was false
@@ -248,9 +249,9 @@ class Search:
         else:
             if study is not None:
                 if status == "pruned":
-                    study.prune(tid, None, result.metrics, result.reports, reason=error)
+                    study.prune(tid, None, result.metrics, result.reports, reason=error, **where)
                 else:
-                    study.fail(tid, error or "failed", result.metrics, result.reports)
+                    study.fail(tid, error or "failed", result.metrics, result.reports, **where)
             self.algorithm.feedback(dna, None)
         if result.reports and status != "failed" and self.early_stopping is not None:
             self.all_curves.append(list(result.reports))

@@ -347,7 +347,7 @@ CATALOGUE: list[Code] = [
          '[[rule]]\ncall = "keras.layers.Dens"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
          check="rules", example={"program": "from keras import layers\nhidden = layers.Dense(64)\n"}),
-    # ---- GV4xx: `glovec check` findings (glovec/checker.py; meta-test in tests/test_check_codes.py,
+    # ---- GV4xx: `glovec check` findings (glovec/check/; meta-test in tests/test_check_codes.py,
     # harness "check": `glovec check` on Before and After with example["args"], and with
     # example["baseline"] compiled into the --baseline space) ----------------------------------
     Code("GV401", "unmarked-hyperparameter", "a hyper-parameter literal that no site searches",
@@ -511,7 +511,7 @@ CATALOGUE: list[Code] = [
     Code("GV510", "study-damaged", "a row or the stored space of the study does not decode",
          "Every value glovec reads back from a study is checked: a trial's decisions must be a "
          "JSON object of numbers and index lists that fit the study's space, its objective a "
-         "number or a JSON list of numbers, its metrics a JSON object, its status one glovec "
+         "finite number or a JSON list of finite numbers, its metrics a JSON object, its status one glovec "
          "writes; the stored space must be a space. A file that was edited, truncated or "
          "corrupted is refused with the trial and the column at fault, and nothing it holds "
          "reaches a report, an algorithm or a materialized program. Restore the study from a "

@@ -14,7 +14,7 @@ from ..geno.identity import space_diff, space_fingerprint
 from .errors import StudyError, read_only
 from .lock import lock as _lock
 from .migrate import migrate_trials
-from .rows import COLUMNS as _COLUMNS
+from .rows import COLUMNS_WITH_NODE as _COLUMNS
 from .rows import STATUSES, Damaged, TrialRecord, damaged, decode_decisions, decode_objective
 from .rows import decode_space, directions, encode_decisions, encode_metrics, encode_objective
 from .schema import BEST_INDEX as _BEST_INDEX
@@ -23,6 +23,7 @@ from .schema import check_schema as _check_schema
 from .schema import connect as _connect
 from .schema import READ_ERRORS
 from .schema import connect_readonly as _connect_readonly
+from .schema import has_node_column as _has_node_column
 
 
 def _database_error(path: str, exc: Exception) -> StudyError:
@@ -82,6 +83,7 @@ class Study:
         self._scope = "1"  # SQL condition on trials.id for the trials this view holds
         self._tag: tuple | None = None  # (parent, kind) that add_trial records
         self._has_flow = False
+        self._columns = _COLUMNS  # what a TrialRecord reads (an older study read-only: no node)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -133,6 +135,8 @@ class Study:
             study._has_flow = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flow'").fetchone() \
                 is not None
+            if not _has_node_column(conn):  # written before trials recorded their node
+                study._columns = _COLUMNS.replace("node", "NULL")
             return study
         except READ_ERRORS as exc:
             conn.close()
@@ -254,26 +258,33 @@ class Study:
             (time.time(), trial_id),
         )
 
+    # ``node`` (each finishing transition): where the trial ran, Ray's node id (None: this
+    # machine); ``attempts``: runs it took, when the executor ran it again after losing a node.
+
     @_guarded
     def complete(self, trial_id: int, objective: Any, metrics: Mapping | None = None,
-                 reports: Iterable | None = None) -> None:
+                 reports: Iterable | None = None, *, node: str | None = None,
+                 attempts: int = 1) -> None:
         self._finish(trial_id, "completed", encode_objective(objective), metrics, None, None,
-                     reports)
+                     reports, node, attempts)
 
     @_guarded
     def fail(self, trial_id: int, reason: str | None, metrics: Mapping | None = None,
-             reports: Iterable | None = None) -> None:
-        self._finish(trial_id, "failed", None, metrics, reason, None, reports)
+             reports: Iterable | None = None, *, node: str | None = None,
+             attempts: int = 1) -> None:
+        self._finish(trial_id, "failed", None, metrics, reason, None, reports, node, attempts)
 
     @_guarded
     def prune(self, trial_id: int, step: int | None = None, metrics: Mapping | None = None,
-              reports: Iterable | None = None, reason: str | None = None) -> None:
+              reports: Iterable | None = None, reason: str | None = None, *,
+              node: str | None = None, attempts: int = 1) -> None:
         if step is None and reports:
             reports = list(reports)
             step = reports[-1][0] if reports else None
-        self._finish(trial_id, "pruned", None, metrics, reason, step, reports)
+        self._finish(trial_id, "pruned", None, metrics, reason, step, reports, node, attempts)
 
-    def _finish(self, trial_id, status, objective, metrics, error, step, reports) -> None:
+    def _finish(self, trial_id, status, objective, metrics, error, step, reports, node=None,
+                attempts=1) -> None:
         conn = self._conn
         if reports:
             conn.execute("BEGIN")
@@ -282,19 +293,24 @@ class Study:
                     "INSERT OR REPLACE INTO reports (trial_id, step, value) VALUES (?, ?, ?)",
                     [(trial_id, s, encode_objective(v)) for s, v in reports],
                 )
-                self._update_finished(trial_id, status, objective, metrics, error, step)
+                self._update_finished(trial_id, status, objective, metrics, error, step, node,
+                                      attempts)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
         else:
-            self._update_finished(trial_id, status, objective, metrics, error, step)
+            self._update_finished(trial_id, status, objective, metrics, error, step, node,
+                                  attempts)
 
-    def _update_finished(self, trial_id, status, objective, metrics, error, step) -> None:
+    def _update_finished(self, trial_id, status, objective, metrics, error, step, node=None,
+                         attempts=1) -> None:
         cur = self._conn.execute(
             "UPDATE trials SET status = ?, objective = ?, metrics = ?, error = ?, step = ?,"
-            " finished = ? WHERE id = ? AND status IN ('proposed', 'running')",
-            (status, objective, encode_metrics(metrics), error, step, time.time(), trial_id),
+            " finished = ?, node = ?, attempts = attempts + ? WHERE id = ?"
+            " AND status IN ('proposed', 'running')",
+            (status, objective, encode_metrics(metrics), error, step, time.time(), node,
+             max(0, int(attempts or 1) - 1), trial_id),
         )
         if cur.rowcount != 1:
             row = self._conn.execute("SELECT status FROM trials WHERE id = ?", (trial_id,)).fetchone()
@@ -315,19 +331,20 @@ class Study:
     @_guarded
     def trial(self, trial_id: int) -> TrialRecord | None:
         row = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM trials WHERE id = ?", (trial_id,)).fetchone()
+            f"SELECT {self._columns} FROM trials WHERE id = ?", (trial_id,)).fetchone()
         return TrialRecord(row, self.path) if row else None
 
     @_guarded
     def trials(self, status: str | Iterable[str] | None = None) -> list[TrialRecord]:
         """Trials in id order, all of them or those with the given status(es)."""
         if status is None:
-            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM trials WHERE {self._scope} ORDER BY id")
+            rows = self._conn.execute(
+                f"SELECT {self._columns} FROM trials WHERE {self._scope} ORDER BY id")
         else:
             wanted = (status,) if isinstance(status, str) else tuple(status)
             marks = ", ".join("?" * len(wanted))
             rows = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM trials WHERE status IN ({marks}) AND {self._scope}"
+                f"SELECT {self._columns} FROM trials WHERE status IN ({marks}) AND {self._scope}"
                 f" ORDER BY id", wanted)
         return [TrialRecord(r, self.path) for r in rows]
 
@@ -379,7 +396,7 @@ class Study:
         are never among them."""
         order = "DESC" if self.directions[0] == "maximize" else "ASC"
         rows = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
+            f"SELECT {self._columns} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
             f" AND typeof(objective) != 'text' AND {self._best_scope()}"
             f" ORDER BY objective {order}, id LIMIT ?", (k,))
         out = [TrialRecord(r, self.path) for r in rows]
@@ -478,6 +495,7 @@ class Study:
 
     # -- the algorithm's checkpoint (so that resuming need not replay the whole history) ----------
 
+    @_guarded
     def checkpoint(self) -> dict | None:
         """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
@@ -487,11 +505,13 @@ class Study:
             return None
         return value if isinstance(value, dict) else None
 
+    @_guarded
     def save_checkpoint(self, checkpoint: Mapping) -> None:
         """Keep the search loop's snapshot of its algorithm (docs/internals.md, section 6)."""
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)",
                            (json.dumps(checkpoint, separators=(",", ":")),))
 
+    @_guarded
     def last_id(self) -> int:
         """The highest trial id (0 for an empty study)."""
         return self._conn.execute("SELECT coalesce(max(id), 0) FROM trials").fetchone()[0]
