@@ -488,3 +488,10 @@ def test_columns_count_characters_not_bytes():
     assert [(s["id"], s["line"], s["col"]) for s in result.space_doc["sites"]] == [
         ("lr", 1, 20), ("batch_size", 2, 28)]
     assert result.code.splitlines()[1] == 'título = "é"; lr = _gv.floatv("lr", 0.01)'
+
+
+def test_a_candidate_equal_to_the_value_is_written_as_the_program_writes_it():
+    # -x at x = 0.0 is -0.0, equal to 0.0: the spec must name the program's own 0.0 (was GV112)
+    spec = R.instantiate(R.parse_template("[-x, x + 1]"), 0.0)
+    assert spec == "oneof([0.0, 1.0])"
+    assert not compile_source(f"v = 0.0  # glovec: {spec}\n", "p.py").diagnostics

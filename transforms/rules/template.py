@@ -272,7 +272,9 @@ def instantiate(template: Template, x, dedupe: bool = False) -> str:
         if not any(_same(v, x) and type(v) is type(x) for v in values):  # 64 is not 64.0
             raise MatchError(f"the value {format_value(x)} is not among the candidates "
                               f"[{', '.join(map(format_value, values))}]")
-        texts = [format_value(v, exact=type(v) is type(x) and v == x) for v in values]
+        # the candidate equal to x is written as x itself (-0.0 from 0.0 is the program's 0.0)
+        texts = [format_value(x, exact=True) if type(v) is type(x) and v == x else format_value(v)
+                 for v in values]
         return f"oneof([{', '.join(texts)}]{options})"
     lo, hi = values
     if isinstance(x, bool) or not isinstance(x, (int, float)):
