@@ -98,7 +98,7 @@ def main() -> None:
     lines = source.count("\n")
     result = compile_source(source, "model.py")
     assert result.ok, result.diagnostics[:3]
-    site_count = len(result.space["sites"])
+    site_count = len(result.space_doc["sites"])
     runs = 2 if args.quick else 5
 
     glovec_s = libcst_s = float("inf")

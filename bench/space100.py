@@ -29,7 +29,7 @@ MANYOF_IDS = tuple(f"m{i}" for i in range(N_MANYOF))
 
 
 def glovec_space() -> dict:
-    """The space dict of internals.md section 2, as the compiler would emit it."""
+    """The space document of internals.md section 2, as the compiler would emit it."""
     sites = []
     line = 1
     for sid in ONEOF_IDS:

@@ -1,9 +1,10 @@
-"""The compiler: one call from a program's text to the instrumented program and its space.
+"""The compiler: one call from a program's text to the instrumented program and its space
+document.
 
 Every other part (the command line, `glovec run`, `glovec check`, the rules-file engine, tests)
 goes through ``compile_source``. The passes it chains live in ``glovec.transforms``:
 ``program`` (parse, spans) -> ``sites`` (find sites, defaults, ids; a ``rules`` hook adds more)
--> ``space`` (the space dict) -> ``rewrite`` (byte-exact edits and the header line).
+-> ``space_doc`` (the space document) -> ``rewrite`` (byte-exact edits and the header line).
 """
 
 from __future__ import annotations
@@ -14,30 +15,33 @@ from dataclasses import dataclass, field
 
 from glovec.runtime.geno import space_size
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
+from glovec.transforms.header import runtime_alias
 from glovec.transforms.program import Program, parse_quietly
 from glovec.transforms.rewrite import rewrite
 from glovec.transforms.sites import Site, SpecRequest, find_sites
-from glovec.transforms.space import build_space
+from glovec.transforms.space_doc import build_space_doc
 
 __all__ = ["CompileResult", "compile_source", "source_name", "SpecRequest"]
 
 
 @dataclass
 class CompileResult:
-    """``code`` is the generated program (None when there are diagnostics); ``space`` the
-    space dict (the sites found so far, when there are diagnostics); ``sites`` the top-level
+    """``code`` is the generated program (None when there are diagnostics); ``space_doc`` the
+    space document (the sites found so far, when there are diagnostics); ``sites`` the top-level
     search-space sites with positions (nested ones under ``Site.children``); ``markers`` the
     objective/metric/report markers. ``diagnostics`` are errors (they block the output);
     ``warnings`` (severity "warning", e.g. GV312 a rule that matches nothing) never do: report
-    them and use ``code`` as usual."""
+    them and use ``code`` as usual. ``header_line``: the 1-based line of the header in ``code``
+    (``glovec.transforms.header``), None without code."""
 
     code: str | None
-    space: dict
+    space_doc: dict
     sites: list[Site] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     markers: list[Site] = field(default_factory=list)
     bom: bool = False  # the input began with a UTF-8 byte-order mark (write it back)
     warnings: list[Diagnostic] = field(default_factory=list)
+    header_line: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -45,7 +49,12 @@ class CompileResult:
 
     @property
     def size(self) -> int | None:
-        return space_size(self.space) if self.space else None
+        return space_size(self.space_doc) if self.space_doc else None
+
+    @property
+    def space(self) -> dict:
+        """The former name of ``space_doc``, for callers written before the rename."""
+        return self.space_doc
 
 
 def source_name(path: str, output_path: str | None) -> str:
@@ -94,30 +103,32 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     found = find_sites(program, hook)
     diagnostics = found.diagnostics + list(getattr(hook, "diagnostics", None) or ())
     warnings = _at(list(getattr(hook, "warnings", None) or ()), path)
-    space = build_space(found.sites, found.markers, name)
+    space_doc = build_space_doc(found.sites, found.markers, name)
     if diagnostics:
-        return CompileResult(None, space, found.sites, _at(diagnostics, path), found.markers,
+        return CompileResult(None, space_doc, found.sites, _at(diagnostics, path), found.markers,
                              program.bom, warnings)
     if settings:
-        space["settings"] = dict(sorted(settings.items()))
+        space_doc["settings"] = dict(sorted(settings.items()))
     if cells:
-        space["cells"] = cells
+        space_doc["cells"] = cells
     inject = False
     if objective is not None:
         from glovec.transforms.keras_objective import plan_objective
 
-        inject = plan_objective(program.module, space, objective)
-    code = rewrite(program, found.sites, found.markers, space)
+        inject = plan_objective(program.module, space_doc, objective)
+    gv = runtime_alias(program.text.text, program.tree)  # `_gv` unless the program uses it
+    code, header_line = rewrite(program, found.sites, found.markers, space_doc, gv)
     if inject:
         from glovec.transforms.keras_objective import inject_objective_callback
 
-        code = inject_objective_callback(code, objective).result
+        code = inject_objective_callback(code, objective, gv).result
     try:
         parse_quietly(code)
     except SyntaxError as exc:  # a compiler bug, never the user's fault
         raise RuntimeError(f"glovec generated invalid Python for {path} at line {exc.lineno}: "
                            f"{exc.msg}") from exc
-    return CompileResult(code, space, found.sites, [], found.markers, program.bom, warnings)
+    return CompileResult(code, space_doc, found.sites, [], found.markers, program.bom, warnings,
+                         header_line)
 
 
 def _at(diagnostics: list[Diagnostic], path: str) -> list[Diagnostic]:

@@ -158,7 +158,7 @@ class GlovecMagics(Magics):
         compiled = self._compile(notebook, options.get("rules"))
         if compiled is None:
             return None
-        space = notebook.located_space(compiled.result.space)
+        space = notebook.located_space(compiled.result.space_doc)
         if options.get("as_json"):
             print(json.dumps(space_json(compiled.result, space), indent=2))
         else:
@@ -166,7 +166,7 @@ class GlovecMagics(Magics):
         return None
 
     def _run(self, notebook, options: dict):
-        from glovec.commands.run import _Compiled, find_header, search
+        from glovec.commands.run import search
         from glovec.runtime.driver import default_study_path
 
         program_args = options.pop("program_args", ())
@@ -174,8 +174,7 @@ class GlovecMagics(Magics):
         compiled = self._compile(notebook, rules, options.get("objective"))
         if compiled is None:
             return None
-        code = compiled.result.code
-        ready = _Compiled(code, find_header(code)[0], compiled.result.space)
+        ready = compiled.result  # its code, space document and header line
         if options.get("executor") is None and not os.environ.get("GLOVEC_EXECUTOR"):
             options["executor"] = "process"  # the kernel's own state stays as it is
         study = options.get("study") or os.environ.get("GLOVEC_STUDY") or \

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from glovec.compiler import CompileResult
 from glovec.transforms.diagnostics import Diagnostic, DiagnosticError
+from glovec.transforms.header import for_kernel
 from glovec.transforms.source import split_lines as _lines
 
 __all__ = ["CellMapError", "NotebookSupportMissing", "Cell", "Notebook", "is_notebook", "read_notebook",
@@ -302,8 +303,7 @@ class Notebook:
         import nbformat
 
         header = _lines(code)[header_line - 1]
-        # In a kernel the program has no __file__: the header only sets up the sites (defaults).
-        header = header.replace("_gv.program(__name__, __file__, ", "_gv.program(__name__, None, ", 1)
+        header = for_kernel(header)  # in a kernel the program has no __file__
         sources = self.sources_from(code, drop_line=header_line)
         nb = nbformat.from_dict(json.loads(json.dumps(self.data)))
         by_index = {cell.index: text for cell, text in zip(self.cells, sources)}

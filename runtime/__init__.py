@@ -21,8 +21,10 @@ other layers load on first use.
 from __future__ import annotations
 
 from .hyper import (  # noqa: F401  (the names generated code uses)
+    ConstraintError,
     TrialPruned,
     activate,
+    constraint,
     current,
     deactivate,
     floatv,
@@ -58,6 +60,8 @@ _LAZY = {
     "get_algorithm": "algorithms",
     "Algorithm": "algorithms",
     "Study": "study",
+    "restrict": "flow",
+    "groups_of": "flow",
     "program": "driver",
     "keras_reporter": "keras_support",
 }

@@ -55,21 +55,33 @@ class Settings:
     FIELDS = {
         # name: (default, parser of the environment's text)
         "trials": (20, int),
-        "algorithm": ("random", str),
+        "algorithm": (None, str),  # None: chosen from the space (algorithms.choose_default)
         "study": (None, str),
         "seed": (None, int),
         "executor": (None, str),  # None: inline, or process with workers > 1
         "workers": (1, int),
         "timeout": (None, float),
         "memory_limit": (None, str),
-        "gpus_per_trial": (0, int),
+        "gpus_per_trial": (0, float),
+        "cpus_per_trial": (None, float),
+        "resources": (None, str),
+        "retries": (1, int),
         "ray_address": (None, str),
+        "ray_runtime_env": (None, str),
         "resume": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
         "migrate": (False, lambda s: s.strip().lower() in ("1", "true", "yes", "on")),
         "objective": (None, str),
         "early_stopping": (None, str),
         "top": (5, int),
         "preload": (None, str),
+        # search flows (glovec.runtime.flow, docs/flows.md)
+        "only": (None, str),
+        "fix_from": (None, str),
+        "nest": (None, str),
+        "inner_trials": (None, int),
+        "inner_algorithm": (None, str),
+        "enqueue": (None, str),
+        "warm_start": (None, str),
         "one_shot": (None, str),
     }
 
@@ -218,18 +230,26 @@ class _Search:
         settings, study = self.settings, self.study
         if settings.trials < 0:
             raise UsageError("--trials must be at least 0")
+        if settings.algorithm is None:
+            from .algorithms import choose_default
+
+            settings.algorithm, why = choose_default(study.spec)
+            print(f"glovec: searching with {settings.algorithm}, the default for this space ({why}); "
+                  "--algorithm random for random search", file=self.err)
         try:
             algorithm = get_algorithm(settings.algorithm, seed=settings.seed)
         except (KeyError, ValueError, ImportError, AttributeError) as exc:
             raise UsageError(str(exc).strip("'\"") or f"unknown algorithm {settings.algorithm!r}") \
                 from None
-        algorithm.setup(study.spec)
         try:
             policy = make_policy(settings.early_stopping, study.directions[0])
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        search = Search(study.spec, algorithm, study.directions, study=study, early_stopping=policy,
-                        objective_metric=settings.objective, observer=self)
+        plan = self._plan(algorithm)
+        if plan is None:
+            return 1
+        search = Search(study.spec, plan.algorithm, study.directions, study=plan.study,
+                        early_stopping=policy, objective_metric=settings.objective, observer=self)
         search.recover()
         if study.resumed:
             self._say_resumed()
@@ -240,9 +260,16 @@ class _Search:
         self.progress.start(search.done, counts["failed"] + counts["pruned"], self.best)
         executor = self._executor(policy)
         start = self.progress.t0
+        evaluator = plan.evaluator(executor, study.directions, search=Search,
+                                   observer=_Inner(self.err), early_stopping=policy,
+                                   objective_metric=settings.objective)
         try:
-            for _ in search.run(executor, settings.trials, tick=self.progress.tick_seconds):
+            for _ in search.run(evaluator, settings.trials, tick=self.progress.tick_seconds):
                 pass  # an executor's wait returns its results: nothing is passed on
+        except _ConstraintRaised as exc:  # a program bug: stop with its diagnostic
+            self.progress.finish()
+            print(f"{self.prog.source_path}:{exc.line}:1: {exc.message}", file=self.err)
+            return 1
         except KeyboardInterrupt:
             self.progress.finish()
             print(f"glovec: interrupted; {len(search.in_flight)} running trial(s) will run again "
@@ -257,6 +284,31 @@ class _Search:
         self._summary(time.time() - start)
         return 0 if study.counts()["completed"] or settings.trials == 0 else 1
 
+    def _plan(self, algorithm):
+        """The flow flags (--only, --fix-from, --nest, --enqueue, --warm-start) applied; None
+        (said as a GV7xx diagnostic) when they cannot be."""
+        from .algorithms import get_algorithm
+        from .flow import FlowError, Plan
+
+        s = self.settings
+
+        def inner(outer_id: int):
+            seed = None if s.seed is None else s.seed * 1_000_003 + outer_id
+            return get_algorithm(s.inner_algorithm or s.algorithm, seed=seed)
+
+        if s.inner_algorithm:
+            try:
+                get_algorithm(s.inner_algorithm)
+            except (KeyError, ValueError, ImportError, AttributeError) as exc:
+                raise UsageError(str(exc).strip("'\"")) from None
+        try:
+            return Plan(s, self.study, algorithm, inner,
+                        lambda line: print(f"glovec: {line}", file=self.err))
+        except FlowError as exc:
+            where = self.prog.source_path or self.study.path
+            print(f"{where}:1:1: {exc.code} {exc.message}", file=self.err)
+            return None
+
     # -- the loop's observer ---------------------------------------------------------------------
 
     def running(self, n: int, waited: bool) -> None:
@@ -268,6 +320,7 @@ class _Search:
         if status == "completed":
             self._improve(objective)
         self.progress.trial_done(tid, status, objective, error, self.best)
+        _stop_on_constraint_error(error)
 
     # -- pieces -----------------------------------------------------------------------------------
 
@@ -281,7 +334,9 @@ class _Search:
             executor = make_executor(kind, self.prog, workers=s.workers, timeout=s.timeout,
                                      gpus_per_trial=s.gpus_per_trial, ray_address=s.ray_address,
                                      early_stopping=policy, memory_limit=s.memory_limit,
-                                     preload=preload)
+                                     preload=preload, cpus_per_trial=s.cpus_per_trial,
+                                     resources=s.resources, retries=s.retries,
+                                     runtime_env=s.ray_runtime_env)
         except (ExecutorError, ValueError, KeyError) as exc:
             raise UsageError(str(exc)) from None
         describe = getattr(executor, "describe", None)
@@ -326,6 +381,42 @@ class _Search:
                 print(f"no trial completed; the last failure (trial {failed[-1].id}):\n"
                       f"{_tail(failed[-1].error, 20)}", file=self.out)
         print(f"study: {study.path}", file=self.out)
+
+
+class _ConstraintRaised(Exception):
+    """A trial failed because a ``# glovec: constraint`` expression raised (GV705)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _stop_on_constraint_error(error) -> None:
+    """Raise ``_ConstraintRaised`` when a trial's error is a constraint that raised."""
+    if not error or "GV705 the constraint on line " not in error:
+        return
+    import re
+
+    found = re.search(r"GV705 the constraint on line (\d+) raised [^\n]*", error)
+    if found:
+        raise _ConstraintRaised(int(found.group(1)), found.group(0))
+
+
+class _Inner:
+    """The observer of a nested run's inner searches: one line per inner trial."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def running(self, n: int, waited: bool) -> None:
+        pass
+
+    def trial_done(self, tid: int, status: str, objective, error) -> None:
+        what = f"objective {_fmt(objective)}" if status == "completed" else status
+        if status == "failed" and error:
+            what += f": {_tail(error, 1)}"
+        print(f"  inner trial {tid} {what}", file=self.stream, flush=True)
+        _stop_on_constraint_error(error)
 
 
 # ---- output ---------------------------------------------------------------------------------

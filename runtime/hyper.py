@@ -34,6 +34,8 @@ __all__ = [
     "objective",
     "metric",
     "report",
+    "constraint",
+    "ConstraintError",
 ]
 
 _EMPTY: dict = {}
@@ -115,7 +117,7 @@ def _first_if_missing(default):
     return Given(default)
 
 
-def oneof(candidates, default=_USER, cands=_USER, name=None, repeat=None):
+def oneof(candidates, default=_USER, cands=_USER, name=None, repeat=None, group=None):
     """One of the candidates.
 
     Site (generated code): ``oneof(site, default_index, cands)`` returns ``cands[decision]``.
@@ -123,7 +125,7 @@ def oneof(candidates, default=_USER, cands=_USER, name=None, repeat=None):
     ``default`` is a candidate (the first when omitted).
     """
     if cands is _USER:
-        return _hyper("oneof", candidates, default=_first_if_missing(default), name=name, repeat=repeat)
+        return _hyper("oneof", candidates, default=_first_if_missing(default), name=name, repeat=repeat, group=group)
     return cands[_decisions.get(candidates, default)]
 
 
@@ -142,7 +144,7 @@ def index(site, default):
 
 
 def manyof(k, candidates, cands=_USER, distinct=True, sorted=False, default=None, name=None,
-           repeat=None):
+           repeat=None, group=None):
     """``k`` of the candidates (``distinct``: no repeats; ``sorted``: in candidate order).
 
     Site: ``manyof(site, default_indices, cands)`` returns the list of chosen candidates.
@@ -150,7 +152,7 @@ def manyof(k, candidates, cands=_USER, distinct=True, sorted=False, default=None
     """
     if cands is _USER:
         return _hyper("manyof", k, candidates, distinct=distinct, sorted=sorted, default=default,
-                      name=name, repeat=repeat)
+                      name=name, repeat=repeat, group=group)
     return [cands[i] for i in _decisions.get(k, candidates)]
 
 
@@ -158,14 +160,14 @@ def manyof_lazy(site, default, thunks):
     return [thunks[i]() for i in _decisions.get(site, default)]
 
 
-def permutate(candidates, default=_USER, cands=_USER, name=None, repeat=None):
+def permutate(candidates, default=_USER, cands=_USER, name=None, repeat=None, group=None):
     """An ordering of all the candidates.
 
     Site: ``permutate(site, default_order, cands)``. By hand: ``permutate(["a", "b", "c"])``.
     """
     if cands is _USER:
         return _hyper("permutate", candidates, default=_first_if_missing(default), name=name,
-                      repeat=repeat)
+                      repeat=repeat, group=group)
     return [cands[i] for i in _decisions.get(candidates, default)]
 
 
@@ -173,7 +175,7 @@ def permutate_lazy(site, default, thunks):
     return [thunks[i]() for i in _decisions.get(site, default)]
 
 
-def floatv(lo, hi, scale="linear", default=None, name=None, repeat=None):
+def floatv(lo, hi, scale="linear", default=None, name=None, repeat=None, group=None):
     """A float in ``[lo, hi]``, ``scale`` "linear" or "log".
 
     Site: ``floatv(site, default)`` returns the decided float. By hand:
@@ -181,10 +183,10 @@ def floatv(lo, hi, scale="linear", default=None, name=None, repeat=None):
     """
     if lo.__class__ is str:
         return _decisions.get(lo, hi)
-    return _hyper("floatv", lo, hi, scale=scale, default=default, name=name, repeat=repeat)
+    return _hyper("floatv", lo, hi, scale=scale, default=default, name=name, repeat=repeat, group=group)
 
 
-def intv(lo, hi, step=1, scale="linear", default=None, name=None, repeat=None):
+def intv(lo, hi, step=1, scale="linear", default=None, name=None, repeat=None, group=None):
     """An integer on the grid ``lo, lo + step, ...`` up to ``hi``.
 
     Site: ``intv(site, default)`` returns the decided int. By hand:
@@ -192,7 +194,7 @@ def intv(lo, hi, step=1, scale="linear", default=None, name=None, repeat=None):
     """
     if lo.__class__ is str:
         return _decisions.get(lo, hi)
-    return _hyper("intv", lo, hi, step=step, scale=scale, default=default, name=name, repeat=repeat)
+    return _hyper("intv", lo, hi, step=step, scale=scale, default=default, name=name, repeat=repeat, group=group)
 
 
 def rep(site, n):
@@ -213,6 +215,30 @@ def objective(value):
     ctx = _context
     if ctx is not None:
         ctx.objective = value
+    return value
+
+
+class ConstraintError(RuntimeError):
+    """A ``# glovec: constraint`` expression raised (GV705): a bug in the program, not an
+    infeasible trial; ``glovec run`` stops with the diagnostic."""
+
+    def __init__(self, line, exc: BaseException) -> None:
+        super().__init__(f"GV705 the constraint on line {line} raised {type(exc).__name__}: {exc}")
+        self.line = line
+
+
+def constraint(check, line=None):
+    """A ``# glovec: constraint`` marker: ``check()`` is the boolean expression on the line.
+    When it is false the running trial is recorded infeasible (its objective kept); returns the
+    expression's value unchanged. Raises ``ConstraintError`` when the expression raises."""
+    try:
+        value = check()
+        ok = bool(value)
+    except Exception as exc:  # noqa: BLE001 - any error of the expression is the user's bug
+        raise ConstraintError(line, exc) from exc
+    ctx = _context
+    if ctx is not None and not ok:
+        ctx.metrics["feasible"] = False
     return value
 
 

@@ -238,16 +238,20 @@ class Search:
             objective, error = self._objective(result)
             if objective is None:
                 status = "failed"
+        where = {"node": getattr(result, "node", None), "attempts": getattr(result, "attempts", 1)}
         if status == "completed":
             if study is not None:
-                study.complete(tid, objective, result.metrics, result.reports)
-            self.algorithm.feedback(dna, self.reward(objective))
+                study.complete(tid, objective, result.metrics, result.reports, **where)
+            reward = self.reward(objective)
+            if result.metrics and result.metrics.get("feasible") is False:
+                reward = infeasible(reward)  # a `# glovec: constraint` was false
+            self.algorithm.feedback(dna, reward)
         else:
             if study is not None:
                 if status == "pruned":
-                    study.prune(tid, None, result.metrics, result.reports, reason=error)
+                    study.prune(tid, None, result.metrics, result.reports, reason=error, **where)
                 else:
-                    study.fail(tid, error or "failed", result.metrics, result.reports)
+                    study.fail(tid, error or "failed", result.metrics, result.reports, **where)
             self.algorithm.feedback(dna, None)
         if result.reports and status != "failed" and self.early_stopping is not None:
             self.all_curves.append(list(result.reports))
@@ -283,6 +287,16 @@ class Search:
         if isinstance(objective, tuple):
             return tuple(s * v for s, v in zip(self.signs, objective))
         return objective if self.signs[0] > 0 else -objective
+
+
+def infeasible(reward):
+    """The reward of an infeasible trial as the algorithm sees it: below every feasible reward
+    (each objective, so NSGA-II's feasible trials dominate it, as in constrained NSGA-II, and TPE
+    puts it among the bad ones, as constrained TPE does), still ordered by the objective among
+    infeasible trials. Feasible rewards are assumed above -1e9."""
+    if isinstance(reward, tuple):
+        return tuple(infeasible(r) for r in reward)
+    return -1e9 + math.atan(reward)
 
 
 def _exhausted_errors() -> tuple:
@@ -449,15 +463,16 @@ class _Body:
         dna = self.search.in_flight[tid]
         trial = Trial(tid, dna)
         fb = Feedback(self, trial)
+        outer = hyper.current()  # a sample() nested in another one's body: the outer trial's
         hyper.activate(trial.decisions, tid, fb.report)  # glovec.runtime.report() lands in fb too
         try:
             yield trial, fb
         except GeneratorExit:  # the caller broke out (or raised) in the middle of a trial
-            hyper.deactivate()
+            _back_to(outer)
             self.search.in_flight.pop(tid, None)
             self.search.record(fb._result(ENDED_DURING_TRIAL), dna)
             raise
-        hyper.deactivate()
+        _back_to(outer)
         return [fb._result(NO_FEEDBACK)]
 
     def objective_from_metrics(self, metrics: Mapping[str, Any]):
@@ -474,6 +489,13 @@ class _Body:
             raise ValueError(f"feedback metrics lack the objective(s) {missing}")
         values = tuple(float(metrics[name]) for name in names)
         return values if len(values) > 1 else values[0]
+
+
+def _back_to(outer) -> None:
+    """End this trial; the decisions of the trial it was nested in (if any) are active again."""
+    hyper.deactivate()
+    if outer is not None:  # the same context, with what the outer trial recorded so far
+        hyper._decisions, hyper._context = outer.decisions, outer
 
 
 def resolve_algorithm(algorithm: Any, seed: int | None):
@@ -529,6 +551,10 @@ def sample(
     study: Any = None,
     directions: Sequence[str] | str | None = None,
     objectives: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+    enqueue: Sequence[Mapping[str, Any]] = (),
+    warm: Sequence[tuple[Mapping[str, Any], Any]] = (),
 ) -> Iterator[tuple[Trial, Feedback]]:
     """Propose ``num_trials`` trials from ``algorithm`` over ``space``; yield ``(trial, feedback)``.
 
@@ -568,11 +594,24 @@ def sample(
     the algorithm is recovered from them, in-flight ones run again first, and finished ones
     count towards ``num_trials``.
 
+    **Flows** (``glovec.runtime.flow``, docs/flows.md): ``groups`` searches only the sites of
+    those groups (``group="NAME"``); every other site takes its decision in ``fixed`` (site id ->
+    decision, e.g. an outer trial's ``trial.decisions``), else its default. ``enqueue``: points
+    proposed first ({site id: value}, values as ``report --json`` prints them); ``warm``: earlier
+    ``(decisions, reward)`` pairs fed to the algorithm before it proposes. A ``sample(...,
+    fixed=outer.decisions)`` inside the body of a ``for`` over ``sample(..., groups=[...])`` is a
+    nested search. Trials always carry whole-space decisions.
+
     This is the same loop as ``glovec run`` and ``python gen.py`` (``Search.run``): one seed
     gives the same trials, decisions and prunings through each.
     """
     spec = _spec_of(space)
     algo = resolve_algorithm(algorithm, seed)
+    if groups is not None or fixed or enqueue or warm:
+        from .flow import Flow, points_of_groups
+
+        searched = None if groups is None else points_of_groups(spec, list(groups), "groups=")
+        algo = Flow(algo, searched=searched, fixed=fixed, enqueue=enqueue, warm=warm)
     algo.setup(spec)
     if isinstance(directions, str):
         directions = (directions,)

@@ -43,7 +43,8 @@ __all__ = ["Hyper", "Space", "custom"]
 
 
 def custom(sampler: Callable, default: Any = None, *, domain: Sequence | None = None,
-           mutate: Callable | None = None, name: str | None = None, repeat: int = 1) -> Hyper:
+           mutate: Callable | None = None, name: str | None = None, repeat: int = 1,
+           group: str | None = None) -> Hyper:
     """A decision point with its own sampler.
 
     ``sampler(rng) -> value`` draws a value (``rng`` is a ``random.Random``, so runs are
@@ -60,7 +61,7 @@ def custom(sampler: Callable, default: Any = None, *, domain: Sequence | None = 
     if not callable(sampler):
         raise TypeError("custom() needs a sampler: a function of a random.Random")
     return Hyper("custom", sampler=sampler, mutator=mutate, domain=domain, default=default,
-                 name=name, repeat=repeat)
+                 name=name, repeat=repeat, group=group)
 
 
 def _text(obj: Any) -> str:
@@ -131,7 +132,7 @@ def _points(id: str, h: Hyper) -> list[DecisionPoint]:
         candidates=[_text(c) for c in h.candidates], values=h.candidates if h.candidates else None,
         children=children, k=h.k, distinct=h.distinct, sorted=h.sorted, lo=h.lo, hi=h.hi,
         step=h.step, scale=h.scale, default=default, site_id=id, sampler=h.sampler,
-        mutator=h.mutator, domain=h.domain,
+        mutator=h.mutator, domain=h.domain, group=h.group,
     )
     if h.repeat == 1:
         return [DecisionPoint(id, kind, **options)]

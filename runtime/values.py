@@ -28,17 +28,18 @@ class Hyper:
     """An undecided value: the kind and its arguments, as written in a ``Space``."""
 
     __slots__ = ("kind", "candidates", "k", "distinct", "sorted", "lo", "hi", "step", "scale",
-                 "default", "name", "repeat", "sampler", "mutator", "domain")
+                 "default", "name", "repeat", "sampler", "mutator", "domain", "group")
 
     def __init__(self, kind: str, candidates: Sequence = (), *, k=None, distinct=True, sorted=False,
                  lo=None, hi=None, step=None, scale="linear", default=None, name=None, repeat=1,
-                 sampler=None, mutator=None, domain=None) -> None:
+                 sampler=None, mutator=None, domain=None, group=None) -> None:
         self.kind = kind
         self.candidates = tuple(candidates)
         self.k, self.distinct, self.sorted = k, distinct, sorted
         self.lo, self.hi, self.step, self.scale = lo, hi, step, scale
         self.default, self.name, self.repeat = default, name, int(repeat or 1)
         self.sampler, self.mutator, self.domain = sampler, mutator, domain
+        self.group = group
         if self.repeat < 1:
             raise ValueError(f"{kind}: repeat must be >= 1, got {repeat!r}")
 

@@ -9,7 +9,7 @@ import pytest
 
 from glovec.cli import main
 from glovec.compiler import compile_source
-from glovec.transforms.coverage import SEVERITY
+from glovec.check.findings import SEVERITY
 from glovec.transforms.diagnostics import CATALOGUE
 
 CHECK_CODES = [c for c in CATALOGUE if c.check == "check"]
@@ -26,7 +26,7 @@ def findings(capsys, tmp_path, text: str, entry) -> list[str]:
     src.write_text(text, encoding="utf-8")
     args = list(entry.example.get("args", []))
     if "baseline" in entry.example:
-        space = compile_source(entry.example["baseline"], "model.py").space
+        space = compile_source(entry.example["baseline"], "model.py").space_doc
         baseline = tmp_path / "space.json"
         baseline.write_text(json.dumps(space))
         args += ["--baseline", str(baseline)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from glovec.coverage_runner import RunResult, run_once
-from glovec.dynamic_coverage import cover
+from glovec.check.runner import RunResult, run_once
+from glovec.check.dynamic import cover
 from glovec.runtime.geno import DNASpec
 
 

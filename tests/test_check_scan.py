@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glovec.transforms import coverage
+from glovec.check import scan as coverage
 
 # (source, sites as (id, line, col), allow, expected [(line, label, text, status)])
 CASES = [

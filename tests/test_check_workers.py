@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from glovec.cli import main
-from glovec.coverage_runner import RunResult
-from glovec.dynamic_coverage import cover
+from glovec.check.runner import RunResult
+from glovec.check.dynamic import cover
 from test_check_dynamic import oneof, spec_of  # the same small specs
 
 
@@ -146,7 +146,7 @@ def test_workers_two_gives_the_same_json_report_as_one(capsys, tmp_path):
 
 
 def test_a_run_started_ahead_and_no_longer_needed_is_killed(tmp_path):
-    from glovec.coverage_runner import run_once
+    from glovec.check.runner import run_once
 
     code = "import glovec.runtime as _gv\nimport time\nx = _gv.floatv('lr', 0.1)\ntime.sleep(60)\n"
     stop = threading.Event()

@@ -11,6 +11,7 @@ import ast
 import pytest
 
 from glovec.compiler import compile_source
+from glovec.transforms import header
 from glovec.transforms.materialize import materialize_source
 
 
@@ -283,7 +284,10 @@ def test_positions_count_characters_and_tabs():
     ("", 1),
 ])
 def test_header_line_and_its_number(src, line):
-    code = compile_source(src, "m.py").code
+    result = compile_source(src, "m.py")
+    code = result.code
+    # the compiler says where it wrote the header, and the one reader finds it there
+    assert result.header_line == header.locate(code) == line
     lines = code.splitlines()
     assert lines[line - 1].startswith("import glovec.runtime as _gv; _gv.program(__name__, __file__, \"m.py\", ")
     assert f'"m.py", {line}, ' in lines[line - 1]
@@ -293,7 +297,7 @@ def test_header_line_and_its_number(src, line):
 def test_space_of_a_conditional_site():
     src = "b = conv(16)  # glovec: oneof([conv(oneof([16, 32])), pool(floatv(0.1, 0.9)), skip])\n"
     result = compile_source(src, "m.py")
-    (site,) = result.space["sites"]
+    (site,) = result.space_doc["sites"]
     assert site["id"] == "b" and site["default"] == 0
     assert site["candidates"] == ["conv(oneof([16, 32]))", "pool(floatv(0.1, 0.9))", "skip"]
     child0, = site["children"]["0"]
@@ -312,7 +316,7 @@ def test_generated_header_names_the_source_relative_to_the_output(tmp_path):
     result = compile_source("x = 1\n", str(tmp_path / "src" / "model.py"),
                             output_path=str(tmp_path / "out" / "model_search.py"))
     assert '"../src/model.py"' in result.code.splitlines()[0]
-    assert compile_source("x = 1\n", "src/model.py").space["source"] == "src/model.py"
+    assert compile_source("x = 1\n", "src/model.py").space_doc["source"] == "src/model.py"
 
 
 def test_rules_hook_adds_sites():
@@ -325,7 +329,7 @@ def test_rules_hook_adds_sites():
         return [SpecRequest(value, "oneof([16, 32, 64])", origin="rules.toml:3")]
 
     result = compile_source("width = 32\n", "m.py", rules=rules)
-    assert result.space["sites"][0]["id"] == "width"
+    assert result.space_doc["sites"][0]["id"] == "width"
     assert 'width = _gv.oneof("width", 1, (16, 32, 64))\n' in result.code
     bad = compile_source("width = 32\n", "m.py",
                          rules=lambda p: [SpecRequest(p.module.body[0].body[0].value, "oneof([1, 2])", "r.toml:1")])

@@ -83,7 +83,7 @@ def check(source: bytes | str) -> None:
     grown = len(lines) - len(NEWLINE_RE.split(text))
     # one header line; two line breaks more when it goes after a last line without one
     assert grown == 1 or (grown == 2 and not text.endswith(("\n", "\r"))), grown
-    DNASpec.from_space_doc(result.space)
+    DNASpec.from_space_doc(result.space_doc)
     assert materialize_source(source, "fuzz.py", {}) == text
 
 

@@ -104,14 +104,14 @@ def test_compiler_injects_with_objective_and_records_the_direction():
     from glovec.compiler import compile_source
 
     plain = compile_source(KERAS_PROGRAM, "train.py")
-    assert plain.ok and "keras_reporter" not in plain.code and plain.space["objective"] is None
+    assert plain.ok and "keras_reporter" not in plain.code and plain.space_doc["objective"] is None
     result = compile_source(KERAS_PROGRAM, "train.py", objective="val_loss")
     assert result.ok, result.diagnostics
     lines = result.code.splitlines()
     assert len(lines) == len(KERAS_PROGRAM.splitlines()) + 1
     assert lines[-1] == ('model.fit(x, y, epochs=3, validation_split=0.2, '
                          'callbacks=[_gv.keras_reporter("val_loss")])')
-    assert result.space["objective"] == {"direction": "minimize", "line": 6, "col": 1}
+    assert result.space_doc["objective"] == {"direction": "minimize", "line": 6, "col": 1}
     assert '"direction":"minimize"' in result.code  # the header carries the space
 
 

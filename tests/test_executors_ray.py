@@ -69,7 +69,7 @@ def test_ray_trials_complete_and_failures_stay_trials(tmp_path, ray_local):
 def test_ray_gpus_requested_on_a_cpu_cluster_says_so(tmp_path, ray_local):
     if ray_local.cluster_resources().get("GPU", 0):
         pytest.skip("this Ray cluster has GPUs")
-    with pytest.raises(ExecutorError, match="the Ray cluster has 0"):
+    with pytest.raises(ExecutorError, match="no node of the Ray cluster has that much.*GPU 0"):
         make_executor("ray", make_prog(tmp_path, "_gv.objective(1)\n"), gpus_per_trial=1)
 
 
@@ -88,3 +88,20 @@ def test_ray_trials_do_not_import_the_programs_modules_again(tmp_path, ray_local
     assert [results[i].objective for i in range(3)] == [1.0, 1.0, 1.0]  # no state shared
     assert {results[i].metrics["in_this_process"] for i in range(3)} == {False}
     assert len({results[i].metrics["loaded_in"] for i in range(3)}) == 1  # one warm worker, once
+
+
+def test_a_node_with_another_glovec_or_python_stops_the_run_with_both_versions(
+        tmp_path, ray_local, monkeypatch):
+    from glovec.runtime.executors import ray_executor
+
+    real = ray_executor.node_versions()
+    monkeypatch.setattr(ray_executor, "node_versions", lambda: {"glovec": "0.0.9", "python": "3.9"})
+    ex = make_executor("ray", make_prog(tmp_path, "_gv.objective(1)\n"))
+    try:
+        with pytest.raises(ExecutorError) as err:
+            ex.describe()
+    finally:
+        ex.close()
+    assert (f"glovec version mismatch: node {ray_local.get_runtime_context().get_node_id()} runs "
+            f"glovec {real['glovec']} with Python {real['python']}, the driver glovec 0.0.9 with "
+            f"Python 3.9") in str(err.value)

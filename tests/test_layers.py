@@ -1,4 +1,4 @@
-"""The import direction of DESIGN section 1: runtime <- transforms <- glovec.
+"""The import direction of docs/internals.md (Repository layout): runtime <- transforms <- glovec.
 
 Generated programs import only ``glovec.runtime``, so the runtime must not reach into the
 compiler or the command line; the compiler passes must not reach into the command line. Checked

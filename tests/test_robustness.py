@@ -6,7 +6,9 @@
 - signals: SIGINT or SIGTERM to a running `glovec run`, then `--resume`, ends with every trial
   done exactly once;
 - path faults: outputs into missing or read-only folders, or naming a folder, are GV602 and
-  leave nothing behind.
+  leave nothing behind;
+- extreme objectives: an integer beyond a float's range, infinities and NaN fail their trial with
+  the reason, and the report stays strict JSON.
 
 Fast by design (a few dozen examples each, in-process where possible); `docs/guarantees.md`
 says what these probes hold glovec to.
@@ -79,6 +81,14 @@ def base(tmp_path_factory):
     return Base((src, db.read_bytes(), programs))
 
 
+def strict_json(text: str):
+    """``text`` parsed as strict JSON: NaN and Infinity (which Python writes) are refused."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def check_commands(src: Path, db: Path, programs: set[str]) -> None:
     """What every command may do with a tampered study: exit 0 or 1, no traceback, nothing of the
     study's text reaching the terminal raw, and no program but the program's own."""
@@ -92,7 +102,7 @@ def check_commands(src: Path, db: Path, programs: set[str]) -> None:
             assert re.search(r" GV5\d\d ", err), (argv, err)
         if argv[0] == "report" and status == 0:
             if "--json" in argv:
-                json.loads(out)
+                strict_json(out)
             else:
                 assert not CONTROL.search(out.replace("\n", "").replace("\t", "")), out
         if argv[0] == "materialize" and status == 0:
@@ -128,7 +138,7 @@ JSONISH = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
                                                                  max_size=3),
     max_leaves=6)
-CELL = (st.none() | st.integers(-3, 10) | st.floats(allow_infinity=False) | st.text(max_size=12)
+CELL = (st.none() | st.integers(-3, 10) | st.floats() | st.text(max_size=12)
         | st.binary(max_size=6) | JSONISH.map(json.dumps)
         | st.sampled_from(['{"width": 2, "act": 1}', '{"width": 9, "act": 0}', '{"width": 1}',
                            "completed", "running", "proposed", "\x1b]0;owned\x07", "[1.5, 2]"]))
@@ -238,8 +248,6 @@ def study_copy(base, tmp_path):
 def test_an_output_path_fault_is_gv602_and_leaves_nothing(study_copy, tmp_path, command, fault):
     if command == "report --plot":
         pytest.importorskip("matplotlib")
-    if command == "check -o" and fault == "names a folder":
-        pytest.skip("check -o refuses a folder as a usage error (exit 2) before running")
     src, db = study_copy
     out = tmp_path / "out"
     if fault == "missing folder":
@@ -269,3 +277,31 @@ def test_an_output_into_a_read_only_folder_is_gv602(study_copy, tmp_path, comman
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1] == f"{out}:1:1: GV602 cannot write {out}: Permission denied"
     assert list(folder.iterdir()) == []
+
+
+# ---- extreme objectives ---------------------------------------------------------------------------
+
+EXTREME = """\
+kind = 0  # glovec: oneof([0, 1, 2, 3, 4])
+score = [10**400, float("inf"), float("-inf"), float("nan"), 1.0][kind]  # glovec: objective
+"""
+
+
+def test_extreme_objectives_fail_their_trial_and_the_report_stays_strict_json(tmp_path):
+    src = tmp_path / "extreme.py"
+    src.write_text(EXTREME)
+    db = tmp_path / "extreme.db"
+    status, _, err = glovec("run", src, "--algorithm", "grid", "--trials", "5", "--study", db)
+    assert status == 0, err
+    status, out, _ = glovec("report", db, "--json")
+    report = strict_json(out)
+    assert report["counts"]["completed"] == 1 and report["counts"]["failed"] == 4
+    assert report["best"] == 5
+    reasons = [t["error"] for t in report["trials"] if t["status"] == "failed"]
+    assert reasons == ["the objective is not a finite number (an integer of 401 digits, beyond "
+                       "a float's range)", "the objective is not a finite number (inf)",
+                       "the objective is not a finite number (-inf)",
+                       "the objective is not a finite number (nan)"]
+    edit(db, "UPDATE trials SET objective = 1e999 WHERE id = 5")   # a study can only be made so
+    status, _, err = glovec("report", db, "--json")
+    assert status == 1 and " GV510 trial 5 " in err and "not a finite number" in err

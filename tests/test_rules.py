@@ -67,7 +67,7 @@ def _ids(source: str, rules_text: str, tmp_path, **kw) -> dict:
     rules.write_text(rules_text)
     result = compile_source(source, "prog.py", rules=str(rules), **kw)
     assert not result.diagnostics, [d.render() for d in result.diagnostics]
-    return {s["id"]: s for s in result.space["sites"]}
+    return {s["id"]: s for s in result.space_doc["sites"]}
 
 
 DENSE = '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n'
@@ -297,6 +297,41 @@ def test_rules_of_an_extended_file_do_not_warn(tmp_path):
     assert [(w.path, w.line, w.code) for w in result.warnings] == [(str(tmp_path / "r.toml"), 2, "GV312")]
 
 
+CLOSURE_PROGRAM = """\
+def train(model, optimizer, criterion, x, y):
+    def closure():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        return loss
+    optimizer.step(closure)
+    loss = criterion(model(x), y)
+    return loss
+"""
+CLOSURE_RULES = """\
+[[rule]]
+name = "not-the-closure-loss"
+assign = "loss"
+in_function = "closure"
+skip = true
+
+[[rule]]
+assign = "loss"
+values = "objective(minimize)"
+"""
+
+
+def test_a_skip_rule_that_holds_out_an_expression_matched_it(tmp_path, capsys):
+    # as in pytorch/examples' time_sequence_prediction/train.py: the skip rule moves the
+    # objective off the loss inside closure(); it selected that value, so no GV312
+    (tmp_path / "train.py").write_text(CLOSURE_PROGRAM)
+    (tmp_path / "rules.toml").write_text(CLOSURE_RULES)
+    assert main(["space", str(tmp_path / "train.py"), "--rules", str(tmp_path / "rules.toml")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert f"objective: minimize at {tmp_path / 'train.py'}:8:12" in out
+
+
 def test_a_warning_does_not_stop_convert_and_fails_check_only_when_strict(tmp_path, capsys):
     case = CASES / "rule_matches_nothing"
     src, rules, out = str(case / "input.py"), str(case / "rules.toml"), tmp_path / "gen.py"
@@ -394,7 +429,7 @@ def test_presets_find_the_expected_sites(name):
     source = (REALISTIC / name).read_bytes()
     result = compile_source(source, name, rules=_preset(name))
     assert not result.diagnostics, [d.render() for d in result.diagnostics]
-    assert [s["id"] for s in result.space["sites"]] == EXPECTED_SITES[name]
+    assert [s["id"] for s in result.space_doc["sites"]] == EXPECTED_SITES[name]
     ast.parse(result.code)
 
 
@@ -406,24 +441,57 @@ def test_materialize_defaults_gives_back_each_file(name, capsys):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SITES))
-def test_materialize_non_defaults_is_plain_python(name):
+def test_materialize_non_defaults_writes_each_choice_in_place(name):
+    """Every site gets its last candidate (or its upper bound): the materialized program is the
+    original with exactly those values written where the rules found them, nothing else."""
     source = (REALISTIC / name).read_text()
     result = compile_source(source, name, rules=_preset(name))
-    decisions = {}
-    for site in result.space["sites"]:
+    decisions, written = {}, {}
+    for site in result.space_doc["sites"]:
         if site["kind"] == "oneof":
             decisions[site["id"]] = len(site["candidates"]) - 1
+            written[(site["line"], site["col"])] = site["candidates"][-1]
         else:
             decisions[site["id"]] = site["hi"]
+            written[(site["line"], site["col"])] = repr(site["hi"])
     text = materialize_source(source, name, decisions, rules=_preset(name))
-    assert text != source and "glovec" not in text
+    assert text == _replaced(source, written)
+    assert "glovec" not in text
     ast.parse(text)
 
+
+def _replaced(source: str, written: dict) -> str:
+    """``source`` with the value (a literal, or a callee) that starts at each (line, col) replaced
+    (ASCII text)."""
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    spans = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Constant, ast.UnaryOp, ast.Attribute, ast.Name)):  # a callee too
+            key = (node.lineno, node.col_offset + 1)
+            if key in written and key not in spans:  # ast.walk meets the outer node first
+                spans[key] = (starts[node.lineno - 1] + node.col_offset,
+                              starts[node.end_lineno - 1] + node.end_col_offset)
+    assert spans.keys() == written.keys()
+    out = source
+    for key in sorted(spans, reverse=True):
+        start, end = spans[key]
+        out = out[:start] + written[key] + out[end:]
+    return out
 
 
 def test_columns_count_characters_not_bytes():
     source = 'título = "é"; lr = 0.01\nx = ("ü", 1); batch_size = 32\n'
     result = compile_source(source, "p.py", rules="keras")
-    assert [(s["id"], s["line"], s["col"]) for s in result.space["sites"]] == [
+    assert [(s["id"], s["line"], s["col"]) for s in result.space_doc["sites"]] == [
         ("lr", 1, 20), ("batch_size", 2, 28)]
     assert result.code.splitlines()[1] == 'título = "é"; lr = _gv.floatv("lr", 0.01)'
+
+
+def test_a_candidate_equal_to_the_value_is_written_as_the_program_writes_it():
+    # -x at x = 0.0 is -0.0, equal to 0.0: the spec must name the program's own 0.0 (was GV112)
+    spec = R.instantiate(R.parse_template("[-x, x + 1]"), 0.0)
+    assert spec == "oneof([0.0, 1.0])"
+    assert not compile_source(f"v = 0.0  # glovec: {spec}\n", "p.py").diagnostics

@@ -32,7 +32,7 @@ def _search(tmp_path, capsys, monkeypatch, script: str, rules: str, *extra: str)
     assert status == 0, captured.err[-3000:]
     assert main(["report", db, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    space = compile_source((REALISTIC / script).read_bytes(), src, rules=rules).space
+    space = compile_source((REALISTIC / script).read_bytes(), src, rules=rules).space_doc
     site_ids = {s["id"] for s in space["sites"]}
     trials = report["trials"]
     assert [t["status"] for t in trials] == ["completed", "completed"], captured.err[-3000:]

@@ -217,3 +217,48 @@ def test_grid_over_class_body_sites_runs_every_candidate_in_its_trial(tmp_path, 
     printed = {line.split()[2] for line in out.out.splitlines() if line[:3] in ("64 ", "128")}
     assert printed == {"conv64", "conv32", "skip"}
     assert path.read_bytes() == (case / "input.py").read_bytes()
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--gpus-per-trial", "0.5"], "a fraction of a GPU needs --executor ray"),
+    (["--workers", "2", "--cpus-per-trial", "2"], "--cpus-per-trial only apply to --executor ray"),
+    (["--resources", '{"TPU": 1}'], "--resources only apply to --executor ray"),
+    (["--executor", "ray", "--resources", "[1]"], "--resources needs a JSON object"),
+    (["--executor", "ray", "--resources", "{TPU"], "--resources is not JSON"),
+    (["--executor", "ray", "--ray-runtime-env", "3"], "--ray-runtime-env needs a JSON object"),
+])
+def test_cluster_flags_that_cannot_apply_say_why(program, capsys, argv, said):
+    status = main(["run", str(program), "--trials", "1", *argv])
+    err = capsys.readouterr().err
+    assert status == 2 and said in err
+    assert not (program.parent / "model.glovec.db").exists() or trials_of(
+        program.parent / "model.glovec.db") == []
+
+
+def test_report_by_node_of_a_study_run_here(program, capsys):
+    run_ok(capsys, "run", str(program), "--trials", "3", "--seed", "2")
+    out = run_ok(capsys, "report", str(program.parent / "model.glovec.db"), "--by-node")
+    assert "(this machine)" in out.out and "  3  " in out.out
+    out = run_ok(capsys, "report", str(program.parent / "model.glovec.db"), "--json")
+    assert {(t["node"], t["attempts"]) for t in json.loads(out.out)["trials"]} == {(None, 1)}
+
+
+def test_without_algorithm_the_space_chooses_and_the_first_line_says_so(program, tmp_path, capsys):
+    err = run_ok(capsys, "run", str(program), "--trials", "3", "--seed", "0", "--study", str(tmp_path / "a.db")).err
+    assert err.splitlines()[0] == ("glovec: searching with tpe, the default for this space (1 of its 3 "
+                                   "decisions is a number); --algorithm random for random search")
+    err = run_ok(capsys, "run", str(program), "--trials", "3", "--seed", "0", "--algorithm", "random",
+                 "--study", str(tmp_path / "b.db")).err
+    assert "searching with" not in err
+    help_text = run_ok(capsys, "run", "--help").out
+    assert "chosen from the space" in " ".join(help_text.split())
+
+
+def test_default_for_several_objectives_is_nsga2():
+    from glovec.runtime.algorithms import choose_default
+    from glovec.runtime.geno import DNASpec
+
+    sites = [{"id": "a", "kind": "oneof", "candidates": ["1", "2"]}]
+    two = DNASpec.from_space_doc({"sites": sites, "objective": [{"direction": "maximize"}, {"direction": "minimize"}]})
+    assert choose_default(two)[0] == "nsga2"
+    assert choose_default(DNASpec.from_space_doc({"sites": sites}))[1] == "its one decision is categorical"

@@ -47,7 +47,7 @@ def _run(capsys, tmp_path, entry, which: str):
     holder = None
     if entry.example.get("hold") and which == "before":  # another driver has the study open
         holder = subprocess.Popen(
-            [sys.executable, "-c", HOLD, str(study), json.dumps(compile_source(program, "m.py").space)],
+            [sys.executable, "-c", HOLD, str(study), json.dumps(compile_source(program, "m.py").space_doc)],
             stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline() == "open\n"
     capsys.readouterr()

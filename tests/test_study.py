@@ -198,3 +198,37 @@ def test_several_objectives_round_trip(path):
         study.complete(tid, (0.5, 2.0))
         assert study.trial(tid).objective == (0.5, 2.0)
         assert study.best(1)[0].id == tid
+
+
+def test_a_trial_records_its_node_and_an_older_study_stays_readable(path, tmp_path):
+    from glovec.commands.run import _nodes_text, nodes_json
+
+    with Study.open(path, make_space()) as study:
+        a = study.add_trial(dna(1), status="running")
+        study.complete(a, 0.5, node="n-1", attempts=2)
+        b = study.add_trial(dna(2), status="running")
+        study.fail(b, "lost", node="n-2")
+        c = study.add_trial(dna(0), status="running")
+        study.complete(c, 0.75)
+    with Study.load(path) as study:
+        got = [(t.id, t.node, t.attempts) for t in study.trials()]
+        assert got == [(a, "n-1", 2), (b, "n-2", 1), (c, None, 1)]
+        grouped = nodes_json(study)["nodes"]
+        assert [(g["node"], g["trials"], g["completed"], g["failed"], g["retried"], g["best"])
+                for g in grouped] == [("n-1", 1, 1, 0, 1, 0.5), ("n-2", 1, 0, 1, 0, None),
+                                      (None, 1, 1, 0, 0, 0.75)]
+        assert "(this machine)" in _nodes_text(study)
+    # a study written before trials had a node: read as is (nothing written), then given the
+    # column by the next driver that opens it
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE trials DROP COLUMN node")
+    con.close()
+    before = open(path, "rb").read()
+    with Study.load(path) as study:
+        assert [(t.id, t.node) for t in study.trials()] == [(a, None), (b, None), (c, None)]
+        assert study.best(1)[0].id == c
+    assert open(path, "rb").read() == before
+    with Study.open(path, make_space(), resume=True) as study:
+        d = study.add_trial(dna(1), status="running")
+        study.complete(d, 0.25, node="n-3")
+        assert study.trial(d).node == "n-3" and study.trial(a).node is None

@@ -10,7 +10,7 @@ check`'s GV402) says so in its explanation ("A warning: ...") and never blocks t
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
 findings, GV5xx run/study/resume errors, GV6xx files (an input that cannot be read, an output
-that cannot be written).
+that cannot be written), GV7xx search flows (groups, partial and nested searches, given points).
 
 To add a code, append one ``Code(...)`` to ``CATALOGUE`` below, in code order. ``check`` names
 the harness the meta-test runs the Before/After through: "convert" (``compile_source``;
@@ -370,7 +370,7 @@ CATALOGUE: list[Code] = [
          '[[rule]]\ncall = "keras.layers.Dens"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
          check="rules", example={"program": "from keras import layers\nhidden = layers.Dense(64)\n"}),
-    # ---- GV4xx: `glovec check` findings (glovec/checker.py; meta-test in tests/test_check_codes.py,
+    # ---- GV4xx: `glovec check` findings (glovec/check/; meta-test in tests/test_check_codes.py,
     # harness "check": `glovec check` on Before and After with example["args"], and with
     # example["baseline"] compiled into the --baseline space) ----------------------------------
     Code("GV401", "unmarked-hyperparameter", "a hyper-parameter literal that no site searches",
@@ -534,7 +534,7 @@ CATALOGUE: list[Code] = [
     Code("GV510", "study-damaged", "a row or the stored space of the study does not decode",
          "Every value glovec reads back from a study is checked: a trial's decisions must be a "
          "JSON object of numbers and index lists that fit the study's space, its objective a "
-         "number or a JSON list of numbers, its metrics a JSON object, its status one glovec "
+         "finite number or a JSON list of finite numbers, its metrics a JSON object, its status one glovec "
          "writes; the stored space must be a space. A file that was edited, truncated or "
          "corrupted is refused with the trial and the column at fault, and nothing it holds "
          "reaches a report, an algorithm or a materialized program. Restore the study from a "
@@ -631,6 +631,73 @@ CATALOGUE: list[Code] = [
          check="run",
          example={"before": ["convert", "{src}", "-o", "{study}.missing/out.py"],
                   "after": ["convert", "{src}", "-o", "{study}.py"]}),
+    # ---- GV7xx search flows (groups, partial and nested searches, given points, warm starts;
+    # docs/flows.md; meta-test in tests/test_flows.py) ----
+    Code("GV701", "unknown-group", "a flow names a group that no site has",
+         "`--only GROUP` and `--nest GROUP` (and `sample(..., groups=[...])`) name groups of "
+         "sites: a site joins one with `group=\"NAME\"` in its spec. A name that no site carries "
+         "is refused with the groups the program has (`glovec space` lists them), instead of "
+         "running a search of nothing.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hardware"],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw"]}),
+    Code("GV702", "nothing-to-search", "a flow leaves no site to search",
+         "`--only` with no group, `--nest GROUP` when GROUP holds every site (the inner search "
+         "would have nothing to decide), `--only` together with `--nest`, and `--fix-from` "
+         "without `--only` leave a search with nothing to do, or an ambiguous one; they are "
+         "refused before any trial runs. Put the sites of the inner search in another group, or "
+         "search the whole space.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", ","],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "arch"]}),
+    Code("GV703", "not-a-candidate", "a given point holds a value the site cannot take",
+         "A point given with `--enqueue` maps site ids to values as `glovec report --json` prints "
+         "them under \"decisions\": a candidate's text or value for oneof (a list of them for "
+         "manyof and permutate), a number in range for floatv and intv. A value that is not one "
+         "of the site's candidates, or a site id the program does not have, is refused rather "
+         "than replaced by something else. Sites a point leaves out take their default.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--enqueue", '{"width": 32}'],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--enqueue", '{"width": 16}']}),
+    Code("GV704", "bad-flow-source", "a point, trial or study a flow reads from is not usable",
+         "`--enqueue` reads JSON, a file of JSON, or `STUDY:best` / `STUDY:topK`; `--fix-from` "
+         "reads `STUDY`, `STUDY:best` or `STUDY:TRIAL_ID`; `--warm-start` reads a study. Text "
+         "that is not JSON, a study that does not exist or has no such trial, and a trial whose "
+         "decisions do not fit this program's space (sites matched by id, as `--migrate` does) "
+         "are refused with what was wrong.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw", "--fix-from", "{study}.missing:best"],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--only", "hw"]}),
+    Code("GV705", "constraint-raised", "a constraint expression raised instead of giving a truth value",
+         "`# glovec: constraint` marks a boolean expression evaluated during each trial: false "
+         "records the trial as infeasible (its objective kept, never the best, ranked below every "
+         "feasible trial for the algorithm). An expression that raises (a division by zero, "
+         "`bool()` of an array) is a bug in the program, not an infeasible trial: the run stops "
+         "at the first one with this diagnostic at the constraint's line, and the trial is "
+         "recorded as failed.",
+         'width = 8  # glovec: oneof([4, 8])\nok = 16 / (width - 8) > 1  # glovec: constraint\n'
+         'score = width  # glovec: objective\n',
+         'width = 8  # glovec: oneof([4, 8])\nok = width * 2 <= 8  # glovec: constraint\n'
+         'score = width  # glovec: objective\n',
+         check="run",
+         example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"],
+                  "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

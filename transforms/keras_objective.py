@@ -34,7 +34,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 __all__ = ["inject_objective_callback", "plan_objective", "objective_direction", "Injection", "REPORTER"]
 
-REPORTER = "_gv.keras_reporter"
+REPORTER = "_gv.keras_reporter"  # through the runtime name the generated program uses
 # Keywords of keras.Model.fit that scikit-learn estimators do not take.
 KERAS_FIT_KEYWORDS = frozenset({
     "epochs", "batch_size", "validation_data", "validation_split", "callbacks", "verbose",
@@ -58,8 +58,9 @@ def objective_direction(metric: str) -> str:
     return "minimize" if any(word in name for word in MINIMIZED) else "maximize"
 
 
-def inject_objective_callback(module_or_code, metric: str) -> Injection:
-    """Add the reporter callback for ``metric`` to the program's ``fit`` calls.
+def inject_objective_callback(module_or_code, metric: str, gv: str = "_gv") -> Injection:
+    """Add the reporter callback for ``metric`` to the program's ``fit`` calls (``gv``: the
+    name the generated program gives ``glovec.runtime``).
 
     Takes source text or a ``libcst.Module`` and returns the same kind, plus the positions of the
     patched calls (the caller reports a diagnostic when there is none).
@@ -72,27 +73,28 @@ def inject_objective_callback(module_or_code, metric: str) -> Injection:
     wrapper.visit(finder)
     chosen = [c for c in finder.calls if _keras_like(c)] or finder.calls
     positions = wrapper.resolve(PositionProvider)
-    new = wrapper.module.visit(_Patch(set(map(id, chosen)), metric))
+    reporter = gv + REPORTER[len("_gv"):]
+    new = wrapper.module.visit(_Patch(set(map(id, chosen)), metric, reporter))
     calls = [(positions[c].start.line, positions[c].start.column + 1) for c in chosen]
     result = new.code if isinstance(module_or_code, str) else new
     return Injection(result, calls)
 
 
-def plan_objective(module: cst.Module, space: dict, metric: str) -> bool:
+def plan_objective(module: cst.Module, space_doc: dict, metric: str) -> bool:
     """Whether ``--objective metric`` injects the callback into this program.
 
     No when the program records a metric of that name itself (``# glovec: metric("name")``) or has
     no Keras ``fit`` call. When it injects and the program marks no objective, the space's
     objective becomes the first patched call, with the direction ``objective_direction`` gives.
     """
-    if metric in (space.get("metrics") or ()):
+    if metric in (space_doc.get("metrics") or ()):
         return False
     calls = inject_objective_callback(module, metric).calls
     if not calls:
         return False
-    if space.get("objective") is None:
+    if space_doc.get("objective") is None:
         line, col = calls[0]
-        space["objective"] = {"direction": objective_direction(metric), "line": line, "col": col}
+        space_doc["objective"] = {"direction": objective_direction(metric), "line": line, "col": col}
     return True
 
 
@@ -129,8 +131,8 @@ class _FitFinder(cst.CSTVisitor):
             self.calls.append(node)
 
 
-def _reporter(metric: str) -> cst.BaseExpression:
-    return cst.parse_expression(f"{REPORTER}({json.dumps(metric)})")
+def _reporter(metric: str, reporter: str) -> cst.BaseExpression:
+    return cst.parse_expression(f"{reporter}({json.dumps(metric)})")
 
 
 def _append(items: list, new, comma_cls):
@@ -147,38 +149,39 @@ def _append(items: list, new, comma_cls):
     return [*items[:-1], last, new]
 
 
-def _mentions_reporter(node: cst.CSTNode) -> bool:
-    return REPORTER in cst.Module([]).code_for_node(node)
+def _mentions_reporter(node: cst.CSTNode, reporter: str) -> bool:
+    return reporter in cst.Module([]).code_for_node(node)
 
 
-def _extend(value: cst.BaseExpression, metric: str) -> cst.BaseExpression:
+def _extend(value: cst.BaseExpression, metric: str, reporter: str) -> cst.BaseExpression:
     """The callbacks expression with the reporter added."""
     if isinstance(value, cst.List):
-        return value.with_changes(elements=_append(list(value.elements), cst.Element(_reporter(metric)),
-                                                   cst.Comma))
+        return value.with_changes(elements=_append(
+            list(value.elements), cst.Element(_reporter(metric, reporter)), cst.Comma))
     star = cst.StarredElement(cst.BooleanOperation(
         value, cst.Or(), cst.Tuple([]), lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
     return cst.List([star.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                     cst.Element(_reporter(metric))])
+                     cst.Element(_reporter(metric, reporter))])
 
 
 class _Patch(cst.CSTTransformer):
-    def __init__(self, chosen: set, metric: str) -> None:
+    def __init__(self, chosen: set, metric: str, reporter: str) -> None:
         self.chosen = chosen
         self.metric = metric
+        self.reporter = reporter
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if id(original) not in self.chosen or _mentions_reporter(original):
+        if id(original) not in self.chosen or _mentions_reporter(original, self.reporter):
             return updated
         args = list(updated.args)
         positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
         for i, arg in enumerate(args):
             if (arg.keyword is not None and arg.keyword.value == "callbacks") or (
                     len(positional) > CALLBACKS_POSITION and i == positional[CALLBACKS_POSITION]):
-                args[i] = arg.with_changes(value=_extend(arg.value, self.metric))
+                args[i] = arg.with_changes(value=_extend(arg.value, self.metric, self.reporter))
                 return updated.with_changes(args=args)
         new_arg = cst.Arg(
-            value=cst.List([cst.Element(_reporter(self.metric))]),
+            value=cst.List([cst.Element(_reporter(self.metric, self.reporter))]),
             keyword=cst.Name("callbacks"),
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
         )

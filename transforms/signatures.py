@@ -12,16 +12,20 @@ both read without running anything:
 - definitions in the same file: ``def`` parameters, a class's ``__init__`` (without ``self``),
   and ``self.method(...)`` inside the class that defines ``method``.
 
-A callee is resolved through the module's imports (``from keras import layers`` makes
-``layers.Dense`` mean ``keras.layers.Dense``; ``tf.keras`` means ``keras``); failing that, a
-name that ends exactly one table entry (``Dense``, ``layers.Dense``) is taken as that entry.
+A callee is resolved by the one resolver, ``names.Names`` (``from keras import layers`` makes
+``layers.Dense`` mean ``keras.layers.Dense``; ``tf.keras`` means ``keras``; the binding in
+effect at the call counts); failing that, a name that ends exactly one table entry
+(``Dense``, ``layers.Dense``) is taken as that entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import libcst as cst
+
+from .names import Binding, Names, canonical
 
 TABLE: dict[str, str] = {
     'keras.Input': 'shape batch_size dtype sparse ragged batch_shape name tensor optional',
@@ -286,16 +290,6 @@ class Signature:
             return None
 
 
-_ALIASES = (("tensorflow.keras.", "keras."), ("tf_keras.", "keras."), ("keras.api.", "keras."))
-
-
-def _canonical(qualified: str) -> str:
-    for prefix, replacement in _ALIASES:
-        if qualified.startswith(prefix):
-            return replacement + qualified[len(prefix):]
-    return qualified
-
-
 def _suffix_index() -> dict[str, str | None]:
     """Every dotted suffix of the table's names (``Dense``, ``layers.Dense``) -> the one entry
     it names, or None when it names entries with different signatures (``Adam``)."""
@@ -322,7 +316,7 @@ def lookup(qualified: str) -> Signature | None:
     the end of a table name, when it names one entry."""
     if qualified in _CACHE:
         return _CACHE[qualified]
-    name = _canonical(qualified)
+    name = canonical(qualified)
     text = TABLE.get(name)
     if text is None:
         full = _BY_SUFFIX.get(name)
@@ -345,93 +339,56 @@ def dotted(node) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _def_signature(name: str, params: cst.Parameters, skip_self: bool) -> Signature:
-    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
-    if skip_self and positional:
-        positional = positional[1:]
-    keyword_only = [p.name.value for p in params.kwonly_params]
-    return Signature(name, tuple(positional), tuple(keyword_only))
-
-
 class Resolver:
-    """Resolves callees of one module: its imports and its own definitions."""
+    """The compiler's view of the one resolver (``names.Names``): callees as libcst nodes,
+    each resolved at its own line, and their signatures (same-file definitions, the methods
+    of the class ``self`` means, else ``TABLE``)."""
 
-    def __init__(self) -> None:
-        self.imports: dict[str, str] = {}  # local name -> qualified name
-        self._defs: dict[str, Signature | None] = {}  # name -> signature (None: defined twice)
-        self._methods: dict[tuple[str, str], Signature] = {}
+    def __init__(self, names: Names, line_of: Callable[[object], int]) -> None:
+        self.names = names
+        self.line_of = line_of  # libcst node -> its 1-based line
 
-    # -- collection (called by the statement walk in sites.py) --
-    def add_import(self, node: cst.Import | cst.ImportFrom) -> None:
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = dotted(alias.name)
-                if full is None:
-                    continue
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.imports[alias.asname.name.value] = full
-                else:
-                    head = full.split(".", 1)[0]
-                    self.imports[head] = head
-            return
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-            return
-        module = dotted(node.module)
-        if module is None:
-            return
-        for alias in node.names:
-            name = dotted(alias.name)
-            if name is None:
-                continue
-            local = alias.asname.name.value if (
-                alias.asname is not None and isinstance(alias.asname.name, cst.Name)) else name
-            self.imports[local] = f"{module}.{name}"
-
-    def add_function(self, node: cst.FunctionDef, class_name: str | None) -> None:
-        name = node.name.value
-        if class_name is not None:
-            self._methods[(class_name, name)] = _def_signature(name, node.params, skip_self=True)
-            if name == "__init__":
-                self._add_def(class_name, _def_signature(class_name, node.params, skip_self=True))
-            return
-        self._add_def(name, _def_signature(name, node.params, skip_self=False))
-
-    def add_class(self, node: cst.ClassDef) -> None:
-        # a class without __init__ in this file: unknown signature unless __init__ is found
-        self._defs.setdefault(node.name.value, None)
-
-    def _add_def(self, name: str, signature: Signature) -> None:
-        if name in self._defs and self._defs[name] is not None and self._defs[name] != signature:
-            self._defs[name] = None  # defined twice, differently: do not guess
-        else:
-            self._defs[name] = signature
-
-    # -- queries --
     def qualified(self, callee) -> str | None:
-        """The import-resolved dotted name of a callee node, or its dotted text."""
+        """The canonical qualified name of a callee node at its line, or None."""
         text = dotted(callee)
         if text is None:
             return None
-        head, _, rest = text.partition(".")
-        if head in self.imports:
-            return self.imports[head] + ("." + rest if rest else "")
-        return text
+        return self.names.qualify_parts(text.split("."), self.line_of(callee))
 
     def signature(self, callee, class_name: str | None = None) -> Signature | None:
         """The signature of ``callee`` (a libcst expression), or None when it is unknown."""
-        if isinstance(callee, cst.Name) and callee.value in self._defs and callee.value not in self.imports:
-            return self._defs[callee.value]
+        if isinstance(callee, cst.Name):
+            definition = self.names.definition(callee.value, self.line_of(callee))
+            if definition is not None:
+                return _of_definition(callee.value, definition)
         if (isinstance(callee, cst.Attribute) and isinstance(callee.value, cst.Name)
                 and callee.value.value == "self" and class_name is not None):
-            return self._methods.get((class_name, callee.attr.value))
+            method = self.names.methods.get((class_name, callee.attr.value))
+            return Signature(callee.attr.value, *method) if method is not None else None
         qualified = self.qualified(callee)
         return lookup(qualified) if qualified else None
 
-    def signature_of_dotted(self, text: str) -> Signature | None:
-        """Like ``signature`` for a dotted name written in a spec (nested specs)."""
-        head, _, rest = text.partition(".")
-        if not rest and head in self._defs and head not in self.imports:
-            return self._defs[head]
-        if head in self.imports:
-            text = self.imports[head] + ("." + rest if rest else "")
-        return lookup(text)
+    def signature_of_dotted(self, text: str, line: int) -> Signature | None:
+        """Like ``signature`` for a dotted name written in a spec at ``line`` (nested specs)."""
+        parts = text.split(".")
+        if len(parts) == 1:
+            definition = self.names.definition(text, line)
+            if definition is not None:
+                return _of_definition(text, definition)
+        return lookup(self.names.qualify_parts(parts, line))
+
+
+def signature_of(names: Names, func, qualified: str | None) -> Signature | None:
+    """The signature of an ``ast`` callee: the program's own definition its name means at its
+    line, else the table's entry for its qualified name (what rules and markers both use)."""
+    if hasattr(func, "id"):  # ast.Name
+        definition = names.definition(func.id, func.lineno)
+        if definition is not None:
+            return _of_definition(func.id, definition)
+    return lookup(qualified) if qualified else None
+
+
+def _of_definition(name: str, definition: Binding) -> Signature | None:
+    if definition.params is None:  # a class without __init__ in this file
+        return None
+    return Signature(name, definition.params, definition.keyword_only)

@@ -26,7 +26,7 @@ How a marker finds its value (``line`` is the marker's line):
 - ``Annotated[T, oneof(...)]`` (markers from ``glovec.hints``) takes the assigned value or the
   parameter's default.
 
-Ids (DESIGN section 3): the enclosing functions and classes, then the target: the assigned
+Ids (docs/internals.md section 11, "Site ids"): the enclosing functions and classes, then the target: the assigned
 name, ``Callee.param`` for a call argument, ``function.param`` for a parameter default;
 ``name=`` replaces the whole id; the second site with an id gets ``_2``, the third ``_3``.
 Nested specs get ``parent[=k].child``, k being the candidate that holds them.
@@ -42,6 +42,7 @@ import libcst as cst
 
 from .diagnostics import Diagnostic, suggest
 from .program import Place, Program
+from .names import dotted_parts
 from .signatures import dotted
 from .specs import (CHOICES, RANGES, Spec, SpecError, diagnostic, number,
                     parse_comment_spec, parse_marker_call)
@@ -738,7 +739,8 @@ def _child_ids(site: Site, resolver) -> None:
         counts: dict = {}
         candidate = site.spec.candidates[index]
         for kid in kids:
-            local = kid.spec.name or _ast_local_name(candidate.node, kid.spec.node, resolver)
+            local = kid.spec.name or _ast_local_name(candidate.node, kid.spec.node, resolver,
+                                                       site.line)
             kid.id = f"{site.id}[={index}].{_unique(local, used, counts)}"
             _child_ids(kid, resolver)
 
@@ -840,7 +842,7 @@ def _ast_chain(root: ast.AST, target: ast.AST) -> list | None:
     return None
 
 
-def _ast_local_name(candidate: ast.AST, target: ast.AST, resolver) -> str:
+def _ast_local_name(candidate: ast.AST, target: ast.AST, resolver, line: int) -> str:
     chain = _ast_chain(candidate, target) or [target]
     for i in range(len(chain) - 1, 0, -1):
         child, parent = chain[i], chain[i - 1]
@@ -850,7 +852,8 @@ def _ast_local_name(candidate: ast.AST, target: ast.AST, resolver) -> str:
             index = next(k for k, a in enumerate(parent.args) if a is child)
             if any(isinstance(a, ast.Starred) for a in parent.args[:index]):
                 return f"{_ast_callee(parent.func)}.arg{index}"
-            signature = resolver.signature_of_dotted(_ast_dotted(parent.func) or "")
+            signature = resolver.signature_of_dotted(".".join(dotted_parts(parent.func) or ()),
+                                                     line)
             name = (signature.positional[index] if signature is not None
                     and index < len(signature.positional) else f"arg{index}")
             return f"{_ast_callee(parent.func)}.{name}"
@@ -865,14 +868,3 @@ def _ast_callee(func: ast.AST) -> str:
     if isinstance(func, ast.Call):
         return _ast_callee(func.func)
     return "call"
-
-
-def _ast_dotted(func: ast.AST) -> str | None:
-    parts = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if not isinstance(func, ast.Name):
-        return None
-    parts.append(func.id)
-    return ".".join(reversed(parts))

@@ -11,11 +11,14 @@ parsed as the arguments of a call, ``_(<spec>)``, so one comment holds several i
                                                           know (argN names a real parameter
                                                           first, if the callee has one called so)
     # glovec: objective | objective(minimize) | metric("acc") | report(step=epoch)
+    # glovec: constraint                                  the boolean value on the line: a trial
+                                                          where it is false is infeasible
 
 Primitives: ``oneof(candidates)``, ``manyof(k, candidates, distinct=True, sorted=False)``,
 ``permutate(candidates)``, ``floatv(lo, hi, scale="linear"|"log")``,
 ``intv(lo, hi, step=1, scale="linear"|"log")``; every primitive also takes ``name="..."`` (the
-site id) and ``repeat=N``. Candidates are a list of Python expressions written in the spec;
+site id), ``repeat=N`` and ``group="..."`` (the site's group, for partial and nested searches).
+Candidates are a list of Python expressions written in the spec;
 a primitive call inside a oneof candidate is a nested spec (a conditional sub-space), so inside
 specs the five primitive names are reserved.
 
@@ -35,7 +38,7 @@ from .source import Snippet
 
 CHOICES = ("oneof", "manyof", "permutate")
 RANGES = ("floatv", "intv")
-MARKERS = ("objective", "metric", "report")
+MARKERS = ("objective", "metric", "report", "constraint")
 # primitive -> (required arguments in positional order, options with their defaults)
 PRIMITIVES: dict[str, tuple[tuple[str, ...], dict]] = {
     "oneof": (("candidates",), {}),
@@ -44,7 +47,7 @@ PRIMITIVES: dict[str, tuple[tuple[str, ...], dict]] = {
     "floatv": (("lo", "hi"), {"scale": "linear"}),
     "intv": (("lo", "hi"), {"step": 1, "scale": "linear"}),
 }
-COMMON_OPTIONS = {"name": None, "repeat": 1}
+COMMON_OPTIONS = {"name": None, "repeat": 1, "group": None}
 SCALES = ("linear", "log")
 DIRECTIONS = ("maximize", "minimize")
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*\Z")
@@ -81,6 +84,7 @@ class Spec:
     param: str | None = None  # `units=` in `units=oneof(...)`
     node: ast.expr | None = None  # the primitive's call node (nested specs are found by it)
     name: str | None = None
+    group: str | None = None  # group="NAME": searched or fixed together (docs/flows.md)
     repeat: int = 1
     candidates: list[Candidate] = field(default_factory=list)
     k: int = 0
@@ -222,6 +226,11 @@ def _parse_marker(kind: str, call: ast.Call | None, snippet: Snippet, src, start
         if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
             raise SpecError("GV110", "a metric's name is a non-empty string", snippet.span(value)[0])
         spec.metric = value.value
+    elif kind == "constraint":  # a boolean expression checked during the trial (docs/flows.md)
+        allowed = set()
+        if args:
+            raise SpecError("GV104", "constraint takes no arguments: it marks the boolean "
+                            "expression on the line", snippet.span(args[0])[0])
     else:  # report
         allowed = {"step"}
         if args:
@@ -269,6 +278,7 @@ def _parse_primitive(call: ast.Call, param: str | None, snippet: Snippet, src, n
                         f"{kind}({', '.join(required)})", start)
     spec = Spec(kind, start, end, src, param=param, node=call)
     spec.name = _option_name(bound.get("name"), snippet)
+    spec.group = _option_name(bound.get("group"), snippet, "group")
     spec.repeat = _int_option(bound.get("repeat"), "repeat", 1, snippet, minimum=1)
     if kind in CHOICES:
         spec.candidates = _candidates(kind, bound["candidates"], snippet, src)
@@ -448,12 +458,13 @@ def _bool_option(node: ast.expr | None, what: str, default: bool, snippet: Snipp
     return node.value
 
 
-def _option_name(node: ast.expr | None, snippet: Snippet) -> str | None:
+def _option_name(node: ast.expr | None, snippet: Snippet, what: str = "name") -> str | None:
     if node is None:
         return None
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)
             and NAME_RE.match(node.value)):
-        raise SpecError("GV110", "name must be a non-empty string of letters, digits, '_', '-', "
-                        f"'.', '/' (it becomes the site id), got {snippet.segment(node)!r}",
+        why = "it becomes the site id" if what == "name" else "it names the site's group"
+        raise SpecError("GV110", f"{what} must be a non-empty string of letters, digits, '_', '-', "
+                        f"'.', '/' ({why}), got {snippet.segment(node)!r}",
                         snippet.span(node)[0])
     return node.value

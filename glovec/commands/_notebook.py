@@ -62,10 +62,8 @@ def converted(src: str, data: bytes, target: str | None, rules: str | None,
     if target is not None and target.endswith(".py"):
         out = result.code.encode("utf-8")
     else:
-        from glovec.commands.run import find_header
-
         try:
-            out = compiled.notebook.generated(result.code, find_header(result.code)[0]).encode("utf-8")
+            out = compiled.notebook.generated(result.code, result.header_line).encode("utf-8")
         except CellMapError as exc:
             click.echo(f"glovec: {exc}", err=True)
             return None
@@ -74,7 +72,7 @@ def converted(src: str, data: bytes, target: str | None, rules: str | None,
 
 def space_of(compiled: NotebookCompile) -> dict:
     """The space with positions in cells (``glovec space``)."""
-    return compiled.notebook.located_space(compiled.result.space)
+    return compiled.notebook.located_space(compiled.result.space_doc)
 
 
 def materialized(src: str, data: bytes, decisions: dict, output: str | None, rules) -> str | None:

@@ -125,7 +125,8 @@ def _count(result: CompileResult) -> int:
 @click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
 @click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
 @rules_option
-@click.option("--algorithm", help="search algorithm `python OUT` uses (default random)")
+@click.option("--algorithm", help="search algorithm `python OUT` uses (default: chosen from "
+              "the space, as `glovec run` does)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
 @click.option("--seed", type=int, help="the algorithm's seed")
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]), help="where trials run (default inline; process with --workers > 1)")
@@ -193,35 +194,39 @@ def _where(src: str, entry: dict) -> str:
     return f"{src}{cell}:{entry['line']}:{entry['col']}"
 
 
-def space_table(space: dict, src: str) -> str:
+def space_table(space_doc: dict, src: str) -> str:
+    grouped = any(entry.get("group") for _, entry in _rows(space_doc["sites"], src))
     header = ("id", "kind", "candidates / range", "default", "location", "size")
+    header += ("group",) if grouped else ()  # the column only when a site has a group
     rows = [header]
-    for depth, entry in _rows(space["sites"], src):
+    for depth, entry in _rows(space_doc["sites"], src):
         size = site_size(entry)
         kind = entry["kind"] + (f" x{entry['repeat']}" if entry["repeat"] != 1 else "")
         rows.append(("  " * depth + entry["id"], kind, _choices(entry), _default(entry),
-                     _where(src, entry), "inf" if size is None else f"{size:,}"))
+                     _where(src, entry), "inf" if size is None else f"{size:,}")
+                    + ((entry.get("group") or "-",) if grouped else ()))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-    total = space_size(space)
-    if not space["sites"]:
+    total = space_size(space_doc)
+    if not space_doc["sites"]:
         lines = ["no sites"]
     lines.append("")
     lines.append(f"size: {'infinite (floatv sites)' if total is None else f'{total:,}'}")
-    objective = space.get("objective")
+    objective = space_doc.get("objective")
     if objective:
         lines.append(f"objective: {objective['direction']} at {_where(src, objective)}")
-    if space.get("metrics"):
-        lines.append("metrics: " + ", ".join(space["metrics"]))
-    if space.get("reports"):
-        lines.append("reports: " + ", ".join(_where(src, r) for r in space["reports"]))
+    if space_doc.get("metrics"):
+        lines.append("metrics: " + ", ".join(space_doc["metrics"]))
+    if space_doc.get("reports"):
+        lines.append("reports: " + ", ".join(_where(src, r) for r in space_doc["reports"]))
     return "\n".join(lines) + "\n"
 
 
-def space_json(result: CompileResult, space: dict | None = None) -> dict:
+def space_json(result: CompileResult, space_doc: dict | None = None) -> dict:
     """What `glovec space --json` prints (and the dashboard's ``GET /api/space`` answers);
-    ``space``: the space to show instead of ``result.space`` (a notebook's, at its cells)."""
-    return {**(result.space if space is None else space), "size": result.size}
+    ``space_doc``: the space document to show instead of ``result.space_doc`` (a notebook's, at
+    its cells)."""
+    return {**(result.space_doc if space_doc is None else space_doc), "size": result.size}
 
 
 @click.command("space")
@@ -239,16 +244,16 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
         compiled = compile_file(src, read_input(src), rules=rules)
         if compiled is None:
             return 1
-        result, space = compiled.result, space_of(compiled)
+        result, space_doc = compiled.result, space_of(compiled)
     else:
         result = _compile(src, None, rules)
         if result is None:
             return 1
-        space = result.space
+        space_doc = result.space_doc
     if as_json:
-        click.echo(json.dumps(space_json(result, space), indent=2))
+        click.echo(json.dumps(space_json(result, space_doc), indent=2))
     else:
-        click.echo(space_table(space, src), nl=False)
+        click.echo(space_table(space_doc, src), nl=False)
     return 0
 
 

@@ -4,10 +4,10 @@ write a chosen trial back into the program as plain Python.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import os
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,18 +15,14 @@ from glovec.files import read_input, write_atomic, write_stdout
 from glovec.terminal import printable
 
 from glovec.commands._options import rules_option
+from glovec.runtime.algorithms.registry import DEFAULT_RULE
+
+if TYPE_CHECKING:
+    from glovec.compiler import CompileResult
 
 # ---- shared helpers -------------------------------------------------------------------------
 
 
-class _Compiled:
-    """What ``run`` and ``materialize`` need from the compiler: the generated text, where its
-    header is, and the space document the header carries."""
-
-    def __init__(self, code: str, header_line: int, space_doc: dict) -> None:
-        self.code = code
-        self.header_line = header_line
-        self.space_doc = space_doc
 
 
 def _show(diagnostics) -> None:
@@ -36,49 +32,23 @@ def _show(diagnostics) -> None:
 
 
 def _compile(path: str, source: bytes, objective: str | None = None,
-             rules: str | None = None) -> _Compiled | None:
-    """Compile in memory; print diagnostics; None when the program has errors."""
+             rules: str | None = None) -> "CompileResult | None":
+    """Compile in memory; print diagnostics; the ``CompileResult`` (its code, space document and
+    header line), or None when the program has errors."""
     from glovec.notebook import is_notebook
 
     if is_notebook(path):  # its script equivalent; diagnostics name the cells
         from glovec.commands._notebook import compile_file
 
         compiled = compile_file(path, source, objective=objective, rules=rules or None)
-        if compiled is None:
-            return None
-        result = compiled.result
-    else:
-        from glovec.compiler import compile_source
+        return None if compiled is None else compiled.result
+    from glovec.compiler import compile_source
 
-        result = compile_source(source, path, objective=objective, rules=rules or None)
-        _show([*result.diagnostics, *getattr(result, "warnings", ())])
-        if result.diagnostics or result.code is None:
-            return None
-    found = find_header(result.code)
-    if found is None:
-        click.echo(f"glovec: internal error: the compiled {path} has no glovec header", err=True)
+    result = compile_source(source, path, objective=objective, rules=rules or None)
+    _show([*result.diagnostics, *getattr(result, "warnings", ())])
+    if result.diagnostics or result.code is None:
         return None
-    return _Compiled(result.code, found[0], result.space)
-
-
-def find_header(code: str) -> tuple[int, dict] | None:
-    """(1-based header line, space dict) from a generated program's ``_gv.program(...)`` call."""
-    for number, line in enumerate(code.splitlines(), 1):
-        if "_gv.program(" not in line:
-            continue
-        try:
-            tree = ast.parse(line.strip())
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "program" and len(node.args) == 5):
-                try:
-                    space_json = ast.literal_eval(node.args[4])
-                except ValueError:
-                    continue
-                return number, json.loads(space_json)
-    return None
+    return result
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -94,7 +64,9 @@ def _same_file(a: str, b: str) -> bool:
 @click.command("run", context_settings={"ignore_unknown_options": False})
 @click.argument("src")
 @click.option("--algorithm", default=None, help="search algorithm: random, grid, evolution, "
-              "hillclimb, tpe, nsga2, optuna[:Sampler], or module:Class  [default: random]")
+              "hillclimb, tpe, nsga2, ppo, reinforce, optuna[:Sampler], or module:Class (or "
+              "module:function, e.g. an evolve.py composition)  [default: chosen from the space: "
+              + DEFAULT_RULE + "; the run's first line says which]")
 @click.option("--trials", type=click.IntRange(min=0), default=None,
               help="finished trials (failed ones count) the study holds when the run ends"
                    "  [default: 20]")
@@ -108,9 +80,22 @@ def _same_file(a: str, b: str) -> bool:
                    "otherwise)  [default: 1]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="seconds a trial may run before it is stopped and failed")
-@click.option("--gpus-per-trial", type=click.IntRange(min=0), default=None,
-              help="GPUs given to each trial (CUDA_VISIBLE_DEVICES)")
-@click.option("--ray-address", default=None, help="an existing Ray cluster (default: a local one)")
+@click.option("--gpus-per-trial", type=click.FloatRange(min=0), default=None,
+              help="GPUs given to each trial (CUDA_VISIBLE_DEVICES); on Ray a fraction shares "
+                   "one (0.5: two trials per GPU)")
+@click.option("--cpus-per-trial", type=click.FloatRange(min=0), default=None,
+              help="CPUs each trial asks Ray for  [ray; default: 1]")
+@click.option("--resources", default=None, metavar="JSON",
+              help="custom Ray resources each trial asks for, e.g. '{\"TPU\": 1}'  [ray]")
+@click.option("--retries", type=click.IntRange(min=0), default=None,
+              help="runs again of a trial whose Ray node is lost before it counts as failed"
+                   "  [ray; default: 1]")
+@click.option("--ray-address", default=None,
+              help="an existing Ray cluster, e.g. ray://head:10001 or head:6379 (default: a "
+                   "local one); glovec travels with the job")
+@click.option("--ray-runtime-env", default=None, metavar="JSON",
+              help="added to the job's Ray runtime environment, e.g. '{\"working_dir\": \".\"}' "
+                   "to ship the program's folder  [ray]")
 @click.option("--resume", is_flag=True, default=None, help="continue the study")
 @click.option("--migrate", is_flag=True, default=None,
               help="with --resume: keep the trials whose decisions fit a changed space")
@@ -125,6 +110,23 @@ def _same_file(a: str, b: str) -> bool:
               help="stop unpromising trials from their intermediate reports")
 @click.option("--top", type=click.IntRange(min=0), default=None,
               help="best trials shown at the end  [default: 5]")
+@click.option("--only", default=None, metavar="GROUP[,GROUP...]",
+              help="search only these groups' sites; the others keep their default (or "
+                   "--fix-from's decisions)")
+@click.option("--fix-from", default=None, metavar="STUDY[:best|:TRIAL_ID]",
+              help="with --only: the other sites take this trial's decisions  [default: :best]")
+@click.option("--nest", default=None, metavar="GROUP",
+              help="nested search: the outer search proposes GROUP's sites (--trials counts "
+                   "outer trials), an inner search of --inner-trials the rest")
+@click.option("--inner-trials", type=click.IntRange(min=1), default=None,
+              help="with --nest: trials of each inner search  [default: 10]")
+@click.option("--inner-algorithm", default=None,
+              help="with --nest: the inner searches' algorithm  [default: --algorithm]")
+@click.option("--enqueue", default=None, metavar="JSON|FILE|STUDY:best|STUDY:topK",
+              help="points proposed first: {site id: value as `report --json` prints it} or a "
+                   "list of them; missing sites take their default")
+@click.option("--warm-start", default=None, metavar="STUDY",
+              help="feed an earlier study's finished trials to the algorithm before it proposes")
 @click.option("--one-shot", "one_shot", type=click.Choice(["spos", "enas", "darts"]), default=None,
               help="weight sharing: train one supernet with the program's own loop, then "
                    "evaluate architectures on it (docs/oneshot.md)")
@@ -145,7 +147,7 @@ def run_command(src, program_args, **options) -> int:
     return search(src, compiled, program_args, options)
 
 
-def search(src: str, compiled: _Compiled, program_args, options: dict, out=None, err=None) -> int:
+def search(src: str, compiled: "CompileResult", program_args, options: dict, out=None, err=None) -> int:
     """Run the search for a compiled program (``glovec run``, and ``%glovec run`` in a notebook):
     settings from the environment, then ``options`` (the command's flags; None = not given)."""
     from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
@@ -167,6 +169,10 @@ def search(src: str, compiled: _Compiled, program_args, options: dict, out=None,
     if settings.migrate and not settings.resume:
         click.echo("glovec: --migrate only makes sense with --resume", err=True)
         return 2
+    for flag, needs in (("inner_trials", "nest"), ("inner_algorithm", "nest")):
+        if getattr(settings, flag) is not None and not getattr(settings, needs):
+            click.echo(f"glovec: --{flag.replace('_', '-')} only makes sense with --nest", err=True)
+            return 2
     if settings.study is None:
         settings.study = default_study_path(src)
     prog = ProgramRef(code=compiled.code, path=None, source_path=os.path.abspath(src),
@@ -219,20 +225,28 @@ def _open_study(path: str):
         return None
 
 
-def trial_json(study, t) -> dict:
-    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA."""
+def trial_json(study, t, levels=None) -> dict:
+    """One trial of ``study_json``: its decisions by site id (literal values) and the raw DNA;
+    ``parent`` is the outer trial of an inner trial of a nested run (null otherwise), and
+    ``kind`` is "outer" for outer trials, "inner" for inner ones, "trial" for the others."""
     from glovec.runtime.driver import literal_decisions
     from glovec.runtime.oneshot import ESTIMATE_METRIC
 
+    parent, kind = (levels if levels is not None else study.levels()).get(t.id, (None, "trial"))
     return {
         "id": t.id,
+        "parent": parent,
+        "kind": kind,
         "status": t.status,
+        "feasible": t.metrics.get("feasible") is not False,  # false: a constraint was false
         "objective": list(t.objective) if isinstance(t.objective, tuple) else t.objective,
         "decisions": literal_decisions(study, t.decisions),
         "dna": {k: list(v) if isinstance(v, tuple) else v for k, v in t.decisions.items()},
         "metrics": t.metrics,
         "error": t.error,
         "seconds": t.seconds,
+        "node": t.node,
+        "attempts": t.attempts,
         "estimate": ESTIMATE_METRIC in (t.metrics or {}),  # a one-shot supernet's estimate
     }
 
@@ -243,6 +257,7 @@ def study_json(study, trials=None) -> dict:
     with ``[]`` and the trials that changed since its last update."""
     rows = study.trials() if trials is None else trials
     best = study.best(1)
+    levels = study.levels()
     return {
         "glovec_study": 1,
         "study": os.path.abspath(study.path),
@@ -250,7 +265,7 @@ def study_json(study, trials=None) -> dict:
         "directions": list(study.directions),
         "counts": study.counts(),
         "best": best[0].id if best else None,
-        "trials": [trial_json(study, t) for t in rows],
+        "trials": [trial_json(study, t, levels) for t in rows],
     }
 
 
@@ -263,14 +278,22 @@ def study_json(study, trials=None) -> dict:
               help="write a PNG of the objective per trial and the best so far")
 @click.option("--html", type=click.Path(dir_okay=False), default=None,
               help="write the dashboard's views as one self-contained HTML file")
-def report_command(study_path, top, as_json, plot, html=None) -> int:
+@click.option("--by-node", is_flag=True,
+              help="the finished trials per node they ran on (Ray's node id; a cluster run)")
+def report_command(study_path, top, as_json, plot, html=None, by_node=False) -> int:
     """Show the best trials of a study (or all of it as JSON, a plot, an HTML report)."""
     study = _open_study(study_path)
     if study is None:
         return 1
     try:
         with _study_errors():
-            shown = json.dumps(study_json(study), indent=2) if as_json else _report_text(study, top)
+            if by_node:
+                shown = (json.dumps(nodes_json(study), indent=2) if as_json
+                         else _nodes_text(study))
+            elif as_json:
+                shown = json.dumps(study_json(study), indent=2)
+            else:
+                shown = _report_text(study, top)
         click.echo(shown)
         if plot:
             try:
@@ -297,6 +320,48 @@ def report_command(study_path, top, as_json, plot, html=None) -> int:
     return 0
 
 
+def nodes_json(study) -> dict:
+    """``glovec report --by-node --json``: per node, its finished trials by status, the seconds
+    they took, its best objective and their ids (``null``: trials that ran on this machine)."""
+    nodes: dict = {}
+    maximize = study.directions[0] == "maximize"
+    for t in study.trials(("completed", "failed", "pruned")):
+        entry = nodes.setdefault(t.node, {"node": t.node, "trials": 0, "completed": 0,
+                                          "failed": 0, "pruned": 0, "retried": 0,
+                                          "seconds": 0.0, "best": None, "ids": []})
+        entry["trials"] += 1
+        entry[t.status] += 1
+        entry["retried"] += 1 if (t.attempts or 0) > 1 else 0
+        entry["seconds"] += t.seconds or 0.0
+        entry["ids"].append(t.id)
+        value = t.objective[0] if isinstance(t.objective, tuple) else t.objective
+        if t.status == "completed" and value is not None:
+            best = entry["best"]
+            if best is None or (value > best if maximize else value < best):
+                entry["best"] = value
+    rows = sorted(nodes.values(), key=lambda e: (e["node"] is None, e["node"] or ""))
+    return {"study": os.path.abspath(study.path), "nodes": rows}
+
+
+def _nodes_text(study) -> str:
+    from glovec.runtime.driver import _fmt
+
+    rows = nodes_json(study)["nodes"]
+    lines = [f"study: {os.path.abspath(study.path)}"]
+    if not rows:
+        return "\n".join(lines + ["no finished trials"])
+    header = ("node", "trials", "completed", "failed", "pruned", "retried", "seconds", "best")
+    table = [header] + [
+        (printable(e["node"] or "(this machine)"), str(e["trials"]), str(e["completed"]),
+         str(e["failed"]), str(e["pruned"]), str(e["retried"]), f"{e['seconds']:.1f}",
+         _fmt(e["best"])) for e in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for r in table:
+        lines.append("  ".join(r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i])
+                               for i in range(len(r))).rstrip())
+    return "\n".join(lines)
+
+
 def _report_text(study, top: int) -> str:
     """The plain report: counts, the best trials, the last failed trials' errors. Stored text
     (candidates, statuses, errors) is shown with its control characters escaped."""
@@ -310,6 +375,14 @@ def _report_text(study, top: int) -> str:
     if best:
         lines.append(printable(format_table(best, study, direction=study.directions[0]),
                                lines=True))
+    infeasible = [t.id for t in study.trials("completed") if t.metrics.get("feasible") is False]
+    if infeasible:
+        shown = ", ".join(map(str, infeasible[:20])) + (", ..." if len(infeasible) > 20 else "")
+        lines.append(f"infeasible (a constraint was false; never the best): {len(infeasible)} "
+                     f"trial(s): {shown}")
+    levels = study.levels()
+    if levels:
+        lines.append(_tree_text(study, levels))
     note = estimate_note(study.trials("completed"))
     if note:
         lines.append(note)
@@ -320,6 +393,54 @@ def _report_text(study, top: int) -> str:
             errors = (t.error or "").strip().splitlines()
             lines.append(f"  trial {t.id}: {printable(errors[-1]) if errors else 'failed'}")
     return "\n".join(lines)
+
+
+def _tree_text(study, levels: dict) -> str:
+    """A nested run's trials as a tree: each outer trial (its decisions, its best inner
+    objective) with its inner trials under it."""
+    from glovec.runtime.driver import _short, literal_decisions
+
+    trials = {t.id: t for t in study.trials()}
+    children: dict = {}
+    for tid, (parent, kind) in levels.items():
+        if kind == "inner":
+            children.setdefault(parent, []).append(tid)
+    outer = sorted(tid for tid, (_, kind) in levels.items() if kind == "outer")
+    nest = study.nested_group
+    outer_sites = set()
+
+    def walk(points, inside):
+        for p in points:
+            if inside or p.group == nest:
+                outer_sites.add(p.id)
+            for kids in p.children:
+                walk(kids, inside or p.group == nest)
+
+    walk(study.spec.roots, False)
+    lines = [f"nested trials (outer trials search the group {nest!r}, their inner trials the "
+             f"other sites):"]
+    for oid in outer:
+        o = trials.get(oid)
+        if o is None:
+            continue
+        kids = sorted(children.get(oid, ()))
+        decided = {sid: v for sid, v in literal_decisions(study, o.decisions).items()
+                   if sid in outer_sites}
+        text = ", ".join(f"{k}={_short(v)}" for k, v in decided.items())
+        lines.append(f"  outer {oid}  {_status(o)}  {text}")
+        for k in kids:
+            t = trials.get(k)
+            if t is not None:
+                text = ", ".join(f"{sid}={_short(v)}" for sid, v in
+                                 literal_decisions(study, t.decisions).items() if sid not in decided)
+                lines.append(f"    inner {k}  {_status(t)}  {text}")
+    return printable("\n".join(lines), lines=True)
+
+
+def _status(t) -> str:
+    from glovec.runtime.driver import _fmt
+
+    return _fmt(t.objective) if t.status == "completed" else t.status
 
 
 class _Reported(Exception):

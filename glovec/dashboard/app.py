@@ -92,9 +92,9 @@ class Dashboard:
             return "; ".join(d.render(self.source_name()) for d in result.diagnostics)
         self.feed.refresh(force=True)  # a --migrate run may have rewritten the stored space
         stored = self.feed.study.space_doc
-        if space_fingerprint(result.space) == space_fingerprint(stored):
+        if space_fingerprint(result.space_doc) == space_fingerprint(stored):
             return None
-        added, removed, changed = space_diff(stored, result.space)
+        added, removed, changed = space_diff(stored, result.space_doc)
         detail = "; ".join(f"{label}: {', '.join(ids)}" for label, ids in
                            (("added", added), ("removed", removed), ("changed", changed)) if ids)
         return (f"{self.feed.path}:1:1: GV503 the program's space changed since the study "

@@ -1,7 +1,8 @@
 """Regularized evolution (Real et al., AAAI 2019, "Regularized Evolution for Image Classifier
 Architecture Search").
 
-The first ``population_size`` proposals are uniform. After that each proposal picks
+A composition of ``evolve.py``: ``Evolution(tournament(tournament_size) >> mutate(),
+population_size, update="aging")``. The first ``population_size`` proposals are uniform. After that each proposal picks
 ``tournament_size`` members of the population at random, takes the fittest, and mutates one of
 its decisions (``SpecOps.mutate``: respects manyof distinct/sorted and re-draws a conditional
 sub-space when a oneof choice changes). Each result joins the population; once it holds
@@ -21,14 +22,12 @@ re-draws a proposal already made (a wasted trial in a finite space); PyGlove has
 
 from __future__ import annotations
 
-from collections import deque
-
-from .base import Algorithm
+from .evolve import Evolution, mutate, tournament
 
 __all__ = ["RegularizedEvolution"]
 
 
-class RegularizedEvolution(Algorithm):
+class RegularizedEvolution(Evolution):
     name = "evolution"
 
     def __init__(
@@ -38,7 +37,6 @@ class RegularizedEvolution(Algorithm):
         tournament_size: int = 10,
         dedup: bool = True,
     ) -> None:
-        super().__init__(seed)
         if tournament_size < 1:
             raise ValueError(f"evolution: tournament_size must be at least 1, got {tournament_size}")
         if population_size < tournament_size:
@@ -46,35 +44,6 @@ class RegularizedEvolution(Algorithm):
                 f"evolution: population_size ({population_size}) must be at least "
                 f"tournament_size ({tournament_size})"
             )
-        self.population_size = population_size
+        super().__init__(tournament(tournament_size) >> mutate(), population_size=population_size, seed=seed,
+                         update="aging", dedup=dedup)
         self.tournament_size = tournament_size
-        self.dedup = dedup
-
-    def _setup(self) -> None:
-        self.population: deque = deque()  # (decisions, reward), oldest first
-        self._seen: set = set()
-
-    def _propose(self):
-        ops, rng = self.ops, self.rng
-        if self.num_proposed < self.population_size or not self.population:
-            make = lambda: ops.sample(rng)  # noqa: E731
-        else:
-            parent = self.select()
-            make = lambda: ops.mutate(parent, rng)  # noqa: E731
-        decisions = self._fresh(make, self._seen) if self.dedup else make()
-        return ops.dna(decisions)
-
-    def select(self) -> dict:
-        """Tournament: the fittest of ``tournament_size`` members drawn without replacement."""
-        population = self.population
-        size = min(self.tournament_size, len(population))
-        picks = self.rng.sample(range(len(population)), size)
-        best = max(picks, key=lambda i: population[i][1])
-        return population[best][0]
-
-    def _feedback(self, dna, reward) -> None:
-        if reward is None:
-            return
-        self.population.append((dict(dna.decisions), reward))
-        if len(self.population) > self.population_size:
-            self.population.popleft()

@@ -14,6 +14,8 @@ Operators:
   oneof whose choice changed.
 - ``SpecOps.crossover(a, b)``: uniform crossover, point by point, taking a conditional sub-space
   from the parent whose choice it follows.
+- ``SpecOps.replace``, ``copy_subtree`` and ``blend``: the pieces the evolution operators of
+  ``evolve.py`` are made of (one decision set, one sub-space copied, per-site recombination).
 """
 
 from __future__ import annotations
@@ -198,6 +200,30 @@ class Node:
                 return self.draw(rng) if self.count > 1 else tuple(values)
         return tuple(values)
 
+    def blend(self, x, y, rng):
+        """A value mixing two parents' values of this point: either one (oneof, custom), a point
+        between them in the point's scale (floatv, intv), a draw from their union (a set), an
+        order crossover (a permutation or an ordered distinct manyof), or slot by slot."""
+        kind = self.kind
+        if kind in ("oneof", "custom"):
+            return x if rng.random() < 0.5 else y
+        if kind in ("floatv", "intv"):
+            u = rng.random()
+            return self.from_unit(min(self.to_unit(x) * (1 - u) + self.to_unit(y) * u, 0.999999))
+        if self.distinct and self.sorted:
+            return tuple(sorted(rng.sample(sorted(set(x) | set(y)), len(x))))
+        if self.distinct:  # permutate, or an ordered distinct manyof: x's prefix, then y's order
+            cut = int(rng.random() * (len(x) + 1))
+            values = list(x[:cut])
+            for v in (*y, *x[cut:]):
+                if len(values) == len(x):
+                    break
+                if v not in values:
+                    values.append(v)
+            return tuple(values)
+        values = [p if rng.random() < 0.5 else q for p, q in zip(x, y)]
+        return tuple(sorted(values) if self.sorted else values)
+
 
 def _walk(nodes):
     for node in nodes:
@@ -268,15 +294,40 @@ class SpecOps:
         if not candidates:
             return dict(decisions)
         node = candidates[int(rng.random() * len(candidates))]
-        new_value = node.neighbour(decisions[node.id], rng)
-        if not node.has_children:
+        return self.replace(decisions, node, node.neighbour(decisions[node.id], rng), rng)
+
+    def replace(self, decisions: dict, node: Node, value, rng, redraw: bool = False) -> dict:
+        """A copy with ``node``'s decision set to ``value``; under a oneof whose choice changed
+        (or with ``redraw``) the chosen candidate's sub-space is drawn afresh."""
+        if not node.has_children or (value == decisions[node.id] and not redraw):
             out = dict(decisions)
-            out[node.id] = new_value
+            out[node.id] = value
             return out
-        # A new choice under a oneof: keep everything else, draw the new sub-space.
         out = {}
-        self._rebuild(self.roots, decisions, out, node, new_value, rng)
+        self._rebuild(self.roots, decisions, out, node, value, rng)
         return out
+
+    def copy_subtree(self, node: Node, src: dict, out: dict) -> None:
+        """Copy ``node``'s decision and the sub-space its choice carries from ``src``."""
+        value = out[node.id] = src[node.id]
+        if node.has_children:
+            for child in node.children[value]:
+                self.copy_subtree(child, src, out)
+
+    def blend(self, nodes, a: dict, b: dict, rng, out: dict) -> None:
+        """Per-site recombination of two parents' decisions into ``out`` (``Node.blend``); a point
+        neither parent decided is drawn."""
+        for node in nodes:
+            key = node.id
+            if key in a and key in b:
+                value = node.blend(a[key], b[key], rng)
+            elif key in a or key in b:
+                value = a[key] if key in a else b[key]
+            else:
+                value = node.draw(rng)
+            out[key] = value
+            if node.has_children:
+                self.blend(node.children[value], a, b, rng, out)
 
     def _rebuild(self, nodes, old, out, changed, new_value, rng) -> None:
         for node in nodes:

@@ -49,7 +49,7 @@ class OptunaSampler(Algorithm):
         """``objectives`` when given, else what the space declares (a list of objectives), else 1."""
         if self.objectives:
             return self.objectives
-        declared = (getattr(self.spec, "space", None) or {}).get("objective")
+        declared = (getattr(self.spec, "space_doc", None) or {}).get("objective")
         return len(declared) if isinstance(declared, list) and declared else 1
 
     def _setup(self) -> None:

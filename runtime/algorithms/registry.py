@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["ALGORITHMS", "ENTRY_POINT_GROUP", "UnknownAlgorithm", "get_algorithm"]
+__all__ = ["ALGORITHMS", "DEFAULT_RULE", "ENTRY_POINT_GROUP", "UnknownAlgorithm", "choose_default", "get_algorithm"]
 
 ENTRY_POINT_GROUP = "glovec.algorithms"
 
@@ -22,6 +22,8 @@ _BUILTIN = {
     "hillclimb": ("hillclimb", "HillClimb"),
     "tpe": ("tpe", "TPE"),
     "nsga2": ("nsga2", "NSGA2"),
+    "ppo": ("controller", "PPO"),
+    "reinforce": ("controller", "Reinforce"),
     "optuna": ("optuna", "OptunaSampler"),
 }
 ALGORITHMS: tuple[str, ...] = tuple(_BUILTIN)
@@ -72,3 +74,27 @@ def get_algorithm(name_or_path: str, seed: int | None = None, **options):
     raise UnknownAlgorithm(
         f"unknown algorithm {name!r}.{hint} Known: {', '.join(known)}, or module:Class."
     )
+
+
+# What `glovec run` searches with when no algorithm is named. One line, shown in `glovec run
+# --help`. From bench/suite.py (15 all-categorical tables, 10 seeds; docs/algorithms.md): tpe had
+# the lowest overall regret at 50 (tied with Optuna's TPE), 100 and 300 trials, below evolution;
+# tpe optimises one objective, nsga2 several.
+DEFAULT_RULE = "nsga2 for several objectives, else tpe"
+
+
+def choose_default(spec) -> tuple[str, str]:
+    """(algorithm name, why) for a search that named none: ``DEFAULT_RULE`` applied to ``spec``."""
+    from collections.abc import Mapping
+
+    space = getattr(spec, "space_doc", None)
+    objective = space.get("objective") if isinstance(space, Mapping) else None
+    if isinstance(objective, list) and len(objective) > 1:
+        return "nsga2", f"the space declares {len(objective)} objectives"
+    points = spec.points
+    numeric = sum(p.kind in ("floatv", "intv") for p in points)
+    if numeric:
+        some = "is a number" if numeric == 1 else "are numbers"
+        return "tpe", f"{numeric} of its {len(points)} decisions {some}"
+    every = "its one decision is" if len(points) == 1 else f"all {len(points)} of its decisions are"
+    return "tpe", f"{every} categorical"

@@ -34,6 +34,8 @@ class TrialResult:
     reports: list = field(default_factory=list)  # [(step, value), ...]
     error: str | None = None  # traceback, or why the process died plus its stderr tail
     seconds: float = 0.0
+    node: str | None = None  # where it ran: Ray's node id (None: this machine)
+    attempts: int = 1  # runs it took (more than 1: its Ray node was lost and it ran again)
 
 
 def settle(trial_id, status, objective, metrics, reports, error, seconds) -> TrialResult:

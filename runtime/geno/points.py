@@ -89,7 +89,7 @@ class DecisionPoint:
     __slots__ = (
         "id", "kind", "site_id", "candidates", "n", "children", "k", "distinct", "sorted",
         "lo", "hi", "step", "scale", "default", "parent", "parent_choice", "index", "line",
-        "col", "values", "sampler", "mutator", "domain", "count", "_size",
+        "col", "values", "sampler", "mutator", "domain", "count", "_size", "group",
     )
 
     def __init__(
@@ -114,11 +114,13 @@ class DecisionPoint:
         sampler: Callable | None = None,
         mutator: Callable | None = None,
         domain: Sequence[Any] | None = None,
+        group: str | None = None,
     ) -> None:
         if kind not in KINDS:
             raise InvalidSpec(f"site {id!r}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})", id)
         self.id = id
         self.kind = kind
+        self.group = group  # the site's group= (None: none); see DNASpec.restrict
         self.site_id = site_id if site_id is not None else id
         self.candidates = tuple(str(c) for c in candidates)
         self.n = len(self.candidates)
@@ -432,6 +434,8 @@ class DecisionPoint:
             site["domain"] = list(self.domain)
         site["default"] = list(self.default) if isinstance(self.default, tuple) else self.default
         site["repeat"] = 1
+        if self.group is not None:
+            site["group"] = self.group
         if self.children:
             site["children"] = {str(i): [c.to_site() for c in kids] for i, kids in enumerate(self.children) if kids}
         return site

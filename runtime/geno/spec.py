@@ -256,6 +256,7 @@ def _points_of_site(site: Mapping) -> list[DecisionPoint]:
         line=site.get("line"),
         col=site.get("col"),
         domain=site.get("domain"),
+        group=site.get("group"),
     )
     if kind == "custom":  # stored by a study: checkable (domain) but its sampler lives in Python
         common["sampler"] = _no_sampler

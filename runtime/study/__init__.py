@@ -11,11 +11,16 @@ Layout (schema version 1)::
 
     schema_version(version)
     meta(key, value)            space (JSON), fingerprint, directions (JSON), created
-    trials(id, status, dna, objective, metrics, error, step, created, started, finished, attempts)
+    trials(id, status, dna, objective, metrics, error, step, created, started, finished, attempts,
+           node)
     reports(trial_id, step, value)
 
 ``dna`` is the JSON of ``DNA.decisions`` (point id -> index, tuple of indices, or number);
 ``objective`` is a float, or JSON text for several objectives; ``metrics`` is JSON.
+``node`` is where a finished trial ran (Ray's node id; NULL for this machine); ``attempts`` counts
+its runs (a resume, or a Ray node lost under it). The ``node`` column came after version 1 was
+fixed: a driver adds it in place to an older study, a reader reads an older study without it, and
+an older glovec reads a study that has it.
 
 Statuses: ``proposed`` -> ``running`` -> ``completed`` | ``failed`` | ``pruned``.
 

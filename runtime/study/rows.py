@@ -10,6 +10,7 @@ materialized program.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Mapping
 
 from .errors import StudyError
@@ -18,17 +19,19 @@ FINISHED = ("completed", "failed", "pruned")
 STATUSES = ("proposed", "running") + FINISHED
 
 COLUMNS = "id, status, dna, objective, metrics, error, step, created, started, finished, attempts"
+COLUMNS_WITH_NODE = COLUMNS + ", node"  # a TrialRecord reads either (no node: None)
 
 
 class TrialRecord:
     """One row of the trials table, decoded."""
 
     __slots__ = ("id", "status", "decisions", "objective", "metrics", "error", "step",
-                 "created", "started", "finished", "attempts")
+                 "created", "started", "finished", "attempts", "node")
 
     def __init__(self, row: tuple, path: str | None = None) -> None:
         (self.id, self.status, dna, objective, metrics, self.error, self.step,
-         self.created, self.started, self.finished, self.attempts) = row
+         self.created, self.started, self.finished, self.attempts) = row[:11]
+        self.node = row[11] if len(row) > 11 else None
         try:
             if self.status not in STATUSES:
                 raise Damaged(f"its status {self.status!r} is none of {', '.join(STATUSES)}")
@@ -41,6 +44,8 @@ class TrialRecord:
                 raise Damaged("one of its times is not a number")
             if self.step is not None and type(self.step) is not int:
                 raise Damaged("its step is not an integer")
+            if self.node is not None and not isinstance(self.node, str):
+                raise Damaged("its node is not text")
         except Damaged as exc:
             raise damaged(path, f"trial {self.id}", exc) from None
 
@@ -62,6 +67,8 @@ class TrialRecord:
             "created": self.created,
             "started": self.started,
             "finished": self.finished,
+            "node": self.node,
+            "attempts": self.attempts,
         }
 
     def __repr__(self) -> str:
@@ -133,11 +140,17 @@ def encode_objective(value: Any) -> Any:
 def decode_objective(value: Any) -> Any:
     """An ``objective`` (or report) column: None, a number, or JSON text of one or more
     numbers."""
-    if value is None or _is_number(value):
+    if value is None:
+        return value
+    if _is_number(value):
+        if not math.isfinite(value):  # the loop keeps only finite objectives (strict JSON)
+            raise Damaged(f"its objective {value!r} is not a finite number")
         return value
     values = _json(value, "objective")
     if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
         raise Damaged("its objective is not a number nor a list of numbers")
+    if not all(math.isfinite(v) for v in values):
+        raise Damaged("its objective holds a number that is not finite")
     return tuple(values)
 
 

@@ -25,6 +25,11 @@ SCHEMA_VERSION = 1
 # The best trials without reading every row (a resume, a summary): completed ones by objective.
 BEST_INDEX = "CREATE INDEX IF NOT EXISTS trials_best ON trials (status, objective);"
 
+# The levels of a nested flow (docs/flows.md): outer trials, and each inner trial's outer trial.
+# Studies without nested flows leave it empty; studies made before it get it when a run opens them.
+FLOW_TABLE = ("CREATE TABLE IF NOT EXISTS flow (trial_id INTEGER PRIMARY KEY, parent INTEGER,"
+              " kind TEXT NOT NULL);")
+
 # What reading a damaged file raises: SQLite's errors, and UnicodeDecodeError when the message of
 # one quotes bytes that are not UTF-8 (a damaged schema).
 READ_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
@@ -43,7 +48,8 @@ CREATE TABLE IF NOT EXISTS trials (
     created REAL NOT NULL,
     started REAL,
     finished REAL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    node TEXT
 );
 CREATE INDEX IF NOT EXISTS trials_status ON trials (status);
 """ + BEST_INDEX + """
@@ -93,6 +99,13 @@ def connect_readonly(path: str) -> sqlite3.Connection:
     return conn
 
 
+def has_node_column(conn: sqlite3.Connection) -> bool:
+    """Whether the trials table has the ``node`` column (added in place, without a new schema
+    version: older studies gain it when a driver opens them, and readers read them without it;
+    an older glovec reads a study that has it)."""
+    return any(row[1] == "node" for row in conn.execute("PRAGMA table_info(trials)"))
+
+
 def check_schema(conn: sqlite3.Connection, path: str, *, create: bool = True) -> None:
     """Refuse a file that is not a glovec study or has another schema version; give an empty
     file the schema (unless not ``create``: a reader refuses it too)."""
@@ -120,6 +133,8 @@ def check_schema(conn: sqlite3.Connection, path: str, *, create: bool = True) ->
                     "GV510", f"the file of study {path} is damaged: it has no table "
                     f"{', '.join(missing)}; the file was edited or corrupted (restore it from a "
                     f"copy, or start a new --study)", path)
+            if create and not has_node_column(conn):  # a study from before trials had a node
+                conn.execute("ALTER TABLE trials ADD COLUMN node TEXT")
             return
     else:
         tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]

@@ -14,14 +14,16 @@ from ..geno.identity import space_diff, space_fingerprint
 from .errors import StudyError, read_only
 from .lock import lock as _lock
 from .migrate import migrate_trials
-from .rows import COLUMNS as _COLUMNS
+from .rows import COLUMNS_WITH_NODE as _COLUMNS
 from .rows import STATUSES, Damaged, TrialRecord, damaged, decode_decisions, decode_objective
 from .rows import decode_space, directions, encode_decisions, encode_metrics, encode_objective
 from .schema import BEST_INDEX as _BEST_INDEX
+from .schema import FLOW_TABLE as _FLOW_TABLE
 from .schema import check_schema as _check_schema
 from .schema import connect as _connect
 from .schema import READ_ERRORS
 from .schema import connect_readonly as _connect_readonly
+from .schema import has_node_column as _has_node_column
 
 
 def _database_error(path: str, exc: Exception) -> StudyError:
@@ -76,6 +78,12 @@ class Study:
         self.dropped: list[int] = []    # ids dropped by --migrate
         self.requeued: list[int] = []   # ids that were in flight when the last driver stopped
         self._lock_fd: int | None = None
+        # A nested flow's levels (docs/flows.md): the rows of the flow table say which trials are
+        # outer ones and whose inner trials the others are; ``scoped`` views one level.
+        self._scope = "1"  # SQL condition on trials.id for the trials this view holds
+        self._tag: tuple | None = None  # (parent, kind) that add_trial records
+        self._has_flow = False
+        self._columns = _COLUMNS  # what a TrialRecord reads (an older study read-only: no node)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -123,7 +131,13 @@ class Study:
             row = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
             if row is None:
                 raise StudyError("GV501", f"{path} is not a glovec study (no space stored)", path)
-            return cls(path, conn, decode_space(row[0], path))
+            study = cls(path, conn, decode_space(row[0], path))
+            study._has_flow = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flow'").fetchone() \
+                is not None
+            if not _has_node_column(conn):  # written before trials recorded their node
+                study._columns = _COLUMNS.replace("node", "NULL")
+            return study
         except READ_ERRORS as exc:
             conn.close()
             raise _database_error(path, exc) from None
@@ -136,9 +150,11 @@ class Study:
               migrate: bool) -> "Study":
         _check_schema(conn, path)
         conn.execute(_BEST_INDEX)  # studies made before the index get it once
+        conn.execute(_FLOW_TABLE)  # and studies made before nested flows get the flow table
         stored = conn.execute("SELECT value FROM meta WHERE key = 'space'").fetchone()
         n_trials = conn.execute("SELECT count(*) FROM trials").fetchone()[0]
         study = cls(path, conn, space_doc)
+        study._has_flow = True
         if stored is None or n_trials == 0:
             study._write_space()
             return study
@@ -224,12 +240,16 @@ class Study:
     def add_trial(self, dna: Any, status: str = "proposed") -> int:
         """Record a proposed trial (or, with ``status="running"``, one that starts now)."""
         now = time.time()
-        cur = self._conn.execute(
-            "INSERT INTO trials (status, dna, created, started, attempts) VALUES (?, ?, ?, ?, ?)",
-            (status, encode_decisions(dna), now, now if status == "running" else None,
-             1 if status == "running" else 0),
-        )
-        return cur.lastrowid
+        row = (status, encode_decisions(dna), now, now if status == "running" else None,
+               1 if status == "running" else 0)
+        insert = "INSERT INTO trials (status, dna, created, started, attempts) VALUES (?, ?, ?, ?, ?)"
+        if self._tag is None:
+            return self._conn.execute(insert, row).lastrowid
+        with self._conn:  # the trial and its level in one transaction
+            tid = self._conn.execute(insert, row).lastrowid
+            self._conn.execute("INSERT INTO flow (trial_id, parent, kind) VALUES (?, ?, ?)",
+                               (tid, *self._tag))
+        return tid
 
     @_guarded
     def start(self, trial_id: int) -> None:
@@ -238,26 +258,33 @@ class Study:
             (time.time(), trial_id),
         )
 
+    # ``node`` (each finishing transition): where the trial ran, Ray's node id (None: this
+    # machine); ``attempts``: runs it took, when the executor ran it again after losing a node.
+
     @_guarded
     def complete(self, trial_id: int, objective: Any, metrics: Mapping | None = None,
-                 reports: Iterable | None = None) -> None:
+                 reports: Iterable | None = None, *, node: str | None = None,
+                 attempts: int = 1) -> None:
         self._finish(trial_id, "completed", encode_objective(objective), metrics, None, None,
-                     reports)
+                     reports, node, attempts)
 
     @_guarded
     def fail(self, trial_id: int, reason: str | None, metrics: Mapping | None = None,
-             reports: Iterable | None = None) -> None:
-        self._finish(trial_id, "failed", None, metrics, reason, None, reports)
+             reports: Iterable | None = None, *, node: str | None = None,
+             attempts: int = 1) -> None:
+        self._finish(trial_id, "failed", None, metrics, reason, None, reports, node, attempts)
 
     @_guarded
     def prune(self, trial_id: int, step: int | None = None, metrics: Mapping | None = None,
-              reports: Iterable | None = None, reason: str | None = None) -> None:
+              reports: Iterable | None = None, reason: str | None = None, *,
+              node: str | None = None, attempts: int = 1) -> None:
         if step is None and reports:
             reports = list(reports)
             step = reports[-1][0] if reports else None
-        self._finish(trial_id, "pruned", None, metrics, reason, step, reports)
+        self._finish(trial_id, "pruned", None, metrics, reason, step, reports, node, attempts)
 
-    def _finish(self, trial_id, status, objective, metrics, error, step, reports) -> None:
+    def _finish(self, trial_id, status, objective, metrics, error, step, reports, node=None,
+                attempts=1) -> None:
         conn = self._conn
         if reports:
             conn.execute("BEGIN")
@@ -266,19 +293,24 @@ class Study:
                     "INSERT OR REPLACE INTO reports (trial_id, step, value) VALUES (?, ?, ?)",
                     [(trial_id, s, encode_objective(v)) for s, v in reports],
                 )
-                self._update_finished(trial_id, status, objective, metrics, error, step)
+                self._update_finished(trial_id, status, objective, metrics, error, step, node,
+                                      attempts)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
         else:
-            self._update_finished(trial_id, status, objective, metrics, error, step)
+            self._update_finished(trial_id, status, objective, metrics, error, step, node,
+                                  attempts)
 
-    def _update_finished(self, trial_id, status, objective, metrics, error, step) -> None:
+    def _update_finished(self, trial_id, status, objective, metrics, error, step, node=None,
+                         attempts=1) -> None:
         cur = self._conn.execute(
             "UPDATE trials SET status = ?, objective = ?, metrics = ?, error = ?, step = ?,"
-            " finished = ? WHERE id = ? AND status IN ('proposed', 'running')",
-            (status, objective, encode_metrics(metrics), error, step, time.time(), trial_id),
+            " finished = ?, node = ?, attempts = attempts + ? WHERE id = ?"
+            " AND status IN ('proposed', 'running')",
+            (status, objective, encode_metrics(metrics), error, step, time.time(), node,
+             max(0, int(attempts or 1) - 1), trial_id),
         )
         if cur.rowcount != 1:
             row = self._conn.execute("SELECT status FROM trials WHERE id = ?", (trial_id,)).fetchone()
@@ -299,25 +331,28 @@ class Study:
     @_guarded
     def trial(self, trial_id: int) -> TrialRecord | None:
         row = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM trials WHERE id = ?", (trial_id,)).fetchone()
+            f"SELECT {self._columns} FROM trials WHERE id = ?", (trial_id,)).fetchone()
         return TrialRecord(row, self.path) if row else None
 
     @_guarded
     def trials(self, status: str | Iterable[str] | None = None) -> list[TrialRecord]:
         """Trials in id order, all of them or those with the given status(es)."""
         if status is None:
-            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM trials ORDER BY id")
+            rows = self._conn.execute(
+                f"SELECT {self._columns} FROM trials WHERE {self._scope} ORDER BY id")
         else:
             wanted = (status,) if isinstance(status, str) else tuple(status)
             marks = ", ".join("?" * len(wanted))
             rows = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM trials WHERE status IN ({marks}) ORDER BY id", wanted)
+                f"SELECT {self._columns} FROM trials WHERE status IN ({marks}) AND {self._scope}"
+                f" ORDER BY id", wanted)
         return [TrialRecord(r, self.path) for r in rows]
 
     @_guarded
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)
-        for status, n in self._conn.execute("SELECT status, count(*) FROM trials GROUP BY status"):
+        for status, n in self._conn.execute(
+                f"SELECT status, count(*) FROM trials WHERE {self._scope} GROUP BY status"):
             if status not in out:
                 raise damaged(self.path, f"{n} trial(s)", Damaged(
                     f"their status {status!r} is none of {', '.join(STATUSES)}"))
@@ -333,8 +368,9 @@ class Study:
     def all_reports(self) -> dict[int, list[tuple[int, Any]]]:
         """Every trial's intermediate values (for early-stopping policies after a resume)."""
         out: dict[int, list] = {}
+        scope = self._scope.replace("id IN", "trial_id IN")
         for tid, s, v in self._conn.execute(
-                "SELECT trial_id, step, value FROM reports ORDER BY trial_id, step"):
+                f"SELECT trial_id, step, value FROM reports WHERE {scope} ORDER BY trial_id, step"):
             out.setdefault(tid, []).append((s, self._report_value(tid, v)))
         return out
 
@@ -355,14 +391,19 @@ class Study:
 
     @_guarded
     def best(self, k: int = 1) -> list[TrialRecord]:
-        """The ``k`` best completed trials by the (first) objective's direction, best first."""
+        """The ``k`` best completed trials by the (first) objective's direction, best first;
+        infeasible trials (a false ``# glovec: constraint``) and a nested run's outer trials
+        are never among them."""
         order = "DESC" if self.directions[0] == "maximize" else "ASC"
         rows = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
-            f" AND typeof(objective) != 'text' ORDER BY objective {order}, id LIMIT ?", (k,))
+            f"SELECT {self._columns} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
+            f" AND typeof(objective) != 'text' AND {self._best_scope()}"
+            f" ORDER BY objective {order}, id LIMIT ?", (k,))
         out = [TrialRecord(r, self.path) for r in rows]
         if len(out) < k:  # several objectives: rank by the first one
-            multi = [t for t in self.trials("completed") if isinstance(t.objective, tuple)]
+            outer = set(self.outer_ids())
+            multi = [t for t in self.trials("completed") if isinstance(t.objective, tuple)
+                     and t.id not in outer and t.metrics.get("feasible") is not False]
             sign = -1 if order == "DESC" else 1
             multi.sort(key=lambda t: (sign * t.objective[0], t.id))
             out.extend(multi[: k - len(out)])
@@ -394,7 +435,7 @@ class Study:
             else "('completed', 'failed', 'pruned')"
         rows = self._conn.execute(
             f"SELECT id, dna, status, objective FROM trials WHERE status IN {wanted} AND id > ?"
-            f" ORDER BY id", (after,))
+            f" AND {self._scope} ORDER BY id", (after,))
         for tid, dna, status, objective in rows:
             try:
                 reward = self.reward(decode_objective(objective)) if status == "completed" else None
@@ -404,8 +445,57 @@ class Study:
             out.append((self._dna(tid, dna) if spec is not None else decisions, reward))
         return out
 
+    # -- a nested flow's levels ------------------------------------------------------------------
+
+    def scoped(self, parent: int | None = None, kind: str | None = None) -> "Study":
+        """A view of this study's outer trials (``kind="outer"``) or of the inner trials of outer
+        trial ``parent``: the search loop of that level reads and adds only those (sharing the
+        connection and the lock; closing the view closes nothing)."""
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._lock_fd = None
+        view.close = lambda: None
+        if kind == "outer":
+            view._scope = "id IN (SELECT trial_id FROM flow WHERE kind = 'outer')"
+            view._tag = (None, "outer")
+        else:
+            view._scope = f"id IN (SELECT trial_id FROM flow WHERE parent = {int(parent)})"
+            view._tag = (int(parent), "inner")
+        return view
+
+    def _best_scope(self) -> str:
+        """Outer trials are never the best trial (their objective is their best inner trial's),
+        nor is an infeasible one (a `# glovec: constraint` was false)."""
+        feasible = ("(metrics IS NULL OR NOT json_valid(metrics)"
+                    " OR json_extract(metrics, '$.feasible') IS NOT 0)")
+        if self._scope != "1" or not self._has_flow:
+            return f"{self._scope} AND {feasible}"
+        return f"id NOT IN (SELECT trial_id FROM flow WHERE kind = 'outer') AND {feasible}"
+
+    @_guarded
+    def levels(self) -> dict[int, tuple[int | None, str]]:
+        """trial id -> (parent, kind) for the trials of a nested flow (empty for other studies)."""
+        if not self._has_flow:
+            return {}
+        return {tid: (parent, kind) for tid, parent, kind in
+                self._conn.execute("SELECT trial_id, parent, kind FROM flow")}
+
+    @property
+    def nested_group(self) -> str | None:
+        """The group a nested run searched in its outer trials (None: not a nested run)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'nest'").fetchone()
+        return row[0] if row else None
+
+    @nested_group.setter
+    def nested_group(self, group: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('nest', ?)", (group,))
+
+    def outer_ids(self) -> list[int]:
+        return [tid for tid, (_, kind) in self.levels().items() if kind == "outer"]
+
     # -- the algorithm's checkpoint (so that resuming need not replay the whole history) ----------
 
+    @_guarded
     def checkpoint(self) -> dict | None:
         """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
@@ -415,11 +505,13 @@ class Study:
             return None
         return value if isinstance(value, dict) else None
 
+    @_guarded
     def save_checkpoint(self, checkpoint: Mapping) -> None:
         """Keep the search loop's snapshot of its algorithm (docs/internals.md, section 6)."""
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)",
                            (json.dumps(checkpoint, separators=(",", ":")),))
 
+    @_guarded
     def last_id(self) -> int:
         """The highest trial id (0 for an empty study)."""
         return self._conn.execute("SELECT coalesce(max(id), 0) FROM trials").fetchone()[0]

@@ -1,4 +1,4 @@
-"""Rules files: sites chosen from outside the program, with no edit to it (DESIGN 2.3).
+"""Rules files: sites chosen from outside the program, with no edit to it (docs/rules.md).
 
 A rules file is TOML: a list of ``[[rule]]`` tables, each with one selector and a template
 (the schema, with examples, is in ``docs/rules.md``)::

@@ -37,7 +37,8 @@ class RulesHook:
         from ..sites import SpecRequest
 
         text = program.text.text
-        result = match_rules(self.ruleset, text, program.path, getattr(program, "tree", None))
+        result = match_rules(self.ruleset, text, program.path, getattr(program, "tree", None),
+                             getattr(program, "names", None))
         self.sites = result.sites
         self.diagnostics.extend(result.diagnostics)
         self.warnings = list(result.warnings)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic
-from ..imports import ImportMap
+from ..names import Names, canonical
 from .load import load_rules
 from .schema import CALLEE, Rule, RuleSet, any_glob, glob
 from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
@@ -78,55 +78,14 @@ class _Offsets:
         return self.starts[line - 1] + self.col(line, byte_col)
 
 
-class _Definitions(ast.NodeVisitor):
-    """Same-file signatures: def parameters and a class's __init__ (without self)."""
-
-    def __init__(self) -> None:
-        self.defs: dict[str, tuple[str, ...] | None] = {}
-        self.class_stack: list[str] = []
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.class_stack.append(node.name)
-        self.generic_visit(node)
-        self.class_stack.pop()
-
-    def _add(self, name: str, params: tuple[str, ...]) -> None:
-        if name in self.defs and self.defs[name] != params:
-            self.defs[name] = None
-        else:
-            self.defs[name] = params
-
-    def visit_FunctionDef(self, node) -> None:
-        params = tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
-        if self.class_stack:
-            if node.name == "__init__":
-                self._add(self.class_stack[-1], params[1:])
-        else:
-            self._add(node.name, params)
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-
-def _positional_names(imports: ImportMap, defs: dict, func: ast.expr, qualified: str | None):
-    if isinstance(func, ast.Name) and func.id in defs and func.id not in imports.names:
-        return defs[func.id]
-    if qualified is None:
-        return None
-    from ..signatures import lookup  # the compiler's tables (libcst import, loaded lazily)
-
-    signature = lookup(qualified)
-    return signature.positional if signature is not None else None
-
-
 class Matcher(ast.NodeVisitor):
-    def __init__(self, ruleset: RuleSet, text: str, tree: ast.Module, path: str | None) -> None:
+    def __init__(self, ruleset: RuleSet, text: str, tree: ast.Module, path: str | None,
+                 names: Names | None = None) -> None:
         self.ruleset = ruleset
         self.text = text
         self.offsets = _Offsets(text)
-        self.imports = ImportMap.from_tree(tree)
+        self.resolver = names if names is not None else Names.of(tree)
         self.tree = tree
-        self._defs: dict | None = None
         self.functions: list[str] = []
         self.classes: list[str] = []
         self.scope: list[str] = []
@@ -150,15 +109,6 @@ class Matcher(ast.NodeVisitor):
             ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
             ast.JoinedStr: self.visit_JoinedStr,
         }
-
-    @property
-    def defs(self) -> dict:
-        """Same-file signatures, found on first need (a positional argument of a plain name)."""
-        if self._defs is None:
-            finder = _Definitions()
-            finder.visit(self.tree)
-            self._defs = finder.defs
-        return self._defs
 
     # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
     # of the rules pass's time
@@ -259,7 +209,7 @@ class Matcher(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _call(self, node: ast.Call) -> None:
-        qualified = self.imports.qualify(node.func)
+        qualified = self.resolver.qualify(node.func)
         if qualified is None:
             return
         rules = self._by_callee.get(qualified)
@@ -279,7 +229,10 @@ class Matcher(ast.NodeVisitor):
             arguments[f"arg{i}"] = arg
         needs_positional = any(r.arg not in arguments and r.arg != CALLEE for r in rules)
         if needs_positional and node.args and not starred:
-            positional = _positional_names(self.imports, self.defs, node.func, qualified)
+            from ..signatures import signature_of  # the compiler's tables, loaded on need
+
+            signature = signature_of(self.resolver, node.func, qualified)
+            positional = signature.positional if signature is not None else None
             if positional:
                 for name, arg in zip(positional, node.args):
                     arguments.setdefault(name, arg)
@@ -341,7 +294,8 @@ class Matcher(ast.NodeVisitor):
             if prefix is None:  # a bare imported name: every candidate must be imported too
                 module = qualified.rsplit(".", 1)[0]
                 for name in names:
-                    if name != x and self.imports.names.get(name, "").rsplit(".", 1)[0] != module:
+                    imported = self.resolver.imported(name, func.lineno) or ""
+                    if name != x and canonical(imported).rsplit(".", 1)[0] != module:
                         raise MatchError(f"{name} is not imported from {module} (import it, or "
                                           "call it through its module)")
             texts = [(prefix or "") + name for name in names]
@@ -409,6 +363,9 @@ class Matcher(ast.NodeVisitor):
     def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
               callee=None, qualified=None, target=None, function=None, call=None) -> None:
         is_literal, x = literal_value(value)
+        if rule.skip:  # holds out what it selects, an expression too (a marker rule could take it)
+            self._claim(rule, value, x if is_literal else UNKNOWN, arguments, check_where=True)
+            return
         if not is_literal and not (rule.template is not None and rule.template.kind == "marker"):
             return  # rules choose among literals; expressions stay as they are
         if not self._claim(rule, value, x, arguments, check_where=is_literal):
@@ -470,17 +427,18 @@ def _fixed_lines(text: str) -> set[int]:
     return {n for n, line in enumerate(text.splitlines(), 1) if _FIXED_RE.search(line)}
 
 
-def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | None = None
-                ) -> RulesResult:
+def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | None = None,
+                names: Names | None = None) -> RulesResult:
     """Every value the rules select in program ``text`` (never raises for a program that
-    parses; a program that does not parse gives no sites: the compiler reports it)."""
+    parses; a program that does not parse gives no sites: the compiler reports it). ``tree``
+    and ``names`` (the program's resolver) are built from ``text`` when not given."""
     ruleset = load_rules(ruleset)
     if tree is None:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             return RulesResult([], [])
-    matcher = Matcher(ruleset, text, tree, path)
+    matcher = Matcher(ruleset, text, tree, path, names)
     matcher.visit(tree)
     sites = sorted(matcher.sites, key=lambda s: s.start)
     return RulesResult(sites, matcher.diagnostics, unmatched_warnings(ruleset, matcher, path))

@@ -175,8 +175,8 @@ def parse_template(text: str) -> Template:
         kind = body.func.id
         options = {}
         for kw in body.keywords:
-            allowed = {"oneof": ("name",), "floatv": ("scale", "name"),
-                       "intv": ("step", "scale", "name")}[kind]
+            allowed = {"oneof": ("name", "group"), "floatv": ("scale", "name", "group"),
+                       "intv": ("step", "scale", "name", "group")}[kind]
             if kw.arg not in allowed:
                 raise TemplateError(f"{kind} takes no option {kw.arg!r} in a rule"
                                      f"{suggest(str(kw.arg), allowed)}", kw.value)
@@ -272,7 +272,9 @@ def instantiate(template: Template, x, dedupe: bool = False) -> str:
         if not any(_same(v, x) and type(v) is type(x) for v in values):  # 64 is not 64.0
             raise MatchError(f"the value {format_value(x)} is not among the candidates "
                               f"[{', '.join(map(format_value, values))}]")
-        texts = [format_value(v, exact=type(v) is type(x) and v == x) for v in values]
+        # the candidate equal to x is written as x itself (-0.0 from 0.0 is the program's 0.0)
+        texts = [format_value(x, exact=True) if type(v) is type(x) and v == x else format_value(v)
+                 for v in values]
         return f"oneof([{', '.join(texts)}]{options})"
     lo, hi = values
     if isinstance(x, bool) or not isinstance(x, (int, float)):

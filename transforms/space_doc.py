@@ -1,5 +1,8 @@
-"""The search space as a JSON-able dict (docs/internals.md section 2); its size is the runtime's
-(``glovec.runtime.geno.space_size``).
+"""The space document: the search space as a JSON-able dict (docs/internals.md section 2), the
+form the generated header carries, ``glovec space --json`` prints and studies store. Its size is
+the runtime's (``glovec.runtime.geno.space_size``).
+
+(``Space`` is another thing: the space a user writes by hand in Python, ``glovec.runtime.space``.)
 
 Before (sites found in ``model.py``):
 
@@ -21,7 +24,8 @@ from __future__ import annotations
 SCHEMA = 1
 
 
-def build_space(sites: list, markers: list, source: str) -> dict:
+def build_space_doc(sites: list, markers: list, source: str) -> dict:
+    """The space document of a program's sites and objective/metric/report markers."""
     objective = None
     metrics: list[str] = []
     reports = []
@@ -56,6 +60,8 @@ def site_dict(site) -> dict:
             entry["step"] = spec.step
         entry.update(scale=spec.scale, default=site.default)
     entry["repeat"] = spec.repeat
+    if spec.group is not None:  # absent means no group: documents without groups are unchanged
+        entry["group"] = spec.group
     if site.children:
         entry["children"] = {str(k): [site_dict(c) for c in kids]
                              for k, kids in sorted(site.children.items())}

@@ -112,12 +112,13 @@ class _CheckCommand(click.Command):
 @click.option("--only-marked", is_flag=True,
               help="Skip named files that do not mention glovec, and generated programs (as for "
                    "directories); for hooks that pass every changed file.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output",
               help="Write the report to this file instead of stdout (written atomically).")
 def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, allow, exclude, rules,
                   objective, strict, only_marked, output) -> int:
-    from glovec.check_report import render
-    from glovec.checker import check_files, discover, load_config
+    from glovec.check.checker import check_files
+    from glovec.check.inputs import discover, load_config
+    from glovec.check.report import render
 
     program_args = click.get_current_context().meta.get(_PROGRAM_ARGS, ())
     if program_args and not runs:

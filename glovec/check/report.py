@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from glovec.checker import CheckReport, Finding, code_name
+from glovec.check.findings import CheckReport, Finding, code_name
 
 __all__ = ["render", "threshold_finding"]
 

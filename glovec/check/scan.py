@@ -1,7 +1,7 @@
 """Static coverage scan: hyper-parameters written as literals that no site searches.
 
 Finds numeric literals passed to the hyper-parameters of common Keras, PyTorch and scikit-learn
-calls (``ml_hyperparams.py`` says which), and numeric literals assigned to, or defaulted into,
+calls (``hyperparams.py`` says which), and numeric literals assigned to, or defaulted into,
 well-known hyper-parameter names (``EPOCHS = 10``, ``def train(lr=1e-3)``). Each is
 *searched* (a site covers it), *fixed* (``# glovec: fixed`` on its line, or an allow-list entry)
 or *uncovered* (what ``glovec check`` reports as GV401). The width of an output layer (the
@@ -27,11 +27,12 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import ml_hyperparams as tables
+from glovec.check import hyperparams as tables
+from glovec.transforms.names import DEFINITION, IMPORT, Names, canonical, dotted_parts
 
 __all__ = ["HyperLiteral", "Marker", "markers", "scan"]
 
-_NOT_SPECS = {"objective", "metric", "report"}
+_NOT_SPECS = {"objective", "metric", "report", "constraint"}
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,10 @@ def scan(source: str, sites: Iterable = (), allow: Iterable[str] = ()) -> list[H
     """
     tree = ast.parse(source)
     lines = source.splitlines()
-    found = _Finder(_aliases(tree), _local_names(tree), source, lines).run(tree)
+    found = _Finder(Names.of(tree), source, lines).run(tree)
     marks = markers(source)
     sites = [(str(s[0]), int(s[1]), int(s[2])) for s in sites]
-    allow = set(allow)
+    allow = {canonical(a) for a in allow}  # tf.keras.layers.Dense.units is keras's
     result = []
     for line, col, param, callee, text, span in found:
         status = _status(line, col, param, callee, span, marks, sites, allow)
@@ -136,35 +137,11 @@ def _status(line, col, param, callee, span, marks, sites, allow) -> str:
     return "uncovered"
 
 
-def _aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> qualified module path, from every import in the file."""
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    names[a.asname] = a.name
-                else:
-                    head = a.name.split(".", 1)[0]
-                    names[head] = head
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for a in node.names:
-                if a.name != "*":
-                    names[a.asname or a.name] = f"{node.module}.{a.name}"
-    return names
-
-
-def _local_names(tree: ast.Module) -> set[str]:
-    return {n.name for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
-
-
 def _library(qualified: str) -> str | None:
+    """The library of a canonical qualified name (``names.canonical`` folds tf.keras onto
+    keras), when ``hyperparams`` has a table for it."""
     head = qualified.split(".", 1)[0]
-    if head == "tensorflow" and ".keras" in qualified:
-        return "keras"
-    if head in ("keras", "tf_keras"):
-        return "keras"
-    return head if head in ("torch", "sklearn") else None
+    return head if head in ("keras", "torch", "sklearn") else None
 
 
 _WIDTHS = frozenset({"units", "out_features"})
@@ -213,12 +190,11 @@ def _literal(node: ast.AST) -> bool:
 
 
 class _Finder:
-    def __init__(self, aliases: dict[str, str], local: set[str], source: str, lines: list[str]) -> None:
-        self.aliases = aliases
+    def __init__(self, names: Names, source: str, lines: list[str]) -> None:
+        self.names = names  # the one resolver, as markers and rules use it
         self.source = source
-        self.local = local
         self.lines = lines
-        self.imported = {lib for q in aliases.values() if (lib := _library(q))}
+        self.imported = {lib for q in names.imported_names() if (lib := _library(q))}
         self.found: list = []
 
     def run(self, tree: ast.Module) -> list:
@@ -243,19 +219,14 @@ class _Finder:
 
     def _resolve(self, func: ast.AST) -> tuple[str | None, str]:
         """(library, qualified or written name) of a callee expression."""
-        parts = []
-        while isinstance(func, ast.Attribute):
-            parts.append(func.attr)
-            func = func.value
-        if not isinstance(func, ast.Name):
+        parts = dotted_parts(func)
+        if parts is None:
             return None, ""
-        parts.append(func.id)
-        parts.reverse()
-        head = self.aliases.get(parts[0])
-        if head is not None:
-            qualified = ".".join([head, *parts[1:]])
+        binding = self.names.binding(parts[0], func.lineno)
+        if binding is not None and binding.kind == IMPORT:
+            qualified = self.names.qualify_parts(parts, func.lineno)
             return _library(qualified), qualified
-        if len(parts) == 1 and parts[0] in self.local:
+        if binding is not None and binding.kind == DEFINITION and len(parts) == 1:
             return None, parts[0]  # the program's own class or function
         # Unresolved (star import, a module passed around): guess from the libraries imported.
         name = parts[-1]
@@ -302,17 +273,3 @@ class _Finder:
         for arg, default in pairs:
             if arg.arg.lower() in tables.NAMES and _literal(default):
                 self._add(default, arg.arg, "", (default.lineno, default.end_lineno or default.lineno))
-
-
-# ---- GV4xx --------------------------------------------------------------------------------
-# The codes of `glovec check` findings live in the shared catalogue (``diagnostics.py``, shown by
-# `glovec explain`); their severity lives here: a warning fails the check only with --strict.
-SEVERITY: dict[str, str] = {
-    "GV401": "error",
-    "GV402": "warning",
-    "GV403": "error",
-    "GV404": "error",
-    "GV405": "error",
-    "GV406": "error",
-    "GV407": "error",
-}

@@ -9,7 +9,7 @@ process trial is, and a run is killed at the per-run timeout.
 In the run, the decisions are installed with ``glovec.runtime.activate`` as a dict subclass
 whose ``get`` appends each point id to a file the first time it is looked up (the site functions
 read decisions with ``.get``), so the keys survive a crash, a hang or a kill. The normal
-runtime path is unchanged. The generated header's ``_gv.program(...)`` statement is dropped (the
+runtime path is unchanged. The generated header's ``program(...)`` call is dropped (the
 runner is the driver here) and every later line moves up by one, as in the inline executor, so
 code objects carry the original file and lines.
 
@@ -45,48 +45,38 @@ class RunResult:
     seconds: float = 0.0
 
 
-def prepare(code: str, source_path: str):
-    """Compile generated text for a coverage run: header statement dropped, lines mapped back."""
+def prepare(code: str, source_path: str, header_line: int | None):
+    """Compile generated text for a coverage run: the header's ``program(...)`` call dropped
+    (its runtime import kept), lines mapped back to the original."""
     tree = ast.parse(code, filename=source_path)
-    header = None
-    body = []
-    for node in tree.body:
-        if header is None and _is_program_call(node):
-            header = node.lineno
-            continue
-        body.append(node)
-    if header is not None:
-        for node in body:
-            if node.lineno > header:
+    if header_line:
+        tree.body = [node for node in tree.body
+                     if not (node.lineno == header_line and isinstance(node, ast.Expr))]
+        for node in tree.body:
+            if node.lineno > header_line:
                 ast.increment_lineno(node, -1)
-    tree.body = body
     return compile(tree, source_path, "exec", dont_inherit=True)
-
-
-def _is_program_call(node: ast.stmt) -> bool:
-    call = node.value if isinstance(node, ast.Expr) else None
-    return (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
-        and call.func.attr == "program"
-        and isinstance(call.func.value, ast.Name)
-        and call.func.value.id == "_gv"
-    )
 
 
 class WarmRuns:
     """Coverage runs of one program on warm workers (``glovec.runtime.executors.warm``): the
     program's modules are imported once, and each run is isolated as a process trial is (forked
     from the warm worker where that is safe). ``run(decisions, stop=None)`` may be called from
-    several threads, up to ``workers`` at once."""
+    several threads, up to ``workers`` at once. ``header_line``: the header's line in ``code``
+    (``CompileResult.header_line``); found in the text when not given."""
 
     def __init__(self, code: str, source_path: str, *, workers: int = 1, timeout: float | None = None,
-                 argv=(), cwd: str | None = None, smoke: bool = True) -> None:
+                 argv=(), cwd: str | None = None, smoke: bool = True,
+                 header_line: int | None = None) -> None:
         from glovec.runtime.executors.base import ProgramRef
         from glovec.runtime.executors.process import make_workdir, remove_stale_workdirs
         from glovec.runtime.executors.warm import WarmPool
 
         source_path = os.path.abspath(source_path)
+        if header_line is None:
+            from glovec.transforms.header import locate
+
+            header_line = locate(code) or 0
         self.timeout = timeout
         remove_stale_workdirs("glovec-check-")
         self.workdir = make_workdir("glovec-check-")
@@ -94,13 +84,13 @@ class WarmRuns:
         if smoke:
             env["GLOVEC_SMOKE"] = "1"
         prog = ProgramRef(code=code, source_path=source_path, argv=list(argv),
-                          cwd=cwd or os.path.dirname(source_path))
+                          cwd=cwd or os.path.dirname(source_path), header_line=header_line)
         self._lock = threading.Lock()
         self._results: dict = {}
         self._next = 0
         try:
             self.pool = WarmPool(prog, max(1, workers), self.workdir, timeout=timeout, env=env,
-                                 entry="glovec.coverage_runner:run_in_worker")
+                                 entry="glovec.check.runner:run_in_worker")
         except BaseException:
             shutil.rmtree(self.workdir, ignore_errors=True)
             raise
@@ -162,12 +152,14 @@ class WarmRuns:
 
 
 def run_once(code: str, source_path: str, decisions: dict, *, timeout: float | None = None,
-             argv=(), cwd: str | None = None, smoke: bool = True, stop=None) -> RunResult:
+             argv=(), cwd: str | None = None, smoke: bool = True, stop=None,
+             header_line: int | None = None) -> RunResult:
     """Run the generated ``code`` once under ``decisions``, in a worker of its own.
 
     ``stop``: a ``threading.Event``; once it is set, the run is killed and reports "stopped".
     """
-    with WarmRuns(code, source_path, timeout=timeout, argv=argv, cwd=cwd, smoke=smoke) as runs:
+    with WarmRuns(code, source_path, timeout=timeout, argv=argv, cwd=cwd, smoke=smoke,
+                  header_line=header_line) as runs:
         return runs.run(decisions, stop=stop)
 
 
@@ -219,7 +211,8 @@ def run_in_worker(worker, msg: dict) -> None:
     source_path = worker.prog.source_path
     code = _compiled.get(source_path)
     if code is None:
-        code = _compiled[source_path] = prepare(worker.prog.code, source_path)
+        code = _compiled[source_path] = prepare(worker.prog.code, source_path,
+                                                 worker.prog.header_line)
     tuples = set(job["tuples"])
     decisions = {k: tuple(v) if k in tuples else v for k, v in job["decisions"]}
     result = {"status": "completed", "metrics": {}}

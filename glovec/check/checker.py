@@ -1,10 +1,10 @@
 """What ``glovec check`` finds in a set of programs: the analysis behind the command.
 
 Per file: compile in memory (the compiler's diagnostics are findings), scan for hyper-parameter
-literals no site covers (``glovec.transforms.coverage``), warn when no objective is marked, and
-optionally diff the space against a baseline and run the dynamic coverage design. The result is
-a ``CheckReport`` that ``glovec.check_report`` renders as text, JSON, JUnit XML or GitHub
-annotations. Static checks never import or execute the program.
+literals no site covers (``scan.py``), warn when no objective is marked, and optionally diff the
+space against a baseline and run the dynamic coverage design (``dynamic.py``, ``runner.py``).
+The result is a ``CheckReport`` (``findings.py``) that ``report.py`` renders as text, JSON,
+JUnit XML or GitHub annotations. Static checks never import or execute the program.
 
 Coverage figures (see ``glovec explain GV405``):
 
@@ -18,171 +18,13 @@ Coverage figures (see ``glovec explain GV405``):
 
 from __future__ import annotations
 
-import fnmatch
 import inspect
 import os
-import re
-from dataclasses import dataclass, field
 
-from glovec.transforms import coverage as scan_mod
+from glovec.check import scan as scan_mod
+from glovec.check.findings import CheckReport, FileCheck, Finding
 
-__all__ = ["Finding", "FileCheck", "CheckReport", "discover", "check_files", "load_config",
-           "diff_spaces", "code_name"]
-
-
-
-def code_name(code: str) -> str | None:
-    """The kebab-case name of a diagnostic code, from the shared catalogue."""
-    from glovec.transforms.diagnostics import CODES
-
-    entry = CODES.get(code)
-    return entry.name if entry is not None else None
-
-
-@dataclass
-class Finding:
-    path: str
-    line: int
-    col: int
-    code: str
-    message: str
-    severity: str | None = None  # "error" fails the check; "warning" only with --strict
-    site: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.severity is None:
-            self.severity = scan_mod.SEVERITY.get(self.code, "error")
-
-    def render(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
-
-
-@dataclass
-class FileCheck:
-    path: str
-    space: dict | None = None
-    sites: list = field(default_factory=list)  # site dicts as reported (see check_report)
-    findings: list = field(default_factory=list)
-    literals: list = field(default_factory=list)  # HyperLiteral
-    markers_attached: int = 0
-    markers_total: int = 0
-    dynamic: object = None  # DynamicReport
-    baseline: dict | None = None
-
-
-@dataclass
-class CheckReport:
-    files: list
-    mode: str  # "static" | "dynamic"
-    threshold: float | None = None
-    strict: bool = False
-
-    @property
-    def findings(self) -> list:
-        return [f for fc in self.files for f in fc.findings]
-
-    def coverage(self) -> dict:
-        if self.mode == "dynamic":
-            sites = [s for fc in self.files for s in fc.sites]
-            reached = sum(1 for s in sites if s["reached"])
-            exercised = sum(s["candidates_exercised"] or 0 for s in sites)
-            total = sum(s["candidates_total"] for s in sites)
-            out = {"sites": _ratio(reached, len(sites)), "candidates": _ratio(exercised, total),
-                   "sites_reached": reached, "sites_total": len(sites),
-                   "candidates_exercised": exercised, "candidates_total": total}
-        else:
-            attached = sum(fc.markers_attached for fc in self.files)
-            total = sum(fc.markers_total for fc in self.files)
-            out = {"sites": _ratio(attached, total), "candidates": None,
-                   "markers_attached": attached, "markers_total": total}
-        lits = [lit for fc in self.files for lit in fc.literals]
-        out["hyperparameters"] = {s: sum(1 for lit in lits if lit.status == s)
-                                  for s in ("searched", "fixed", "uncovered")}
-        out["figure"] = "candidates" if self.mode == "dynamic" else "sites"
-        out["threshold"] = self.threshold
-        return out
-
-    def below_threshold(self) -> bool:
-        if self.threshold is None:
-            return False
-        cov = self.coverage()
-        value = cov[cov["figure"]]
-        return value is not None and value + 1e-12 < self.threshold
-
-    def exit_status(self) -> int:
-        failing = {"error", "warning"} if self.strict else {"error"}
-        if any(f.severity in failing for f in self.findings) or self.below_threshold():
-            return 1
-        return 0
-
-
-def _ratio(a: int, b: int) -> float | None:
-    return round(a / b, 4) if b else None
-
-
-# ---- inputs --------------------------------------------------------------------------------
-
-_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "build", "dist"}
-
-
-def discover(paths, exclude=(), only_marked=False, rules=False) -> list[str]:
-    """The files to check. A file named on the command line is checked (with ``only_marked``,
-    only when it is a glovec program); a directory contributes its ``*.py`` and ``*.ipynb`` files (recursively,
-    hidden and virtual-env folders skipped) that mention ``glovec`` (a marker or
-    ``glovec.hints``) and are not generated programs; with ``rules`` (sites chosen by a rules
-    file, no markers needed), every ``*.py`` file that is not a generated program."""
-    files: list[str] = []
-    for path in paths:
-        if not os.path.isdir(path):
-            if not only_marked or _is_glovec_program(path, rules):
-                files.append(path)
-            continue
-        for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-            for name in sorted(names):
-                if not name.endswith((".py", ".ipynb")):  # notebooks as scripts (glovec.notebook)
-                    continue
-                full = os.path.join(root, name)
-                if any(fnmatch.fnmatch(full, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):
-                    continue
-                if _is_glovec_program(full, rules):
-                    files.append(full)
-    seen: set = set()
-    return [f for f in files if not (f in seen or seen.add(f))]
-
-
-def _is_glovec_program(path: str, rules: bool = False) -> bool:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return False
-    if b"_gv.program(" in data:
-        return False  # a generated program: `glovec convert --check` keeps it in step
-    return rules or _MARKED.search(data) is not None
-
-
-# A marker comment, the annotation markers, or a call into the runtime.
-_MARKED = re.compile(rb"#[ \t]*glovec:|glovec\.hints|(?:from|import)[ \t]+glovec\.runtime")
-
-
-def load_config(start: str) -> dict:
-    """``[tool.glovec.check]`` of the nearest ``pyproject.toml`` at or above ``start``."""
-    here = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
-    while True:
-        candidate = os.path.join(here, "pyproject.toml")
-        if os.path.isfile(candidate):
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
-                import tomli as tomllib
-            with open(candidate, "rb") as f:
-                data = tomllib.load(f)
-            return data.get("tool", {}).get("glovec", {}).get("check", {}) or {}
-        parent = os.path.dirname(here)
-        if parent == here:
-            return {}
-        here = parent
+__all__ = ["check_file", "check_files", "diff_spaces"]
 
 
 # ---- one file ------------------------------------------------------------------------------
@@ -272,11 +114,11 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
     diagnostics = list(getattr(result, "diagnostics", ()) or ()) + list(
         getattr(result, "warnings", ()) or ())  # warnings (GV312) keep their severity
     fc.findings.extend(_diag_finding(d, path) for d in diagnostics)
-    fc.space = getattr(result, "space", None)
+    fc.space_doc = getattr(result, "space_doc", None)
     code = getattr(result, "code", None)
-    compiled = fc.space is not None and code is not None and not any(
+    compiled = fc.space_doc is not None and code is not None and not any(
         f.severity == "error" for f in fc.findings)
-    sites = _flatten(fc.space.get("sites")) if fc.space else []
+    sites = _flatten(fc.space_doc.get("sites")) if fc.space_doc else []
     # Markers: sites made from the program (comments, annotations, rules) against those that
     # failed to attach (GV2xx from the compiler).
     fc.markers_attached = len(sites)
@@ -295,7 +137,8 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
                 f"mark it (`# glovec: {lit.param}=oneof([...])`) or say it is deliberate "
                 f"(`# glovec: fixed`, or allow {lit.label})"))
 
-    if fc.space is not None and fc.space.get("objective") is None and not fc.space.get("reports") \
+    doc = fc.space_doc
+    if doc is not None and doc.get("objective") is None and not doc.get("reports") \
             and sites and not objective and not _calls_runtime_report(source):
         fc.findings.append(Finding(
             path, 1, 1, "GV402",
@@ -308,15 +151,15 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
         "candidates": [], "failures": [],
     } for s in sites]
 
-    if baseline is not None and fc.space is not None:
-        fc.baseline = diff_spaces(baseline, fc.space)
+    if baseline is not None and fc.space_doc is not None:
+        fc.baseline = diff_spaces(baseline, fc.space_doc)
         fc.baseline["path"] = baseline_path
         fc.baseline["_old_sites"] = baseline.get("sites")
         _baseline_findings(fc, {s["id"]: s for s in sites})
         del fc.baseline["_old_sites"]
 
     if runs and compiled and sites:
-        _dynamic(fc, code, runs, timeout, argv, workers)
+        _dynamic(fc, code, runs, timeout, argv, workers, result.header_line)
     elif runs:
         for s in fc.sites:
             s["reached"], s["candidates_exercised"] = False, 0
@@ -353,15 +196,16 @@ def _calls_runtime_report(source: str) -> bool:
 
 
 def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=(),
-             workers: int = 1) -> None:
-    from glovec.coverage_runner import WarmRuns
-    from glovec.dynamic_coverage import cover
+             workers: int = 1, header_line: int | None = None) -> None:
+    from glovec.check.runner import WarmRuns
+    from glovec.check.dynamic import cover
     from glovec.runtime.geno import DNASpec
 
-    spec = DNASpec.from_space_doc(fc.space)
+    spec = DNASpec.from_space_doc(fc.space_doc)
     path = fc.path
     argv = list(argv)
-    with WarmRuns(code, path, workers=workers, timeout=timeout, argv=argv) as warm:
+    with WarmRuns(code, path, workers=workers, timeout=timeout, argv=argv,
+                  header_line=header_line) as warm:
         report = cover(spec, warm.run, runs, workers=workers)
     fc.dynamic = report
     by_id = {s.id: s for s in report.sites}
