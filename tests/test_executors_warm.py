@@ -220,5 +220,7 @@ def test_workers_above_one_pick_the_process_executor(tmp_path):
                           "--workers", "2", "--study", str(tmp_path / "s.db")], env=env,
                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stderr.splitlines()[0].startswith("glovec: process executor: 2 trial(s) at once")
+    first = out.stderr.splitlines()[:2]  # the algorithm chosen for the space, then the executor
+    assert first[0].startswith("glovec: searching with "), first
+    assert first[1].startswith("glovec: process executor: 2 trial(s) at once"), first
     assert "3 completed, 0 failed" in out.stdout
