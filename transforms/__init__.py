@@ -1,0 +1,1 @@
+"""glovec.transforms: the compiler passes (libcst): find sites, check specs, rewrite, materialize, rules."""

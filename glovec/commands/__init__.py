@@ -1,0 +1,1 @@
+"""The command modules the click group in ``glovec/cli.py`` loads: one module per family of commands."""
