@@ -127,6 +127,8 @@ def test_keras_digits_search_then_the_materialized_best_reproduces_it(tmp_path, 
 
 def test_the_examples_pass_glovec_check(capsys):
     # our own examples are what users copy: no hard-coded hyper-parameter left unsearched
+    pytest.importorskip("nbformat")  # the folder holds a notebook (the `notebook` extra)
+    pytest.importorskip("IPython")
     status = main(["check", str(EXAMPLES)])
     assert status == 0, capsys.readouterr().out
 
