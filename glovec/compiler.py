@@ -51,11 +51,6 @@ class CompileResult:
     def size(self) -> int | None:
         return space_size(self.space_doc) if self.space_doc else None
 
-    @property
-    def space(self) -> dict:
-        """The former name of ``space_doc``, for callers written before the rename."""
-        return self.space_doc
-
 
 def source_name(path: str, output_path: str | None) -> str:
     """How the generated program names its original: relative to the output's folder, or as

@@ -391,7 +391,7 @@ def test_one_seed_gives_the_same_trials_through_run_gen_and_sample(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     # door 3: sample(), the program's body written as the loop's body
-    space = compile_source(model.read_bytes(), str(model)).space
+    space = compile_source(model.read_bytes(), str(model)).space_doc
     for trial, feedback in sample(space, "evolution", num_trials=trials, seed=seed,
                                   early_stopping="halving", study=str(tmp_path / "sample.db")):
         x, lr = trial["x"], trial["lr"]
