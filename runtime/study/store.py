@@ -445,6 +445,28 @@ class Study:
             out.append((self._dna(tid, dna) if spec is not None else decisions, reward))
         return out
 
+    @_guarded
+    def results(self, upto: int, exclude: Iterable[int] = (), decisions: bool = True) -> list:
+        """``(decisions or None, objective, feasible)`` of the completed trials whose id is at
+        most ``upto`` (less those in ``exclude``), in the order their results were recorded: what
+        an algorithm's checkpoint had seen (``Search`` gives them back to it on resume)."""
+        skip = set(exclude)
+        column = "dna" if decisions else "NULL"
+        rows = self._conn.execute(
+            f"SELECT id, {column}, objective, metrics IS NOT NULL AND json_valid(metrics)"
+            " AND json_extract(metrics, '$.feasible') IS 0 FROM trials"
+            f" WHERE status = 'completed' AND id <= ? AND {self._scope} ORDER BY finished, id", (upto,))
+        out = []
+        for tid, dna, objective, infeasible in rows:
+            if tid in skip:
+                continue
+            try:
+                out.append(((decode_decisions(dna) if decisions else None), decode_objective(objective),
+                            not infeasible))
+            except Damaged as exc:
+                raise damaged(self.path, f"trial {tid}", exc) from None
+        return out
+
     # -- a nested flow's levels ------------------------------------------------------------------
 
     def scoped(self, parent: int | None = None, kind: str | None = None) -> "Study":
@@ -497,13 +519,16 @@ class Study:
 
     @_guarded
     def checkpoint(self) -> dict | None:
-        """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
+        """What ``save_checkpoint`` stored last; None when there is none, ``{}`` when it cannot be
+        read (an edited or damaged file)."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
-        try:
-            value = json.loads(row[0]) if row else None
-        except ValueError:
+        if row is None:
             return None
-        return value if isinstance(value, dict) else None
+        try:
+            value = json.loads(row[0])
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     @_guarded
     def save_checkpoint(self, checkpoint: Mapping) -> None:
