@@ -112,7 +112,8 @@ class Search:
         if study is None:
             return
         after = self._restore()
-        history = study.history(after=after)  # in-flight trials included, as proposals with reward None
+        # in-flight trials included, as proposals with reward None
+        history = study.history(after=after, reward=self._reward)
         if history:
             recover = getattr(self.algorithm, "recover", None)
             if recover is not None:
