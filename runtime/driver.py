@@ -311,6 +311,9 @@ class _Search:
 
     # -- the loop's observer ---------------------------------------------------------------------
 
+    def note(self, message: str) -> None:
+        print(f"glovec: {message}", file=self.err)
+
     def running(self, n: int, waited: bool) -> None:
         self.progress.running = n
         if waited:
@@ -407,6 +410,9 @@ class _Inner:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+
+    def note(self, message: str) -> None:
+        print(f"  glovec: {message}", file=self.stream)
 
     def running(self, n: int, waited: bool) -> None:
         pass
