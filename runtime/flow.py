@@ -366,11 +366,10 @@ def _fitted(old, records, new_doc: Mapping, what: str) -> tuple[list, list]:
 
 
 def _mismatch(old_doc: Mapping, new_doc: Mapping) -> str:
-    from .geno.identity import space_diff
+    from .geno.identity import describe_diff
 
-    parts = [f"{label}: {', '.join(ids)}" for label, ids in
-             zip(("added", "removed", "changed"), space_diff(old_doc, new_doc)) if ids]
-    return f" (sites {'; '.join(parts)})" if parts else ""
+    detail = describe_diff(old_doc, new_doc)
+    return f" (sites {detail})" if detail else ""
 
 
 def trials_of(source: str, new_doc: Mapping, default: str = "best") -> list[dict]:

@@ -10,7 +10,7 @@ import sqlite3
 import time
 from typing import Any, Iterable, Mapping
 
-from ..geno.identity import space_diff, space_fingerprint
+from ..geno.identity import describe_diff, space_fingerprint
 from .errors import StudyError, read_only
 from .lock import lock as _lock
 from .migrate import migrate_trials
@@ -168,13 +168,8 @@ class Study:
         study.resumed = True
         old_space = decode_space(stored[0], path)
         if space_fingerprint(old_space) != study.fingerprint:
-            added, removed, changed = space_diff(old_space, space_doc)
             if not migrate:
-                parts = []
-                for label, ids in (("added", added), ("removed", removed), ("changed", changed)):
-                    if ids:
-                        parts.append(f"{label}: {', '.join(ids)}")
-                detail = "; ".join(parts) or "the structure differs"
+                detail = describe_diff(old_space, space_doc) or "the structure differs"
                 raise StudyError(
                     "GV503",
                     f"the search space changed since study {path} was created ({detail}); pass "
