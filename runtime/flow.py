@@ -449,6 +449,21 @@ def warm_trials(path: str, new_doc: Mapping) -> tuple[list, str]:
         old.close()
 
 
+def _check_level(study, nest: str | None) -> None:
+    """GV706 when a resumed study's trials are of another shape of search than this run's: a
+    nested study resumed without ``--nest GROUP`` (its plain trials would mix with the tree), or
+    with another group, or a plain study resumed with ``--nest``."""
+    recorded = study.nested_group
+    if recorded is not None and nest != recorded:
+        how = "without --nest" if nest is None else f"with --nest {nest}"
+        raise FlowError("GV706", f"study {study.path} holds a nested search (outer trials over "
+                                 f"the group {recorded!r}); resume it with --nest {recorded}, not "
+                                 f"{how}, or use a new --study")
+    if recorded is None and nest is not None and sum(study.counts().values()):
+        raise FlowError("GV706", f"study {study.path} holds trials of a search that is not "
+                                 f"nested; --nest {nest} needs a new --study")
+
+
 class Plan:
     """What ``glovec run``'s flow flags (``--only``, ``--fix-from``, ``--nest``, ``--enqueue``,
     ``--warm-start``) make of a run: ``algorithm`` (a ``Flow`` over the study's space, or the
@@ -457,6 +472,7 @@ class Plan:
     def __init__(self, settings, study, algorithm, make_algorithm, say) -> None:
         spec, doc = study.spec, study.space_doc
         self.nested = bool(getattr(settings, "nest", None))
+        _check_level(study, getattr(settings, "nest", None))
         only = getattr(settings, "only", None)
         if only is not None and self.nested:
             raise FlowError("GV702", "--only and --nest do not go together: --nest searches the "
