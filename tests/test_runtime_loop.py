@@ -520,12 +520,14 @@ def test_a_checkpoint_of_another_seed_or_configuration_is_not_used(tmp_path):
         list(_feed_all(sample(SPACE, CountingRandom, num_trials=4, seed=1, study=study)))
     CountingRandom.made.clear()
     with Study.open(path, SPACE, resume=True) as study:  # another seed: the history is replayed
-        list(_feed_all(sample(SPACE, CountingRandom, num_trials=6, seed=2, study=study)))
+        with pytest.warns(RuntimeWarning, match=r"left by .*CountingRandom \(seed 1\).*replaying its 4 trials"):
+            list(_feed_all(sample(SPACE, CountingRandom, num_trials=6, seed=2, study=study)))
     assert len(CountingRandom.made) == 4 + 2
     with Study.open(path, SPACE, resume=True) as study:
         study.save_checkpoint({**study.checkpoint(), "state": {"rng": [3, [1, 2], None]}})  # edited
         CountingRandom.made.clear()
-        list(_feed_all(sample(SPACE, CountingRandom, num_trials=7, seed=2, study=study)))
+        with pytest.warns(RuntimeWarning, match="damaged or does not fit"):
+            list(_feed_all(sample(SPACE, CountingRandom, num_trials=7, seed=2, study=study)))
     assert len(CountingRandom.made) == 6 + 1
 
 
