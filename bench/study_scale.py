@@ -11,7 +11,8 @@ Resume: at 1,000, 20,000 and 100,000 trials a copy of the study is resumed for m
 (``glovec run --resume``, each in a fresh process, as a user runs it) by each algorithm of
 ``--algorithms`` (default random, evolution, ppo, tpe). Timed: the resume itself (open the study,
 restore the algorithm or replay its history: until the first new proposal) and the whole call
-(resume, the new trials, summary), set against the study's first 1,000 trials. ``+1,000`` trials
+(resume, the new trials, summary), set against the first 1,000 trials of the study it resumes
+(for random and evolution, which grew it). ``+1,000`` trials
 for random, evolution and ppo; tpe adds ``--tpe-trials`` (default 20), because each of its
 proposals models every earlier trial and costs seconds at 100,000 whatever the resume costs.
 
@@ -191,7 +192,7 @@ def main() -> int:
             if got is None:
                 rows.append([algorithm, f"{at:,}", f"+{more:,}", f"> {args.timeout:.0f}", f"> {args.timeout:.0f}", ""])
                 continue
-            ratio = f"{got['total'] / base:.2f}x" if more == WINDOW else ""
+            ratio = f"{got['total'] / base:.2f}x" if more == WINDOW and algorithm in OWN_HISTORY else ""
             rows.append([algorithm, f"{at:,}", f"+{more:,}", f"{got['recover']:.2f}", f"{got['total']:.2f}", ratio])
     print(f"\nthe studies' first {stages[0]:,} trials: "
           + ", ".join(f"{a} {s:.2f} s" for a, s in firsts.items()))

@@ -169,7 +169,7 @@ class Search:
             except Exception:  # noqa: BLE001 - any damage: replay, which needs no checkpoint
                 ok = False
         if not ok:
-            algorithm.setup(algorithm.spec)  # whatever restore changed is undone
+            algorithm.setup(getattr(algorithm, "spec", None) or self.spec)  # undo what restore changed
             self._replaying("it is damaged or does not fit this algorithm's options")
             return 0
         # Trials in flight at the checkpoint that a later (killed) driver finished: their results
