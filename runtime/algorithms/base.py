@@ -136,7 +136,7 @@ class Algorithm:
         if not self.resumable or self.ops is None:
             return False
         try:  # a study's file may have been edited: check everything before changing anything
-            if not isinstance(checkpoint, dict) or checkpoint.get("options") != self._plain_options():
+            if not isinstance(checkpoint, dict) or checkpoint.get("options", {}) != self._plain_options():
                 return False
             rng = unpack_rng(checkpoint["rng"])
             proposed, fed, best = checkpoint["num_proposed"], checkpoint["num_feedback"], checkpoint["best"]
