@@ -141,7 +141,7 @@ class Search:
 
     def _restore(self) -> int:
         """Restore the algorithm from the study's checkpoint when it has one that this algorithm
-        (same class, seed and options, same space) took; return the id of the last trial it had
+        (same class, seed and options, same space; an unseeded one takes any seed's) took; return the id of the last trial it had
         seen (0 without one: the whole history is replayed). A checkpoint that cannot be used
         is said (``note``) and the history replayed instead."""
         study, algorithm = self.study, self.algorithm
@@ -151,6 +151,8 @@ class Search:
         if saved is None:
             return 0
         mine = self._identity()
+        if mine["seed"] is None:  # an unseeded search continues any seed's random stream
+            mine["seed"] = saved.get("seed")
         if saved and any(saved.get(k) != v for k, v in mine.items()):
             if saved.get("fingerprint") == mine["fingerprint"]:  # (a migrated study: replayed silently)
                 self._replaying(f"it was left by {saved.get('algorithm')} (seed {saved.get('seed')!r}), "

@@ -658,3 +658,17 @@ def test_a_damaged_or_foreign_checkpoint_is_said_and_the_history_replayed(tmp_pa
         with pytest.warns(RuntimeWarning, match="not used"):
             made, _ = _session(copy, name, total)
         assert made == total and _decisions(copy) == _decisions(straight), what
+
+
+def test_an_unseeded_resume_continues_a_seeded_checkpoint(tmp_path):
+    import warnings
+
+    path = tmp_path / "s.db"
+    _session(path, "evolution", 6)
+    MADE.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "checkpoint not used" warning
+        with Study.open(path, SPACE, resume=True) as study:
+            for trial, feedback in sample(SPACE, COUNTING["evolution"], num_trials=9, study=study):
+                feedback(_score(trial))
+    assert len(MADE) == 3  # restored, not replayed

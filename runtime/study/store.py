@@ -47,7 +47,10 @@ def _guarded(method):
 
 
 # A completed trial whose `# glovec: constraint` was false (metrics {"feasible": false}).
-_INFEASIBLE = "(metrics IS NOT NULL AND json_valid(metrics) AND json_extract(metrics, '$.feasible') IS 0)"
+# CASE, not AND: SQLite may evaluate json_extract on text that is not JSON (an error), and a
+# damaged row is diagnosed where its metrics are read, not here.
+_INFEASIBLE = ("(CASE WHEN metrics IS NOT NULL AND json_valid(metrics)"
+               " THEN json_extract(metrics, '$.feasible') IS 0 ELSE 0 END)")
 
 
 def _space_doc_of(space: Any) -> dict:
