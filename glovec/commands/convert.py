@@ -26,6 +26,7 @@ import click
 
 from glovec.files import read_input, write_atomic, write_stdout
 
+from glovec.commands._configs import config_option, read_configs
 from glovec.commands._options import rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.notebook import is_notebook
@@ -41,10 +42,11 @@ def default_output(src: str) -> str:
 
 
 def _compile(src: str, output_path: str | None, rules: str | None = None,
-             settings: dict | None = None) -> CompileResult | None:
-    """Compile ``src``; print its diagnostics and warnings, and return None when it has
-    diagnostics (warnings do not stop it)."""
-    result = compile_source(read_input(src), src, output_path=output_path, rules=rules, settings=settings)
+             settings: dict | None = None, configs=()) -> CompileResult | None:
+    """Compile ``src`` (with its ``--config`` files); print its diagnostics and warnings, and
+    return None when it has diagnostics (warnings do not stop it)."""
+    result = compile_source(read_input(src), src, output_path=output_path, rules=rules,
+                            settings=settings, configs=read_configs(configs))
     for diagnostic in [*result.diagnostics, *result.warnings]:
         click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
@@ -71,7 +73,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | None = None,
-             settings: dict | None = None) -> int:
+             settings: dict | None = None, configs=()) -> int:
     if diff and check:
         raise click.UsageError("--diff and --check do not go together")
     to_stdout = out == "-"
@@ -83,27 +85,39 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     if is_notebook(src):  # a notebook (or, for -o x.py, its script); diffs show the scripts
         from glovec.commands._notebook import converted
 
+        if configs:
+            raise click.UsageError("--config goes with a .py program, not a notebook")
         made = converted(src, read_input(src), target, rules, settings)
     else:
-        result = _compile(src, target, rules, settings)
+        result = _compile(src, target, rules, settings, configs)
         made = result and (result, read_input(src).decode("utf-8-sig"), _encoded(result))
     if made is None:
         return 1
     result, before, data = made
     shown = "-" if to_stdout else target
+    searches = _search_versions(result)  # each --config file's search version
     if diff:
+        for config, path, text in searches:
+            click.echo(unified_diff(config.text, text, config.path, path), nl=False)
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
-        if not os.path.lexists(target):
-            click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
-            return 1
-        existing = read_input(target)
-        if existing != data:
-            click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
+        stale = 0
+        for output, expected in [(path, text.encode("utf-8")) for _, path, text in searches] + [
+                (target, data)]:
+            if not os.path.lexists(output):
+                click.echo(f"{output} is missing; run `glovec convert {src}`", err=True)
+                stale += 1
+            elif read_input(output) != expected:
+                click.echo(f"{output} is stale; run `glovec convert {src}`", err=True)
+                stale += 1
+        if stale:
             return 1
         click.echo(f"{target} is up to date", err=True)
         return 0
+    for config, path, text in searches:
+        write_atomic(path, text)
+        click.echo(f"glovec: wrote {path}: {len(config.sites)} site(s) of {config.path}", err=True)
     if to_stdout:
         write_stdout(data)
     else:
@@ -112,6 +126,14 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     click.echo(f"glovec: wrote {shown}: {_count(result)} site(s), space size "
                f"{'infinite' if size is None else f'{size:,}'}", err=True)
     return 0
+
+
+def _search_versions(result: CompileResult) -> list[tuple]:
+    """(config file, where its search version goes, its text) for each ``--config`` file."""
+    from glovec.transforms.configs import search_path
+
+    return [(config, search_path(config.path), ("\ufeff" if config.bom else "")
+             + config.search_text()) for config in result.configs]
 
 
 def _count(result: CompileResult) -> int:
@@ -125,6 +147,7 @@ def _count(result: CompileResult) -> int:
 @click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
 @click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
 @rules_option
+@config_option
 @click.option("--algorithm", help="search algorithm `python OUT` uses (default: chosen from "
               "the space, as `glovec run` does)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
@@ -134,23 +157,24 @@ def _count(result: CompileResult) -> int:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
 @click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")
 def convert_command(src: str, out: str | None, diff: bool, check: bool, rules: str | None,
-                    **settings) -> int:
+                    configs=(), **settings) -> int:
     """Turn the marked program SRC into a search-space program.
 
     The search options (--algorithm, --trials, ...) are written into OUT: `python OUT` runs the
     search with them, and the GLOVEC_* environment variables (GLOVEC_TRIALS, ...) override them.
     """
     chosen = {key: value for key, value in settings.items() if value is not None}
-    return _convert(src, out, diff, check, rules, chosen or None)
+    return _convert(src, out, diff, check, rules, chosen or None, configs)
 
 
 @click.command("diff")
 @click.argument("src")
 @click.option("-o", "--output", "out", metavar="OUT", help="the output name shown in the diff")
 @rules_option
-def diff_command(src: str, out: str | None, rules: str | None) -> int:
+@config_option
+def diff_command(src: str, out: str | None, rules: str | None, configs=()) -> int:
     """Show what `glovec convert SRC` would change (same as convert --diff)."""
-    return _convert(src, out, diff=True, check=False, rules=rules)
+    return _convert(src, out, diff=True, check=False, rules=rules, configs=configs)
 
 
 # ---- space ---------------------------------------------------------------------------------
@@ -189,7 +213,10 @@ def _default(entry: dict) -> str:
 
 
 def _where(src: str, entry: dict) -> str:
-    """``path:line:col``; ``path:cell N:line:col`` for a notebook's space (positions in cells)."""
+    """``path:line:col``; ``path:cell N:line:col`` for a notebook's space (positions in cells);
+    a config file's site names that file (its ``file`` is relative to the program's folder)."""
+    if entry.get("file"):
+        src = os.path.normpath(os.path.join(os.path.dirname(src), entry["file"]))
     cell = f":{entry['cell']}" if entry.get("cell") else ""
     return f"{src}{cell}:{entry['line']}:{entry['col']}"
 
@@ -233,7 +260,8 @@ def space_json(result: CompileResult, space_doc: dict | None = None) -> dict:
 @click.argument("src")
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
 @rules_option
-def space_command(src: str, as_json: bool, rules: str | None) -> int:
+@config_option
+def space_command(src: str, as_json: bool, rules: str | None, configs=()) -> int:
     """List the sites of SRC and the size of its space, without running it.
 
     For a notebook, each location names the cell (cell N counts every cell from 1) and the line
@@ -241,12 +269,14 @@ def space_command(src: str, as_json: bool, rules: str | None) -> int:
     if is_notebook(src):
         from glovec.commands._notebook import compile_file, space_of
 
+        if configs:
+            raise click.UsageError("--config goes with a .py program, not a notebook")
         compiled = compile_file(src, read_input(src), rules=rules)
         if compiled is None:
             return 1
         result, space_doc = compiled.result, space_of(compiled)
     else:
-        result = _compile(src, None, rules)
+        result = _compile(src, None, rules, configs=configs)
         if result is None:
             return 1
         space_doc = result.space_doc

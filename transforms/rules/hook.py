@@ -70,13 +70,17 @@ class RulesHook:
                     "it in its syntax tree (an internal problem; please report it)", site.line,
                     site.col, path=program.path))
                 continue
-            rule = site.rule
-            shown = rule.path
-            if os.path.dirname(os.path.abspath(shown)) == os.path.dirname(preset_path("keras")):
-                shown = "preset " + os.path.basename(shown)[:-len(".toml")]
-            origin = f"{shown}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
-            requests.append(SpecRequest(node, site.spec, origin))
+            requests.append(SpecRequest(node, site.spec, rule_origin(site.rule)))
         return requests
+
+
+def rule_origin(rule) -> str:
+    """How a site's messages name the rule that chose it: ``rules.toml:12 (name)``, or
+    ``preset keras:40`` for a preset's rule."""
+    shown = rule.path
+    if os.path.dirname(os.path.abspath(shown)) == os.path.dirname(preset_path("keras")):
+        shown = "preset " + os.path.basename(shown)[:-len(".toml")]
+    return f"{shown}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
 
 
 def rules_hook(rules) -> tuple[RulesHook | None, list[Diagnostic]]:

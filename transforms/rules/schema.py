@@ -12,9 +12,9 @@ from ..diagnostics import Diagnostic
 from .template import Template
 
 PRESETS = ("keras", "pytorch")
-SELECTORS = ("call", "assign", "param")
+SELECTORS = ("call", "assign", "param", "key")  # key: a config file's dotted key (keys.py)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "values", "where", "in_function",
-             "in_class", "optional", "skip", "dedupe", "id")
+             "in_class", "optional", "skip", "dedupe", "id", "key")
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
 
