@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from glovec.runtime.configs import placeholder, yaml_scalar
 
-from .diagnostics import Diagnostic, suggest
+from .diagnostics import FileDiagnostic as Diagnostic, suggest
 from .rewrite import apply_edits
 from .sites import MARKER_RE, Site, _SpecText, _illegal, _legal, _unique
 from .source import Snippet, Text
@@ -268,8 +268,8 @@ class _File:
         legal = _legal(spec, node, snippet)
         if legal is None:
             code, message = _illegal(spec, node, snippet)
-            raise SpecError(code, message.replace("the program's value", "the file's value"),
-                            entry.start)
+            message = message.replace("the program's value", "the file's value")
+            raise SpecError(code, message.replace(" in the program", " in the file"), entry.start)
         line, col = self.where.position(entry.start)
         site = Site(spec, line, col, entry.start, entry.end, default=legal[0],
                     base_id=spec.name or _base_id(_stem(self.path), entry.path))
@@ -309,6 +309,10 @@ class _File:
         scalars = [e for e in here if e.kind == "scalar"]
         if len(scalars) == 1:
             return scalars[0]
+        if len(scalars) > 1 and all(e.path[-1].isdigit() for e in scalars):
+            raise SpecError("GV802", f"the {spec.kind} marker is on a sequence, not a scalar "
+                            "value: write the sequence one item per line and mark the item",
+                            hash_at)
         if len(scalars) > 1:
             keys = ", ".join(e.path[-1] for e in scalars[:4])
             raise SpecError("GV202", f"{len(scalars)} values on this line ({keys}); name the "

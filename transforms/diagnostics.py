@@ -10,7 +10,9 @@ check`'s GV402) says so in its explanation ("A warning: ...") and never blocks t
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
 findings, GV5xx run/study/resume errors, GV6xx files (an input that cannot be read, an output
-that cannot be written), GV7xx search flows (groups, partial and nested searches, given points).
+that cannot be written), GV7xx search flows (groups, partial and nested searches, given points),
+GV8xx config files (YAML files given with ``--config``; a config file's spec and attachment
+problems share the GV1xx/GV2xx codes of the program's).
 
 To add a code, append one ``Code(...)`` to ``CATALOGUE`` below, in code order. ``check`` names
 the harness the meta-test runs the Before/After through: "convert" (``compile_source``;
@@ -45,6 +47,14 @@ class Diagnostic:
 
     def __str__(self) -> str:
         return self.render()
+
+
+class FileDiagnostic(Diagnostic):
+    """A diagnostic about a file other than the program (a rules file, a config file): always
+    rendered with its own path."""
+
+    def render(self, path: str | None = None) -> str:
+        return super().render(self.path if self.path is not None else path)
 
 
 class DiagnosticError(Exception):
@@ -698,6 +708,42 @@ CATALOGUE: list[Code] = [
          check="run",
          example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"],
                   "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"]}),
+    # ---- GV8xx config files (--config; transforms/configs.py, transforms/rules/keys.py;
+    # meta-test in tests/test_configs.py, harness "config": ``before``/``after`` are the YAML
+    # file compiled beside ``example["program"]``, with ``example["rules"]`` when given) ----
+    Code("GV801", "config-yaml-error", "a config file is not valid YAML",
+         "A file given with `--config` is read with PyYAML (one document); the message is "
+         "PyYAML's, at the place it points to. The file is never modified.",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n   name: adam\n",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n  name: adam\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
+    Code("GV802", "config-marker-not-on-a-scalar", "a config file's marker is on a mapping, a "
+         "sequence, an alias or a block scalar",
+         "A site in a config file is one scalar value (a number, a string, true/false/null) "
+         "written on the marker's line. A marker after `optimizer:` (whose value is the mapping "
+         "below it), after a sequence, an alias (`*name`: mark the anchored value) or a block "
+         "scalar (`|`, `>`) has no single value to search: put the marker on each value's line.",
+         "optimizer:  # glovec: floatv(0.001, 0.1)\n  lr: 0.01\n",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
+    Code("GV803", "config-no-such-key", "a rule names a key that no config file has",
+         "A rules file's `key = \"optimizer.lr\"` (no wildcard) names one dotted key path; "
+         "when none of the files given with `--config` has it, the rule would quietly search "
+         "nothing, so it is an error at the rule, with the closest key path. A pattern with "
+         "`*` that selects nothing is GV312, a warning.",
+         "optimizer:\n  learning_rate: 0.01\n",
+         "optimizer:\n  lr: 0.01\n",
+         check="config", example={
+             "program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n",
+             "rules": '[[rule]]\nkey = "optimizer.lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n'}),
+    Code("GV804", "config-unsupported-spec", "a spec a config file's value cannot take",
+         "A config file's value is read once, as one scalar: its site is oneof (candidates that "
+         "are numbers, strings, True/False/None), floatv or intv, without repeat= or nested "
+         "specs. objective/metric/report mark values of the program, and manyof/permutate pick "
+         "several values; write those in the program.",
+         "layers: 2  # glovec: oneof([2, [2, 2]])\n",
+         "layers: 2  # glovec: oneof([1, 2, 3])\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from ..diagnostics import Diagnostic, suggest
+from ..diagnostics import FileDiagnostic as Diagnostic, suggest
 from ..sites import _SpecText
 from ..specs import SpecError, parse_comment_spec
 from .hook import rule_origin
@@ -33,6 +33,7 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
     file ``(configs._File, entries)``; (diagnostics, warnings)."""
     diagnostics: list[Diagnostic] = []
     matched: set[int] = set()
+    seen: set[int] = set()  # rules whose pattern some key fits (their where may refuse it)
     paths: set[str] = set()
     for one, entries in parsed:
         for entry in entries:
@@ -43,6 +44,7 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
             for rule in rules:
                 if not any_glob(rule.pattern, key.lower()):
                     continue
+                seen.add(rule.index)
                 if entry.line in one.fixed:
                     matched.add(rule.index)
                     break
@@ -66,6 +68,7 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
                 path=rule.path))
         elif rule in own_rules(ruleset):
             why = ("no file given with --config" if not given else
+                   "its where holds for none of the keys it fits" if rule.index in seen else
                    f"no key {' or '.join(rule.pattern)} in the config files")
             warnings.append(RuleDiagnostic(
                 "GV312", f"{rule.label if rule.name else 'this rule'} matched nothing: {why}",

@@ -8,7 +8,7 @@ import fnmatch
 from dataclasses import dataclass
 from importlib import resources
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, FileDiagnostic
 from .template import Template
 
 PRESETS = ("keras", "pytorch")
@@ -19,11 +19,8 @@ TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
 
 
-class RuleDiagnostic(Diagnostic):
+class RuleDiagnostic(FileDiagnostic):
     """A diagnostic about the rules file itself: always rendered with the rules file's path."""
-
-    def render(self, path: str | None = None) -> str:
-        return super().render(self.path if self.path is not None else path)
 
 
 class RulesError(Exception):
