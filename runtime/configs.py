@@ -74,9 +74,21 @@ def yaml_scalar(value, style: str = "") -> str:
         if style != '"' and _PLAIN.match(value) and value.lower() not in _SPECIAL \
                 and not _looks_numeric(value):
             return value
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+        return _double_quoted(value)
     raise TypeError(f"a config file's value is a number, a string, true/false or null, not "
                     f"{type(value).__name__}")
+
+
+def _double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes (YAML has them all), and every character
+    that is not printable escaped too (YAML refuses it raw)."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    if quoted.isprintable():
+        return quoted
+    return "".join(c if c.isprintable() else
+                   f"\\x{ord(c):02x}" if ord(c) < 0x100 else
+                   f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in quoted)
 
 
 def _looks_numeric(text: str) -> bool:

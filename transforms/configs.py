@@ -126,7 +126,7 @@ def _read(path: str, data: bytes | str) -> tuple[str, bool, Diagnostic | None]:
             return "", False, Diagnostic("GV801", f"not UTF-8 text (byte {exc.start})", 1, 1,
                                          path=path)
     else:
-        bom, text = text_bom(data)
+        text, bom = text_bom(data)
     return text, bom, None
 
 
