@@ -85,7 +85,7 @@ class Dashboard:
         """GV503 when the source's space is not the one the study recorded (edited since, and
         no `run --resume --migrate` yet): stored decisions are candidate indices of the old
         space, so writing them into the new program would choose other values."""
-        from glovec.runtime.study import space_diff, space_fingerprint
+        from glovec.runtime.geno import describe_diff, space_fingerprint
 
         _, result = self.compile()
         if result.diagnostics:
@@ -94,9 +94,7 @@ class Dashboard:
         stored = self.feed.study.space_doc
         if space_fingerprint(result.space_doc) == space_fingerprint(stored):
             return None
-        added, removed, changed = space_diff(stored, result.space_doc)
-        detail = "; ".join(f"{label}: {', '.join(ids)}" for label, ids in
-                           (("added", added), ("removed", removed), ("changed", changed)) if ids)
+        detail = describe_diff(stored, result.space_doc)
         return (f"{self.feed.path}:1:1: GV503 the program's space changed since the study "
                 f"recorded its trials ({detail or 'the structure differs'}); run `glovec run "
                 f"{self.source_name()} --resume --migrate` first, so its trials fit the program")
