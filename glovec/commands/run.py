@@ -160,6 +160,9 @@ def search(src: str, compiled: "CompileResult", program_args, options: dict, out
     from glovec.runtime.driver import settings_from_env
     from glovec.runtime.executors import ProgramRef
 
+    if options.pop("configs", None):  # `glovec run` compiled them; %glovec run cannot
+        click.echo("glovec: --config goes with a .py program, not a notebook", err=True)
+        return 2
     try:
         settings = settings_from_env(Settings())
     except UsageError as exc:
