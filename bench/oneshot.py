@@ -34,6 +34,7 @@ from _common import RESULTS, machine, parse_args, save, versions  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nas_cell_torch.py"
 PY = sys.executable
+WORKING = 0.9  # stand-alone accuracy of a "working" cell (broken ones train to 0.1-0.75)
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 
 
@@ -95,8 +96,9 @@ def main() -> None:
         p.add_argument("--methods", default="spos,enas,darts"),
         p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
         p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method"),
-        p.add_argument("--reuse", default=None, help="a previous results JSON: its stand-alone "
-                       "accuracies are reused, and its spos spread ranks the darts pick")))
+        p.add_argument("--reuse", default=None, help="previous results JSONs, comma-separated: "
+                       "their stand-alone accuracies are reused, and the last spos spread among "
+                       "them ranks the darts pick when spos is not run")))
     k = 4 if args.quick else args.spread
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
@@ -113,8 +115,7 @@ def main() -> None:
         return cache[key]
 
     spos_pool = None
-    previous = json.loads(Path(args.reuse).read_text()) if args.reuse else None
-    if previous:
+    for previous in (json.loads(Path(f).read_text()) for f in (args.reuse or "").split(",") if f):
         for entry in previous["methods"].values():
             for r in entry["architectures"] + [entry["pick"]]:
                 cache[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
@@ -150,6 +151,11 @@ def main() -> None:
         percentile = 100.0 * (below + 0.5 * ties) / len(accs) if accs else None
         tau = (kendall_tau([r["estimate"] for r in rows], [r["alone"] for r in rows])
                if method != "darts" and len(rows) > 2 else None)
+        # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
+        # the input off) are easy to tell apart and inflate tau over the whole spread.
+        working = [r for r in rows if r["alone"] >= WORKING]
+        tau_working = (kendall_tau([r["estimate"] for r in working], [r["alone"] for r in working])
+                       if method != "darts" and len(working) > 2 else None)
         # Per-trial evolution given the same wall time: each trial trains alone.
         evo_study = work / f"evolution-{method}.db"
         cmd = [PY, "-m", "glovec.cli", "run", str(EXAMPLE), "--algorithm", "evolution",
@@ -169,6 +175,8 @@ def main() -> None:
             "x_standalone": seconds / alone_seconds,
             "architectures": rows,
             "kendall_tau": tau,
+            "kendall_tau_working": tau_working,
+            "working": len(working),
             "pick": {"id": pick["id"], "estimate": pick["objective"], "decisions": pick["decisions"],
                      "alone": pick_alone},
             "pick_percentile": percentile,
@@ -180,6 +188,8 @@ def main() -> None:
         if method == "spos":
             spos_pool = [dict(t, _study=str(study)) for t in chosen]
         tau_text = "n/a" if tau is None else f"{tau:.2f}"
+        if tau_working is not None:
+            tau_text += f" ({tau_working:.2f} among {len(working)} working)"
         print(f"{method}: tau {tau_text} over {len(rows)}, pick alone {pick_alone:.4f} "
               f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
               f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training; "

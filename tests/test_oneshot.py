@@ -255,9 +255,9 @@ def test_enas_controller_learns_during_training_then_its_samples_are_recorded(tm
     status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0")
     assert status == 0, capsys.readouterr().err
     state = torch.load(f"{study}.oneshot.pt", weights_only=False)
-    controller = state["controller"]
-    assert controller["updates"] == 11  # every 4 steps from step 40 of 80
-    assert controller["logits"]["head"] != [0.0, 0.0]
+    controller = state["controller"]  # the algorithms package's Controller, reinforce
+    assert controller["steps"] == 11  # one update every 4 steps from step 40 of 80
+    assert controller["slots"]["head"][0][0] != [0.0, 0.0]
     capsys.readouterr()
     assert main(["report", str(study), "--json"]) == 0
     trials = json.loads(capsys.readouterr().out)["trials"]

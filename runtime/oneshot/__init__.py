@@ -115,7 +115,7 @@ class Session:
         self.steps = 0
         self.started = False
         self.searched = False
-        self.controller: Any = None  # controller.Controller (enas)
+        self.controller: Any = None  # algorithms.controller.Controller over the switches (enas)
         self.darts_lr = 3e-3
         self.ckpt = checkpoint_path(settings.study)
         self.resume_state: str | None = None
@@ -123,6 +123,7 @@ class Session:
         self._t0 = time.perf_counter()
         self._fair: dict = {}
         self.group_arch: dict = {}  # site -> candidate per batch slice, this step
+        self._group_draws: list = []  # enas: the policy's paths for this step's slices
         self.split_batches = os.environ.get("GLOVEC_ONE_SHOT_SPLIT", "1") != "0"
         self.evaluating = False
         self.error: OneShotError | None = None
@@ -250,7 +251,8 @@ class Session:
         if i is None:
             n = self.sizes[site]
             if self.method == "enas" and self.controller is not None:
-                i = self.controller.sample_one(site, self.rng)
+                self.arch = {**self._draw(), **self.arch}  # one path per step, from the policy
+                i = self.arch.get(site, 0)
             else:  # spos: fair paths, every candidate once per n steps, in a random order
                 queue = self._fair.get(site)
                 if not queue:
@@ -258,6 +260,11 @@ class Session:
                 i = queue.pop()
             self.arch[site] = i
         return i
+
+    def _draw(self) -> dict:
+        """A path drawn from the enas controller's policy (decision id -> candidate index)."""
+        decisions, _ = self.controller.sample()
+        return decisions
 
     def groups(self, args, kwargs, training: bool) -> int:
         """How many paths a training forward runs, one per slice of the batch (0: one path).
@@ -278,7 +285,9 @@ class Session:
         if table is None:
             n, width = self.sizes[site], max(self.sizes.values())
             if self.method == "enas" and self.controller is not None:
-                table = [self.controller.sample_one(site, self.rng) for _ in range(width)]
+                if len(self._group_draws) < width:  # one policy draw per slice, all switches
+                    self._group_draws = [self._draw() for _ in range(width)]
+                table = [d.get(site, 0) for d in self._group_draws]
             else:
                 table = self.rng.sample([i % n for i in range(width)], width)
             self.group_arch[site] = table
@@ -292,9 +301,12 @@ class Session:
                 "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
                 self.source_path, *self.where(next(iter(self.sites), ""))))
         if self.method == "enas":
-            from .controller import Controller
+            from ..algorithms.controller import Controller, Reinforce
 
-            self.controller = Controller(self.sizes)
+            # The search algorithms' policy-gradient controller over the switches' decisions,
+            # plain REINFORCE (one step per reward) with its tuned defaults.
+            self.controller = Controller(self._searched_spec(), seed=self.settings.seed,
+                                         method="reinforce", **Reinforce.defaults)
         self._print_sites()
         if self.resume_state is not None:
             self._resume(frame)
@@ -306,6 +318,7 @@ class Session:
             self._enas_update()
         self.arch = {}
         self.group_arch = {}
+        self._group_draws = []
 
     def _enas_update(self) -> None:
         frame = self.evaluator.frame_in_stack()
@@ -315,9 +328,9 @@ class Session:
                 f"during training, but the optimizer steps run outside the function that holds "
                 f"it; use spos or darts, or evaluate in the training function",
                 self.source_path, self.evaluator.line, self.evaluator.col))
-        arch = self.controller.sample(self.rng)
-        reward = self._estimate(arch, frame, during_training=True)
-        self.controller.update(arch, reward)
+        arch = self._draw()
+        value = self._estimate(arch, frame, during_training=True)
+        self.controller.update([(arch, self.study.reward(value))])
 
     # -- evaluation ---------------------------------------------------------------------------
 
@@ -380,7 +393,7 @@ class Session:
             self.resume_state = None
             return
         if self.controller is not None and state.get("controller"):
-            self.controller.load(state["controller"])
+            self.controller.load_state(state["controller"])
         self.steps = state.get("steps", 0)
         print(f"glovec: resuming from {self.ckpt} (trained for {self.steps} steps); no training",
               file=self.err)
@@ -396,10 +409,7 @@ class Session:
         self.seconds["train"] = time.perf_counter() - self._t0
         t0 = time.perf_counter()
         study, spec = self.study, self.spec
-        searched = [s for s in self.space.get("sites", ())
-                    if all(self.kinds.get(p.id) in ("module", "callable")
-                           for p in type(spec).from_space_doc([s]).points)]
-        sub_spec = type(spec).from_space_doc({"glovec_space": 1, "sites": searched})
+        sub_spec = self._searched_spec()
         ids = [p.id for p in sub_spec]
         defaults = spec.default_dna().decisions
         done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in ids))
@@ -433,16 +443,23 @@ class Session:
             if key not in done_archs:
                 record(arch)
         elif self.method == "enas":
-            # As ENAS: architectures sampled from the trained policy (its argmax first), each
-            # evaluated; the best estimate is the pick.
-            for arch in self.controller.sample_distinct(target - len(done_archs), self.rng,
-                                                        skip=done_archs):
+            # The trained policy's most likely architectures (its argmax first), each evaluated
+            # on the shared weights; the best estimate among them is the pick.
+            for arch in self.controller.most_likely(target - len(done_archs), skip=done_archs):
                 record(arch)
         else:
             self._search_with_algorithm(sub_spec, record)
         self.seconds["search"] = time.perf_counter() - t0
         best = study.best(1)
         return best[0].objective if best else None
+
+    def _searched_spec(self):
+        """The DNA spec of the switched sites only (what the search phase and enas decide)."""
+        spec = self.spec
+        searched = [s for s in self.space.get("sites", ())
+                    if all(self.kinds.get(p.id) in ("module", "callable")
+                           for p in type(spec).from_space_doc([s]).points)]
+        return type(spec).from_space_doc({"glovec_space": 1, "sites": searched})
 
     def _target(self) -> int:
         return 1 if self.method == "darts" else self.settings.trials
