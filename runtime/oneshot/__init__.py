@@ -215,33 +215,30 @@ class Session:
         return switch
 
     def _backend_for(self, site, values):
-        if self.backend is not None and all(self._is_ours(v) for v in values):
-            return self.backend
-        torch_mod = sys.modules.get("torch")
+        """The framework backend that switches these candidates (made on first use), or None."""
+        if self.backend is not None:
+            return self.backend if self.backend.owns(values) else None
         keras_mod = sys.modules.get("keras")
-        if keras_mod is not None and any(isinstance(v, keras_mod.layers.Layer) for v in values):
-            line, col = self.where(site)
-            self._fail(OneShotError(
-                "GV516", f"{site!r} switches Keras layers: one-shot search ({self.method}) is "
-                f"implemented for PyTorch only so far; run a per-trial search (without "
-                f"--one-shot) for this program", self.source_path, line, col))
-        if torch_mod is not None:
-            from .torch_backend import is_module
+        if keras_mod is not None and values and all(
+                isinstance(v, keras_mod.layers.Layer) for v in values):
+            if self.method != "spos":
+                line, col = self.where(site)
+                self._fail(OneShotError(
+                    "GV516", f"{site!r} switches Keras layers: for Keras, one-shot search "
+                    f"implements spos only ({self.method} needs PyTorch); run it with "
+                    f"--one-shot spos, or search per trial (without --one-shot)",
+                    self.source_path, line, col))
+            from .keras_backend import KerasBackend
 
-            if all(is_module(v) for v in values) or (
-                    all(callable(v) and not isinstance(v, type) for v in values)
-                    and not any(is_module(v) for v in values)):
-                if self.backend is None:
-                    from .torch_backend import TorchBackend
+            self.backend = KerasBackend(self)
+            return self.backend
+        if sys.modules.get("torch") is not None:
+            from .torch_backend import TorchBackend
 
-                    self.backend = TorchBackend(self)
+            if TorchBackend.owns(values):
+                self.backend = TorchBackend(self)
                 return self.backend
         return None
-
-    def _is_ours(self, value) -> bool:
-        from .torch_backend import is_module
-
-        return is_module(value) or (callable(value) and not isinstance(value, type))
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -307,7 +304,17 @@ class Session:
             # plain REINFORCE (one step per reward) with its tuned defaults.
             self.controller = Controller(self._searched_spec(), seed=self.settings.seed,
                                          method="reinforce", **Reinforce.defaults)
+        if self.evaluator.history_metric and self.backend.name != "keras":
+            self._fail(OneShotError(
+                "GV513", f"the objective `{self.evaluator.text}` reads a Keras history, which "
+                f"one-shot search re-evaluates only for a Keras model fitted with validation_data; "
+                f"mark an expression that evaluates the model on validation data instead",
+                self.source_path, self.evaluator.line, self.evaluator.col))
         self._print_sites()
+        if self.resume_state is not None and self.backend.name == "keras":
+            print(f"glovec: a Keras one-shot run keeps no supernet checkpoint; training again "
+                  f"(architectures already recorded are not evaluated again)", file=self.err)
+            self.resume_state = None
         if self.resume_state is not None:
             self._resume(frame)
 
@@ -337,8 +344,17 @@ class Session:
     def _estimate(self, arch: dict, frame, during_training: bool = False) -> float:
         saved_arch, saved_mixing = self.arch, self.mixing
         self.arch, self.mixing, self.evaluating = dict(arch), False, True
+        metric = self.evaluator.history_metric
         try:
-            value = self.backend.evaluate(lambda: self.evaluator(frame))
+            if metric:
+                value = self.backend.evaluate(lambda: self.backend.evaluate_history_metric(metric))
+            else:
+                value = self.backend.evaluate(lambda: self.evaluator(frame))
+        except LookupError as exc:
+            if not metric:
+                raise
+            self.history_error("fit got no validation_data=(x, y)" if "validation_data" in str(exc)
+                               else f"the model has no metric {exc}")
         except NameError as exc:
             when = "during training (enas rewards)" if during_training else "after training"
             self._fail(OneShotError(
@@ -353,18 +369,28 @@ class Session:
                 "GV516", f"the objective `{self.evaluator.text}` gave {value!r}, not a number",
                 self.source_path, self.evaluator.line, self.evaluator.col))
 
+    def history_error(self, why: str):
+        """GV516 for a Keras history objective that cannot be evaluated again (``why``)."""
+        self._fail(OneShotError(
+            "GV516", f"the objective `{self.evaluator.text}` reads a Keras history; one-shot "
+            f"search evaluates {self.evaluator.history_metric!r} again per architecture on the "
+            f"validation_data given to fit, and {why}; pass validation_data=(x_val, y_val) to fit, "
+            f"or mark an expression that evaluates the model", self.source_path,
+            self.evaluator.line, self.evaluator.col))
+
     def objective(self, value):
         """The one-shot stand-in for ``glovec.runtime.objective``: the search happens here."""
         if self.searched or hyper.current() is None:
             return hyper.objective(value)
         frame = sys._getframe(1)
-        if self.steps == 0:
+        if self.steps == 0 or self.backend is None:
             self._fail(OneShotError(
-                "GV516", "the program reached its objective without a torch optimizer step; "
-                "one-shot search trains the shared weights through the program's own "
-                "torch.optim optimizer", self.source_path, self.evaluator.line, self.evaluator.col))
-        if self.backend is not None and not self.backend.roots:
-            self.backend._find_roots(frame)
+                "GV516", "the program reached its objective without a training step; one-shot "
+                "search trains the shared weights through the program's own steps (a torch.optim "
+                "optimizer's step, or a Keras model's fit)", self.source_path,
+                self.evaluator.line, self.evaluator.col))
+        if not self.backend.roots:
+            self.backend.find_roots(frame)
         if not self.backend.roots:
             print("glovec: no model holding the switches was found among the names of the "
                   "function that trains or of the objective's; batch-norm statistics are not "
@@ -541,6 +567,8 @@ class Session:
               f"search {search:.1f} s", file=out)
         if top and self.table is not None:
             print(self.table(top, study, direction=study.directions[0]), file=out)
-        print(f"study: {study.path}\ncheckpoint: {self.ckpt}", file=out)
+        print(f"study: {study.path}", file=out)
+        if os.path.exists(self.ckpt):
+            print(f"checkpoint: {self.ckpt}", file=out)
         print("materialize the pick with `glovec materialize SRC --best --study STUDY` and "
               "train it alone for its real accuracy", file=out)
