@@ -13,7 +13,8 @@ reports:
 
 darts records one architecture (its argmax), so it gets no tau: its pick is ranked among the spos
 spread. Every figure comes from this run; nothing is asserted. Results: bench/results/oneshot.json
-and oneshot.png.
+and oneshot.png; with `--example examples/nas_mlp_keras.py --methods spos` (Keras: spos only),
+bench/results/oneshot_keras.json.
 """
 
 from __future__ import annotations
@@ -94,11 +95,15 @@ def spread(trials: list, k: int) -> list:
 def main() -> None:
     args = parse_args(__doc__, lambda p: (
         p.add_argument("--methods", default="spos,enas,darts"),
+        p.add_argument("--example", default=str(EXAMPLE), help="the program searched"),
         p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
         p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method"),
         p.add_argument("--reuse", default=None, help="previous results JSONs, comma-separated: "
                        "their stand-alone accuracies are reused, and the last spos spread among "
                        "them ranks the darts pick when spos is not run")))
+    global EXAMPLE
+    EXAMPLE = Path(args.example).resolve()
+    name = "oneshot" if EXAMPLE.name == "nas_cell_torch.py" else f"oneshot_{EXAMPLE.stem.split('_')[-1]}"
     k = 4 if args.quick else args.spread
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
@@ -160,8 +165,11 @@ def main() -> None:
         evo_study = work / f"evolution-{method}.db"
         cmd = [PY, "-m", "glovec.cli", "run", str(EXAMPLE), "--algorithm", "evolution",
                "--trials", "1000", "--study", str(evo_study), "--seed", "0"]
+        # SIGINT stops it at the wall time; a shell's background job inherits SIGINT ignored,
+        # so the child gets the default handler back before it starts.
         proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -200,11 +208,11 @@ def main() -> None:
     results["median_standalone_seconds"] = median
     for entry in results["methods"].values():
         entry["x_median_standalone"] = entry["wall_seconds"] / median
-    payload = {"machine": machine(), "versions": versions("torch", "scikit-learn"),
-               "trials": trials, "spread": k, **results}
-    save("oneshot", payload, args)
+    payload = {"machine": machine(), "versions": versions("torch", "keras", "tensorflow", "scikit-learn"),
+               "example": str(EXAMPLE.relative_to(ROOT)), "trials": trials, "spread": k, **results}
+    save(name, payload, args)
     try:
-        plot(results, RESULTS / ("oneshot_quick.png" if args.quick else "oneshot.png"), args)
+        plot(results, RESULTS / (f"{name}_quick.png" if args.quick else f"{name}.png"), args)
     except ImportError:
         pass
 
