@@ -14,7 +14,7 @@ import os
 
 import click
 
-PRESETS = ("keras", "pytorch")  # as in glovec.transforms.rules (not imported: keeps start-up short)
+PRESETS = ("argparse", "keras", "pytorch")  # as in glovec.transforms.rules (not imported: keeps start-up short)
 
 
 def _check_rules(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -33,4 +33,4 @@ def rules_option(command):
     return click.option(
         "--rules", "rules", metavar="FILE|PRESET", default=None, callback=_check_rules,
         help="A rules file (TOML) that selects sites without editing the program, or a preset "
-             "shipped with glovec: keras, pytorch. See docs/rules.md.")(command)
+             "shipped with glovec: argparse, keras, pytorch. See docs/rules.md.")(command)
