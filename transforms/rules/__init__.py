@@ -35,9 +35,9 @@ A new selector (a kind of value rules can select) is a name in ``schema.SELECTOR
 checks in ``load._parse_rule`` and a visitor method in ``match.Matcher``.
 """
 
-from .hook import RulesHook, rules_hook
+from .hook import RulesHook, rule_origin, rules_hook
 from .load import load_rules, parse_rules, resolve_rules_path
-from .match import RuleSite, RulesResult, match_rules
+from .match import Refusal, RuleSite, RulesResult, given_options, match_rules
 from .schema import (CALLEE, PRESETS, RULE_KEYS, SELECTORS, TOP_KEYS, Rule, RuleDiagnostic,
                      RuleSet, RulesError, preset_path)
 from .template import (FUNCTIONS, MARKERS, TEMPLATE_PRIMITIVES, UNKNOWN, MatchError, Template,
@@ -46,8 +46,9 @@ from .template import (FUNCTIONS, MARKERS, TEMPLATE_PRIMITIVES, UNKNOWN, MatchEr
 
 __all__ = [
     "CALLEE", "FUNCTIONS", "MARKERS", "PRESETS", "RULE_KEYS", "SELECTORS", "TEMPLATE_PRIMITIVES",
-    "TOP_KEYS", "UNKNOWN", "MatchError", "Rule", "RuleDiagnostic", "RuleSet", "RuleSite",
-    "RulesError", "RulesHook", "RulesResult", "Template", "TemplateError", "evaluate",
-    "instantiate", "instantiate_names", "literal_value", "load_rules", "match_rules",
-    "parse_rules", "parse_template", "preset_path", "resolve_rules_path", "rules_hook",
+    "TOP_KEYS", "UNKNOWN", "MatchError", "Refusal", "Rule", "RuleDiagnostic", "RuleSet",
+    "RuleSite", "RulesError", "RulesHook", "RulesResult", "Template", "TemplateError", "evaluate",
+    "given_options", "instantiate", "instantiate_names", "literal_value", "load_rules",
+    "match_rules", "parse_rules", "parse_template", "preset_path", "resolve_rules_path",
+    "rule_origin", "rules_hook",
 ]

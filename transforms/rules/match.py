@@ -114,6 +114,7 @@ class Matcher(ast.NodeVisitor):
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.option_rules = [r for r in ruleset.rules if r.selector == "option"]
         self.given = given  # option names given on the command line (option_name spelling)
+        self.option_names: set[str] = set()  # options the program declares (for suggestions)
         self.refusals: list[Refusal] = []
         self.fixed_lines = _fixed_lines(text)
         self.ids: set[str] = set()  # site ids given by rules' `id`
@@ -122,6 +123,7 @@ class Matcher(ast.NodeVisitor):
         self.passed: set[int] = set()  # call rules whose arg some call to the callee passes
         self.names: set[str] = set()  # assigned names and parameter names (for suggestions)
         self._by_callee: dict[str, list[Rule]] = {}
+        self._hit_cache: dict[tuple, list[tuple[Rule, str]]] = {}
         self._dispatch = {
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
@@ -192,9 +194,8 @@ class Matcher(ast.NodeVisitor):
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
         for arg, default in pairs:
             self.names.add(arg.arg)
-            for rule in self.param_rules:
-                pattern = first_glob(rule.pattern, arg.arg.lower())
-                if pattern is not None and self._in_scope(rule):
+            for rule, pattern in self._hits(self.param_rules, (arg.arg.lower(),)):
+                if self._in_scope(rule):
                     self._take(rule, default, "param", {}, param=arg.arg, function=node.name,
                                declared=_annotation(arg.annotation),
                                why=f"default of parameter {arg.arg} of {node.name}(): the name "
@@ -223,10 +224,8 @@ class Matcher(ast.NodeVisitor):
         else:
             return
         self.names.add(last)
-        for rule in self.assign_rules:
-            pattern = first_glob(rule.pattern, last.lower()) or first_glob(rule.pattern,
-                                                                           full.lower())
-            if pattern is not None and self._in_scope(rule):
+        for rule, pattern in self._hits(self.assign_rules, (last.lower(), full.lower())):
+            if self._in_scope(rule):
                 self._take(rule, value, "assign", {}, target=full, declared=declared,
                            why=f"assigned to {full}: the name matches {pattern!r}")
                 if self._settled(value):
@@ -258,6 +257,7 @@ class Matcher(ast.NodeVisitor):
             return
         arguments.setdefault("n_args", len(node.args) + len(node.keywords))
         names = [option_name(t) for t in strings]
+        self.option_names.update(names)
         dest = _dest(arguments)
         if dest is not None and option_name(dest) not in names:
             names.append(option_name(dest))
@@ -266,9 +266,8 @@ class Matcher(ast.NodeVisitor):
             else None
         declared = _declared_type(arguments)
         shown = " ".join(strings)
-        for rule in self.option_rules:
-            pattern = next((p for n in names for p in rule.pattern if glob(p, n)), None)
-            if pattern is None or not self._in_scope(rule):
+        for rule, pattern in self._hits(self.option_rules, tuple(names)):
+            if not self._in_scope(rule):
                 continue
             said = "" if pattern == "*" else f"the name matches {pattern!r}"
             if rule.help is not None:
@@ -426,6 +425,21 @@ class Matcher(ast.NodeVisitor):
         return name
 
     # -- taking a value --
+    def _hits(self, rules: list[Rule], names: tuple[str, ...]) -> list[tuple[Rule, str]]:
+        """(rule, the first of its patterns that matches) for each of ``rules`` whose pattern
+        matches one of ``names`` (tried in order), in rule order. Names repeat (``self.x``,
+        ``lr``), and a preset has many patterns: computed once per name."""
+        key = (id(rules), names)
+        hits = self._hit_cache.get(key)
+        if hits is None:
+            hits = []
+            for rule in rules:
+                pattern = next((p for n in names for p in rule.pattern if glob(p, n)), None)
+                if pattern is not None:
+                    hits.append((rule, pattern))
+            self._hit_cache[key] = hits
+        return hits
+
     def _settled(self, node: ast.expr) -> bool:
         """Whether a rule took ``node`` (or it is held out): a value a rule's type or where
         refused is left to the next rule whose pattern matches, as for call rules."""
