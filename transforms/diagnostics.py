@@ -711,6 +711,24 @@ CATALOGUE: list[Code] = [
          check="run",
          example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"],
                   "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"]}),
+    Code("GV706", "flow-level-mismatch", "a resumed study holds another shape of search",
+         "A nested search (`--nest GROUP`) records outer trials over GROUP and, under each, the "
+         "inner trials over the other sites. Resuming it needs the same `--nest GROUP`: without "
+         "it the run would add plain trials beside the tree, and with another group it would "
+         "mix two trees. A study of a plain search cannot become a nested one either. Resume "
+         "with the flags the study was made with (`glovec report` names the group), or start a "
+         "new `--study`.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"program": 'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+                             'width = 8  # glovec: oneof([4, 8, 16], group="arch")\n'
+                             'score = width - threads  # glovec: objective\n',
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume",
+                             "--nest", "hw"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}
