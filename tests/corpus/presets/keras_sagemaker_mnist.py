@@ -1,5 +1,6 @@
-# Declarations from https://github.com/aws/amazon-sagemaker-examples (TensorFlow script mode,
-# frameworks/tensorflow/code/train.py): argparse options of a tf.keras training script
+# Modelled on the TensorFlow script-mode training scripts of
+# https://github.com/aws/amazon-sagemaker-examples (epochs, batch-size, learning-rate, model_dir,
+# the SM_* channel options); beta_1/beta_2/units are options of our own in the same style
 # presets: argparse keras
 import argparse
 import os
