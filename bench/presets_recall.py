@@ -11,6 +11,9 @@ Per preset:
   scored on `config` labels, the declared hyper-parameters; `pytorch` and `keras` on all);
 - precision: sites on a labelled line / sites.
 
+tests/corpus/presets_heldout/ (scripts written after the presets, never used to tune them) is
+scored the same way, in a second table.
+
 `--before` records the figures of the tree it runs in as bench/results/presets_recall_before.json
 (run once on main's presets, before a preset change); a normal run writes
 bench/results/presets_recall.json and prints the before figures beside the new ones.
@@ -28,6 +31,7 @@ from _common import RESULTS, machine, parse_args, save, table
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "presets"
+HELDOUT = ROOT / "tests" / "corpus" / "presets_heldout"  # written after the presets, not tuned on
 PRESETS = ("argparse", "pytorch", "keras")
 _LABEL = re.compile(r"#\s*label:\s*(config|code)\s*$")
 _PRESETS_LINE = re.compile(r"^#\s*presets:\s*(.+)$", re.M)
@@ -124,12 +128,32 @@ def main() -> None:
         "--before", action="store_true",
         help="record this tree's figures as the before figures (run on main's presets)"))
     sys.path.insert(0, str(ROOT))
-    files = read_corpus()
-    results = {preset: score(preset, files) for preset in PRESETS}
     before_path = RESULTS / "presets_recall_before.json"
-    before = {}
-    if not args.before and before_path.exists():
-        before = json.loads(before_path.read_text())["presets"]
+    recorded = json.loads(before_path.read_text()) if before_path.exists() else {}
+    payload = {"machine": machine()}
+    for key, folder in (("presets", CORPUS), ("heldout", HELDOUT)):
+        if not folder.is_dir():
+            continue
+        files = read_corpus(folder)
+        results = {preset: score(preset, files) for preset in PRESETS}
+        before = {} if args.before else recorded.get(key, {})
+        _report(folder, files, results, before, args.quick)
+        payload[key] = results
+        payload[f"{key}_files"] = len(files)
+    payload["corpus"] = str(CORPUS.relative_to(ROOT))
+    if args.before:
+        if not args.no_save:
+            RESULTS.mkdir(exist_ok=True)
+            before_path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+            print(f"wrote {before_path.relative_to(ROOT)}")
+        return
+    payload["before"] = {key: {p: {k: recorded.get(key, {}).get(p, {}).get(k)
+                                   for k in ("recall", "precision")} for p in PRESETS}
+                         for key in ("presets", "heldout")}
+    save("presets_recall", payload, args)
+
+
+def _report(folder: Path, files: list[dict], results: dict, before: dict, quick: bool) -> None:
     rows = []
     for preset in PRESETS:
         now, was = results[preset], before.get(preset, {})
@@ -137,30 +161,17 @@ def main() -> None:
                      _fmt(was.get("recall")), _fmt(now.get("recall")),
                      _fmt(was.get("precision")), _fmt(now.get("precision")),
                      now.get("sites", "-")])
-    print(f"{len(files)} corpus files in {CORPUS.relative_to(ROOT)}")
+    print(f"\n{len(files)} corpus files in {folder.relative_to(ROOT)}")
     print(table(rows, ["preset", "labels", "recall before", "recall", "precision before",
                        "precision", "sites"]))
     for preset in PRESETS:
         if results[preset].get("error"):
             print(f"{preset}: {results[preset]['error']}")
-        elif args.quick:
-            continue
-        else:
+        elif not quick:
             missed = results[preset]["missed"]
             extra = results[preset]["unlabelled_sites"]
             print(f"{preset}: missed {len(missed)}: {', '.join(missed) or '-'}")
             print(f"{preset}: unlabelled sites {len(extra)}: {', '.join(extra) or '-'}")
-    payload = {"corpus": str(CORPUS.relative_to(ROOT)), "files": len(files),
-               "presets": results, "machine": machine()}
-    if args.before:
-        if not args.no_save:
-            RESULTS.mkdir(exist_ok=True)
-            before_path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-            print(f"wrote {before_path.relative_to(ROOT)}")
-        return
-    payload["before"] = {p: {k: before.get(p, {}).get(k) for k in ("recall", "precision")}
-                         for p in PRESETS}
-    save("presets_recall", payload, args)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
     "pytorch": {"recall": 1.0, "precision": 0.91},
     "keras": {"recall": 1.0, "precision": 0.96},
 }
+HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
+    "argparse": {"recall": 0.45, "precision": 0.99},
+    "pytorch": {"recall": 0.5, "precision": 0.85},
+    "keras": {"recall": 0.46, "precision": 0.78},
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +41,7 @@ def bench():
 def test_the_corpus_is_labelled(bench):
     files = bench.read_corpus()
     assert len(files) >= 12
+    files += bench.read_corpus(bench.HELDOUT)
     for entry in files:
         assert entry["labels"], entry["name"]
         assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
@@ -45,8 +51,13 @@ def test_the_corpus_is_labelled(bench):
 def test_labels_cannot_influence_matching(bench):
     """The presets see the blanked text; every position stays where it was, and the label
     comments would not change a match anyway."""
-    for entry in bench.read_corpus():
-        raw = (bench.CORPUS / entry["name"]).read_text(encoding="utf-8")
+    for folder in (bench.CORPUS, bench.HELDOUT):
+        _same_matches(bench, folder)
+
+
+def _same_matches(bench, folder):
+    for entry in bench.read_corpus(folder):
+        raw = (folder / entry["name"]).read_text(encoding="utf-8")
         assert [len(line) for line in raw.split("\n")] == [
             len(line) for line in entry["text"].split("\n")]
         for preset in entry["presets"]:
@@ -59,6 +70,13 @@ def test_recall_and_precision_stay_at_the_measured_floors(bench, preset):
     result = bench.score(preset, bench.read_corpus())
     assert result["recall"] >= FLOORS[preset]["recall"], result["missed"]
     assert result["precision"] >= FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+@pytest.mark.parametrize("preset", sorted(HELDOUT_FLOORS))
+def test_held_out_scripts_stay_at_the_measured_floors(bench, preset):
+    result = bench.score(preset, bench.read_corpus(bench.HELDOUT))
+    assert result["recall"] >= HELDOUT_FLOORS[preset]["recall"], result["missed"]
+    assert result["precision"] >= HELDOUT_FLOORS[preset]["precision"], result["unlabelled_sites"]
 
 
 def test_the_main_presets_before_issue_18_fall_short(bench, tmp_path):
