@@ -15,7 +15,7 @@ from glovec.files import read_input, write_atomic, write_stdout
 from glovec.terminal import printable
 
 from glovec.commands._configs import config_option, materialized_path, read_configs
-from glovec.commands._options import rules_option
+from glovec.commands._options import rules_for, rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
 
 if TYPE_CHECKING:
@@ -146,10 +146,14 @@ def run_command(src, program_args, **options) -> int:
     GLOVEC_TIMEOUT, ...) set the same things; a flag wins over the environment.
     """
     text = read_input(src)
-    rules = options.pop("rules", None)
+    rules = rules_for(options.pop("rules", None), program_args)
     compiled = _compile(src, text, options.get("objective"), rules, options.pop("configs", ()))
     if compiled is None:
         return 1
+    for refusal in getattr(rules, "refusals", ()):  # argparse options given after `--`
+        if "given after `--`" in refusal.reason:
+            click.echo(f"glovec: {src}:{refusal.line}:{refusal.col}: {refusal.reason}",
+                       err=True)
     return search(src, compiled, program_args, options)
 
 
