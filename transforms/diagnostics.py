@@ -329,8 +329,8 @@ CATALOGUE: list[Code] = [
     Code("GV303", "rules-unknown-key", "a key the rules file does not know, or a value of the "
          "wrong type",
          "Top level: version, extends, [[rule]]. A rule: name, call + arg, assign, param, "
-         "option (+ help), type, values, where, in_function, in_class, optional, skip, dedupe, "
-         "id (docs/rules.md). "
+         "option (+ help), key, type, values, where, in_function, in_class, optional, skip, "
+         "dedupe, id (docs/rules.md). "
          "Patterns are strings or lists of strings; optional/skip/dedupe are true or false.",
          '[[rule]]\nassign = "lr"\nvaleus = \'floatv(x / 10, x * 10, scale="log")\'\n',
          '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
@@ -338,8 +338,9 @@ CATALOGUE: list[Code] = [
     Code("GV304", "rule-selector", "a rule without exactly one selector, or a call rule "
          "without arg",
          "Each rule selects values one way: `call` (a qualified callee, with `arg`, the "
-         "parameter), `assign` (an assigned name), `param` (a function parameter's default) "
-         "or `option` (an argparse option's default), "
+         "parameter), `assign` (an assigned name), `param` (a function parameter's default), "
+         "`option` (an argparse option's default) or `key` (a value in a --config YAML file, "
+         "by its dotted key path), "
          "and says what to search with `values` (or keeps them out with `skip = true`).",
          '[[rule]]\ncall = "keras.layers.Dense"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
