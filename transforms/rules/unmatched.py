@@ -26,8 +26,8 @@ def unmatched_warnings(ruleset: RuleSet, matcher: "Matcher", path: str | None) -
     callee, an arg or a name quietly searches nothing); ``optional = true`` rules never warn."""
     warnings: list[Diagnostic] = []
     for rule in own_rules(ruleset):
-        if rule.optional or rule.index in matcher.matched:
-            continue
+        if rule.optional or rule.index in matcher.matched or rule.selector == "key":
+            continue  # key rules select in config files: rules/keys.py warns for them
         who = f"rule {rule.name!r}" if rule.name else "this rule"
         hint = ""
         # a guess at the name meant, for one plain name (a typo); not for globs or lists
@@ -43,6 +43,10 @@ def unmatched_warnings(ruleset: RuleSet, matcher: "Matcher", path: str | None) -
             elif rule.arg != CALLEE and rule.index not in matcher.passed:
                 hint = (f": no call to {' or '.join(rule.pattern)} passes {rule.arg}"
                         f"{suggest(rule.arg, sorted(matcher.near.get(rule.index, ())))}")
+        elif rule.selector == "option":
+            if not any(any_glob(rule.pattern, n) for n in matcher.option_names):
+                hint = (f": no option {' or '.join(rule.pattern)}"
+                        f"{guess(sorted(matcher.option_names))}")
         elif not any(any_glob(rule.pattern, n.lower()) for n in matcher.names):
             what = "name" if rule.selector == "assign" else "parameter"
             hint = (f": no {what} {' or '.join(rule.pattern)}"
