@@ -529,7 +529,8 @@ class Matcher(ast.NodeVisitor):
         line, col = value.lineno, offsets.col(value.lineno, value.col_offset)
         end_line, end_col = value.end_lineno, offsets.col(value.end_lineno, value.end_col_offset)
         try:
-            spec = instantiate(rule.template, x, rule.dedupe)
+            spec = instantiate(rule.template, x, rule.dedupe, _choices(arguments)
+                               if rule.template.choices else None)
             if rule.site_id is not None and rule.template.kind != "marker":
                 name = self._site_id(rule, x, arguments, param=param, target=target,
                                      function=function)
@@ -584,6 +585,20 @@ def _declared_type(arguments: dict) -> str | None:
     if ok and action in _FLAG_ACTIONS:
         return "bool"
     return None
+
+
+def _choices(arguments: dict) -> tuple | None:
+    """An add_argument call's ``choices=[...]`` when every choice is a literal, else None."""
+    node = arguments.get("choices")
+    if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
+        return None
+    values = []
+    for element in node.elts:
+        ok, value = literal_value(element)
+        if not ok:
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def _type_name(x) -> str:
