@@ -235,18 +235,17 @@ class Matcher(ast.NodeVisitor):
         if self.call_rules:
             self._call(node)
         if self.param_rules and isinstance(node.func, ast.Name):
-            self._own_call(node)
+            self._own_call(node, node.func.id)
         if self.option_rules and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "add_argument":
             self._option(node)
         self.generic_visit(node)
 
-    def _own_call(self, node: ast.Call) -> None:
+    def _own_call(self, node: ast.Call, name: str) -> None:
         """``build_model(num_heads=4)``, a call to a function or class the program defines: a
         literal passed for one of its parameters (by keyword, or positionally when no ``*args``
         comes first) is that parameter's value, so ``param`` rules select it by the parameter's
         name, as they select its default."""
-        name = node.func.id
         binding = self.resolver.definition(name, node.lineno)
         if binding is None:
             return
@@ -529,8 +528,10 @@ class Matcher(ast.NodeVisitor):
         line, col = value.lineno, offsets.col(value.lineno, value.col_offset)
         end_line, end_col = value.end_lineno, offsets.col(value.end_lineno, value.end_col_offset)
         try:
-            spec = instantiate(rule.template, x, rule.dedupe, _choices(arguments)
-                               if rule.template.choices else None)
+            template = rule.template
+            assert template is not None  # a rule without values is a skip rule
+            spec = instantiate(template, x, rule.dedupe,
+                               _choices(arguments) if template.choices else None)
             if rule.site_id is not None and rule.template.kind != "marker":
                 name = self._site_id(rule, x, arguments, param=param, target=target,
                                      function=function)
