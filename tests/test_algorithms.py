@@ -495,6 +495,32 @@ def test_controller_gives_no_gradient_to_decisions_of_unchosen_candidates():
     assert set(ctrl.slots["a[=2].c"][0].logits) == {0.0}  # never chosen: untouched
 
 
+def test_controller_most_likely_lists_decisions_by_probability_and_its_state_round_trips():
+    from glovec.runtime.algorithms.controller import Controller
+
+    spec = DNASpec.from_space_doc({"sites": [{"id": f"e{i}", "kind": "oneof", "candidates": list("abc")}
+                                             for i in range(3)]})
+    ctrl = Controller(spec, seed=0, method="reinforce", learning_rate=0.3)
+    for _ in range(60):
+        dna, _ = ctrl.propose()
+        ctrl.update([(dna, sum(dna.decisions.values()))])
+    top = ctrl.most_likely(27)
+    probs = [math.exp(ctrl.log_prob(d)) for d in top]
+    assert len({tuple(sorted(d.items())) for d in top}) == 27  # every architecture, once
+    assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1.0)
+    assert top[0] == {f"e{i}": 2 for i in range(3)}  # the rewarded choice leads
+    assert ctrl.most_likely(2, skip={tuple(sorted(top[0].items()))}) == top[1:3]
+    twin = Controller(spec, seed=5, method="reinforce", learning_rate=0.3)
+    twin.load_state(ctrl.state())
+    assert [twin.probabilities(f"e{i}") for i in range(3)] == [ctrl.probabilities(f"e{i}") for i in range(3)]
+    dna = ctrl.ops.dna({"e0": 0, "e1": 1, "e2": 0})
+    ctrl.update([(dna, 5.0)])
+    twin.update([(dna, 5.0)])
+    assert twin.probabilities("e1") == ctrl.probabilities("e1")  # continues learning identically
+    with pytest.raises(ValueError):
+        Controller(FINITE, seed=0).most_likely(3)
+
+
 @pytest.mark.parametrize("name", ["ppo", "reinforce"])
 def test_controller_learns_the_best_choice_and_takes_several_objectives(name):
     spec = DNASpec.from_space_doc({"sites": [{"id": f"x{i}", "kind": "oneof", "candidates": list("abcd")}
@@ -600,3 +626,27 @@ def test_ppo_serves_parallel_workers_a_batch_before_any_result():
         algo.feedback(dna, reward_of(dna))
     assert algo.controller.steps == 8  # one update of 8 epochs once the batch is in
     assert list(MIXED.validate(algo.propose().decisions).items())
+
+
+@pytest.mark.parametrize("name", SEEDED)
+def test_checkpointed_at_97_of_200_a_fresh_instance_proposes_the_same_next(name):
+    """The checkpoint goes through JSON into another instance, which gets only what a study
+    keeps (``Past``): no replay, the same proposals."""
+    import json
+
+    from glovec.runtime.algorithms.checkpoint import Past
+
+    options = {"points": 2} if name == "grid" else {}
+    original = fresh(name, MIXED, seed=11, **options)
+    history = run(original, 97, fail_every=7)
+    state = json.loads(json.dumps(original.checkpoint()))
+    rest = run(original, 103, fail_every=7)
+    restored = fresh(name, MIXED, seed=11, **options)
+    assert restored.restore(state, Past.of(history))
+    assert restored.num_proposed == 97
+    for dna, reward in rest:
+        assert restored.propose() == dna
+        restored.feedback(dna, reward)
+    if name not in ("random", "test_algorithms:composed"):  # taken with other options: refused
+        other = fresh(name, MIXED, seed=11, **({"points": 3} if name == "grid" else {"dedup": False}))
+        assert not other.restore(state, Past.of(history))

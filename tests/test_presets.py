@@ -255,7 +255,7 @@ values = "[x / 2, x, x * 2]"
     ('[[rule]]\noption = "lr"\ntype = "double"\nvalues = "[x, x * 2]"\n',
      "rules.toml:3:8: GV306 type 'double' is not one glovec reads"),
     ('[[rule]]\noption = "lr"\nassign = "lr"\nvalues = "[x, x * 2]"\n',
-     "GV304 a rule has exactly one selector: call (with arg), assign, param or option"),
+     "GV304 a rule has exactly one selector: call (with arg), assign, param, option or key"),
 ])
 def test_bad_option_rules_are_diagnostics_in_the_rules_file(tmp_path, capsys, rules_text, said):
     rules = _rules(tmp_path, rules_text)
