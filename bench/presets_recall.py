@@ -11,12 +11,14 @@ Per preset:
   scored on `config` labels, the declared hyper-parameters; `pytorch` and `keras` on all);
 - precision: sites on a labelled line / sites.
 
-tests/corpus/presets_heldout/ (scripts written after the presets, never used to tune them) is
-scored the same way, in a second table.
+tests/corpus/presets_heldout/ (scripts written after the presets, never used to tune them) and
+tests/corpus/presets_heldout2/ (written before the second round of preset changes and not
+looked at during it) are scored the same way, each in its own table.
 
-`--before` records the figures of the tree it runs in as bench/results/presets_recall_before.json
-(run once on main's presets, before a preset change); a normal run writes
-bench/results/presets_recall.json and prints the before figures beside the new ones.
+`--before` records the figures of the tree it runs in as bench/results/presets_recall_before.json,
+for each corpus that file does not hold yet (a corpus's before figures are those of the presets
+it was first scored with: run it on main's presets, before a preset change); a normal run
+writes bench/results/presets_recall.json and prints the before figures beside the new ones.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from _common import RESULTS, machine, parse_args, save, table
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "presets"
 HELDOUT = ROOT / "tests" / "corpus" / "presets_heldout"  # written after the presets, not tuned on
+HELDOUT2 = ROOT / "tests" / "corpus" / "presets_heldout2"  # written before round two, not looked at
+CORPORA = (("presets", CORPUS), ("heldout", HELDOUT), ("heldout2", HELDOUT2))
 PRESETS = ("argparse", "pytorch", "keras")
 _LABEL = re.compile(r"#\s*label:\s*(config|code)\s*$")
 _PRESETS_LINE = re.compile(r"^#\s*presets:\s*(.+)$", re.M)
@@ -131,7 +135,7 @@ def main() -> None:
     before_path = RESULTS / "presets_recall_before.json"
     recorded = json.loads(before_path.read_text()) if before_path.exists() else {}
     payload = {"machine": machine()}
-    for key, folder in (("presets", CORPUS), ("heldout", HELDOUT)):
+    for key, folder in CORPORA:
         if not folder.is_dir():
             continue
         files = read_corpus(folder)
@@ -142,14 +146,24 @@ def main() -> None:
         payload[f"{key}_files"] = len(files)
     payload["corpus"] = str(CORPUS.relative_to(ROOT))
     if args.before:
-        if not args.no_save:
+        new = [key for key, _folder in CORPORA if key in payload and key not in recorded]
+        kept = [key for key, _folder in CORPORA if key in recorded]
+        merged = dict(recorded)
+        for key in new:
+            merged[key] = payload[key]
+            merged[f"{key}_files"] = payload[f"{key}_files"]
+            merged[f"{key}_machine"] = payload["machine"]
+        if kept:
+            print(f"kept the recorded before figures of {', '.join(kept)}")
+        if new and not args.no_save:
             RESULTS.mkdir(exist_ok=True)
-            before_path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-            print(f"wrote {before_path.relative_to(ROOT)}")
+            before_path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+            print(f"wrote the before figures of {', '.join(new)} to "
+                  f"{before_path.relative_to(ROOT)}")
         return
     payload["before"] = {key: {p: {k: recorded.get(key, {}).get(p, {}).get(k)
                                    for k in ("recall", "precision")} for p in PRESETS}
-                         for key in ("presets", "heldout")}
+                         for key, _folder in CORPORA}
     save("presets_recall", payload, args)
 
 

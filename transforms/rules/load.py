@@ -207,6 +207,10 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
             error("GV305", "a callee rule chooses among names: values = '[\"ReLU\", \"GELU\"]'",
                   at("values"))
             return None
+        if template.choices and selector != "option":
+            error("GV305", 'values = "choices" searches an argparse option\'s own choices= '
+                  "list; use it with option", at("values"))
+            return None
         if template.kind == "marker" and selector != "assign":
             error("GV305", f"a marker ({template.text}) marks an assigned value; use it with "
                   "assign", at("values"))
