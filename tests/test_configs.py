@@ -246,7 +246,7 @@ CONFIG_CODES = [c for c in CATALOGUE if c.check == "config"]
 
 
 def test_the_config_codes_are_gv8xx():
-    assert [c.code for c in CONFIG_CODES] == ["GV801", "GV802", "GV803", "GV804"]
+    assert [c.code for c in CONFIG_CODES] == ["GV801", "GV802", "GV803", "GV804", "GV805"]
 
 
 @pytest.mark.parametrize("entry", CONFIG_CODES, ids=lambda c: c.code)
