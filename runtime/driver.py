@@ -321,6 +321,9 @@ class _Search:
 
     # -- the loop's observer ---------------------------------------------------------------------
 
+    def note(self, message: str) -> None:
+        print(f"glovec: {message}", file=self.err)
+
     def running(self, n: int, waited: bool) -> None:
         self.progress.running = n
         if waited:
@@ -417,6 +420,9 @@ class _Inner:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+
+    def note(self, message: str) -> None:
+        print(f"  glovec: {message}", file=self.stream)
 
     def running(self, n: int, waited: bool) -> None:
         pass
