@@ -11,6 +11,10 @@ Per preset:
   scored on `config` labels, the declared hyper-parameters; `pytorch` and `keras` on all);
 - precision: sites on a labelled line / sites.
 
+A YAML config file of the corpus (`*.yaml`: Hydra/OmegaConf configs; the program that reads it is
+in programs/) is labelled the same way, on the value's line, and scored with the config-file
+pass the compiler runs for `--config` (`compile_configs`: the presets' `key` rules).
+
 tests/corpus/presets_heldout/ (scripts written after the presets, never used to tune them) and
 tests/corpus/presets_heldout2/ (written before the second round of preset changes and not
 looked at during it) are scored the same way, each in its own table.
@@ -45,7 +49,7 @@ def read_corpus(folder: Path = CORPUS) -> list[dict]:
     """Each corpus file: its name, the presets it is scored under, its labels
     (line -> kind) and its text with the labels blanked."""
     files = []
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.yaml")]):
         text = path.read_text(encoding="utf-8")
         header = _PRESETS_LINE.search(text)
         presets = header.group(1).split() if header else list(PRESETS)
@@ -57,8 +61,10 @@ def read_corpus(folder: Path = CORPUS) -> list[dict]:
                 line = line[:match.start()] + " " * (len(line) - match.start())
             lines.append(line)
         blanked = "\n".join(lines)
-        files.append({"name": path.name, "presets": presets, "text": blanked,
-                      "labels": _spans(blanked, labels)})
+        yaml = path.suffix == ".yaml"
+        files.append({"name": path.name, "presets": presets, "text": blanked, "yaml": yaml,
+                      "labels": {n: (n, n, kind) for n, kind in labels.items()} if yaml
+                      else _spans(blanked, labels)})
     return files
 
 
@@ -89,7 +95,7 @@ def _label_of(labels: dict, line: int) -> int | None:
 def score(preset: str, files: list[dict]) -> dict:
     """Recall and precision of one preset (a name, a rules path or a RuleSet) on the files
     scored under ``name`` (the preset's name when a path is given, through ``as_name``)."""
-    from glovec.transforms.rules import load_rules, match_rules
+    from glovec.transforms.rules import load_rules
 
     name = preset if isinstance(preset, str) and preset in PRESETS else None
     try:
@@ -104,9 +110,9 @@ def score(preset: str, files: list[dict]) -> dict:
         labels = entry["labels"]
         wanted = {n for n, (_a, _b, kind) in labels.items()
                   if name != "argparse" or kind == "config"}
-        result = match_rules(ruleset, entry["text"], entry["name"])
-        site_labels = [_label_of(labels, s.line) for s in result.sites]
-        site_lines = [s.line for s in result.sites]
+        found_sites = _sites(ruleset, entry)
+        site_labels = [_label_of(labels, line) for line, _rule in found_sites]
+        site_lines = [line for line, _rule in found_sites]
         hit = wanted & set(site_labels)
         good = sum(1 for label in site_labels if label is not None)
         labelled += len(wanted)
@@ -116,11 +122,25 @@ def score(preset: str, files: list[dict]) -> dict:
         per_file[entry["name"]] = {"labelled": len(wanted), "found": len(hit),
                                    "sites": len(site_lines), "sites_on_labels": good}
         misses += [f"{entry['name']}:{n}" for n in sorted(wanted - hit)]
-        extras += [f"{entry['name']}:{s.line} ({s.rule.name})" for s, label in zip(result.sites, site_labels) if label is None]
+        extras += [f"{entry['name']}:{line} ({rule})"
+                   for (line, rule), label in zip(found_sites, site_labels) if label is None]
     return {"labelled": labelled, "found": found, "sites": sites, "sites_on_labels": on_label,
             "recall": found / labelled if labelled else None,
             "precision": on_label / sites if sites else None,
             "files": per_file, "missed": misses, "unlabelled_sites": extras}
+
+
+def _sites(ruleset, entry: dict) -> list[tuple[int, str]]:
+    """(line, rule name) of each site the rules choose in a corpus file: a program's by the rule
+    pass, a YAML file's by the config-file pass (its sites are all key rules' here)."""
+    if not entry["yaml"]:
+        from glovec.transforms.rules import match_rules
+
+        return [(s.line, s.rule.name) for s in match_rules(ruleset, entry["text"], entry["name"]).sites]
+    from glovec.transforms.configs import compile_configs
+
+    result = compile_configs([(entry["name"], entry["text"])], ruleset, [], entry["name"])
+    return [(s.line, config.chosen[id(s)][0].name) for config in result.files for s in config.sites]
 
 
 def _fmt(value) -> str:

@@ -246,7 +246,7 @@ CONFIG_CODES = [c for c in CATALOGUE if c.check == "config"]
 
 
 def test_the_config_codes_are_gv8xx():
-    assert [c.code for c in CONFIG_CODES] == ["GV801", "GV802", "GV803", "GV804"]
+    assert [c.code for c in CONFIG_CODES] == ["GV801", "GV802", "GV803", "GV804", "GV805"]
 
 
 @pytest.mark.parametrize("entry", CONFIG_CODES, ids=lambda c: c.code)
@@ -276,3 +276,110 @@ def test_materialize_refuses_decisions_that_do_not_fit(tmp_path, capsys):
                           "--config-output", tmp_path / "chosen.yaml")
     assert status == 0, err
     assert (tmp_path / "chosen.yaml").read_text() == CONFIG.replace(" 64 ", " 128 ")
+
+
+# ---- the presets read config files (transforms/presets/config_keys.toml) ---------------------
+
+HYDRA = """\
+seed: 42
+trainer:
+  max_epochs: 10
+  gradient_clip_val: 1.0
+optimizer:
+  lr: 3.0e-4
+  weightDecay: 0.01
+  betas: [0.9, 0.999]
+model:
+  hidden-dim: 256
+  num_layers: 4
+  dropout: 0.1
+  name: resnet
+data:
+  batch_size: 64
+  eval_batch_size: 128
+  num_workers: 4
+  root: /data
+"""
+
+
+@pytest.mark.parametrize("preset", ["argparse", "pytorch", "keras", "config_keys"])
+def test_the_presets_find_hyper_parameters_in_a_yaml_file(preset):
+    result = compile_source(PROGRAM, "train.py", rules=preset, configs=[("conf.yaml", HYDRA)])
+    assert result.ok, result.diagnostics
+    sites = {s["id"]: s for s in result.space_doc["sites"] if s.get("file")}
+    assert sorted(sites) == sorted([
+        "conf.trainer.gradient_clip_val", "conf.optimizer.lr", "conf.optimizer.weightDecay",
+        "conf.optimizer.betas.0", "conf.optimizer.betas.1", "conf.model.hidden-dim",
+        "conf.model.num_layers", "conf.model.dropout", "conf.data.batch_size"])
+    # ranges from the file's value, as for an argparse option with that default
+    assert (sites["conf.optimizer.lr"]["lo"], sites["conf.optimizer.lr"]["hi"]) == \
+        pytest.approx((3e-5, 3e-3))
+    assert sites["conf.model.hidden-dim"]["candidates"] == ["128", "256", "512"]
+    assert sites["conf.optimizer.betas.1"]["candidates"][-1] == "0.999"
+
+
+def test_space_explain_names_the_yaml_line_of_key_sites_and_refusals(tmp_path, capsys):
+    (tmp_path / "train.py").write_text(PROGRAM)
+    (tmp_path / "conf.yaml").write_text(HYDRA)
+    status, out, err = _cli(capsys, "space", tmp_path / "train.py", "--rules", "pytorch",
+                            "--config", tmp_path / "conf.yaml", "--explain")
+    assert status == 0, err
+    conf = tmp_path / "conf.yaml"
+    why = out.split("why each site (--explain):")[1].split("left alone")[0]
+    assert f"conf.optimizer.lr  {conf}:6:7  preset config_keys:" in why
+    assert "key optimizer.lr matches '*.lr'; x = 0.0003 -> floatv(3e-05, 0.003" in why
+    assert "key optimizer.weightDecay matches '*.weight_decay'" in why
+    alone = out.split("left alone (--explain):")[1]
+    for place, key in (("1:7", "seed"), ("3:15", "trainer.max_epochs"),
+                       ("16:20", "data.eval_batch_size"), ("17:16", "data.num_workers")):
+        assert f"{conf}:{place}  " in alone and f"key {key} matches" in alone
+    assert "kept out of the search (skip = true)" in alone
+    status, out, err = _cli(capsys, "space", tmp_path / "train.py", "--rules", "pytorch",
+                            "--config", tmp_path / "conf.yaml", "--explain", "--json")
+    explain = json.loads(out)["explain"]
+    lr = next(s for s in explain["sites"] if s["id"] == "conf.optimizer.lr")
+    assert (lr["file"], lr["line"], lr["col"]) == ("conf.yaml", 6, 7)
+    assert {(r["file"], r["line"]) for r in explain["left_alone"]} >= {("conf.yaml", 1)}
+
+
+def test_a_search_version_given_as_config_is_gv805(tmp_path, capsys):
+    (tmp_path / "prog.py").write_text(PROGRAM)
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    status, _, err = _cli(capsys, "convert", tmp_path / "prog.py", "-o", tmp_path / "out.py",
+                          "--config", tmp_path / "config.yaml")
+    assert status == 0, err
+    search = tmp_path / "config_search.yaml"
+    before = search.read_bytes()
+    for command in ("space", "check"):
+        status, out, err = _cli(capsys, command, tmp_path / "prog.py", "--config", search)
+        assert status == 1
+        assert f"{search}:2:8: GV805 the file already holds ${{glovec:" in err + out
+    assert search.read_bytes() == before
+
+
+CHECKED = ("import yaml\n\nwith open('config.yaml') as f:\n    cfg = yaml.safe_load(f)\n"
+           "if cfg['width'] == 32:\n    raise ValueError('too narrow')\n"
+           "score = cfg['width'] * cfg['lr']  # glovec: objective\n")
+
+
+def test_check_with_config_counts_and_runs_the_files_sites(tmp_path, capsys):
+    (tmp_path / "prog.py").write_text(CHECKED)
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    status, out, err = _cli(capsys, "check", tmp_path / "prog.py", "--config",
+                            tmp_path / "config.yaml", "--format", "json")
+    assert status == 0, out + err
+    report = json.loads(out)  # a site's file: where it is written
+    assert {s["id"]: s["file"] for s in report["sites"]} == {
+        "config.width": str(tmp_path / "config.yaml"), "config.lr": str(tmp_path / "config.yaml")}
+    here = os.getcwd()
+    os.chdir(tmp_path)  # the program opens config.yaml from its working folder
+    try:
+        status, out, err = _cli(capsys, "check", "prog.py", "--config", "config.yaml",
+                                "--dynamic", "3")
+    finally:
+        os.chdir(here)
+    assert status == 1
+    # the run that chose width 32 read it from the file: the program's own line fails
+    assert "prog.py:6:1: GV404 candidate 32 of site config.width fails at line 6: " \
+           "ValueError: too narrow" in out + err
+    assert "config.width" in out and "yes" in out.split("config.width")[1].splitlines()[0]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from glovec.transforms.rules import match_rules
+from glovec.transforms.rules import load_rules, match_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 1.0, "precision": 0.98},
-    "pytorch": {"recall": 1.0, "precision": 0.91},
+    "argparse": {"recall": 0.95, "precision": 0.98},  # below 1.0 since the YAML configs came in
+    "pytorch": {"recall": 0.95, "precision": 0.91},
     "keras": {"recall": 1.0, "precision": 0.96},
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
@@ -67,6 +67,10 @@ def _same_matches(bench, folder):
         assert [len(line) for line in raw.split("\n")] == [
             len(line) for line in entry["text"].split("\n")]
         for preset in entry["presets"]:
+            if entry["yaml"]:  # a config file: the config-file pass (bench._sites)
+                rules = load_rules(preset)
+                assert bench._sites(rules, entry) == bench._sites(rules, dict(entry, text=raw))
+                continue
             blanked = [(s.line, s.col, s.spec) for s in match_rules(preset, entry["text"]).sites]
             assert blanked == [(s.line, s.col, s.spec) for s in match_rules(preset, raw).sites]
 
@@ -76,6 +80,20 @@ def test_recall_and_precision_stay_at_the_measured_floors(bench, preset):
     result = bench.score(preset, bench.read_corpus())
     assert result["recall"] >= FLOORS[preset]["recall"], result["missed"]
     assert result["precision"] >= FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+@pytest.mark.parametrize("preset", ["argparse", "pytorch"])
+def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
+    """The YAML configs of the corpus (their programs in programs/), scored alone: measured
+    0.82 recall and 1.0 precision (mixup/cutmix alphas and lin*_size widths are missed)."""
+    files = [f for f in bench.read_corpus() if f["yaml"]]
+    assert len(files) >= 3
+    result = bench.score(preset, files)
+    assert result["recall"] >= 0.8, result["missed"]
+    assert result["precision"] >= 0.95, result["unlabelled_sites"]
+    for entry in files:  # each config's program is there and reads it by name
+        program = bench.CORPUS / "programs" / entry["name"].replace(".yaml", ".py")
+        assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("preset", sorted(HELDOUT_FLOORS))

@@ -36,6 +36,7 @@ from .specs import CHOICES, RANGES, SpecError, parse_comment_spec
 __all__ = ["ConfigFile", "ConfigsResult", "compile_configs", "search_path", "yaml_problem"]
 
 _ID_JUNK = re.compile(r"[^A-Za-z0-9_\-/]+")
+PLACEHOLDER = placeholder("")[:-1]  # "${glovec:": a search version's site, never a user's value
 _SCALAR_TYPES = (bool, int, float, str, type(None))
 
 
@@ -69,6 +70,8 @@ class ConfigFile:
     bom: bool
     sites: list[Site] = field(default_factory=list)
     styles: dict = field(default_factory=dict)  # id(site) -> the scalar's quote ('', "'", '"')
+    chosen: dict = field(default_factory=dict)  # id(site) -> (rule, why, spec, x): a key rule's site
+    refusals: list = field(default_factory=list)  # rules.Refusal: values key rules left alone
 
     def search_text(self) -> str:
         """The file with each site's value written ``${glovec:SITE_ID}``."""
@@ -243,7 +246,7 @@ class _File:
         self.diagnostics.append(Diagnostic(code, message, line, col, path=self.path,
                                            severity=severity))
 
-    def add(self, spec, entry: _Entry) -> None:
+    def add(self, spec, entry: _Entry) -> Site:
         """A site of ``spec`` at ``entry`` (raises SpecError when the value does not fit)."""
         if spec.is_marker:
             raise SpecError("GV804", f"{spec.kind} marks a value of the program; a config "
@@ -276,6 +279,7 @@ class _File:
         site.file = self.config.ref
         self.config.sites.append(site)
         self.config.styles[id(site)] = entry.style
+        return site
 
     def markers(self, entries: list[_Entry], spans) -> None:
         by_line: dict[int, list[_Entry]] = {}
@@ -342,6 +346,14 @@ def compile_configs(configs, ruleset, program_sites: list[Site], base: str) -> C
             continue
         ref = os.path.relpath(os.path.abspath(path), folder).replace(os.sep, "/")
         one = _File(path, ref, text, bom)
+        written = text.find(PLACEHOLDER)
+        if written != -1:  # a search version (convert's <stem>_search.yaml), or a clash with it
+            diagnostics.append(Diagnostic(
+                "GV805", f"the file already holds {PLACEHOLDER}...}}, the text glovec writes for a "
+                "site in a search version: give the original file (a search version is written "
+                "by `glovec convert`, and a trial reads its values through it)",
+                *one.where.position(written), path=path))
+            continue
         entries, spans, problem = _entries(text, path)
         if problem is not None:
             diagnostics.append(problem)

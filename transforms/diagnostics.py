@@ -777,6 +777,16 @@ CATALOGUE: list[Code] = [
          "layers: 2  # glovec: oneof([2, [2, 2]])\n",
          "layers: 2  # glovec: oneof([1, 2, 3])\n",
          check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
+    Code("GV805", "config-already-a-search-version", "a config file already holds `${glovec:`",
+         "`glovec convert` writes a config file's search version (`<stem>_search.yaml`) with "
+         "`${glovec:SITE_ID}` where each site's value was, and a trial reads the values through "
+         "that text. A file given with `--config` that already holds `${glovec:` is most likely "
+         "such a search version given by mistake; its placeholders are not values, so the file "
+         "is refused, at the first one, rather than read wrongly. Give the original file (the "
+         "one without `_search`); a value that really is that text cannot be a site's file.",
+         "optimizer:\n  lr: ${glovec:config.optimizer.lr}\n",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

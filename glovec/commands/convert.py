@@ -257,14 +257,24 @@ def space_table(space_doc: dict, src: str) -> str:
 
 
 def _rule_sites(hook, space_doc: dict) -> list[tuple[dict, object]]:
-    """(space entry, RuleSite) for each site a rule chose, in the table's order."""
+    """(space entry, RuleSite) for each site a rule chose in the program, in the table's
+    order (a config file's sites are ``_key_sites``)."""
     by_place = {(site.line, site.col): site for site in getattr(hook, "sites", ())}
     pairs = []
     for _, entry in _rows(space_doc["sites"], ""):
-        site = by_place.get((entry["line"], entry["col"]))
+        site = None if entry.get("file") else by_place.get((entry["line"], entry["col"]))
         if site is not None:
             pairs.append((entry, site))
     return pairs
+
+
+def _key_sites(configs, space_doc: dict) -> list[tuple[dict, tuple]]:
+    """(space entry, (rule, why, spec, x)) for each config-file site a ``key`` rule chose."""
+    chosen = {(config.ref, site.id): config.chosen[id(site)]
+              for config in configs for site in config.sites if id(site) in config.chosen}
+    return [(entry, chosen[(entry["file"], entry["id"])])
+            for _, entry in _rows(space_doc["sites"], "")
+            if (entry.get("file"), entry["id"]) in chosen]
 
 
 def command_line_note(hook, space_doc: dict, src: str) -> list[str]:
@@ -284,9 +294,10 @@ def command_line_note(hook, space_doc: dict, src: str) -> list[str]:
     return lines
 
 
-def explain_lines(hook, space_doc: dict, src: str) -> list[str]:
+def explain_lines(hook, space_doc: dict, src: str, configs=()) -> list[str]:
     """`glovec space --explain`: per rule site, the rule and why; per literal a rule looked at
-    and left alone, the rule and why."""
+    and left alone, the rule and why. ``configs``: the ``--config`` files (``ConfigFile``),
+    whose ``key`` rule sites and refusals are listed at their YAML path:line:col."""
     from glovec.transforms.rules import rule_origin
 
     lines = ["", "why each site (--explain):"]
@@ -294,13 +305,18 @@ def explain_lines(hook, space_doc: dict, src: str) -> list[str]:
     for entry, site in pairs:
         lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(site.rule)}: "
                      f"{site.why}; x = {site_default(site, hook)} -> {site.spec}")
-    if not pairs:
+    keyed = _key_sites(configs, space_doc)
+    for entry, (rule, why, spec, x) in keyed:
+        lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(rule)}: {why}; "
+                     f"x = {x!r} -> {spec}")
+    if not pairs and not keyed:
         lines.append("  no site comes from a rule")
-    refusals = getattr(hook, "refusals", ())
+    refusals = [(src, r) for r in getattr(hook, "refusals", ())]
+    refusals += [(config.path, r) for config in configs for r in config.refusals]
     lines.append("")
     lines.append("left alone (--explain):")
-    for refusal in refusals:
-        lines.append(f"  {src}:{refusal.line}:{refusal.col}  x = {refusal.x!r}  "
+    for path, refusal in refusals:
+        lines.append(f"  {path}:{refusal.line}:{refusal.col}  x = {refusal.x!r}  "
                      f"{rule_origin(refusal.rule)}: {refusal.reason}")
     if not refusals:
         lines.append("  nothing a rule looked at was left alone")
@@ -313,16 +329,22 @@ def site_default(site, hook) -> str:
     return text[site.start:site.end] if text is not None else "?"
 
 
-def explain_json(hook, space_doc: dict) -> dict:
+def explain_json(hook, space_doc: dict, configs=()) -> dict:
     from glovec.transforms.rules import rule_origin
 
     return {
         "sites": [{"id": entry["id"], "line": entry["line"], "col": entry["col"],
                    "rule": rule_origin(site.rule), "why": site.why, "spec": site.spec,
                    "options": list(site.options)}
-                  for entry, site in _rule_sites(hook, space_doc)],
+                  for entry, site in _rule_sites(hook, space_doc)]
+        + [{"id": entry["id"], "file": entry["file"], "line": entry["line"],
+            "col": entry["col"], "rule": rule_origin(rule), "why": why, "spec": spec,
+            "options": []} for entry, (rule, why, spec, _x) in _key_sites(configs, space_doc)],
         "left_alone": [{"line": r.line, "col": r.col, "x": r.x, "rule": rule_origin(r.rule),
-                        "reason": r.reason} for r in getattr(hook, "refusals", ())],
+                        "reason": r.reason} for r in getattr(hook, "refusals", ())]
+        + [{"file": config.ref, "line": r.line, "col": r.col, "x": r.x,
+            "rule": rule_origin(r.rule), "reason": r.reason}
+           for config in configs for r in config.refusals],
     }
 
 
@@ -376,10 +398,10 @@ def space_command(src: str, as_json: bool, explain: bool, rules: str | None,
     if as_json:
         doc = space_json(result, space_doc)
         if explain:
-            doc["explain"] = explain_json(hook, space_doc)
+            doc["explain"] = explain_json(hook, space_doc, result.configs)
         click.echo(json.dumps(doc, indent=2, default=repr))
     else:
-        lines = notes + (explain_lines(hook, space_doc, src) if explain else [])
+        lines = notes + (explain_lines(hook, space_doc, src, result.configs) if explain else [])
         click.echo(space_table(space_doc, src) + "".join(line + "\n" for line in lines), nl=False)
     return 0
 

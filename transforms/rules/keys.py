@@ -21,7 +21,8 @@ from ..diagnostics import FileDiagnostic as Diagnostic, suggest
 from ..sites import _SpecText
 from ..specs import SpecError, parse_comment_spec
 from .hook import rule_origin
-from .schema import RuleDiagnostic, any_glob
+from .match import Refusal, _type_name
+from .schema import RuleDiagnostic, any_glob, first_glob, option_name
 from .template import UNKNOWN, MatchError, TemplateError, evaluate, instantiate
 from .unmatched import own_rules
 
@@ -38,21 +39,34 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
     for one, entries in parsed:
         for entry in entries:
             key = ".".join(entry.path)
-            paths.add(key)
+            spelled = ".".join(option_name(part) for part in entry.path)
+            paths.add(spelled)
             if entry.kind != "scalar":
                 continue
             for rule in rules:
-                if not any_glob(rule.pattern, key.lower()):
+                pattern = first_glob(rule.pattern, spelled)
+                if pattern is None:
                     continue
                 seen.add(rule.index)
+                why = f"key {key} matches {pattern!r}"
                 if entry.line in one.fixed:
                     matched.add(rule.index)
+                    _refuse(one, rule, entry, f"{why}, but the line is `# glovec: fixed`")
                     break
+                found = _type_name(entry.value)
+                if rule.types is not None and found not in rule.types:
+                    _refuse(one, rule, entry, f"{why}, but it is type {found} and the rule "
+                            f"takes {' or '.join(rule.types)}")
+                    continue
                 if rule.where is not None and not _where(rule, entry.value, key):
+                    _refuse(one, rule, entry, f"{why}, but where is false for x = "
+                            f"{entry.value!r}: {ast.unparse(rule.where)}")
                     continue
                 matched.add(rule.index)
-                if not rule.skip:
-                    _take(one, rule, entry, key)
+                if rule.skip:
+                    _refuse(one, rule, entry, f"{why}: kept out of the search (skip = true)")
+                else:
+                    _take(one, rule, entry, key, why)
                 break
     warnings: list[Diagnostic] = []
     for rule in rules:
@@ -76,6 +90,12 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
     return diagnostics, warnings
 
 
+def _refuse(one, rule, entry, reason: str) -> None:
+    """Record for ``glovec space --explain`` that ``rule`` looked at ``entry`` and left it."""
+    line, col = one.where.position(entry.start)
+    one.config.refusals.append(Refusal(rule, line, col, entry.value, reason))
+
+
 def _where(rule, x, key: str) -> bool:
     names = {"x": x, "key": key, "True": True, "False": False, "None": None}
     for sub in ast.walk(rule.where):
@@ -87,7 +107,7 @@ def _where(rule, x, key: str) -> bool:
         return False
 
 
-def _take(one, rule, entry, key: str) -> None:
+def _take(one, rule, entry, key: str, why: str) -> None:
     origin = rule_origin(rule)
     if (entry.start, entry.end) in one.taken:
         one.error("GV311", f"{origin}: the rule selects a value already marked in the file; "
@@ -121,11 +141,12 @@ def _take(one, rule, entry, key: str) -> None:
                                for d in problems)
         return
     try:
-        one.add(specs[0], entry)
+        site = one.add(specs[0], entry)
     except SpecError as exc:
         one.error(exc.code, f"{origin}: {exc.message}", entry.start)
         return
     one.taken[(entry.start, entry.end)] = "rule"
+    one.config.chosen[id(site)] = (rule, why, spec_text, entry.value)
 
 
 def _file_stem(path: str) -> str:

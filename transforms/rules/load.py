@@ -239,6 +239,8 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     patterns = raw[selector] if isinstance(raw[selector], list) else [raw[selector]]
     if selector == "option":  # --batch-size, --batchSize and batch_size are one name
         patterns = [option_name(p.strip()) for p in patterns]
+    elif selector == "key":  # each dotted part spelled as an option: model.hiddenDim, model.hidden-dim
+        patterns = [".".join(option_name(part) for part in p.strip().split(".")) for p in patterns]
     elif selector != "call":  # names in programs vary in case: LR, lr, Batch_Size
         patterns = [p.lower() for p in patterns]
     helps = raw.get("help")

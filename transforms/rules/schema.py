@@ -12,7 +12,7 @@ from importlib import resources
 from ..diagnostics import Diagnostic, FileDiagnostic
 from .template import Template
 
-PRESETS = ("argparse", "keras", "pytorch")
+PRESETS = ("argparse", "config_keys", "keras", "pytorch")
 SELECTORS = ("call", "assign", "param", "option", "key")  # key: a config file's dotted key (keys.py)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
              "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key")
