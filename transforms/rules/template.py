@@ -269,8 +269,11 @@ def instantiate(template: Template, x, dedupe: bool = False, choices=None) -> st
         if dedupe:
             kept: list = []
             for value in values:
-                if not any(_same(k, value) for k in kept):
+                same = next((i for i, k in enumerate(kept) if _same(k, value)), None)
+                if same is None:
                     kept.append(value)
+                elif type(value) is type(x) and value == x:  # the program's 0 wins over 0.0
+                    kept[same] = value
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in kept):
                 kept.sort()
             values = kept
