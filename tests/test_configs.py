@@ -318,6 +318,25 @@ def test_the_presets_find_hyper_parameters_in_a_yaml_file(preset):
     assert sites["conf.optimizer.betas.1"]["candidates"][-1] == "0.999"
 
 
+def test_the_config_keys_mirror_the_argparse_families():
+    """The families added to the argparse preset are read as YAML keys too."""
+    text = ("ppo:\n  gae_lambda: 0.95\n  clip_range: 0.2\n  update_epochs: 4\n"
+            "model:\n  ffn_dim: 1024\n  attn_pdrop: 0.1\n  activation: gelu\n  patch_size: 16\n"
+            "  num_epochs: 3\n")
+    result = compile_source(PROGRAM, "train.py", rules="config_keys", configs=[("conf.yaml", text)])
+    assert result.ok, result.diagnostics
+    sites = {s["id"]: s["candidates"] for s in result.space_doc["sites"] if s.get("file")}
+    assert sites == {
+        "conf.ppo.gae_lambda": ["0.9", "0.95", "0.97", "0.99"],
+        "conf.ppo.clip_range": ["0.1", "0.2", "0.3"],
+        "conf.ppo.update_epochs": ["2", "4", "8"],
+        "conf.model.ffn_dim": ["512", "1024", "2048"],
+        "conf.model.attn_pdrop": ["0.0", "0.1", "0.2", "0.3", "0.5"],
+        "conf.model.activation": ['"relu"', '"gelu"', '"elu"', '"tanh"'],
+        "conf.model.patch_size": ["8", "16", "32"],
+    }
+
+
 def test_space_explain_names_the_yaml_line_of_key_sites_and_refusals(tmp_path, capsys):
     (tmp_path / "train.py").write_text(PROGRAM)
     (tmp_path / "conf.yaml").write_text(HYDRA)

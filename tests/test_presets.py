@@ -160,6 +160,43 @@ def test_zero_defaults_loss_weights_and_small_latent_sizes():
     assert specs[9] == "oneof([0, 1, 2, 5])"
 
 
+def test_reinforcement_learning_and_transformer_families():
+    """Round three's families: GAE lambda, PPO's clip, passes over each rollout, a rollout length
+    named by its help text (an epoch budget stays out), LayerDrop declared as a float field with
+    default 0 (the program's 0 stays its spelling), *_pdrop, FFN widths, an activation by name,
+    a mask ratio, an actor's learning rate, transformer layers and a patch size."""
+    text = ('import argparse\nfrom dataclasses import dataclass, field\n'
+            'p = argparse.ArgumentParser()\n'
+            'p.add_argument("--gae-lambda", type=float, default=0.95, help="the lambda for GAE")\n'
+            'p.add_argument("--clip-coef", type=float, default=0.2)\n'
+            'p.add_argument("--update-epochs", type=int, default=4, help="the K epochs to update")\n'
+            'p.add_argument("--steps", type=int, default=2048, help="pairs to roll out per epoch")\n'
+            'p.add_argument("--epochs", type=int, default=10, help="the number of epochs")\n'
+            '@dataclass\nclass Config:\n'
+            '    layerdrop: float = field(default=0)\n'
+            '    attn_pdrop: float = 0.1\n'
+            '    ffn_embed_dim: int = 2048\n'
+            '    activation_fn: str = "relu"\n'
+            '    mask_ratio: float = 0.75\n'
+            '    lr_actor: float = 3e-4\n'
+            '    transformer_layers: int = 8\n'
+            '    patch_size: int = 16\n')
+    assert _specs(text) == {
+        4: 'oneof([0.9, 0.95, 0.97, 0.99], name="gae_lambda")',
+        5: 'oneof([0.1, 0.2, 0.3], name="clip_coef")',
+        6: 'oneof([2, 4, 8], name="update_epochs")',
+        7: 'oneof([1024, 2048, 4096], name="steps")',
+        11: "oneof([0, 0.1, 0.2, 0.3, 0.5])",
+        12: "oneof([0.0, 0.1, 0.2, 0.3, 0.5])",
+        13: "oneof([1024, 2048, 4096])",
+        14: 'oneof(["relu", "gelu", "elu", "tanh"])',
+        15: "floatv(0.375, 0.95)",
+        16: 'floatv(3e-05, 0.003, scale="log")',
+        17: "intv(4, 16)",
+        18: "oneof([8, 16, 32])",
+    }
+
+
 def test_literals_passed_to_the_programs_own_functions():
     """`build_model(num_heads=4)`: a param rule selects the value passed for the parameter (by
     keyword, or positionally), as it selects the parameter's default; calls to names the
