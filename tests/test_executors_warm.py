@@ -318,3 +318,18 @@ def test_a_lazy_import_that_starts_a_thread_retires_the_learning_worker(tmp_path
     assert all(results[i].metrics["thread_alive"] for i in range(5))
     assert ex._pool.retired and "started a thread" in ex._pool.retired
     assert ex._pool.setup["learn"] is False and first not in [w.popen.pid for w in ex._pool.workers]
+
+
+def test_a_run_cancelled_before_a_worker_took_it_still_gets_a_result(tmp_path):
+    from glovec.runtime.executors.process import make_workdir
+    from glovec.runtime.executors.warm import WarmPool
+
+    workdir = make_workdir("glovec-test-")
+    pool = WarmPool(make_prog(tmp_path, "_gv.objective(1.0)\n"), 1, workdir)
+    try:
+        pool.start(7, {"trial_id": 7, "decisions": {}})  # the worker is still starting
+        pool.cancel(7)
+        results = pool.wait(30)
+    finally:
+        pool.close()
+    assert [(r.trial_id, r.status, r.error) for r in results] == [(7, "failed", "cancelled before it started")]

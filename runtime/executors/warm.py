@@ -263,11 +263,14 @@ class WarmPool:
                 self._lost(worker)
 
     def cancel(self, trial_id) -> None:
-        """Stop a trial (its result comes as a timed-out one) or forget it before it starts."""
+        """Stop a trial: its result comes as a timed-out one, or, not started yet, as a failed one
+        that never ran (a worker may still be importing: the result must come all the same)."""
         for run in list(self._pending):
             if run.trial_id == trial_id:
                 self._pending.remove(run)
                 run.files.cleanup()
+                self._done.append(TrialResult(trial_id, "failed", None, {}, [],
+                                              "cancelled before it started", 0.0))
         for worker in self.workers:
             run = worker.runs.get(trial_id)
             if run is not None and not run.timed_out:
