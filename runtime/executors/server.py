@@ -30,7 +30,7 @@ Modes (``ready`` says which one it took and why):
   it; the next trial forks from the untouched warm worker, with the random states seeded anew.
   The child lists the modules its trial imported (``<result>.imports``: not the program's own,
   nor glovec's, nor any imported after the program's code changed ``os.environ``); the worker
-  imports them once that trial has ended (``learn``), so later trials do not pay them again;
+  imports them before it forks the next trial (``learn``), so later trials do not pay them again;
   an import that starts a thread or initializes CUDA makes it ``retire`` (it ends after its
   running trials; ``run`` commands meanwhile are ``refused`` and go to its successor, which
   does not learn: ``"learn": false`` in SETUP). Where the warm worker itself has
@@ -171,6 +171,7 @@ class _Worker:
         self.children: dict[int, object] = {}  # pid -> trial id
         self.imports: dict[int, str] = {}  # pid -> the file where that trial lists its imports
         self.learned: list[str] = []  # modules imported after trials imported them lazily
+        self.to_learn: list = []  # ... reported by trials that ended, learned before the next fork
         self.unlearnable: set[str] = set()  # ... and those that could not be (or must not be)
         self.learn_seconds = 0.0
         self.retiring = False
@@ -257,9 +258,13 @@ class _Worker:
                     for pid, trial in self.children.items():
                         if trial == msg.get("trial"):
                             _killpg(pid)
-                elif msg.get("op") == "run" and self.retiring:
-                    self.send(event="refused", trial=msg["trial"])  # the next worker runs it
                 elif msg.get("op") == "run":
+                    if self.to_learn:  # only when another trial comes: a last one ends at once
+                        self.learn(self.to_learn)
+                        self.to_learn = []
+                    if self.retiring:
+                        self.send(event="refused", trial=msg["trial"])  # the next worker runs it
+                        continue
                     for stream in (sys.stdout, sys.stderr):
                         stream.flush()
                     # What the worker holds moves out of the collector's sight: a child's
@@ -278,11 +283,10 @@ class _Worker:
                     self.send(event="started", trial=msg["trial"], pid=pid)
 
     def _reap(self) -> None:
-        lazy: list = []
         while self.children:
             pid = _exited_child()
             if pid is None:
-                break
+                return
             _killpg(pid)  # what the trial left running dies with it (its group outlives the leader)
             try:
                 _, status = os.waitpid(pid, 0)
@@ -290,11 +294,9 @@ class _Worker:
             except ChildProcessError:
                 code = -9
             trial = self.children.pop(pid, None)
-            lazy.extend(_read_imports(self.imports.pop(pid, None)))
+            self.to_learn.extend(_read_imports(self.imports.pop(pid, None)))
             if trial is not None:
                 self.send(event="ended", trial=trial, code=code)
-        if lazy:
-            self.learn(lazy)
 
     def learn(self, entries: list) -> None:
         """Import here what a trial imported lazily (``[name, origin]`` pairs, in its order), so
