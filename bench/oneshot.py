@@ -13,7 +13,8 @@ reports:
 
 darts records one architecture (its argmax), so it gets no tau: its pick is ranked among the spos
 spread. Every figure comes from this run; nothing is asserted. Results: bench/results/oneshot.json
-and oneshot.png.
+and oneshot.png; with `--example examples/nas_mlp_keras.py --methods spos` (Keras: spos only),
+bench/results/oneshot_keras.json.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from _common import RESULTS, machine, parse_args, save, versions  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nas_cell_torch.py"
 PY = sys.executable
+WORKING = 0.9  # stand-alone accuracy of a "working" cell (broken ones train to 0.1-0.75)
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 
 
@@ -93,10 +95,15 @@ def spread(trials: list, k: int) -> list:
 def main() -> None:
     args = parse_args(__doc__, lambda p: (
         p.add_argument("--methods", default="spos,enas,darts"),
+        p.add_argument("--example", default=str(EXAMPLE), help="the program searched"),
         p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
         p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method"),
-        p.add_argument("--reuse", default=None, help="a previous results JSON: its stand-alone "
-                       "accuracies are reused, and its spos spread ranks the darts pick")))
+        p.add_argument("--reuse", default=None, help="previous results JSONs, comma-separated: "
+                       "their stand-alone accuracies are reused, and the last spos spread among "
+                       "them ranks the darts pick when spos is not run")))
+    global EXAMPLE
+    EXAMPLE = Path(args.example).resolve()
+    name = "oneshot" if EXAMPLE.name == "nas_cell_torch.py" else f"oneshot_{EXAMPLE.stem.split('_')[-1]}"
     k = 4 if args.quick else args.spread
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
@@ -113,8 +120,7 @@ def main() -> None:
         return cache[key]
 
     spos_pool = None
-    previous = json.loads(Path(args.reuse).read_text()) if args.reuse else None
-    if previous:
+    for previous in (json.loads(Path(f).read_text()) for f in (args.reuse or "").split(",") if f):
         for entry in previous["methods"].values():
             for r in entry["architectures"] + [entry["pick"]]:
                 cache[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
@@ -150,12 +156,20 @@ def main() -> None:
         percentile = 100.0 * (below + 0.5 * ties) / len(accs) if accs else None
         tau = (kendall_tau([r["estimate"] for r in rows], [r["alone"] for r in rows])
                if method != "darts" and len(rows) > 2 else None)
+        # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
+        # the input off) are easy to tell apart and inflate tau over the whole spread.
+        working = [r for r in rows if r["alone"] >= WORKING]
+        tau_working = (kendall_tau([r["estimate"] for r in working], [r["alone"] for r in working])
+                       if method != "darts" and len(working) > 2 else None)
         # Per-trial evolution given the same wall time: each trial trains alone.
         evo_study = work / f"evolution-{method}.db"
         cmd = [PY, "-m", "glovec.cli", "run", str(EXAMPLE), "--algorithm", "evolution",
                "--trials", "1000", "--study", str(evo_study), "--seed", "0"]
+        # SIGINT stops it at the wall time; a shell's background job inherits SIGINT ignored,
+        # so the child gets the default handler back before it starts.
         proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -169,6 +183,8 @@ def main() -> None:
             "x_standalone": seconds / alone_seconds,
             "architectures": rows,
             "kendall_tau": tau,
+            "kendall_tau_working": tau_working,
+            "working": len(working),
             "pick": {"id": pick["id"], "estimate": pick["objective"], "decisions": pick["decisions"],
                      "alone": pick_alone},
             "pick_percentile": percentile,
@@ -180,6 +196,8 @@ def main() -> None:
         if method == "spos":
             spos_pool = [dict(t, _study=str(study)) for t in chosen]
         tau_text = "n/a" if tau is None else f"{tau:.2f}"
+        if tau_working is not None:
+            tau_text += f" ({tau_working:.2f} among {len(working)} working)"
         print(f"{method}: tau {tau_text} over {len(rows)}, pick alone {pick_alone:.4f} "
               f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
               f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training; "
@@ -190,11 +208,11 @@ def main() -> None:
     results["median_standalone_seconds"] = median
     for entry in results["methods"].values():
         entry["x_median_standalone"] = entry["wall_seconds"] / median
-    payload = {"machine": machine(), "versions": versions("torch", "scikit-learn"),
-               "trials": trials, "spread": k, **results}
-    save("oneshot", payload, args)
+    payload = {"machine": machine(), "versions": versions("torch", "keras", "tensorflow", "scikit-learn"),
+               "example": str(EXAMPLE.relative_to(ROOT)), "trials": trials, "spread": k, **results}
+    save(name, payload, args)
     try:
-        plot(results, RESULTS / ("oneshot_quick.png" if args.quick else "oneshot.png"), args)
+        plot(results, RESULTS / (f"{name}_quick.png" if args.quick else f"{name}.png"), args)
     except ImportError:
         pass
 

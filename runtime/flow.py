@@ -366,11 +366,10 @@ def _fitted(old, records, new_doc: Mapping, what: str) -> tuple[list, list]:
 
 
 def _mismatch(old_doc: Mapping, new_doc: Mapping) -> str:
-    from .geno.identity import space_diff
+    from .geno.identity import describe_diff
 
-    parts = [f"{label}: {', '.join(ids)}" for label, ids in
-             zip(("added", "removed", "changed"), space_diff(old_doc, new_doc)) if ids]
-    return f" (sites {'; '.join(parts)})" if parts else ""
+    detail = describe_diff(old_doc, new_doc)
+    return f" (sites {detail})" if detail else ""
 
 
 def trials_of(source: str, new_doc: Mapping, default: str = "best") -> list[dict]:
@@ -450,6 +449,21 @@ def warm_trials(path: str, new_doc: Mapping) -> tuple[list, str]:
         old.close()
 
 
+def _check_level(study, nest: str | None) -> None:
+    """GV706 when a resumed study's trials are of another shape of search than this run's: a
+    nested study resumed without ``--nest GROUP`` (its plain trials would mix with the tree), or
+    with another group, or a plain study resumed with ``--nest``."""
+    recorded = study.nested_group
+    if recorded is not None and nest != recorded:
+        how = "without --nest" if nest is None else f"with --nest {nest}"
+        raise FlowError("GV706", f"study {study.path} holds a nested search (outer trials over "
+                                 f"the group {recorded!r}); resume it with --nest {recorded}, not "
+                                 f"{how}, or use a new --study")
+    if recorded is None and nest is not None and sum(study.counts().values()):
+        raise FlowError("GV706", f"study {study.path} holds trials of a search that is not "
+                                 f"nested; --nest {nest} needs a new --study")
+
+
 class Plan:
     """What ``glovec run``'s flow flags (``--only``, ``--fix-from``, ``--nest``, ``--enqueue``,
     ``--warm-start``) make of a run: ``algorithm`` (a ``Flow`` over the study's space, or the
@@ -458,6 +472,7 @@ class Plan:
     def __init__(self, settings, study, algorithm, make_algorithm, say) -> None:
         spec, doc = study.spec, study.space_doc
         self.nested = bool(getattr(settings, "nest", None))
+        _check_level(study, getattr(settings, "nest", None))
         only = getattr(settings, "only", None)
         if only is not None and self.nested:
             raise FlowError("GV702", "--only and --nest do not go together: --nest searches the "

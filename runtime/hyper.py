@@ -250,6 +250,21 @@ def metric(name, value):
     return value
 
 
+def intermediate(value) -> float:
+    """``value`` as an intermediate value: a float. An integer beyond a float's range becomes an
+    infinity of its sign; NaN and infinities stay (early stopping prunes a NaN; a study keeps only
+    finite values). Anything that is not a number raises TypeError in the program that
+    reported it."""
+    if value.__class__ is float:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+    except (TypeError, ValueError):
+        raise TypeError(f"glovec.runtime.report() needs a number, not {value!r}") from None
+
+
 def report(value, step=None):
     """Record an intermediate value; raises TrialPruned when early stopping says so.
 
@@ -260,7 +275,7 @@ def report(value, step=None):
         return value
     if step is None:
         step = len(ctx.reports)
-    ctx.reports.append((step, value))
+    ctx.reports.append((step, intermediate(value)))
     if ctx.should_stop is not None and ctx.should_stop(step, value):
         raise TrialPruned(f"pruned at step {step} (value {value!r})")
     return value

@@ -402,7 +402,7 @@ class Feedback:
     def report(self, step: int, value: float) -> bool:
         """Record an intermediate value at ``step``; returns ``should_stop()``."""
         self._check_open()
-        value = float(value)
+        value = hyper.intermediate(value)
         self.reports.append((step, value))
         body = self._body
         study = body.search.study

@@ -495,6 +495,32 @@ def test_controller_gives_no_gradient_to_decisions_of_unchosen_candidates():
     assert set(ctrl.slots["a[=2].c"][0].logits) == {0.0}  # never chosen: untouched
 
 
+def test_controller_most_likely_lists_decisions_by_probability_and_its_state_round_trips():
+    from glovec.runtime.algorithms.controller import Controller
+
+    spec = DNASpec.from_space_doc({"sites": [{"id": f"e{i}", "kind": "oneof", "candidates": list("abc")}
+                                             for i in range(3)]})
+    ctrl = Controller(spec, seed=0, method="reinforce", learning_rate=0.3)
+    for _ in range(60):
+        dna, _ = ctrl.propose()
+        ctrl.update([(dna, sum(dna.decisions.values()))])
+    top = ctrl.most_likely(27)
+    probs = [math.exp(ctrl.log_prob(d)) for d in top]
+    assert len({tuple(sorted(d.items())) for d in top}) == 27  # every architecture, once
+    assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1.0)
+    assert top[0] == {f"e{i}": 2 for i in range(3)}  # the rewarded choice leads
+    assert ctrl.most_likely(2, skip={tuple(sorted(top[0].items()))}) == top[1:3]
+    twin = Controller(spec, seed=5, method="reinforce", learning_rate=0.3)
+    twin.load_state(ctrl.state())
+    assert [twin.probabilities(f"e{i}") for i in range(3)] == [ctrl.probabilities(f"e{i}") for i in range(3)]
+    dna = ctrl.ops.dna({"e0": 0, "e1": 1, "e2": 0})
+    ctrl.update([(dna, 5.0)])
+    twin.update([(dna, 5.0)])
+    assert twin.probabilities("e1") == ctrl.probabilities("e1")  # continues learning identically
+    with pytest.raises(ValueError):
+        Controller(FINITE, seed=0).most_likely(3)
+
+
 @pytest.mark.parametrize("name", ["ppo", "reinforce"])
 def test_controller_learns_the_best_choice_and_takes_several_objectives(name):
     spec = DNASpec.from_space_doc({"sites": [{"id": f"x{i}", "kind": "oneof", "candidates": list("abcd")}

@@ -127,6 +127,9 @@ def test_the_page_follows_a_live_run_and_edits_the_space(served):
     # a trial's page
     browser.get(url + "#trial/2")
     wait_for(lambda: "Trial 2" in browser.find_element(By.CSS_SELECTOR, "#view-trial h2").text)
+    wait_for(lambda: browser.find_element(
+        By.XPATH, "//*[@id='view-trial']//tr[td[1]='ran on']/td[2]").text == "this machine",
+        what="where the trial ran")
     link = browser.find_element(By.LINK_TEXT, "Download as plain code")
     assert link.get_attribute("href").endswith("/api/trials/2/materialized")
 

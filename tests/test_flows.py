@@ -402,3 +402,19 @@ def test_group_in_a_rules_file(tmp_path, capsys):
     assert main(["space", "--json", str(src), "--rules", str(rules)]) == 0
     sites = json.loads(capsys.readouterr().out)["sites"]
     assert [(s["id"], s["group"]) for s in sites] == [("lr", "opt"), ("batch", "hw")]
+
+
+def test_a_nested_study_resumes_only_as_the_same_nested_search(prog, tmp_path, capsys):
+    study = tmp_path / "nest.db"
+    status, _, err = _run(capsys, prog, "--study", study, "--nest", "hw", "--trials", "1",
+                          "--inner-trials", "2")
+    assert status == 0, err
+    before = _report(capsys, study)["trials"]
+    for flags in ([], ["--nest", "arch"]):
+        status, _, err = _run(capsys, prog, "--study", study, "--resume", "--trials", "4", *flags)
+        assert status == 1 and " GV706 " in err and "--nest hw" in err, err
+    assert _report(capsys, study)["trials"] == before  # nothing was added beside the tree
+    status, _, err = _run(capsys, prog, "--study", study, "--resume", "--nest", "hw",
+                          "--trials", "2", "--inner-trials", "2")
+    assert status == 0, err
+    assert [t["kind"] for t in _report(capsys, study)["trials"]].count("outer") == 2

@@ -360,3 +360,45 @@ def test_a_partial_dna_takes_the_default_for_what_it_leaves_out(program, tmp_pat
                       'lr = 0.1  # glovec: floatv(0.01, 1.0)\n')
     status, out, err = glovec(capsys, "materialize", other, "--dna", "{}")
     assert status == 0 and out == other.read_text()
+
+
+# ---- a diverging trial's intermediate values ------------------------------------------------------
+
+DIVERGING = """\
+import glovec.runtime as gv
+width = 8  # glovec: oneof([4, 8, 16])
+for step, loss in enumerate([10**400, float("inf"), float("nan"), width / 10]):
+    gv.report(loss, step=step)
+score = width  # glovec: objective
+"""
+
+
+@pytest.mark.parametrize("executor", ["inline", "process"])
+def test_reports_beyond_a_float_or_not_finite_do_not_stop_the_search(tmp_path, capsys, executor):
+    path = tmp_path / "diverge.py"
+    path.write_text(DIVERGING)
+    db = tmp_path / "d.db"
+    status, _, err = glovec(capsys, "run", path, "--trials", "3", "--seed", "0", "--study", db,
+                            "--executor", executor)
+    assert status == 0, err
+    assert "internal error" not in err
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT trial_id, step, value FROM reports ORDER BY trial_id").fetchall()
+    widths = dict(conn.execute("SELECT id, objective FROM trials").fetchall())
+    conn.close()
+    # only the finite report is kept, and the study stays strict JSON for report --json
+    assert rows == [(tid, 3, widths[tid] / 10) for tid in sorted(widths)]
+    status, out, err = glovec(capsys, "report", db, "--json")
+    assert status == 0, err
+    assert [t["status"] for t in json.loads(out)["trials"]] == ["completed"] * 3
+
+
+def test_a_report_that_is_not_a_number_fails_its_trial_with_the_reason(tmp_path, capsys):
+    path = tmp_path / "text.py"
+    path.write_text(DIVERGING.replace("width / 10]", '"low"]'))
+    db = tmp_path / "t.db"
+    status, _, err = glovec(capsys, "run", path, "--trials", "2", "--seed", "0", "--study", db)
+    assert "internal error" not in err
+    errors = [e for (e,) in sqlite3.connect(db).execute("SELECT error FROM trials")]
+    assert len(errors) == 2
+    assert all("report() needs a number, not 'low'" in e for e in errors)

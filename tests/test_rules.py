@@ -409,10 +409,12 @@ EXPECTED_SITES = {
         "main.SGD.momentum", "main.batch_size"],
     "torch_argparse_iris.py": ["Config.hidden_dim", "Config.lr", "build.layers"],
     "torch_async_wine.py": ["batch_size", "learning_rate", "main.Sequential.arg1", "main.Dropout.p"],
-    "torch_transformer_digits.py": [
-        "RowTransformer.__init__.d_model",
+    "torch_transformer_digits.py": [  # nhead, num_layers and StepLR's gamma: issue 18
+        "RowTransformer.__init__.d_model", "RowTransformer.__init__.nhead",
+        "RowTransformer.__init__.num_layers",
         "RowTransformer.__init__.TransformerEncoderLayer.dropout",
-        "RowTransformer.__init__.TransformerEncoderLayer.activation", "main.Adam.lr"],
+        "RowTransformer.__init__.TransformerEncoderLayer.activation", "main.Adam.lr",
+        "main.StepLR.gamma"],
 }
 
 

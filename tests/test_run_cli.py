@@ -130,6 +130,28 @@ def test_materialize_a_trial_and_a_dna(program, tmp_path, capsys):
     assert "width = 64" in text and "lr = 0.05" in text and 'act = "tanh"' in text
 
 
+def test_materialize_after_the_candidates_changed_writes_the_value_the_trial_ran(program,
+                                                                                 tmp_path, capsys):
+    db = tmp_path / "s.db"
+    run_ok(capsys, "run", str(program), "--trials", "4", "--seed", "3", "--study", str(db))
+    _, _, dna, _ = trials_of(db)[0]
+    ran = (16, 32, 64)[json.loads(dna)["width"]]
+    # the user reorders the candidates and adds one: stored index 0 would now mean 128
+    program.write_text(PROGRAM.replace("oneof([16, 32, 64])", "oneof([128, 64, 32, 16])"))
+    captured = run_ok(capsys, "materialize", str(program), "--trial", "1", "--study", str(db))
+    assert f"width = {ran}  # glovec: oneof([128, 64, 32, 16])" in captured.out
+    assert "changed: width" in captured.err and "matched to it by value" in captured.err
+    # the value the trial ran is gone: refused, naming the site, nothing written
+    others = [w for w in (16, 32, 64) if w != ran]
+    program.write_text(PROGRAM.replace("oneof([16, 32, 64])", f"oneof({others})"))
+    out_py = tmp_path / "t1.py"
+    assert main(["materialize", str(program), "--trial", "1", "--study", str(db),
+                 "-o", str(out_py)]) == 1
+    err = capsys.readouterr().err
+    assert "GV503" in err and "changed: width" in err and "trial 1" in err
+    assert not out_py.exists()
+
+
 def test_materialize_defaults_gives_back_the_input_byte_for_byte(tmp_path, capsys):
     path = tmp_path / "crlf.py"
     path.write_bytes(PROGRAM.replace("\n", "\r\n").encode())

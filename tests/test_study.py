@@ -179,6 +179,21 @@ def test_migrate_keeps_trials_whose_decisions_still_fit(path):
     Study.open(path, new, resume=True).close()
 
 
+def test_migrate_drops_a_nested_flows_rows_and_the_inner_trials_of_a_dropped_outer(path):
+    with Study.open(path, make_space()) as study:
+        outer_kept = study.scoped(kind="outer").add_trial(dna(x=1), status="running")
+        outer_gone = study.scoped(kind="outer").add_trial(dna(x=2), status="running")  # x="3"
+        inner_kept = study.scoped(outer_kept).add_trial(dna(x=1), status="running")
+        inner_gone = study.scoped(outer_kept).add_trial(dna(x=2), status="running")
+        orphan = study.scoped(outer_gone).add_trial(dna(x=0), status="running")  # fits, but its
+        for tid in (outer_kept, outer_gone, inner_kept, inner_gone, orphan):  # outer is gone
+            study.complete(tid, 1.0)
+    with Study.open(path, make_space(x_cands=("1", "2")), resume=True, migrate=True) as study:
+        assert study.dropped == [outer_gone, inner_gone, orphan]
+        assert study.levels() == {outer_kept: (None, "outer"), inner_kept: (outer_kept, "inner")}
+        assert sorted(t.id for t in study.trials()) == [outer_kept, inner_kept]
+
+
 def test_not_a_study(tmp_path):
     other = tmp_path / "other.db"
     con = sqlite3.connect(other)

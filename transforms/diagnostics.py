@@ -305,7 +305,7 @@ CATALOGUE: list[Code] = [
     # check="rules": ``before``/``after`` are rules files applied to ``example["program"]``.
     Code("GV301", "rules-file-not-found", "no rules file or preset of that name",
          "`--rules` and `extends` take a path to a TOML rules file or the name of a preset "
-         "shipped with glovec (keras, pytorch).",
+         "shipped with glovec (argparse, keras, pytorch).",
          'extends = ["kears"]\n',
          'extends = ["keras"]\n',
          check="rules", example={"program": "lr = 1e-3\n"}),
@@ -319,7 +319,8 @@ CATALOGUE: list[Code] = [
     Code("GV303", "rules-unknown-key", "a key the rules file does not know, or a value of the "
          "wrong type",
          "Top level: version, extends, [[rule]]. A rule: name, call + arg, assign, param, "
-         "values, where, in_function, in_class, optional, skip, dedupe, id (docs/rules.md). "
+         "option (+ help), type, values, where, in_function, in_class, optional, skip, dedupe, "
+         "id (docs/rules.md). "
          "Patterns are strings or lists of strings; optional/skip/dedupe are true or false.",
          '[[rule]]\nassign = "lr"\nvaleus = \'floatv(x / 10, x * 10, scale="log")\'\n',
          '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
@@ -327,7 +328,8 @@ CATALOGUE: list[Code] = [
     Code("GV304", "rule-selector", "a rule without exactly one selector, or a call rule "
          "without arg",
          "Each rule selects values one way: `call` (a qualified callee, with `arg`, the "
-         "parameter), `assign` (an assigned name) or `param` (a function parameter's default), "
+         "parameter), `assign` (an assigned name), `param` (a function parameter's default) "
+         "or `option` (an argparse option's default), "
          "and says what to search with `values` (or keeps them out with `skip = true`).",
          '[[rule]]\ncall = "keras.layers.Dense"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
@@ -341,6 +343,17 @@ CATALOGUE: list[Code] = [
          '[[rule]]\nassign = "units"\nvalues = "[x, x * factor]"\n',
          '[[rule]]\nassign = "units"\nvalues = "[x, x * 2]"\n',
          check="rules", example={"program": "units = 64\n"}),
+    Code("GV306", "rule-condition", "a help or type condition glovec cannot use",
+         "`help` (globs over an argparse option's help text, case-insensitive) goes with the "
+         "`option` selector only: assigned names and parameters have no help text. `type` "
+         "names the declared type a value must have (`type=float` in add_argument, an "
+         "annotation such as `lr: float`; else the literal's own type): int, float, str or "
+         "bool, or a list of them.",
+         '[[rule]]\noption = "lr"\ntype = "double"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
+         '[[rule]]\noption = "lr"\ntype = "float"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
+         check="rules",
+         example={"program": 'import argparse\nparser = argparse.ArgumentParser()\n'
+                             'parser.add_argument("--lr", type=float, default=0.01)\n'}),
     Code("GV310", "rule-does-not-fit", "a rule selects a value its template does not fit",
          "The value in the program is the site's default, so it must be a legal point of the "
          "template's result: among the candidates, or inside [lo, hi]; the template must give "
@@ -602,11 +615,12 @@ CATALOGUE: list[Code] = [
                           score="-loss_fn(model(x), y).item()  # glovec: objective"),
          check="run", example=_ONE_SHOT_RUN),
     Code("GV516", "one-shot-cannot", "one-shot search cannot run this program",
-         "One-shot search needs at least one oneof site whose candidates are modules or "
-         "callables (PyTorch so far: a Keras layer is refused with this code), training steps "
-         "through a torch.optim optimizer, and an objective it can evaluate after (for enas: "
-         "during) training. The message says which is missing. Search such a program per trial "
-         "(without --one-shot).",
+         "One-shot search needs at least one oneof site whose candidates are modules, layers "
+         "or callables, training steps (a torch.optim optimizer's step, or a Keras fit), and an "
+         "objective it can evaluate after (for enas: during) training; a Keras objective that "
+         "reads fit's history needs validation_data=(x, y) in fit. For Keras layers only spos "
+         "is implemented: enas and darts are refused with this code. The message says which "
+         "is missing. Search such a program per trial (without --one-shot).",
          _ONE_SHOT.format(act="nn.ReLU()", score="-loss_fn(model(x), y).item()  # glovec: objective")
          .replace("lr=0.05)", "lr=0.05)  # glovec: lr=oneof([0.05, 0.1])"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",
@@ -698,6 +712,24 @@ CATALOGUE: list[Code] = [
          check="run",
          example={"before": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"],
                   "after": ["run", "{src}", "--trials", "2", "--study", "{study}", "--algorithm", "grid"]}),
+    Code("GV706", "flow-level-mismatch", "a resumed study holds another shape of search",
+         "A nested search (`--nest GROUP`) records outer trials over GROUP and, under each, the "
+         "inner trials over the other sites. Resuming it needs the same `--nest GROUP`: without "
+         "it the run would add plain trials beside the tree, and with another group it would "
+         "mix two trees. A study of a plain search cannot become a nested one either. Resume "
+         "with the flags the study was made with (`glovec report` names the group), or start a "
+         "new `--study`.",
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+         'width = 8  # glovec: oneof([4, 8, 16], group="arch")\nscore = width - threads  # glovec: objective\n',
+         check="run",
+         example={"program": 'threads = 2  # glovec: oneof([1, 2, 4], group="hw")\n'
+                             'width = 8  # glovec: oneof([4, 8, 16], group="arch")\n'
+                             'score = width - threads  # glovec: objective\n',
+                  "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume",
+                             "--nest", "hw"],
+                  "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

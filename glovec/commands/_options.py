@@ -14,7 +14,7 @@ import os
 
 import click
 
-PRESETS = ("keras", "pytorch")  # as in glovec.transforms.rules (not imported: keeps start-up short)
+PRESETS = ("argparse", "keras", "pytorch")  # as in glovec.transforms.rules (not imported: keeps start-up short)
 
 
 def _check_rules(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -33,4 +33,17 @@ def rules_option(command):
     return click.option(
         "--rules", "rules", metavar="FILE|PRESET", default=None, callback=_check_rules,
         help="A rules file (TOML) that selects sites without editing the program, or a preset "
-             "shipped with glovec: keras, pytorch. See docs/rules.md.")(command)
+             "shipped with glovec: argparse, keras, pytorch. See docs/rules.md.")(command)
+
+
+def rules_for(rules: str | None, program_args=()):
+    """What ``compile_source(rules=...)`` gets: the rules spec itself, or a ``RulesHook`` that
+    knows the options given on the program's command line (their argparse defaults are not
+    searched) and keeps what ``--explain`` prints. A rules file that cannot be used is left to
+    the compiler, which reports it."""
+    if rules is None:
+        return rules
+    from glovec.transforms.rules import given_options, rules_hook
+
+    hook, problems = rules_hook(rules, given_options(program_args))
+    return rules if problems else hook

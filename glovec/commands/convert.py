@@ -7,6 +7,8 @@ None of them imports or runs the program: they read its text and compile it.
     glovec convert model.py --diff        shows what would change, writes nothing (= glovec diff)
     glovec convert model.py --check       exit 1 when the output is missing or stale (for CI)
     glovec space model.py [--json]        the sites and the size of the space
+    glovec space model.py --rules pytorch --explain [-- --lr 0.5]
+                                          ... and why each rule chose (or refused) a value
     glovec explain [GV112]                what a diagnostic code means (all codes without one)
 
 Exit status: 0 success, 1 the input has problems (diagnostics on stderr as
@@ -26,7 +28,7 @@ import click
 
 from glovec.files import read_input, write_atomic, write_stdout
 
-from glovec.commands._options import rules_option
+from glovec.commands._options import rules_for, rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.notebook import is_notebook
 from glovec.transforms.diagnostics import CATALOGUE, explain
@@ -44,7 +46,12 @@ def _compile(src: str, output_path: str | None, rules: str | None = None,
              settings: dict | None = None) -> CompileResult | None:
     """Compile ``src``; print its diagnostics and warnings, and return None when it has
     diagnostics (warnings do not stop it)."""
-    result = compile_source(read_input(src), src, output_path=output_path, rules=rules, settings=settings)
+    return _compile_text(src, read_input(src), rules, output_path, settings)
+
+
+def _compile_text(src: str, data: bytes, rules=None, output_path: str | None = None,
+                  settings: dict | None = None) -> CompileResult | None:
+    result = compile_source(data, src, output_path=output_path, rules=rules, settings=settings)
     for diagnostic in [*result.diagnostics, *result.warnings]:
         click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
@@ -222,6 +229,76 @@ def space_table(space_doc: dict, src: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rule_sites(hook, space_doc: dict) -> list[tuple[dict, object]]:
+    """(space entry, RuleSite) for each site a rule chose, in the table's order."""
+    by_place = {(site.line, site.col): site for site in getattr(hook, "sites", ())}
+    pairs = []
+    for _, entry in _rows(space_doc["sites"], ""):
+        site = by_place.get((entry["line"], entry["col"]))
+        if site is not None:
+            pairs.append((entry, site))
+    return pairs
+
+
+def command_line_note(hook, space_doc: dict, src: str) -> list[str]:
+    """The lines `glovec space` adds about sites found in argparse defaults."""
+    pairs = [(entry, site) for entry, site in _rule_sites(hook, space_doc) if site.options]
+    given = [r for r in getattr(hook, "refusals", ()) if "given after `--`" in r.reason]
+    lines = []
+    if pairs:
+        entry, site = pairs[0]
+        example = next((o for o in site.options if o.startswith("--")), site.options[0])
+        lines.append(f"argparse defaults: {', '.join(e['id'] for e, _ in pairs)}. Each trial's "
+                     f"value is the option's default; a value given after `--` wins and is not "
+                     f"searched (glovec run {src} -- {example} VALUE)")
+    for refusal in given:
+        lines.append(f"given on the command line, not searched: {src}:{refusal.line}:{refusal.col}"
+                     f" (default {refusal.x!r})")
+    return lines
+
+
+def explain_lines(hook, space_doc: dict, src: str) -> list[str]:
+    """`glovec space --explain`: per rule site, the rule and why; per literal a rule looked at
+    and left alone, the rule and why."""
+    from glovec.transforms.rules import rule_origin
+
+    lines = ["", "why each site (--explain):"]
+    pairs = _rule_sites(hook, space_doc)
+    for entry, site in pairs:
+        lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(site.rule)}: "
+                     f"{site.why}; x = {site_default(site, hook)} -> {site.spec}")
+    if not pairs:
+        lines.append("  no site comes from a rule")
+    refusals = getattr(hook, "refusals", ())
+    lines.append("")
+    lines.append("left alone (--explain):")
+    for refusal in refusals:
+        lines.append(f"  {src}:{refusal.line}:{refusal.col}  x = {refusal.x!r}  "
+                     f"{rule_origin(refusal.rule)}: {refusal.reason}")
+    if not refusals:
+        lines.append("  nothing a rule looked at was left alone")
+    return lines
+
+
+def site_default(site, hook) -> str:
+    """The program's literal at a rule site (its text, as written)."""
+    text = getattr(hook, "text", None)
+    return text[site.start:site.end] if text is not None else "?"
+
+
+def explain_json(hook, space_doc: dict) -> dict:
+    from glovec.transforms.rules import rule_origin
+
+    return {
+        "sites": [{"id": entry["id"], "line": entry["line"], "col": entry["col"],
+                   "rule": rule_origin(site.rule), "why": site.why, "spec": site.spec,
+                   "options": list(site.options)}
+                  for entry, site in _rule_sites(hook, space_doc)],
+        "left_alone": [{"line": r.line, "col": r.col, "x": r.x, "rule": rule_origin(r.rule),
+                        "reason": r.reason} for r in getattr(hook, "refusals", ())],
+    }
+
+
 def space_json(result: CompileResult, space_doc: dict | None = None) -> dict:
     """What `glovec space --json` prints (and the dashboard's ``GET /api/space`` answers);
     ``space_doc``: the space document to show instead of ``result.space_doc`` (a notebook's, at
@@ -232,28 +309,48 @@ def space_json(result: CompileResult, space_doc: dict | None = None) -> dict:
 @click.command("space")
 @click.argument("src")
 @click.option("--json", "as_json", is_flag=True, help="print the space as JSON (with its size)")
+@click.option("--explain", is_flag=True,
+              help="with --rules: which rule chose each site and why, and which rule left each "
+                   "other literal it looked at alone, and why")
 @rules_option
-def space_command(src: str, as_json: bool, rules: str | None) -> int:
+@click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
+def space_command(src: str, as_json: bool, explain: bool, rules: str | None,
+                  program_args) -> int:
     """List the sites of SRC and the size of its space, without running it.
+
+    Arguments after `--` are the program's, as for `glovec run`: an argparse option given there
+    is the value the program uses, so its default is not searched.
 
     For a notebook, each location names the cell (cell N counts every cell from 1) and the line
     in it."""
+    if explain and rules is None:
+        raise click.UsageError("--explain says why rules chose each site: give --rules FILE|PRESET")
+    hook = rules_for(rules, program_args)
     if is_notebook(src):
+        if explain:
+            raise click.UsageError("--explain reads a .py program (convert the notebook first, "
+                                   "or run `glovec space` on its script)")
         from glovec.commands._notebook import compile_file, space_of
 
-        compiled = compile_file(src, read_input(src), rules=rules)
+        compiled = compile_file(src, read_input(src), rules=hook)
         if compiled is None:
             return 1
         result, space_doc = compiled.result, space_of(compiled)
     else:
-        result = _compile(src, None, rules)
+        data = read_input(src)
+        result = _compile_text(src, data, hook)
         if result is None:
             return 1
         space_doc = result.space_doc
+    notes = command_line_note(hook, space_doc, src) if hasattr(hook, "sites") else []
     if as_json:
-        click.echo(json.dumps(space_json(result, space_doc), indent=2))
+        doc = space_json(result, space_doc)
+        if explain:
+            doc["explain"] = explain_json(hook, space_doc)
+        click.echo(json.dumps(doc, indent=2, default=repr))
     else:
-        click.echo(space_table(space_doc, src), nl=False)
+        lines = notes + (explain_lines(hook, space_doc, src) if explain else [])
+        click.echo(space_table(space_doc, src) + "".join(line + "\n" for line in lines), nl=False)
     return 0
 
 

@@ -14,7 +14,7 @@ import click
 from glovec.files import read_input, write_atomic, write_stdout
 from glovec.terminal import printable
 
-from glovec.commands._options import rules_option
+from glovec.commands._options import rules_for, rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
 
 if TYPE_CHECKING:
@@ -140,10 +140,14 @@ def run_command(src, program_args, **options) -> int:
     GLOVEC_TIMEOUT, ...) set the same things; a flag wins over the environment.
     """
     text = read_input(src)
-    rules = options.pop("rules", None)
+    rules = rules_for(options.pop("rules", None), program_args)
     compiled = _compile(src, text, options.get("objective"), rules)
     if compiled is None:
         return 1
+    for refusal in getattr(rules, "refusals", ()):  # argparse options given after `--`
+        if "given after `--`" in refusal.reason:
+            click.echo(f"glovec: {src}:{refusal.line}:{refusal.col}: {refusal.reason}",
+                       err=True)
     return search(src, compiled, program_args, options)
 
 
@@ -194,7 +198,8 @@ def _run_with_exec_errors(run_search, prog, space_doc, settings, out=None, err=N
 
 
 def _chosen_trial(path: str, best: bool, trial: int | None):
-    """The study's best trial, or trial ``trial``; None (said on stderr) when there is none."""
+    """(The study's best trial or trial ``trial``, the study's stored space document); None (said
+    on stderr) when there is no such trial."""
     study = _open_study(path)
     if study is None:
         return None
@@ -212,7 +217,31 @@ def _chosen_trial(path: str, best: bool, trial: int | None):
     if record is None:
         what = "completed trial" if best else f"trial {trial}"
         click.echo(f"{study.path}:1:1: GV507 the study has no {what}", err=True)
-    return record
+        return None
+    return record, study.space_doc
+
+
+def _fitted_decisions(src: str, record, recorded: dict, current: dict) -> dict | None:
+    """The trial's decisions for the program as it is now. A study stores candidate indices of
+    the space it ran; when the program's space changed since (candidates added or reordered, a
+    site added), the decisions are matched to it by candidate text, as ``run --resume --migrate``
+    does, and stderr says so. None (GV503 said) when a chosen value no longer exists."""
+    from glovec.runtime.geno import describe_diff, space_fingerprint
+    from glovec.runtime.study.migrate import fit_decisions, flat_points
+
+    if space_fingerprint(recorded) == space_fingerprint(current):
+        return record.decisions
+    detail = describe_diff(recorded, current) or "the structure differs"
+    fitted = fit_decisions(dict(record.decisions), flat_points(recorded), flat_points(current),
+                           current)
+    if fitted is None:
+        click.echo(f"{src}:1:1: GV503 the program's space changed since the study ran ({detail}) "
+                   f"and trial {record.id}'s choices are no longer in it; materialize another "
+                   f"trial, or give the values with --dna", err=True)
+        return None
+    click.echo(f"glovec materialize: the program's space changed since the study ran ({detail}); "
+               f"trial {record.id}'s choices were matched to it by value", err=True)
+    return fitted
 
 
 def _open_study(path: str):
@@ -598,10 +627,13 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             click.echo(f"{src}:1:1: GV506 the DNA does not fit this program: {exc}", err=True)
             return 1
     else:
-        record = _chosen_trial(study_path or default_study_path(src), best, trial)
-        if record is None:
+        chosen = _chosen_trial(study_path or default_study_path(src), best, trial)
+        if chosen is None:
             return 1
-        stored = record.decisions
+        record, recorded_space = chosen
+        stored = _fitted_decisions(src, record, recorded_space, compiled.space_doc)
+        if stored is None:
+            return 1
         try:
             decisions = DNA(spec, stored).decisions
         except (InvalidDNA, TypeError, ValueError) as exc:

@@ -81,26 +81,6 @@ class Dashboard:
         rel = os.path.relpath(self.source)
         return self.source if rel.startswith("..") else rel
 
-    def space_changed(self) -> str | None:
-        """GV503 when the source's space is not the one the study recorded (edited since, and
-        no `run --resume --migrate` yet): stored decisions are candidate indices of the old
-        space, so writing them into the new program would choose other values."""
-        from glovec.runtime.study import space_diff, space_fingerprint
-
-        _, result = self.compile()
-        if result.diagnostics:
-            return "; ".join(d.render(self.source_name()) for d in result.diagnostics)
-        self.feed.refresh(force=True)  # a --migrate run may have rewritten the stored space
-        stored = self.feed.study.space_doc
-        if space_fingerprint(result.space_doc) == space_fingerprint(stored):
-            return None
-        added, removed, changed = space_diff(stored, result.space_doc)
-        detail = "; ".join(f"{label}: {', '.join(ids)}" for label, ids in
-                           (("added", added), ("removed", removed), ("changed", changed)) if ids)
-        return (f"{self.feed.path}:1:1: GV503 the program's space changed since the study "
-                f"recorded its trials ({detail or 'the structure differs'}); run `glovec run "
-                f"{self.source_name()} --resume --migrate` first, so its trials fit the program")
-
     def importance(self) -> list:
         feed = self.feed
         key = (feed.generation, feed.refresh())
@@ -165,9 +145,6 @@ def create_app(board: Dashboard) -> Starlette:
         tid = request.path_params["tid"]
         if board.source is None:
             return _error(404, "start the dashboard with --source to materialize trials")
-        stale = board.space_changed()
-        if stale:
-            return _error(409, stale)
         from glovec.cli import main
 
         args = ["materialize", board.source, "--trial", str(tid), "--study", feed.path]

@@ -39,6 +39,7 @@ The controller on its own (what ``--one-shot enas`` drives)::
     ctrl.update([(dna, 0.93), ...])       # learn from rewards (larger is better; tuples allowed)
     ctrl.log_prob(dna)                    # under the current policy
     ctrl.probabilities(point_id)          # the current distribution of a point's first slot
+    ctrl.most_likely(5)                   # the 5 most probable decisions (independent oneofs)
 """
 
 from __future__ import annotations
@@ -226,6 +227,51 @@ class Controller:
                 index = action - allowed.start if isinstance(allowed, range) else allowed.index(action)
                 yield slot, allowed, index, _softmax(slot.logits, allowed)
                 taken.append(action)
+
+    def most_likely(self, n: int, skip=()) -> list[dict]:
+        """The ``n`` most probable decisions under the current policy, most probable first,
+        leaving out those whose sorted items are in ``skip``. For a spec of independent oneof
+        points only (no sub-spaces, what a one-shot supernet's switches are); a best-first
+        walk over the product of their categoricals, so it never enumerates the space."""
+        import heapq
+
+        nodes = list(self.ops.roots)
+        if any(node.kind != "oneof" or node.has_children for node in nodes):
+            raise ValueError("controller: most_likely needs a spec of plain oneof points")
+        ranked = []  # per point: (log-prob, candidate), most probable first
+        for node in nodes:
+            probs = self.probabilities(node.id) if node.id in self.slots else [1.0]
+            ranked.append(sorted(((math.log(max(p, 1e-300)), c) for c, p in enumerate(probs)),
+                                 reverse=True))
+        start = (0,) * len(nodes)
+        heap = [(-sum(r[0][0] for r in ranked), start)]
+        seen, out, skip = {start}, [], set(skip)
+        while heap and len(out) < n:
+            neg, idx = heapq.heappop(heap)
+            decisions = {node.id: ranked[k][i][1] for k, (node, i) in enumerate(zip(nodes, idx))}
+            if tuple(sorted(decisions.items())) not in skip:
+                out.append(decisions)
+            for k in range(len(nodes)):
+                if idx[k] + 1 < len(ranked[k]):
+                    nxt = idx[:k] + (idx[k] + 1,) + idx[k + 1:]
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        heapq.heappush(heap, (neg + ranked[k][idx[k]][0] - ranked[k][idx[k] + 1][0], nxt))
+        return out
+
+    def state(self) -> dict:
+        """What ``load_state`` needs to continue learning where this controller stopped."""
+        return {"slots": {k: [(s.logits, s.m, s.v) for s in v] for k, v in self.slots.items()},
+                "baseline": self.baseline, "steps": self.steps, "sorted": self._sorted,
+                "batch": self._batch}
+
+    def load_state(self, state: dict) -> None:
+        for key, slots in state["slots"].items():
+            for slot, (logits, m, v) in zip(self.slots.get(key, ()), slots):
+                slot.logits, slot.m, slot.v = list(logits), list(m), list(v)
+        self.baseline, self.steps = state["baseline"], state["steps"]
+        self._sorted = [list(v) for v in state["sorted"]]
+        self._batch = list(state["batch"])
 
     def probabilities(self, point_id: str) -> list[float]:
         """The current distribution of a point's first slot (all candidates allowed)."""

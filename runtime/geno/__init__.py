@@ -38,9 +38,9 @@ from __future__ import annotations
 from .dna import DNA
 from .encodings import DNA_SCHEMA
 from .points import KINDS, SCALES, DecisionPoint, InvalidDNA, InvalidSpec
-from .identity import site_shapes, space_diff, space_fingerprint
+from .identity import describe_diff, site_shapes, space_diff, space_fingerprint
 from .spec import SPACE_SCHEMA, DNASpec, site_size, space_size
 
 __all__ = ["DNA", "DNASpec", "DecisionPoint", "InvalidDNA", "InvalidSpec", "KINDS", "SCALES",
-           "DNA_SCHEMA", "SPACE_SCHEMA", "site_shapes", "space_diff", "space_fingerprint",
+           "DNA_SCHEMA", "SPACE_SCHEMA", "site_shapes", "space_diff", "space_fingerprint", "describe_diff",
            "site_size", "space_size"]

@@ -10,7 +10,8 @@ the same; ``repeat`` absent is 1.
 - ``site_shapes(space_doc)``: site id (nested ones too) -> shape;
 - ``space_fingerprint(space_doc)``: a stable hash of those shapes (a study resumes only when its
   stored space has the same fingerprint);
-- ``space_diff(old, new)``: the added, removed and changed site ids.
+- ``space_diff(old, new)``: the added, removed and changed site ids;
+- ``describe_diff(old, new)``: the same as diagnostics say it (``added: a; changed: b``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 import json
 from typing import Iterable, Mapping
 
-__all__ = ["STRUCTURE", "site_shapes", "space_fingerprint", "space_diff"]
+__all__ = ["STRUCTURE", "site_shapes", "space_fingerprint", "space_diff", "describe_diff"]
 
 STRUCTURE = ("kind", "candidates", "lo", "hi", "step", "scale", "k", "distinct", "sorted", "repeat")
 
@@ -57,3 +58,9 @@ def space_diff(old: Mapping, new: Mapping) -> tuple[list[str], list[str], list[s
     removed = [sid for sid in a if sid not in b]
     changed = [sid for sid in b if sid in a and a[sid] != b[sid]]
     return added, removed, changed
+
+
+def describe_diff(old: Mapping, new: Mapping) -> str:
+    """``space_diff`` as a diagnostic says it: ``added: a, b; changed: c`` ("" when none)."""
+    return "; ".join(f"{label}: {', '.join(ids)}" for label, ids in
+                     zip(("added", "removed", "changed"), space_diff(old, new)) if ids)

@@ -115,7 +115,7 @@ class Session:
         self.steps = 0
         self.started = False
         self.searched = False
-        self.controller: Any = None  # controller.Controller (enas)
+        self.controller: Any = None  # algorithms.controller.Controller over the switches (enas)
         self.darts_lr = 3e-3
         self.ckpt = checkpoint_path(settings.study)
         self.resume_state: str | None = None
@@ -123,6 +123,7 @@ class Session:
         self._t0 = time.perf_counter()
         self._fair: dict = {}
         self.group_arch: dict = {}  # site -> candidate per batch slice, this step
+        self._group_draws: list = []  # enas: the policy's paths for this step's slices
         self.split_batches = os.environ.get("GLOVEC_ONE_SHOT_SPLIT", "1") != "0"
         self.evaluating = False
         self.error: OneShotError | None = None
@@ -214,33 +215,30 @@ class Session:
         return switch
 
     def _backend_for(self, site, values):
-        if self.backend is not None and all(self._is_ours(v) for v in values):
-            return self.backend
-        torch_mod = sys.modules.get("torch")
+        """The framework backend that switches these candidates (made on first use), or None."""
+        if self.backend is not None:
+            return self.backend if self.backend.owns(values) else None
         keras_mod = sys.modules.get("keras")
-        if keras_mod is not None and any(isinstance(v, keras_mod.layers.Layer) for v in values):
-            line, col = self.where(site)
-            self._fail(OneShotError(
-                "GV516", f"{site!r} switches Keras layers: one-shot search ({self.method}) is "
-                f"implemented for PyTorch only so far; run a per-trial search (without "
-                f"--one-shot) for this program", self.source_path, line, col))
-        if torch_mod is not None:
-            from .torch_backend import is_module
+        if keras_mod is not None and values and all(
+                isinstance(v, keras_mod.layers.Layer) for v in values):
+            if self.method != "spos":
+                line, col = self.where(site)
+                self._fail(OneShotError(
+                    "GV516", f"{site!r} switches Keras layers: for Keras, one-shot search "
+                    f"implements spos only ({self.method} needs PyTorch); run it with "
+                    f"--one-shot spos, or search per trial (without --one-shot)",
+                    self.source_path, line, col))
+            from .keras_backend import KerasBackend
 
-            if all(is_module(v) for v in values) or (
-                    all(callable(v) and not isinstance(v, type) for v in values)
-                    and not any(is_module(v) for v in values)):
-                if self.backend is None:
-                    from .torch_backend import TorchBackend
+            self.backend = KerasBackend(self)
+            return self.backend
+        if sys.modules.get("torch") is not None:
+            from .torch_backend import TorchBackend
 
-                    self.backend = TorchBackend(self)
+            if TorchBackend.owns(values):
+                self.backend = TorchBackend(self)
                 return self.backend
         return None
-
-    def _is_ours(self, value) -> bool:
-        from .torch_backend import is_module
-
-        return is_module(value) or (callable(value) and not isinstance(value, type))
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -250,7 +248,8 @@ class Session:
         if i is None:
             n = self.sizes[site]
             if self.method == "enas" and self.controller is not None:
-                i = self.controller.sample_one(site, self.rng)
+                self.arch = {**self._draw(), **self.arch}  # one path per step, from the policy
+                i = self.arch.get(site, 0)
             else:  # spos: fair paths, every candidate once per n steps, in a random order
                 queue = self._fair.get(site)
                 if not queue:
@@ -258,6 +257,11 @@ class Session:
                 i = queue.pop()
             self.arch[site] = i
         return i
+
+    def _draw(self) -> dict:
+        """A path drawn from the enas controller's policy (decision id -> candidate index)."""
+        decisions, _ = self.controller.sample()
+        return decisions
 
     def groups(self, args, kwargs, training: bool) -> int:
         """How many paths a training forward runs, one per slice of the batch (0: one path).
@@ -278,7 +282,9 @@ class Session:
         if table is None:
             n, width = self.sizes[site], max(self.sizes.values())
             if self.method == "enas" and self.controller is not None:
-                table = [self.controller.sample_one(site, self.rng) for _ in range(width)]
+                if len(self._group_draws) < width:  # one policy draw per slice, all switches
+                    self._group_draws = [self._draw() for _ in range(width)]
+                table = [d.get(site, 0) for d in self._group_draws]
             else:
                 table = self.rng.sample([i % n for i in range(width)], width)
             self.group_arch[site] = table
@@ -292,10 +298,23 @@ class Session:
                 "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
                 self.source_path, *self.where(next(iter(self.sites), ""))))
         if self.method == "enas":
-            from .controller import Controller
+            from ..algorithms.controller import Controller, Reinforce
 
-            self.controller = Controller(self.sizes)
+            # The search algorithms' policy-gradient controller over the switches' decisions,
+            # plain REINFORCE (one step per reward) with its tuned defaults.
+            self.controller = Controller(self._searched_spec(), seed=self.settings.seed,
+                                         method="reinforce", **Reinforce.defaults)
+        if self.evaluator.history_metric and self.backend.name != "keras":
+            self._fail(OneShotError(
+                "GV513", f"the objective `{self.evaluator.text}` reads a Keras history, which "
+                f"one-shot search re-evaluates only for a Keras model fitted with validation_data; "
+                f"mark an expression that evaluates the model on validation data instead",
+                self.source_path, self.evaluator.line, self.evaluator.col))
         self._print_sites()
+        if self.resume_state is not None and self.backend.name == "keras":
+            print(f"glovec: a Keras one-shot run keeps no supernet checkpoint; training again "
+                  f"(architectures already recorded are not evaluated again)", file=self.err)
+            self.resume_state = None
         if self.resume_state is not None:
             self._resume(frame)
 
@@ -306,6 +325,7 @@ class Session:
             self._enas_update()
         self.arch = {}
         self.group_arch = {}
+        self._group_draws = []
 
     def _enas_update(self) -> None:
         frame = self.evaluator.frame_in_stack()
@@ -315,17 +335,26 @@ class Session:
                 f"during training, but the optimizer steps run outside the function that holds "
                 f"it; use spos or darts, or evaluate in the training function",
                 self.source_path, self.evaluator.line, self.evaluator.col))
-        arch = self.controller.sample(self.rng)
-        reward = self._estimate(arch, frame, during_training=True)
-        self.controller.update(arch, reward)
+        arch = self._draw()
+        value = self._estimate(arch, frame, during_training=True)
+        self.controller.update([(arch, self.study.reward(value))])
 
     # -- evaluation ---------------------------------------------------------------------------
 
     def _estimate(self, arch: dict, frame, during_training: bool = False) -> float:
         saved_arch, saved_mixing = self.arch, self.mixing
         self.arch, self.mixing, self.evaluating = dict(arch), False, True
+        metric = self.evaluator.history_metric
         try:
-            value = self.backend.evaluate(lambda: self.evaluator(frame))
+            if metric:
+                value = self.backend.evaluate(lambda: self.backend.evaluate_history_metric(metric))
+            else:
+                value = self.backend.evaluate(lambda: self.evaluator(frame))
+        except LookupError as exc:
+            if not metric:
+                raise
+            self.history_error("fit got no validation_data=(x, y)" if "validation_data" in str(exc)
+                               else f"the model has no metric {exc}")
         except NameError as exc:
             when = "during training (enas rewards)" if during_training else "after training"
             self._fail(OneShotError(
@@ -340,18 +369,28 @@ class Session:
                 "GV516", f"the objective `{self.evaluator.text}` gave {value!r}, not a number",
                 self.source_path, self.evaluator.line, self.evaluator.col))
 
+    def history_error(self, why: str):
+        """GV516 for a Keras history objective that cannot be evaluated again (``why``)."""
+        self._fail(OneShotError(
+            "GV516", f"the objective `{self.evaluator.text}` reads a Keras history; one-shot "
+            f"search evaluates {self.evaluator.history_metric!r} again per architecture on the "
+            f"validation_data given to fit, and {why}; pass validation_data=(x_val, y_val) to fit, "
+            f"or mark an expression that evaluates the model", self.source_path,
+            self.evaluator.line, self.evaluator.col))
+
     def objective(self, value):
         """The one-shot stand-in for ``glovec.runtime.objective``: the search happens here."""
         if self.searched or hyper.current() is None:
             return hyper.objective(value)
         frame = sys._getframe(1)
-        if self.steps == 0:
+        if self.steps == 0 or self.backend is None:
             self._fail(OneShotError(
-                "GV516", "the program reached its objective without a torch optimizer step; "
-                "one-shot search trains the shared weights through the program's own "
-                "torch.optim optimizer", self.source_path, self.evaluator.line, self.evaluator.col))
-        if self.backend is not None and not self.backend.roots:
-            self.backend._find_roots(frame)
+                "GV516", "the program reached its objective without a training step; one-shot "
+                "search trains the shared weights through the program's own steps (a torch.optim "
+                "optimizer's step, or a Keras model's fit)", self.source_path,
+                self.evaluator.line, self.evaluator.col))
+        if not self.backend.roots:
+            self.backend.find_roots(frame)
         if not self.backend.roots:
             print("glovec: no model holding the switches was found among the names of the "
                   "function that trains or of the objective's; batch-norm statistics are not "
@@ -380,7 +419,7 @@ class Session:
             self.resume_state = None
             return
         if self.controller is not None and state.get("controller"):
-            self.controller.load(state["controller"])
+            self.controller.load_state(state["controller"])
         self.steps = state.get("steps", 0)
         print(f"glovec: resuming from {self.ckpt} (trained for {self.steps} steps); no training",
               file=self.err)
@@ -396,10 +435,7 @@ class Session:
         self.seconds["train"] = time.perf_counter() - self._t0
         t0 = time.perf_counter()
         study, spec = self.study, self.spec
-        searched = [s for s in self.space.get("sites", ())
-                    if all(self.kinds.get(p.id) in ("module", "callable")
-                           for p in type(spec).from_space_doc([s]).points)]
-        sub_spec = type(spec).from_space_doc({"glovec_space": 1, "sites": searched})
+        sub_spec = self._searched_spec()
         ids = [p.id for p in sub_spec]
         defaults = spec.default_dna().decisions
         done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in ids))
@@ -433,16 +469,23 @@ class Session:
             if key not in done_archs:
                 record(arch)
         elif self.method == "enas":
-            # As ENAS: architectures sampled from the trained policy (its argmax first), each
-            # evaluated; the best estimate is the pick.
-            for arch in self.controller.sample_distinct(target - len(done_archs), self.rng,
-                                                        skip=done_archs):
+            # The trained policy's most likely architectures (its argmax first), each evaluated
+            # on the shared weights; the best estimate among them is the pick.
+            for arch in self.controller.most_likely(target - len(done_archs), skip=done_archs):
                 record(arch)
         else:
             self._search_with_algorithm(sub_spec, record)
         self.seconds["search"] = time.perf_counter() - t0
         best = study.best(1)
         return best[0].objective if best else None
+
+    def _searched_spec(self):
+        """The DNA spec of the switched sites only (what the search phase and enas decide)."""
+        spec = self.spec
+        searched = [s for s in self.space.get("sites", ())
+                    if all(self.kinds.get(p.id) in ("module", "callable")
+                           for p in type(spec).from_space_doc([s]).points)]
+        return type(spec).from_space_doc({"glovec_space": 1, "sites": searched})
 
     def _target(self) -> int:
         return 1 if self.method == "darts" else self.settings.trials
@@ -524,6 +567,8 @@ class Session:
               f"search {search:.1f} s", file=out)
         if top and self.table is not None:
             print(self.table(top, study, direction=study.directions[0]), file=out)
-        print(f"study: {study.path}\ncheckpoint: {self.ckpt}", file=out)
+        print(f"study: {study.path}", file=out)
+        if os.path.exists(self.ckpt):
+            print(f"checkpoint: {self.ckpt}", file=out)
         print("materialize the pick with `glovec materialize SRC --best --study STUDY` and "
               "train it alone for its real accuracy", file=out)

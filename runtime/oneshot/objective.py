@@ -6,7 +6,10 @@ expression again, in the frame that ran it, on the trained shared weights. The g
 unchanged: the expression's text is read back from the original source with ``ast``.
 
 An expression that only reads a value computed earlier (``score = val_accuracy``) gives the same
-number for every architecture, so it is refused before training (GV513).
+number for every architecture, so it is refused before training (GV513). One exception: a Keras
+objective that reads a validation metric from ``fit``'s history
+(``history.history["val_accuracy"][-1]``) is evaluated again as that metric of
+``model.evaluate`` on the ``validation_data`` given to ``fit`` (``Evaluator.history_metric``).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ class Evaluator:
     """The objective expression: its text, code object and the function that holds it."""
 
     def __init__(self, text: str, code, line: int, col: int, function: str | None,
-                 source_path: str) -> None:
+                 source_path: str, history_metric: str | None = None) -> None:
         self.text = text
+        self.history_metric = history_metric  # "val_NAME" read from a Keras History, or None
         self.code = code
         self.line = line
         self.col = col
@@ -98,6 +102,10 @@ def locate(source_path: str, space: dict) -> Evaluator:
                            "in the source (was the file changed after conversion?)",
                            source_path, line, col)
     expr_text = ast.get_source_segment(text, target) or ast.unparse(target)
+    code = compile(ast.Expression(body=target), source_path, "eval")
+    history_metric = _history_metric(target)
+    if history_metric is not None:
+        return Evaluator(expr_text, code, line, col, function, source_path, history_metric)
     if not any(isinstance(n, ast.Call) for n in ast.walk(target)):
         raise OneShotError(
             "GV513", f"the objective `{expr_text}` only reads a value computed earlier, so "
@@ -105,8 +113,21 @@ def locate(source_path: str, space: dict) -> Evaluator:
             f"expression that evaluates the model on validation data instead, e.g. "
             f"`score = accuracy(model, x_val, y_val)  # glovec: objective`",
             source_path, line, col)
-    code = compile(ast.Expression(body=target), source_path, "eval")
     return Evaluator(expr_text, code, line, col, function, source_path)
+
+
+def _history_metric(node) -> str | None:
+    """``NAME.history["val_X"]`` (then any indexing, e.g. ``[-1]``), or ``max(...)``/``min(...)`` of
+    it, without other calls: "val_X"; else None."""
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    if any(not (isinstance(c.func, ast.Name) and c.func.id in ("max", "min")) for c in calls):
+        return None
+    for n in ast.walk(node):
+        if (isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute)
+                and n.value.attr == "history" and isinstance(n.slice, ast.Constant)
+                and isinstance(n.slice.value, str) and n.slice.value.startswith("val_")):
+            return n.slice.value
+    return None
 
 
 def _char_col(lines: list, node) -> int:

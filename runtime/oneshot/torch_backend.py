@@ -112,6 +112,13 @@ class TorchBackend:
 
     # -- switches -----------------------------------------------------------------------------
 
+    @staticmethod
+    def owns(values) -> bool:
+        """Modules, or plain callables (``F.relu``) that are neither modules nor classes."""
+        return bool(values) and (all(is_module(v) for v in values) or (
+            all(callable(v) and not isinstance(v, type) for v in values)
+            and not any(is_module(v) for v in values)))
+
     def make_switch(self, site: str, values: list):
         if all(isinstance(v, nn.Module) for v in values):
             return Switch(self.session, site, values)
@@ -149,7 +156,7 @@ class TorchBackend:
         s = self.session
         if s.steps == 0 and not s.started:
             s.started = True
-            self._find_roots(sys._getframe(1))
+            self.find_roots(sys._getframe(1))
             s.on_first_step(sys._getframe(1))
 
     def _post_step(self, optimizer, args, kwargs) -> None:
@@ -168,7 +175,7 @@ class TorchBackend:
 
     # -- roots: the user's models that hold switches ------------------------------------------
 
-    def _find_roots(self, frame) -> None:
+    def find_roots(self, frame) -> None:
         switches = {id(m) for m in self.session.switches}
         while frame is not None and not self.roots:
             for scope in (frame.f_locals, frame.f_globals):

@@ -10,8 +10,9 @@ from .rows import decode_decisions, encode_decisions
 
 def migrate_trials(conn: sqlite3.Connection, old_space: Mapping,
                    new_space: Mapping) -> tuple[list[int], list[int]]:
-    """Rewrite each trial's decisions for ``new_space``; delete the trials (and their reports)
-    whose decisions no longer fit. One transaction; returns (kept ids, dropped ids)."""
+    """Rewrite each trial's decisions for ``new_space``; delete the trials (and their reports and
+    flow rows) whose decisions no longer fit, with a nested flow's inner trials of a dropped outer
+    trial. One transaction; returns (kept ids, dropped ids)."""
     old_sites, new_sites = flat_points(old_space), flat_points(new_space)
     keep, drop = [], []
     for tid, text in conn.execute("SELECT id, dna FROM trials ORDER BY id").fetchall():
@@ -20,10 +21,19 @@ def migrate_trials(conn: sqlite3.Connection, old_space: Mapping,
             drop.append(tid)
         else:
             keep.append((encode_decisions(fitted), tid))
+    if drop and conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flow'"
+                             ).fetchone():
+        # a nested flow's inner trials go with their outer trial
+        gone = set(drop)
+        orphans = {tid for tid, parent in conn.execute(
+            "SELECT trial_id, parent FROM flow WHERE kind = 'inner'") if parent in gone}
+        keep = [(text, tid) for text, tid in keep if tid not in orphans]
+        drop = sorted(gone | orphans)
     with conn:
         conn.executemany("UPDATE trials SET dna = ? WHERE id = ?", keep)
         conn.executemany("DELETE FROM trials WHERE id = ?", [(i,) for i in drop])
         conn.executemany("DELETE FROM reports WHERE trial_id = ?", [(i,) for i in drop])
+        conn.executemany("DELETE FROM flow WHERE trial_id = ?", [(i,) for i in drop])
     return [tid for _, tid in keep], drop
 
 

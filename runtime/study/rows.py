@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .errors import StudyError
 
@@ -135,6 +135,20 @@ def encode_objective(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return json.dumps([float(v) for v in value])
     return float(value)
+
+
+def finite_reports(reports: Iterable) -> list[tuple[int, float]]:
+    """The (step, value) reports a study keeps: the finite ones (a study holds strict JSON
+    numbers; a NaN or an infinity reported by a diverging trial is seen by early stopping when
+    it is reported, not stored)."""
+    return [(s, v) for s, v in reports if _is_finite(v)]
+
+
+def _is_finite(value: Any) -> bool:
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:  # an int beyond a float's range
+        return False
 
 
 def decode_objective(value: Any) -> Any:

@@ -10,13 +10,14 @@ import sqlite3
 import time
 from typing import Any, Iterable, Mapping
 
-from ..geno.identity import space_diff, space_fingerprint
+from ..geno.identity import describe_diff, space_fingerprint
 from .errors import StudyError, read_only
 from .lock import lock as _lock
 from .migrate import migrate_trials
 from .rows import COLUMNS_WITH_NODE as _COLUMNS
 from .rows import STATUSES, Damaged, TrialRecord, damaged, decode_decisions, decode_objective
 from .rows import decode_space, directions, encode_decisions, encode_metrics, encode_objective
+from .rows import finite_reports
 from .schema import BEST_INDEX as _BEST_INDEX
 from .schema import FLOW_TABLE as _FLOW_TABLE
 from .schema import check_schema as _check_schema
@@ -168,13 +169,8 @@ class Study:
         study.resumed = True
         old_space = decode_space(stored[0], path)
         if space_fingerprint(old_space) != study.fingerprint:
-            added, removed, changed = space_diff(old_space, space_doc)
             if not migrate:
-                parts = []
-                for label, ids in (("added", added), ("removed", removed), ("changed", changed)):
-                    if ids:
-                        parts.append(f"{label}: {', '.join(ids)}")
-                detail = "; ".join(parts) or "the structure differs"
+                detail = describe_diff(old_space, space_doc) or "the structure differs"
                 raise StudyError(
                     "GV503",
                     f"the search space changed since study {path} was created ({detail}); pass "
@@ -286,6 +282,7 @@ class Study:
     def _finish(self, trial_id, status, objective, metrics, error, step, reports, node=None,
                 attempts=1) -> None:
         conn = self._conn
+        reports = finite_reports(reports or ())
         if reports:
             conn.execute("BEGIN")
             try:
@@ -320,7 +317,10 @@ class Study:
 
     @_guarded
     def report(self, trial_id: int, step: int, value: Any) -> None:
-        """Record one intermediate value of a running trial (committed at once)."""
+        """Record one intermediate value of a running trial (committed at once); one that is not
+        a finite number is not kept (``rows.finite_reports``)."""
+        if not finite_reports([(step, value)]):
+            return
         self._conn.execute(
             "INSERT OR REPLACE INTO reports (trial_id, step, value) VALUES (?, ?, ?)",
             (trial_id, step, encode_objective(value)),

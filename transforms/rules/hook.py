@@ -6,7 +6,7 @@ import os
 
 from ..diagnostics import Diagnostic
 from .load import load_rules
-from .match import RuleSite, match_rules
+from .match import Refusal, RuleSite, match_rules
 from .schema import RulesError, preset_path
 
 _LITERAL_NODES = None
@@ -27,19 +27,23 @@ class RulesHook:
     returns one ``SpecRequest`` per value the rules select; diagnostics about the matches
     (templates that do not fit a value) collect in ``self.diagnostics``."""
 
-    def __init__(self, ruleset) -> None:
+    def __init__(self, ruleset, given: frozenset = frozenset()) -> None:
         self.ruleset = load_rules(ruleset)
+        self.given = given  # option names on the program's command line (match.given_options)
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []  # GV312: the compiler's CompileResult.warnings
         self.sites: list[RuleSite] = []
+        self.refusals: list[Refusal] = []  # literals rules looked at and left alone (--explain)
+        self.text: str | None = None  # the program's text, once find_sites has read it
 
     def find_sites(self, program) -> list:
         from ..sites import SpecRequest
 
-        text = program.text.text
+        text = self.text = program.text.text
         result = match_rules(self.ruleset, text, program.path, getattr(program, "tree", None),
-                             getattr(program, "names", None))
+                             getattr(program, "names", None), self.given)
         self.sites = result.sites
+        self.refusals = result.refusals
         self.diagnostics.extend(result.diagnostics)
         self.warnings = list(result.warnings)
         if not result.sites:
@@ -70,23 +74,27 @@ class RulesHook:
                     "it in its syntax tree (an internal problem; please report it)", site.line,
                     site.col, path=program.path))
                 continue
-            rule = site.rule
-            shown = rule.path
-            if os.path.dirname(os.path.abspath(shown)) == os.path.dirname(preset_path("keras")):
-                shown = "preset " + os.path.basename(shown)[:-len(".toml")]
-            origin = f"{shown}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
-            requests.append(SpecRequest(node, site.spec, origin))
+            requests.append(SpecRequest(node, site.spec, rule_origin(site.rule)))
         return requests
 
 
-def rules_hook(rules) -> tuple[RulesHook | None, list[Diagnostic]]:
+def rule_origin(rule) -> str:
+    """Where a rule is written: ``rules.toml:12 (name)``, ``preset argparse:88 (name)``."""
+    shown = rule.path
+    if os.path.dirname(os.path.abspath(shown)) == os.path.dirname(preset_path("keras")):
+        shown = "preset " + os.path.basename(shown)[:-len(".toml")]
+    return f"{shown}:{rule.line}" + (f" ({rule.name})" if rule.name else "")
+
+
+def rules_hook(rules, given: frozenset = frozenset()) -> tuple[RulesHook | None, list[Diagnostic]]:
     """A hook for ``rules`` (a path, a preset name, a RuleSet or a RulesHook), or the
-    diagnostics that say why the rules file cannot be used."""
+    diagnostics that say why the rules file cannot be used. ``given``: option names on the
+    program's command line, whose argparse defaults are not searched."""
     if rules is None:
         return None, []
     if isinstance(rules, RulesHook):
         return rules, []
     try:
-        return RulesHook(rules), []
+        return RulesHook(rules, given), []
     except RulesError as exc:
         return None, exc.diagnostics

@@ -9,8 +9,8 @@ import re
 
 from ..diagnostics import Diagnostic, suggest
 from .locator import Locator
-from .schema import (CALLEE, PRESETS, RULE_KEYS, SELECTORS, TOP_KEYS, Rule, RuleDiagnostic,
-                     RuleSet, RulesError, preset_path)
+from .schema import (CALLEE, PRESETS, RULE_KEYS, SELECTORS, TOP_KEYS, TYPES, Rule,
+                     RuleDiagnostic, RuleSet, RulesError, option_name, preset_path)
 from .template import Template, TemplateError, check_where, parse_template
 
 
@@ -147,7 +147,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
         if key in raw and not isinstance(raw[key], str):
             error("GV303", f"{key} is a string", at(key))
             ok = False
-    for key in SELECTORS:
+    for key in (*SELECTORS, "help", "type"):
         if key in raw:
             value = raw[key]
             if isinstance(value, str):
@@ -166,8 +166,8 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     selectors = [key for key in SELECTORS if key in raw]
     if len(selectors) != 1:
         what = "none" if not selectors else " and ".join(selectors)
-        error("GV304", f"a rule has exactly one selector: call (with arg), assign or param; "
-              f"this one has {what}", at(selectors[1]) if len(selectors) > 1 else header)
+        error("GV304", f"a rule has exactly one selector: call (with arg), assign, param or "
+              f"option; this one has {what}", at(selectors[1]) if len(selectors) > 1 else header)
         return None
     selector = selectors[0]
     if selector == "call" and "arg" not in raw:
@@ -180,6 +180,18 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     if raw.get("arg") is not None and not (raw["arg"].isidentifier()):
         error("GV304", f"arg is a parameter name or argN, not {raw['arg']!r}", at("arg"))
         return None
+    if "help" in raw and selector != "option":
+        error("GV306", f"help goes with option (an argparse option's help text), not with "
+              f"{selector}", at("help"))
+        return None
+    types = raw.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        unknown = [t for t in types if t.strip() not in TYPES]
+        if unknown:
+            error("GV306", f"type {unknown[0]!r} is not one glovec reads (type is one of "
+                  f"{', '.join(TYPES)}, or a list of them){suggest(unknown[0], TYPES)}", at("type"))
+            return None
     skip = raw.get("skip", False)
     template = None
     if "values" in raw:
@@ -220,12 +232,20 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
             error("GV305", f"id: {problem}", at("id"))
             return None
     patterns = raw[selector] if isinstance(raw[selector], list) else [raw[selector]]
-    if selector != "call":  # names in programs vary in case: LR, lr, Batch_Size
+    if selector == "option":  # --batch-size, --batchSize and batch_size are one name
+        patterns = [option_name(p.strip()) for p in patterns]
+    elif selector != "call":  # names in programs vary in case: LR, lr, Batch_Size
         patterns = [p.lower() for p in patterns]
-    return Rule(number, path, header[0], raw.get("name"), selector,
+    helps = raw.get("help")
+    if helps is not None:
+        helps = tuple(" ".join(h.lower().split()) for h in ([helps] if isinstance(helps, str)
+                                                            else helps))
+    rule = Rule(number, path, header[0], raw.get("name"), selector,
                 tuple(p.strip() for p in patterns), raw.get("arg"), template, condition,
                 raw.get("in_function"), raw.get("in_class"), raw.get("optional", False), skip,
-                raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"), header[1])
+                raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"), header[1],
+                helps, tuple(t.strip() for t in types) if types is not None else None)
+    return rule
 
 
 ID_FIELDS = "x, target, function, param, dest, arg0, arg1, ... and the call's keyword arguments"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..diagnostics import Diagnostic
 from ..names import Names, canonical
 from .load import load_rules
-from .schema import CALLEE, Rule, RuleSet, any_glob, glob
+from .schema import CALLEE, Rule, RuleSet, any_glob, first_glob, glob, option_name
 from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
                        instantiate, instantiate_names, literal_value)
 from .unmatched import unmatched_warnings
@@ -26,7 +26,9 @@ class RuleSite:
     ``line``/``col`` are 1-based (col in characters). ``kind`` says what the value is:
     ``"arg"`` (argument ``param`` of the call whose callee text is ``callee``; ``call_start``
     is the call's offset), ``"assign"`` (right-hand side of an assignment to ``target``) or
-    ``"param"`` (default of parameter ``param`` of function ``function``)."""
+    ``"param"`` (default of parameter ``param`` of function ``function``) or ``"option"``
+    (the ``default=`` of an argparse ``add_argument`` call; ``options`` its option strings).
+    ``why`` says in words why the rule chose it (``glovec space --explain``)."""
 
     rule: Rule
     spec: str
@@ -44,6 +46,19 @@ class RuleSite:
     function: str | None = None
     call_start: int | None = None
     scope: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass(eq=False)
+class Refusal:
+    """A literal a rule selected and then left out of the search, and why (``--explain``)."""
+
+    rule: Rule
+    line: int
+    col: int
+    x: object
+    reason: str
 
 
 @dataclass
@@ -51,6 +66,7 @@ class RulesResult:
     sites: list[RuleSite]
     diagnostics: list[Diagnostic]
     warnings: list[Diagnostic] = field(default_factory=list)  # GV312, at rules in the file
+    refusals: list[Refusal] = field(default_factory=list)  # literals that are no site, and why
 
 
 class _Offsets:
@@ -80,7 +96,7 @@ class _Offsets:
 
 class Matcher(ast.NodeVisitor):
     def __init__(self, ruleset: RuleSet, text: str, tree: ast.Module, path: str | None,
-                 names: Names | None = None) -> None:
+                 names: Names | None = None, given: frozenset = frozenset()) -> None:
         self.ruleset = ruleset
         self.text = text
         self.offsets = _Offsets(text)
@@ -96,6 +112,10 @@ class Matcher(ast.NodeVisitor):
         self.call_rules = [r for r in ruleset.rules if r.selector == "call"]
         self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
+        self.option_rules = [r for r in ruleset.rules if r.selector == "option"]
+        self.given = given  # option names given on the command line (option_name spelling)
+        self.option_names: set[str] = set()  # options the program declares (for suggestions)
+        self.refusals: list[Refusal] = []
         self.fixed_lines = _fixed_lines(text)
         self.ids: set[str] = set()  # site ids given by rules' `id`
         self.matched: set[int] = set()  # indices of rules that selected some value
@@ -103,6 +123,7 @@ class Matcher(ast.NodeVisitor):
         self.passed: set[int] = set()  # call rules whose arg some call to the callee passes
         self.names: set[str] = set()  # assigned names and parameter names (for suggestions)
         self._by_callee: dict[str, list[Rule]] = {}
+        self._hit_cache: dict[tuple, list[tuple[Rule, str]]] = {}
         self._dispatch = {
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
@@ -173,10 +194,14 @@ class Matcher(ast.NodeVisitor):
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
         for arg, default in pairs:
             self.names.add(arg.arg)
-            for rule in self.param_rules:
-                if any_glob(rule.pattern, arg.arg.lower()) and self._in_scope(rule):
-                    self._take(rule, default, "param", {}, param=arg.arg, function=node.name)
-                    break
+            for rule, pattern in self._hits(self.param_rules, (arg.arg.lower(),)):
+                if self._in_scope(rule):
+                    self._take(rule, default, "param", {}, param=arg.arg, function=node.name,
+                               declared=_annotation(arg.annotation),
+                               why=f"default of parameter {arg.arg} of {node.name}(): the name "
+                                   f"matches {pattern!r}")
+                    if self._settled(default):
+                        break
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if self.assign_rules and len(node.targets) == 1:
@@ -185,10 +210,12 @@ class Matcher(ast.NodeVisitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if self.assign_rules and node.value is not None:
-            self._assign(node.target, node.value)
+            self._assign(node.target, node.value, _annotation(node.annotation))
         self.generic_visit(node)
 
-    def _assign(self, target: ast.expr, value: ast.expr) -> None:
+    def _assign(self, target: ast.expr, value: ast.expr, declared: str | None = None) -> None:
+        if isinstance(value, ast.Call) and _is_field(value.func):  # dataclass field(default=...)
+            value = next((kw.value for kw in value.keywords if kw.arg == "default"), value)
         if isinstance(target, ast.Name):
             full = last = target.id
         elif isinstance(target, ast.Attribute):
@@ -197,16 +224,68 @@ class Matcher(ast.NodeVisitor):
         else:
             return
         self.names.add(last)
-        for rule in self.assign_rules:
-            if (any_glob(rule.pattern, last.lower()) or any_glob(rule.pattern, full.lower())) \
-                    and self._in_scope(rule):
-                self._take(rule, value, "assign", {}, target=full)
-                return
+        for rule, pattern in self._hits(self.assign_rules, (last.lower(), full.lower())):
+            if self._in_scope(rule):
+                self._take(rule, value, "assign", {}, target=full, declared=declared,
+                           why=f"assigned to {full}: the name matches {pattern!r}")
+                if self._settled(value):
+                    return
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.call_rules:
             self._call(node)
+        if self.option_rules and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "add_argument":
+            self._option(node)
         self.generic_visit(node)
+
+    def _option(self, node: ast.Call) -> None:
+        """``parser.add_argument("-l", "--lr", type=float, default=0.1, help="...")``: the
+        default, chosen by the option's names, help text and type."""
+        arguments: dict = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+        value = arguments.get("default")
+        if value is None:
+            return
+        strings = []
+        for i, arg in enumerate(node.args):
+            ok, text = literal_value(arg)
+            if not (ok and isinstance(text, str)) or not text.startswith("-"):
+                return  # a positional argument (no default to search) or a computed name
+            strings.append(text)
+            arguments[f"arg{i}"] = arg
+        if not strings:
+            return
+        arguments.setdefault("n_args", len(node.args) + len(node.keywords))
+        names = [option_name(t) for t in strings]
+        self.option_names.update(names)
+        dest = _dest(arguments)
+        if dest is not None and option_name(dest) not in names:
+            names.append(option_name(dest))
+        ok, help_text = literal_value(arguments["help"]) if "help" in arguments else (False, None)
+        help_text = " ".join(help_text.lower().split()) if ok and isinstance(help_text, str) \
+            else None
+        declared = _declared_type(arguments)
+        shown = " ".join(strings)
+        for rule, pattern in self._hits(self.option_rules, tuple(names)):
+            if not self._in_scope(rule):
+                continue
+            said = "" if pattern == "*" else f"the name matches {pattern!r}"
+            if rule.help is not None:
+                matched = first_glob(rule.help, help_text) if help_text is not None else None
+                if matched is None:
+                    continue
+                said += ("; " if said else "") + f"the help {help_text!r} matches {matched!r}"
+            if self.given and any(n in self.given for n in names[:len(strings)]):
+                ok, x = literal_value(value)
+                if ok:
+                    self._refuse(rule, value, x, f"option {shown} is given after `--` on the "
+                                 "command line: the program uses that value, so it is not searched")
+                self.claimed.setdefault((value.lineno, value.col_offset), rule)
+                return
+            self._take(rule, value, "option", arguments, param="default", declared=declared,
+                       options=tuple(strings), call=node,
+                       why=f"option {shown}: {said or 'any option'}")
+            # a rule whose type or where refuses the value leaves it to the next rule
 
     def _call(self, node: ast.Call) -> None:
         qualified = self.resolver.qualify(node.func)
@@ -255,7 +334,9 @@ class Matcher(ast.NodeVisitor):
             if not isinstance(value, ast.expr) or not self._in_scope(rule):
                 continue
             self._take(rule, value, "arg", arguments, param=rule.arg, callee=callee,
-                       qualified=qualified, call=node)
+                       qualified=qualified, call=node,
+                       why=f"argument {rule.arg} of {qualified}: the callee matches "
+                           f"{first_glob(rule.pattern, qualified)!r}")
 
     def _where(self, rule: Rule, x, arguments: dict) -> bool:
         names = {}
@@ -311,7 +392,9 @@ class Matcher(ast.NodeVisitor):
             rule, f"oneof([{', '.join(texts)}]{options})", "callee",
             offsets.starts[line - 1] + col, offsets.starts[end_line - 1] + end_col, line, col + 1,
             end_line, end_col + 1, param=None, callee=callee, qualified=qualified,
-            call_start=offsets.offset(call.lineno, call.col_offset), scope=tuple(self.scope)))
+            call_start=offsets.offset(call.lineno, call.col_offset), scope=tuple(self.scope),
+            why=f"the called name {qualified}: it matches "
+                f"{first_glob(rule.pattern, qualified)!r}"))
 
     def _site_id(self, rule: Rule, x, arguments: dict, **known) -> str | None:
         """The rule's ``id`` for this value (unique among the rules' ids), or None when a field
@@ -342,7 +425,33 @@ class Matcher(ast.NodeVisitor):
         return name
 
     # -- taking a value --
-    def _claim(self, rule: Rule, node: ast.AST, x, arguments: dict, *, check_where: bool) -> bool:
+    def _hits(self, rules: list[Rule], names: tuple[str, ...]) -> list[tuple[Rule, str]]:
+        """(rule, the first of its patterns that matches) for each of ``rules`` whose pattern
+        matches one of ``names`` (tried in order), in rule order. Names repeat (``self.x``,
+        ``lr``), and a preset has many patterns: computed once per name."""
+        key = (id(rules), names)
+        hits = self._hit_cache.get(key)
+        if hits is None:
+            hits = []
+            for rule in rules:
+                pattern = next((p for n in names for p in rule.pattern if glob(p, n)), None)
+                if pattern is not None:
+                    hits.append((rule, pattern))
+            self._hit_cache[key] = hits
+        return hits
+
+    def _settled(self, node: ast.expr) -> bool:
+        """Whether a rule took ``node`` (or it is held out): a value a rule's type or where
+        refused is left to the next rule whose pattern matches, as for call rules."""
+        return (node.lineno, node.col_offset) in self.claimed or node.lineno in self.fixed_lines \
+            or not literal_value(node)[0]
+
+    def _refuse(self, rule: Rule, node: ast.AST, x, reason: str) -> None:
+        self.refusals.append(Refusal(rule, node.lineno,
+                                     self.offsets.col(node.lineno, node.col_offset) + 1, x, reason))
+
+    def _claim(self, rule: Rule, node: ast.AST, x, arguments: dict, *, check_where: bool,
+               why: str = "") -> bool:
         """Whether ``rule`` takes ``node`` (x its value) and should turn it into a site.
 
         Counts the rule as matched (GV312) whenever it selects the value, even when the value is
@@ -355,20 +464,36 @@ class Matcher(ast.NodeVisitor):
         if key in self.claimed:
             return False
         if check_where and rule.where is not None and not self._where(rule, x, arguments):
+            if why and x is not UNKNOWN:
+                self._refuse(rule, node, x, f"{why}, but where is false for x = {x!r}: "
+                             f"{ast.unparse(rule.where)}")
             return False
         self.claimed[key] = rule
         self.matched.add(rule.index)
+        if rule.skip and why and x is not UNKNOWN:
+            self._refuse(rule, node, x, f"{why}: kept out of the search (skip = true)")
         return not rule.skip
 
     def _take(self, rule: Rule, value: ast.expr, kind: str, arguments: dict, *, param=None,
-              callee=None, qualified=None, target=None, function=None, call=None) -> None:
+              callee=None, qualified=None, target=None, function=None, call=None,
+              declared: str | None = None, options: tuple = (), why: str = "") -> None:
         is_literal, x = literal_value(value)
+        if rule.types is not None and is_literal:
+            found = declared or _type_name(x)
+            if found not in rule.types:
+                if (value.lineno, value.col_offset) not in self.claimed \
+                        and value.lineno not in self.fixed_lines:
+                    what = "a flag" if found == "bool" and declared == "bool" else f"type {found}"
+                    self._refuse(rule, value, x, f"{why}, but it is {what} and the rule takes "
+                                 f"{' or '.join(rule.types)}")
+                return
         if rule.skip:  # holds out what it selects, an expression too (a marker rule could take it)
-            self._claim(rule, value, x if is_literal else UNKNOWN, arguments, check_where=True)
+            self._claim(rule, value, x if is_literal else UNKNOWN, arguments, check_where=True,
+                        why=why)
             return
         if not is_literal and not (rule.template is not None and rule.template.kind == "marker"):
             return  # rules choose among literals; expressions stay as they are
-        if not self._claim(rule, value, x, arguments, check_where=is_literal):
+        if not self._claim(rule, value, x, arguments, check_where=is_literal, why=why):
             return
         offsets = self.offsets
         line, col = value.lineno, offsets.col(value.lineno, value.col_offset)
@@ -385,16 +510,54 @@ class Matcher(ast.NodeVisitor):
                 self.diagnostics.append(Diagnostic(
                     "GV310", f"{rule.label} selects this value, but {exc}", line, col + 1,
                     path=self.path))
+            elif why:
+                self._refuse(rule, value, x, f"{why}, but {exc}")
             return
+        if rule.where is not None and rule.template.kind != "marker":
+            why += f"; where holds: {ast.unparse(rule.where)}"
         self.sites.append(RuleSite(
             rule, spec, kind, offsets.starts[line - 1] + col,
             offsets.starts[end_line - 1] + end_col, line, col + 1, end_line, end_col + 1,
             param=param, callee=callee, qualified=qualified, target=target, function=function,
             call_start=(offsets.offset(call.lineno, call.col_offset) if call is not None else None),
-            scope=tuple(self.scope)))
+            scope=tuple(self.scope), options=options, why=why))
 
 
 _ID_JUNK = re.compile(r"[^A-Za-z0-9_.\-/]+")
+_FLAG_ACTIONS = ("store_true", "store_false", "store_const", "count", "append_const",
+                 "help", "version")
+
+
+def _is_field(func: ast.expr) -> bool:
+    """``field`` or ``dataclasses.field`` (``x: int = field(default=128, metadata=...)``)."""
+    return isinstance(func, ast.Name) and func.id == "field" or isinstance(
+        func, ast.Attribute) and func.attr == "field" and isinstance(func.value, ast.Name) \
+        and func.value.id == "dataclasses"
+
+
+def _annotation(node: ast.expr | None) -> str | None:
+    """The type a parameter or field declares, when it is a plain name (``lr: float``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # "float"
+        return node.value
+    return None
+
+
+def _declared_type(arguments: dict) -> str | None:
+    """The type an add_argument call declares: ``type=float`` (a plain name), or ``bool`` for a
+    flag (``action="store_true"``); None when it declares none."""
+    node = arguments.get("type")
+    if isinstance(node, ast.Name):
+        return node.id
+    ok, action = literal_value(arguments["action"]) if "action" in arguments else (False, None)
+    if ok and action in _FLAG_ACTIONS:
+        return "bool"
+    return None
+
+
+def _type_name(x) -> str:
+    return "none" if x is None else type(x).__name__
 
 
 def _dest(arguments: dict) -> str | None:
@@ -427,19 +590,40 @@ def _fixed_lines(text: str) -> set[int]:
     return {n for n, line in enumerate(text.splitlines(), 1) if _FIXED_RE.search(line)}
 
 
+def given_options(argv) -> frozenset:
+    """The option names (``option_name`` spelling) given in a program's command line:
+    ``["--lr", "0.5", "--batch-size=64"]`` -> ``{"lr", "batch_size"}``."""
+    names = set()
+    for token in argv:
+        token = str(token)
+        if token == "--":
+            break
+        if token.startswith("-") and len(token) > 1 and not _NUMBER.match(token):
+            names.add(option_name(token.split("=", 1)[0]))
+    return frozenset(names)
+
+
+_NUMBER = re.compile(r"-\d|-\.\d")
+
+
 def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | None = None,
-                names: Names | None = None) -> RulesResult:
+                names: Names | None = None, given: frozenset = frozenset()) -> RulesResult:
     """Every value the rules select in program ``text`` (never raises for a program that
     parses; a program that does not parse gives no sites: the compiler reports it). ``tree``
-    and ``names`` (the program's resolver) are built from ``text`` when not given."""
+    and ``names`` (the program's resolver) are built from ``text`` when not given. ``given``:
+    option names given on the program's command line (``given_options``): those argparse
+    defaults are not searched."""
     ruleset = load_rules(ruleset)
     if tree is None:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             return RulesResult([], [])
-    matcher = Matcher(ruleset, text, tree, path, names)
+    matcher = Matcher(ruleset, text, tree, path, names, given)
     matcher.visit(tree)
     sites = sorted(matcher.sites, key=lambda s: s.start)
-    return RulesResult(sites, matcher.diagnostics, unmatched_warnings(ruleset, matcher, path))
+    taken = {(s.line, s.col) for s in sites}
+    refusals = [r for r in matcher.refusals if (r.line, r.col) not in taken]
+    return RulesResult(sites, matcher.diagnostics, unmatched_warnings(ruleset, matcher, path),
+                       refusals)
 

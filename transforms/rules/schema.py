@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from dataclasses import dataclass
 from importlib import resources
 
 from ..diagnostics import Diagnostic
 from .template import Template
 
-PRESETS = ("keras", "pytorch")
-SELECTORS = ("call", "assign", "param")
-RULE_KEYS = ("name", "call", "arg", "assign", "param", "values", "where", "in_function",
-             "in_class", "optional", "skip", "dedupe", "id")
+PRESETS = ("argparse", "keras", "pytorch")
+SELECTORS = ("call", "assign", "param", "option")
+RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
+             "where", "in_function", "in_class", "optional", "skip", "dedupe", "id")
+TYPES = ("int", "float", "str", "bool")  # what `type = ...` may name
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
 
@@ -50,9 +52,11 @@ class Rule:
     optional: bool
     skip: bool
     dedupe: bool
-    positions: dict
-    site_id: str | None = None  # `id`: a format string for the site id  # key -> (line, col) of its value in the rules file
+    positions: dict  # key -> (line, col) of its value in the rules file
+    site_id: str | None = None  # `id`: a format string for the site id
     col: int = 1  # the [[rule]] header's column
+    help: tuple[str, ...] | None = None  # option rules: globs over the help text (lower case)
+    types: tuple[str, ...] | None = None  # `type`: the declared (else the literal's) type names
 
     @property
     def label(self) -> str:
@@ -79,3 +83,17 @@ def glob(pattern: str, name: str) -> bool:
 
 def any_glob(patterns: tuple[str, ...], name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def first_glob(patterns: tuple[str, ...], name: str) -> str | None:
+    """The first of ``patterns`` that ``name`` matches (for saying why a rule chose it)."""
+    return next((p for p in patterns if fnmatch.fnmatchcase(name, p)), None)
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def option_name(text: str) -> str:
+    """An option or field name in the one spelling ``option`` patterns use: no leading dashes,
+    snake case, lower case (``--batch-size``, ``--batchSize``, ``batch_size`` -> ``batch_size``)."""
+    return _CAMEL.sub("_", text.lstrip("-")).replace("-", "_").lower()

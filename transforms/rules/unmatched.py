@@ -43,6 +43,10 @@ def unmatched_warnings(ruleset: RuleSet, matcher: "Matcher", path: str | None) -
             elif rule.arg != CALLEE and rule.index not in matcher.passed:
                 hint = (f": no call to {' or '.join(rule.pattern)} passes {rule.arg}"
                         f"{suggest(rule.arg, sorted(matcher.near.get(rule.index, ())))}")
+        elif rule.selector == "option":
+            if not any(any_glob(rule.pattern, n) for n in matcher.option_names):
+                hint = (f": no option {' or '.join(rule.pattern)}"
+                        f"{guess(sorted(matcher.option_names))}")
         elif not any(any_glob(rule.pattern, n.lower()) for n in matcher.names):
             what = "name" if rule.selector == "assign" else "parameter"
             hint = (f": no {what} {' or '.join(rule.pattern)}"

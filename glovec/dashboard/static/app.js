@@ -483,6 +483,7 @@
           ["objective", show(t.objective)], ["duration", t.seconds != null ? t.seconds.toFixed(3) + " s" : ""],
           ["started", when(extra && extra.started)], ["finished", when(extra && extra.finished)],
           ["attempts", extra && extra.attempts != null ? String(extra.attempts) : ""],
+          ["ran on", t.node ? t.node : "this machine"],
           ["pruned at step", extra && extra.step != null ? String(extra.step) : ""]])),
         el("div", {class: "card"}, el("h3", {}, "Decisions"), kv(Object.entries(t.decisions).map(([k, v]) => [k, show(v)]))),
         el("div", {class: "card"}, el("h3", {}, "Metrics"),

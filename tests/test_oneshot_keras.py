@@ -1,0 +1,121 @@
+"""One-shot search on Keras programs (TensorFlow backend): a spos step trains only the active
+layer, a history objective is evaluated again on ``validation_data`` and `materialize --best`
+writes the pick, and what Keras cannot do is refused with a diagnostic naming the site."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("keras")
+pytestmark = pytest.mark.tf
+
+from glovec.cli import main  # noqa: E402
+
+WATCH = """\
+import json, os
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).normal(size=(48, 4)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+block = layers.Identity()  # glovec: oneof([layers.Dense(4), layers.Dense(4, activation="tanh"), layers.Identity()])
+model = keras.Sequential([keras.Input((4,)), layers.Dense(4), block, layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+seen = []
+
+
+class Watch(keras.callbacks.Callback):
+    def weights(self):
+        return [[w.numpy().copy() for w in o.weights] for o in model.layers[1].options[:2]]
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.before = self.weights()
+
+    def on_train_batch_end(self, batch, logs=None):
+        seen.append([any(not np.array_equal(a, b) for a, b in zip(old, new))
+                     for old, new in zip(self.before, self.weights())])
+
+
+model.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[Watch()])
+score = -model.evaluate(x, y, verbose=0)  # glovec: objective
+with open(os.environ["GRADS_OUT"], "w") as fh:
+    json.dump(seen, fh)
+"""
+
+HISTORY = """\
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(0)
+rng = np.random.default_rng(0)
+x = rng.normal(size=(256, 6)).astype("float32")
+y = (x[:, 0] * x[:, 1] > 0).astype("int64")
+hidden = layers.Identity()  # glovec: oneof([layers.Identity(), layers.Dense(16, activation="relu"), layers.Dense(16, activation="tanh")])
+model = keras.Sequential([keras.Input((6,)), layers.Dense(16, activation="relu"), hidden,
+                          layers.Dense(2, activation="softmax")])
+model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+history = model.fit(x[:192], y[:192], epochs=6, batch_size=32, verbose=0{validation})
+val_accuracy = history.history["val_accuracy"][-1]  # glovec: objective
+"""
+
+
+def _run(tmp_path, program: str, *args) -> tuple[int, object, object]:
+    src, study = tmp_path / "model.py", tmp_path / "model.glovec.db"
+    src.write_text(program)
+    return main(["run", str(src), "--study", str(study), *map(str, args)]), src, study
+
+
+def test_keras_spos_single_path_trains_only_the_active_layer(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "grads.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", "0")  # one path per step, not per batch slice
+    status, _, _ = _run(tmp_path, WATCH, "--one-shot", "spos", "--trials", "3", "--seed", "1")
+    assert status == 0, capsys.readouterr().err
+    seen = json.loads(out.read_text())
+    assert len(seen) == 9  # 3 epochs of 3 batches, seen by the program's own callback
+    assert all(sum(step) <= 1 for step in seen), seen  # never two layers in one step
+    # Fair paths: each of the 3 candidates is active in 3 of the 9 steps (Identity has no weights).
+    assert [sum(step[i] for step in seen) for i in (0, 1)] == [3, 3], seen
+
+
+def test_keras_spos_evaluates_a_history_objective_on_validation_data_and_materializes(tmp_path, capsys):
+    program = HISTORY.format(validation=", validation_data=(x[192:], y[192:])")
+    status, src, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "3", "--seed", "0")
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "hidden  searched, shared weights (3 candidates, 1 instance(s))" in captured.err
+    assert main(["report", str(study), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    done = [t for t in report["trials"] if t["status"] == "completed"]
+    assert len(done) == 3 and all(t["estimate"] is True for t in done)
+    assert len({t["decisions"]["hidden"] for t in done}) == 3
+    assert len({t["objective"] for t in done}) > 1  # each evaluated on its own path
+    assert all(0.0 <= t["objective"] <= 1.0 for t in done)
+    best = next(t for t in done if t["id"] == report["best"])
+    assert best["objective"] == max(t["objective"] for t in done)
+    assert main(["materialize", str(src), "--best", "--study", str(study)]) == 0
+    code = capsys.readouterr().out
+    assert f"hidden = {best['decisions']['hidden']}  # glovec:" in code and "_gv" not in code
+
+
+@pytest.mark.parametrize("method", ["enas", "darts"])
+def test_keras_enas_and_darts_are_refused_with_a_diagnostic_naming_the_site(tmp_path, capsys, method):
+    status, src, _ = _run(tmp_path, HISTORY.format(validation=""), "--one-shot", method)
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{src}:9:10: GV516 'hidden' switches Keras layers" in err
+    assert f"spos only ({method} needs PyTorch)" in err
+
+
+def test_keras_history_objective_without_validation_data_says_what_to_pass(tmp_path, capsys):
+    status, src, _ = _run(tmp_path, HISTORY.format(validation=""), "--one-shot", "spos")
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{src}:15:16: GV516 the objective" in err
+    assert "fit got no validation_data=(x, y)" in err

@@ -1,0 +1,273 @@
+"""The argparse preset and the `option` selector (issue 18): hyper-parameters found where
+programs declare them (argparse options, dataclass fields, config attributes, parameter
+defaults, TrainingArguments), `glovec space --explain`, and an option given after `--`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import trials_of
+from glovec.cli import main
+from glovec.compiler import compile_source
+from glovec.transforms.rules import given_options, load_rules, match_rules
+
+TRAIN = """\
+import argparse
+from dataclasses import dataclass, field
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=20, help="initial learning rate")
+parser.add_argument("--batchSize", type=int, default=64, help="input batch size")
+parser.add_argument("--dropout-p", type=float, default=0.6)
+parser.add_argument("--hidden-dim", type=int, default=64)
+parser.add_argument("--nlayers", type=int, default=2)
+parser.add_argument("--num-heads", type=int, default=8)
+parser.add_argument("--l2", type=float, default=5e-4)
+parser.add_argument("--k", type=int, default=3, help="number of attention heads")
+parser.add_argument("--epochs", type=int, default=10)
+parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--log-interval", type=int, default=10)
+parser.add_argument("--test-batch-size", type=int, default=1000)
+parser.add_argument("--workers", type=int, default=4)
+parser.add_argument("--data", default="./data")
+parser.add_argument("--save-model", action="store_true")
+parser.add_argument("--dry-run", action="store_true", default=False)
+parser.add_argument("--device", default="cpu")
+parser.add_argument("--momentum", type=float, default=1.5)
+parser.add_argument("--gamma", action="store_true", default=False)
+
+
+@dataclass
+class Config:
+    learning_rate: float = 3e-4
+    max_seq_length: int = field(default=128, metadata={"help": "sequence length"})
+    warmup_ratio: float = field(default=0.1)
+
+
+class Block:
+    def __init__(self, width, dropout=0.4):
+        self.width = width
+"""
+
+
+def _sites(text: str, rules: str = "argparse"):
+    result = match_rules(rules, text, "train.py")
+    assert not result.diagnostics, [d.render() for d in result.diagnostics]
+    return result
+
+
+def _specs(text: str, rules: str = "argparse") -> dict[int, str]:
+    return {site.line: site.spec for site in _sites(text, rules).sites}
+
+
+def test_argparse_options_by_name_help_and_type_with_ranges_from_the_default():
+    specs = _specs(TRAIN)
+    assert specs[5] == 'floatv(2.0, 200, scale="log", name="lr")'  # SGD's lr of 20: [2, 200] log
+    assert specs[6] == 'oneof([32, 64, 128], name="batchSize")'  # camelCase is batch_size
+    assert specs[7] == 'oneof([0.0, 0.1, 0.2, 0.3, 0.5, 0.6], name="dropout_p")'
+    assert specs[8] == 'oneof([32, 64, 128], name="hidden_dim")'
+    assert specs[9] == 'intv(1, 4, name="nlayers")'
+    assert specs[10] == 'oneof([4, 8, 16], name="num_heads")'
+    assert specs[11] == 'floatv(5e-05, 0.005, scale="log", name="l2")'
+    assert specs[12] == 'oneof([1, 3, 6], name="k")'  # found by its help text alone
+    # budget and bookkeeping options, flags and paths are no sites
+    assert not set(specs) & set(range(13, 26))
+    assert specs[28] == 'floatv(3e-05, 0.003, scale="log")'  # a dataclass field
+    assert 29 not in specs  # max_seq_length: no family of hyper-parameters
+    assert specs[30] == "floatv(0.0, 0.3)"  # field(default=0.1)
+    assert specs[34] == "oneof([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])"  # an __init__ default
+
+
+def test_lr_of_one_and_a_dropout_of_point_six_stay_in_range():
+    text = ('import argparse\np = argparse.ArgumentParser()\n'
+            'p.add_argument("--lr", type=float, default=1.0, metavar="LR")\n'
+            'p.add_argument("--drop", type=float, default=0.6)\n')
+    specs = _specs(text)
+    assert specs[3] == 'floatv(0.1, 10.0, scale="log", name="lr")'
+    assert specs[4] == 'oneof([0.0, 0.1, 0.2, 0.3, 0.5, 0.6], name="drop")'
+
+
+def test_config_objects_training_arguments_and_nested_config_dict():
+    text = """\
+import ml_collections
+from transformers import TrainingArguments
+
+config = ml_collections.ConfigDict()
+config.learning_rate = 0.1
+config.model.num_heads = 8
+config.num_epochs = 100
+args = TrainingArguments(output_dir="out", learning_rate=2e-5, per_device_train_batch_size=16,
+                         per_device_eval_batch_size=16, weight_decay=0.01, warmup_ratio=0.1,
+                         num_train_epochs=3, seed=42)
+"""
+    sites = _sites(text).sites
+    found = {(s.line, s.target or s.param): s.spec for s in sites}
+    assert found == {
+        (5, "config.learning_rate"): 'floatv(0.01, 1.0, scale="log")',
+        (6, "config.model.num_heads"): "oneof([4, 8, 16])",
+        (8, "learning_rate"): 'floatv(2e-06, 0.0002, scale="log")',
+        (8, "per_device_train_batch_size"): "oneof([8, 16, 32])",
+        (9, "weight_decay"): 'floatv(0.001, 0.1, scale="log")',
+        (9, "warmup_ratio"): "floatv(0.0, 0.3)",
+    }
+
+
+def test_pytorch_and_keras_extend_argparse():
+    argparse_rules = {r.name for r in load_rules("argparse").rules}
+    for preset in ("pytorch", "keras"):
+        names = {r.name for r in load_rules(preset).rules}
+        assert argparse_rules <= names
+        assert _specs(TRAIN, preset)[5] == 'floatv(2.0, 200, scale="log", name="lr")'
+
+
+def test_refusals_say_which_rule_and_why():
+    refusals = {r.line: r for r in _sites(TRAIN).refusals}
+    assert refusals[13].rule.name == "budget-option" and "skip = true" in refusals[13].reason
+    assert "'*_interval'" in refusals[15].reason
+    assert refusals[22].rule.name == "momentum-option"  # 1.5 is no momentum
+    assert "where is false for x = 1.5: 0 <= x < 1" in refusals[22].reason
+    assert refusals[23].rule.name == "gamma-option" and "it is a flag" in refusals[23].reason
+
+
+def test_an_option_given_on_the_command_line_is_not_searched():
+    assert given_options(["--lr", "0.5", "--batchSize=32", "-3", "pos", "--", "--x"]) == {
+        "lr", "batch_size"}
+    result = match_rules("argparse", TRAIN, "train.py", given=given_options(["--lr", "0.5"]))
+    assert 5 not in {s.line for s in result.sites}
+    assert any(r.line == 5 and "given after `--`" in r.reason for r in result.refusals)
+
+
+# ---- the option selector in a rules file of one's own ------------------------------------
+
+
+def _rules(tmp_path, text: str) -> str:
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_option_selector_with_help_and_type(tmp_path):
+    rules = _rules(tmp_path, """\
+[[rule]]
+option = "--hidden-size"      # any spelling: matched as hidden_size
+type = "int"
+values = "[x // 2, x, x * 2]"
+
+[[rule]]
+option = "*"
+help = "*temperature*"
+values = "[x / 2, x, x * 2]"
+""")
+    text = ('import argparse\np = argparse.ArgumentParser()\n'
+            'p.add_argument("--hiddenSize", type=int, default=32)\n'
+            'p.add_argument("--hidden_size2", type=int, default=32)\n'
+            'p.add_argument("--tau", type=float, default=1.0, help="Softmax Temperature")\n')
+    result = compile_source(text, "train.py", rules=rules)
+    assert not result.diagnostics and not result.warnings
+    assert [(s["line"], s["kind"]) for s in result.space_doc["sites"]] == [(3, "oneof"), (5, "oneof")]
+
+
+@pytest.mark.parametrize("rules_text, said", [
+    ('[[rule]]\nassign = "lr"\nhelp = "*rate*"\nvalues = "[x, x * 2]"\n',
+     "rules.toml:3:8: GV306 help goes with option"),
+    ('[[rule]]\noption = "lr"\ntype = "double"\nvalues = "[x, x * 2]"\n',
+     "rules.toml:3:8: GV306 type 'double' is not one glovec reads"),
+    ('[[rule]]\noption = "lr"\nassign = "lr"\nvalues = "[x, x * 2]"\n',
+     "GV304 a rule has exactly one selector: call (with arg), assign, param or option"),
+])
+def test_bad_option_rules_are_diagnostics_in_the_rules_file(tmp_path, capsys, rules_text, said):
+    rules = _rules(tmp_path, rules_text)
+    program = tmp_path / "train.py"
+    program.write_text("lr = 0.1\n")
+    assert main(["space", str(program), "--rules", rules]) == 1
+    err = capsys.readouterr().err
+    assert said in err and err.startswith(rules)
+
+
+def test_an_option_rule_that_matches_nothing_warns_with_a_guess(tmp_path, capsys):
+    rules = _rules(tmp_path, '[[rule]]\noption = "--learning-rat"\nvalues = "[x, x * 2]"\n')
+    program = tmp_path / "train.py"
+    program.write_text('import argparse\np = argparse.ArgumentParser()\n'
+                       'p.add_argument("--learning-rate", type=float, default=0.1)\n')
+    assert main(["space", str(program), "--rules", rules]) == 0
+    err = capsys.readouterr().err
+    assert "GV312" in err and "no option learning_rat (did you mean 'learning_rate'?)" in err
+
+
+# ---- the command line --------------------------------------------------------------------
+
+
+def test_space_explain_says_which_rule_chose_and_refused(tmp_path, capsys):
+    program = tmp_path / "train.py"
+    program.write_text(TRAIN)
+    assert main(["space", str(program), "--rules", "pytorch", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert (f"  lr  {program}:5:49  preset argparse:") in out
+    assert ("(learning-rate-option): option --lr: the name matches 'lr'; where holds: x > 0; "
+            "x = 20 -> floatv(2.0, 200, scale=\"log\", name=\"lr\")") in out
+    assert "option --k: the help 'number of attention heads' " \
+        "matches '*number of*heads*'" in out
+    assert f"{program}:13:51  x = 10  preset argparse:" in out  # --epochs
+    assert "(budget-option): option --epochs: the name matches 'epochs': kept out" in out
+    assert "argparse defaults: lr, batchSize," in out and "a value given after `--` wins" in out
+
+    assert main(["space", str(program), "--rules", "pytorch", "--explain", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    lr = next(s for s in doc["explain"]["sites"] if s["id"] == "lr")
+    assert lr["options"] == ["--lr"] and lr["rule"].startswith("preset argparse:")
+    assert any(r["line"] == 13 and "budget" in r["rule"] for r in doc["explain"]["left_alone"])
+
+
+def test_space_explain_needs_rules(tmp_path, capsys):
+    program = tmp_path / "train.py"
+    program.write_text(TRAIN)
+    assert main(["space", str(program), "--explain"]) == 2
+    assert "give --rules" in capsys.readouterr().err
+
+
+def test_space_with_program_arguments_shows_what_run_searches(tmp_path, capsys):
+    program = tmp_path / "train.py"
+    program.write_text(TRAIN)
+    assert main(["space", str(program), "--rules", "argparse", "--json", "--", "--lr", "0.5"]) == 0
+    ids = [s["id"] for s in json.loads(capsys.readouterr().out)["sites"]]
+    assert "lr" not in ids and "batchSize" in ids
+
+
+PROGRAM = """\
+import argparse
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=0.01, help="learning rate")
+parser.add_argument("--hidden-size", type=int, default=64)
+args = parser.parse_args()
+score = args.lr + args.hidden_size / 1000
+glovec_objective = score
+print("lr", args.lr)
+"""
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_run_uses_the_searched_default_and_a_value_after_dashes_wins(tmp_path, capsys, given):
+    program = tmp_path / "train.py"
+    program.write_text(PROGRAM)
+    rules = _rules(tmp_path, 'extends = "argparse"\n\n[[rule]]\nassign = "glovec_objective"\n'
+                             'values = "objective"\n')
+    db = tmp_path / "study.db"
+    extra = ["--", "--lr", "0.5"] if given else []
+    status = main(["run", str(program), "--rules", rules, "--trials", "4", "--seed", "2",
+                   "--study", str(db), *extra])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    trials = trials_of(db)
+    assert [t[1] for t in trials] == ["completed"] * 4
+    for _, _, dna, objective in trials:
+        decisions = json.loads(dna)
+        width = (32, 64, 128)[decisions["hidden_size"]]
+        if given:  # not searched; the program used 0.5 in every trial
+            assert "lr" not in decisions
+            assert objective == pytest.approx(0.5 + width / 1000)
+        else:  # the trial's lr is what argparse gave the program
+            assert objective == pytest.approx(decisions["lr"] + width / 1000)
+    assert ("given after `--` on the command line" in captured.err) == given
+    assert program.read_text() == PROGRAM

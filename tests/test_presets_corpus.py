@@ -1,0 +1,90 @@
+"""The preset corpus (tests/corpus/presets/) as a regression check: recall and precision of
+each preset on the labelled public-style training scripts stay at least what was measured
+when the argparse preset was written (bench/presets_recall.py prints the figures)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from glovec.transforms.rules import match_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
+    "argparse": {"recall": 1.0, "precision": 0.98},
+    "pytorch": {"recall": 1.0, "precision": 0.91},
+    "keras": {"recall": 1.0, "precision": 0.96},
+}
+HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
+    "argparse": {"recall": 0.45, "precision": 0.99},
+    "pytorch": {"recall": 0.5, "precision": 0.85},
+    "keras": {"recall": 0.46, "precision": 0.78},
+}
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        spec = importlib.util.spec_from_file_location("presets_recall",
+                                                      ROOT / "bench" / "presets_recall.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return module
+
+
+def test_the_corpus_is_labelled(bench):
+    files = bench.read_corpus()
+    assert len(files) >= 12
+    files += bench.read_corpus(bench.HELDOUT)
+    for entry in files:
+        assert entry["labels"], entry["name"]
+        assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
+        assert "label:" not in entry["text"], entry["name"]
+
+
+def test_labels_cannot_influence_matching(bench):
+    """The presets see the blanked text; every position stays where it was, and the label
+    comments would not change a match anyway."""
+    for folder in (bench.CORPUS, bench.HELDOUT):
+        _same_matches(bench, folder)
+
+
+def _same_matches(bench, folder):
+    for entry in bench.read_corpus(folder):
+        raw = (folder / entry["name"]).read_text(encoding="utf-8")
+        assert [len(line) for line in raw.split("\n")] == [
+            len(line) for line in entry["text"].split("\n")]
+        for preset in entry["presets"]:
+            blanked = [(s.line, s.col, s.spec) for s in match_rules(preset, entry["text"]).sites]
+            assert blanked == [(s.line, s.col, s.spec) for s in match_rules(preset, raw).sites]
+
+
+@pytest.mark.parametrize("preset", sorted(FLOORS))
+def test_recall_and_precision_stay_at_the_measured_floors(bench, preset):
+    result = bench.score(preset, bench.read_corpus())
+    assert result["recall"] >= FLOORS[preset]["recall"], result["missed"]
+    assert result["precision"] >= FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+@pytest.mark.parametrize("preset", sorted(HELDOUT_FLOORS))
+def test_held_out_scripts_stay_at_the_measured_floors(bench, preset):
+    result = bench.score(preset, bench.read_corpus(bench.HELDOUT))
+    assert result["recall"] >= HELDOUT_FLOORS[preset]["recall"], result["missed"]
+    assert result["precision"] >= HELDOUT_FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+def test_the_main_presets_before_issue_18_fall_short(bench, tmp_path):
+    """The scorer can fail: main's pytorch preset (without argparse) misses most labels."""
+    old = tmp_path / "old.toml"
+    old.write_text('[[rule]]\ncall = "torch.optim.*"\narg = "lr"\n'
+                   'values = \'floatv(x / 10, x * 10, scale="log")\'\nwhere = "x > 0"\n')
+    files = [dict(f, presets=["pytorch"]) for f in bench.read_corpus()
+             if "pytorch" in f["presets"]]
+    result = bench.score(str(old), files)
+    assert result["recall"] < 0.1
