@@ -11,12 +11,18 @@ Per preset:
   scored on `config` labels, the declared hyper-parameters; `pytorch` and `keras` on all);
 - precision: sites on a labelled line / sites.
 
-tests/corpus/presets_heldout/ (scripts written after the presets, never used to tune them) is
-scored the same way, in a second table.
+A YAML config file of the corpus (`*.yaml`: Hydra/OmegaConf configs; the program that reads it is
+in programs/) is labelled the same way, on the value's line, and scored with the config-file
+pass the compiler runs for `--config` (`compile_configs`: the presets' `key` rules).
 
-`--before` records the figures of the tree it runs in as bench/results/presets_recall_before.json
-(run once on main's presets, before a preset change); a normal run writes
-bench/results/presets_recall.json and prints the before figures beside the new ones.
+tests/corpus/presets_heldout/ (scripts written after the presets, never used to tune them) and
+tests/corpus/presets_heldout2/ (written before the second round of preset changes and not
+looked at during it) are scored the same way, each in its own table.
+
+`--before` records the figures of the tree it runs in as bench/results/presets_recall_before.json,
+for each corpus that file does not hold yet (a corpus's before figures are those of the presets
+it was first scored with: run it on main's presets, before a preset change); a normal run
+writes bench/results/presets_recall.json and prints the before figures beside the new ones.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from _common import RESULTS, machine, parse_args, save, table
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "presets"
 HELDOUT = ROOT / "tests" / "corpus" / "presets_heldout"  # written after the presets, not tuned on
+HELDOUT2 = ROOT / "tests" / "corpus" / "presets_heldout2"  # written before round two, not looked at
+CORPORA = (("presets", CORPUS), ("heldout", HELDOUT), ("heldout2", HELDOUT2))
 PRESETS = ("argparse", "pytorch", "keras")
 _LABEL = re.compile(r"#\s*label:\s*(config|code)\s*$")
 _PRESETS_LINE = re.compile(r"^#\s*presets:\s*(.+)$", re.M)
@@ -41,7 +49,7 @@ def read_corpus(folder: Path = CORPUS) -> list[dict]:
     """Each corpus file: its name, the presets it is scored under, its labels
     (line -> kind) and its text with the labels blanked."""
     files = []
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.yaml")]):
         text = path.read_text(encoding="utf-8")
         header = _PRESETS_LINE.search(text)
         presets = header.group(1).split() if header else list(PRESETS)
@@ -53,8 +61,10 @@ def read_corpus(folder: Path = CORPUS) -> list[dict]:
                 line = line[:match.start()] + " " * (len(line) - match.start())
             lines.append(line)
         blanked = "\n".join(lines)
-        files.append({"name": path.name, "presets": presets, "text": blanked,
-                      "labels": _spans(blanked, labels)})
+        yaml = path.suffix == ".yaml"
+        files.append({"name": path.name, "presets": presets, "text": blanked, "yaml": yaml,
+                      "labels": {n: (n, n, kind) for n, kind in labels.items()} if yaml
+                      else _spans(blanked, labels)})
     return files
 
 
@@ -85,7 +95,7 @@ def _label_of(labels: dict, line: int) -> int | None:
 def score(preset: str, files: list[dict]) -> dict:
     """Recall and precision of one preset (a name, a rules path or a RuleSet) on the files
     scored under ``name`` (the preset's name when a path is given, through ``as_name``)."""
-    from glovec.transforms.rules import load_rules, match_rules
+    from glovec.transforms.rules import load_rules
 
     name = preset if isinstance(preset, str) and preset in PRESETS else None
     try:
@@ -100,9 +110,9 @@ def score(preset: str, files: list[dict]) -> dict:
         labels = entry["labels"]
         wanted = {n for n, (_a, _b, kind) in labels.items()
                   if name != "argparse" or kind == "config"}
-        result = match_rules(ruleset, entry["text"], entry["name"])
-        site_labels = [_label_of(labels, s.line) for s in result.sites]
-        site_lines = [s.line for s in result.sites]
+        found_sites = _sites(ruleset, entry)
+        site_labels = [_label_of(labels, line) for line, _rule in found_sites]
+        site_lines = [line for line, _rule in found_sites]
         hit = wanted & set(site_labels)
         good = sum(1 for label in site_labels if label is not None)
         labelled += len(wanted)
@@ -112,11 +122,25 @@ def score(preset: str, files: list[dict]) -> dict:
         per_file[entry["name"]] = {"labelled": len(wanted), "found": len(hit),
                                    "sites": len(site_lines), "sites_on_labels": good}
         misses += [f"{entry['name']}:{n}" for n in sorted(wanted - hit)]
-        extras += [f"{entry['name']}:{s.line} ({s.rule.name})" for s, label in zip(result.sites, site_labels) if label is None]
+        extras += [f"{entry['name']}:{line} ({rule})"
+                   for (line, rule), label in zip(found_sites, site_labels) if label is None]
     return {"labelled": labelled, "found": found, "sites": sites, "sites_on_labels": on_label,
             "recall": found / labelled if labelled else None,
             "precision": on_label / sites if sites else None,
             "files": per_file, "missed": misses, "unlabelled_sites": extras}
+
+
+def _sites(ruleset, entry: dict) -> list[tuple[int, str]]:
+    """(line, rule name) of each site the rules choose in a corpus file: a program's by the rule
+    pass, a YAML file's by the config-file pass (its sites are all key rules' here)."""
+    if not entry["yaml"]:
+        from glovec.transforms.rules import match_rules
+
+        return [(s.line, s.rule.name) for s in match_rules(ruleset, entry["text"], entry["name"]).sites]
+    from glovec.transforms.configs import compile_configs
+
+    result = compile_configs([(entry["name"], entry["text"])], ruleset, [], entry["name"])
+    return [(s.line, config.chosen[id(s)][0].name) for config in result.files for s in config.sites]
 
 
 def _fmt(value) -> str:
@@ -131,7 +155,7 @@ def main() -> None:
     before_path = RESULTS / "presets_recall_before.json"
     recorded = json.loads(before_path.read_text()) if before_path.exists() else {}
     payload = {"machine": machine()}
-    for key, folder in (("presets", CORPUS), ("heldout", HELDOUT)):
+    for key, folder in CORPORA:
         if not folder.is_dir():
             continue
         files = read_corpus(folder)
@@ -142,14 +166,24 @@ def main() -> None:
         payload[f"{key}_files"] = len(files)
     payload["corpus"] = str(CORPUS.relative_to(ROOT))
     if args.before:
-        if not args.no_save:
+        new = [key for key, _folder in CORPORA if key in payload and key not in recorded]
+        kept = [key for key, _folder in CORPORA if key in recorded]
+        merged = dict(recorded)
+        for key in new:
+            merged[key] = payload[key]
+            merged[f"{key}_files"] = payload[f"{key}_files"]
+            merged[f"{key}_machine"] = payload["machine"]
+        if kept:
+            print(f"kept the recorded before figures of {', '.join(kept)}")
+        if new and not args.no_save:
             RESULTS.mkdir(exist_ok=True)
-            before_path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-            print(f"wrote {before_path.relative_to(ROOT)}")
+            before_path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+            print(f"wrote the before figures of {', '.join(new)} to "
+                  f"{before_path.relative_to(ROOT)}")
         return
     payload["before"] = {key: {p: {k: recorded.get(key, {}).get(p, {}).get(k)
                                    for k in ("recall", "precision")} for p in PRESETS}
-                         for key in ("presets", "heldout")}
+                         for key, _folder in CORPORA}
     save("presets_recall", payload, args)
 
 

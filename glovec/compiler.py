@@ -42,6 +42,7 @@ class CompileResult:
     bom: bool = False  # the input began with a UTF-8 byte-order mark (write it back)
     warnings: list[Diagnostic] = field(default_factory=list)
     header_line: int | None = None
+    configs: list = field(default_factory=list)  # transforms.configs.ConfigFile per --config
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,8 @@ def source_name(path: str, output_path: str | None) -> str:
 
 def compile_source(source: bytes | str, path: str, *, output_path: str | None = None,
                    rules=None, objective: str | None = None,
-                   settings: dict | None = None, cells: list | None = None) -> CompileResult:
+                   settings: dict | None = None, cells: list | None = None,
+                   configs: list | None = None) -> CompileResult:
     """Compile a marked program. ``path`` names it in diagnostics and in the generated header;
     ``output_path`` (where the code will be written) makes that name relative to the output.
 
@@ -82,6 +84,11 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
 
     ``cells``: a notebook's cell map (``glovec.notebook``: the source is its script equivalent),
     carried in the space so tracebacks of trials name the cell and the line in it.
+
+    ``configs``: YAML config files the program reads, ``[(path, bytes or text)]``: their sites
+    (``# glovec:`` comments, rules' ``key`` selector) join the space (``transforms/configs.py``);
+    ``CompileResult.configs`` holds each file, and the space document's ``configs`` says where a
+    trial's values are read (``glovec.runtime.configs``).
     """
     name = source_name(path, output_path)
     hook = rules
@@ -98,10 +105,21 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     found = find_sites(program, hook)
     diagnostics = found.diagnostics + list(getattr(hook, "diagnostics", None) or ())
     warnings = _at(list(getattr(hook, "warnings", None) or ()), path)
-    space_doc = build_space_doc(found.sites, found.markers, name)
+    sites, config_files = found.sites, []
+    ruleset = getattr(hook, "ruleset", None)
+    if configs or (ruleset is not None and any(r.selector == "key" for r in ruleset.rules)):
+        from glovec.transforms.configs import compile_configs
+
+        more = compile_configs(configs or [], ruleset, found.sites, output_path or path)
+        config_files, sites = more.files, found.sites + more.sites
+        diagnostics += more.diagnostics
+        warnings += more.warnings
+    space_doc = build_space_doc(sites, found.markers, name)
+    if config_files:
+        space_doc["configs"] = [f.doc_entry(embed=output_path is None) for f in config_files]
     if diagnostics:
-        return CompileResult(None, space_doc, found.sites, _at(diagnostics, path), found.markers,
-                             program.bom, warnings)
+        return CompileResult(None, space_doc, sites, _at(diagnostics, path), found.markers,
+                             program.bom, warnings, configs=config_files)
     if settings:
         space_doc["settings"] = dict(sorted(settings.items()))
     if cells:
@@ -122,8 +140,8 @@ def compile_source(source: bytes | str, path: str, *, output_path: str | None = 
     except SyntaxError as exc:  # a compiler bug, never the user's fault
         raise RuntimeError(f"glovec generated invalid Python for {path} at line {exc.lineno}: "
                            f"{exc.msg}") from exc
-    return CompileResult(code, space_doc, found.sites, [], found.markers, program.bom, warnings,
-                         header_line)
+    return CompileResult(code, space_doc, sites, [], found.markers, program.bom, warnings,
+                         header_line, config_files)
 
 
 def _at(diagnostics: list[Diagnostic], path: str) -> list[Diagnostic]:

@@ -34,16 +34,26 @@ def program(name: str, file: str | None, source: str, header_line: int, space_js
         if file is None:  # the converted notebook in a kernel: every site yields its default
             return
     if hyper.current() is not None:  # 1. an inline trial is running this body
+        if '"configs":' in space_json:  # the trial's values in its config files
+            _enter_configs(space_json, file)
         return
     if os.environ.get("GLOVEC_TRIAL") is not None:  # 2. a worker runs this file as a script
         from . import worker
 
         worker.enter(file=file, source=source, header_line=header_line, space_json=space_json)
+        if '"configs":' in space_json and hyper.current() is not None:
+            _enter_configs(space_json, file)
         return
     if name == "__main__" and os.environ.get("GLOVEC_DEFAULTS") != "1":  # 3. run the search
         main(file, source, header_line, space_json)
         return
     # 4. imported, run_path, or GLOVEC_DEFAULTS=1: every site yields its default
+
+
+def _enter_configs(space_json: str, file: str | None) -> None:
+    from . import configs, hyper
+
+    configs.enter(space_json, file, hyper.current().decisions)
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -311,6 +321,9 @@ class _Search:
 
     # -- the loop's observer ---------------------------------------------------------------------
 
+    def note(self, message: str) -> None:
+        print(f"glovec: {message}", file=self.err)
+
     def running(self, n: int, waited: bool) -> None:
         self.progress.running = n
         if waited:
@@ -407,6 +420,9 @@ class _Inner:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+
+    def note(self, message: str) -> None:
+        print(f"  glovec: {message}", file=self.stream)
 
     def running(self, n: int, waited: bool) -> None:
         pass

@@ -46,6 +46,8 @@ _context: "TrialContext | None" = None
 # Per-trial execution counters of repeat=N sites, and their id strings (cached across trials).
 _counters: dict = {}
 _rep_ids: dict = {}
+# What the end of the running trial undoes (the config files' views: glovec.runtime.configs).
+_on_deactivate: list = []
 
 
 class TrialPruned(Exception):
@@ -83,7 +85,15 @@ def deactivate() -> TrialContext | None:
     _decisions = _EMPTY
     _context = None
     _counters.clear()
+    while _on_deactivate:
+        _on_deactivate.pop()()
     return ctx
+
+
+def on_deactivate(undo) -> None:
+    """Call ``undo()`` when the running trial ends (``deactivate``)."""
+    if undo not in _on_deactivate:
+        _on_deactivate.append(undo)
 
 
 def current() -> TrialContext | None:

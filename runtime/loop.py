@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from typing import Any, Iterator, Mapping, Sequence
 
 from . import hyper
@@ -29,6 +30,10 @@ from .geno import DNA, DNASpec
 
 __all__ = ["sample", "Search", "Trial", "Feedback", "MedianStopping", "SuccessiveHalving",
            "resolve_algorithm", "objective_value"]
+
+# While a search runs, the algorithm's checkpoint is also saved at most this often (seconds), so
+# that a killed driver's successor replays at most this much of the history.
+CHECKPOINT_SECONDS = 60.0
 
 NO_FEEDBACK = "no feedback: the loop moved on before feedback(...) or skip(...) was called"
 ENDED_DURING_TRIAL = "no feedback: the loop ended during this trial"
@@ -93,6 +98,7 @@ class Search:
         self.exhausted = False
         self.owns_study = False  # close the study when run() ends
         self._recovered = False
+        self._saved_at = time.monotonic()
 
     # -- start -------------------------------------------------------------------------------
 
@@ -106,7 +112,8 @@ class Search:
         if study is None:
             return
         after = self._restore()
-        history = study.history(after=after)  # in-flight trials included, as proposals with reward None
+        # in-flight trials included, as proposals with reward None
+        history = study.history(after=after, reward=self._reward)
         if history:
             recover = getattr(self.algorithm, "recover", None)
             if recover is not None:
@@ -134,39 +141,82 @@ class Search:
 
     def _restore(self) -> int:
         """Restore the algorithm from the study's checkpoint when it has one that this algorithm
-        (same class, seed and options, same space) took; return the id of the last trial it had
-        seen (0 without one: the whole history is replayed)."""
+        (same class, seed and options, same space; an unseeded one takes any seed's) took; return the id of the last trial it had
+        seen (0 without one: the whole history is replayed). A checkpoint that cannot be used
+        is said (``note``) and the history replayed instead."""
         study, algorithm = self.study, self.algorithm
         if not getattr(algorithm, "resumable", False):
             return 0
         saved = study.checkpoint()
-        if not saved or any(saved.get(k) != v for k, v in self._identity().items()):
+        if saved is None:
+            return 0
+        mine = self._identity()
+        if mine["seed"] is None:  # an unseeded search continues any seed's random stream
+            mine["seed"] = saved.get("seed")
+        if saved and any(saved.get(k) != v for k, v in mine.items()):
+            if saved.get("fingerprint") == mine["fingerprint"]:  # (a migrated study: replayed silently)
+                self._replaying(f"it was left by {saved.get('algorithm')} (seed {saved.get('seed')!r}), "
+                                f"not {mine['algorithm']} (seed {mine['seed']!r})")
             return 0
         last, pending = saved.get("last_id"), saved.get("pending")
-        if not (isinstance(last, int) and 0 < last <= study.last_id() and isinstance(pending, list)):
-            return 0
-        if not algorithm.restore(saved.get("state")):
+        ok = (isinstance(last, int) and 0 < last <= study.last_id() and isinstance(pending, list)
+              and all(isinstance(t, int) for t in pending))
+        if ok:
+            from .algorithms.checkpoint import Past
+
+            past = Past(lambda: ((d, self._reward(o, f)) for d, o, f in study.results(last, pending)),
+                        lambda: (self._reward(o, f) for _, o, f in study.results(last, pending, decisions=False)))
+            try:
+                ok = bool(algorithm.restore(saved.get("state"), past))
+            except Exception:  # noqa: BLE001 - any damage: replay, which needs no checkpoint
+                ok = False
+        if not ok:
+            algorithm.setup(getattr(algorithm, "spec", None) or self.spec)  # undo what restore changed
+            self._replaying("it is damaged or does not fit this algorithm's options")
             return 0
         # Trials in flight at the checkpoint that a later (killed) driver finished: their results
         # reached that driver's algorithm before its next proposal; give them to this one too.
         for tid in pending:
-            t = study.trial(tid) if isinstance(tid, int) else None
+            t = study.trial(tid)
             if t is not None and t.status in ("completed", "failed", "pruned"):
-                reward = self.reward(t.objective) if t.status == "completed" else None
+                reward = None
+                if t.status == "completed":
+                    reward = self._reward(t.objective, (t.metrics or {}).get("feasible") is not False)
                 algorithm.feedback(DNA(self.spec, t.decisions), reward)
         return last
 
+    def _replaying(self, why: str) -> None:
+        n = self.study.last_id()
+        self._note(f"the study's checkpoint of the algorithm is not used ({why}); replaying its "
+                   f"{n:,} trial{'s' if n != 1 else ''} instead")
+
+    def _note(self, message: str) -> None:
+        note = getattr(self.observer, "note", None)
+        if note is not None:
+            note(message)
+        else:
+            import warnings
+
+            warnings.warn(f"glovec: {message}", RuntimeWarning, stacklevel=4)
+
+    def _reward(self, objective, feasible: bool = True):
+        """A recorded objective as the algorithm was given it (``record``)."""
+        reward = self.reward(objective)
+        return reward if feasible else infeasible(reward)
+
     def _save(self) -> None:
         """Leave the algorithm's checkpoint in the study, so that the next resume continues from
-        it instead of replaying every trial."""
+        it instead of replaying every trial (when the loop stops, and at most once a
+        ``CHECKPOINT_SECONDS`` while it runs)."""
         study = self.study
         checkpoint = getattr(self.algorithm, "checkpoint", None)
+        self._saved_at = time.monotonic()
         if study is None or checkpoint is None or not self._recovered:
             return
-        state = checkpoint()
-        if state is None:
-            return
         try:
+            state = checkpoint()
+            if state is None:
+                return
             pending = [t.id for t in study.trials(("proposed", "running"))]
             study.save_checkpoint({**self._identity(), "last_id": study.last_id(),
                                    "pending": pending, "state": state})
@@ -222,6 +272,8 @@ class Search:
                     dna = in_flight.pop(result.trial_id, None)
                     if dna is not None:
                         record(result, dna)
+                if time.monotonic() - self._saved_at > CHECKPOINT_SECONDS:
+                    self._save()
                 if observer is not None:
                     observer.running(len(in_flight), True)
         finally:

@@ -626,3 +626,27 @@ def test_ppo_serves_parallel_workers_a_batch_before_any_result():
         algo.feedback(dna, reward_of(dna))
     assert algo.controller.steps == 8  # one update of 8 epochs once the batch is in
     assert list(MIXED.validate(algo.propose().decisions).items())
+
+
+@pytest.mark.parametrize("name", SEEDED)
+def test_checkpointed_at_97_of_200_a_fresh_instance_proposes_the_same_next(name):
+    """The checkpoint goes through JSON into another instance, which gets only what a study
+    keeps (``Past``): no replay, the same proposals."""
+    import json
+
+    from glovec.runtime.algorithms.checkpoint import Past
+
+    options = {"points": 2} if name == "grid" else {}
+    original = fresh(name, MIXED, seed=11, **options)
+    history = run(original, 97, fail_every=7)
+    state = json.loads(json.dumps(original.checkpoint()))
+    rest = run(original, 103, fail_every=7)
+    restored = fresh(name, MIXED, seed=11, **options)
+    assert restored.restore(state, Past.of(history))
+    assert restored.num_proposed == 97
+    for dna, reward in rest:
+        assert restored.propose() == dna
+        restored.feedback(dna, reward)
+    if name not in ("random", "test_algorithms:composed"):  # taken with other options: refused
+        other = fresh(name, MIXED, seed=11, **({"points": 3} if name == "grid" else {"dedup": False}))
+        assert not other.restore(state, Past.of(history))

@@ -25,7 +25,7 @@ def test_codes_are_unique_ordered_and_well_formed():
     assert len(set(codes)) == len(codes) and len(set(names)) == len(names)
     assert codes == sorted(codes)
     for entry in CATALOGUE:
-        assert re.fullmatch(r"GV[0-7]\d\d", entry.code), entry.code  # GV7xx: search flows
+        assert re.fullmatch(r"GV[0-8]\d\d", entry.code), entry.code  # GV8xx: config files
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", entry.name), entry.name
         assert entry.summary and entry.explanation and entry.before and entry.after is not None
         assert re.fullmatch(r"[a-z]+", entry.check), entry.check

@@ -139,6 +139,86 @@ def test_an_option_given_on_the_command_line_is_not_searched():
     assert any(r.line == 5 and "given after `--`" in r.reason for r in result.refusals)
 
 
+def test_zero_defaults_loss_weights_and_small_latent_sizes():
+    """A weight decay or warm-up of 0 is a choice too; loss weights search a log range; a
+    latent size of 2 searches 1, 2 and 4 (the width rules start at 4)."""
+    text = ('import argparse\np = argparse.ArgumentParser()\n'
+            'p.add_argument("--weight_decay", type=float, default=0.0, help="Weight decay to use.")\n'
+            'p.add_argument("--num_warmup_steps", type=int, default=0)\n'
+            'p.add_argument("--content-weight", type=float, default=1e5)\n'
+            'p.add_argument("--kl_coef", type=float, default=0.5)\n'
+            'p.add_argument("--num_train_steps", type=int, default=1000)\n'
+            'latent_dim = 2\n'
+            'warmup_epochs = 0\n')
+    specs = _specs(text)
+    assert specs[3] == 'oneof([0.0, 1e-05, 0.0001, 0.001, 0.01], name="weight_decay")'
+    assert specs[4] == 'oneof([0, 100, 500, 1000, 2000], name="num_warmup_steps")'
+    assert specs[5] == 'floatv(10000.0, 1000000.0, scale="log", name="content_weight")'
+    assert specs[6] == 'floatv(0.05, 5.0, scale="log", name="kl_coef")'
+    assert 7 not in specs  # num_train_steps: the budget
+    assert specs[8] == "oneof([1, 2, 4])"
+    assert specs[9] == "oneof([0, 1, 2, 5])"
+
+
+def test_literals_passed_to_the_programs_own_functions():
+    """`build_model(num_heads=4)`: a param rule selects the value passed for the parameter (by
+    keyword, or positionally), as it selects the parameter's default; calls to names the
+    program imports are left to call rules."""
+    text = """\
+from somewhere import build_remote
+
+
+def build_model(shape, head_size, num_heads, *blocks, dropout=0):
+    return shape
+
+
+class Block:
+    def __init__(self, hidden_size, rate=0.1):
+        self.hidden_size = hidden_size
+
+
+model = build_model((500, 1), 256, 4, 7, dropout=0.25)
+block = Block(64)
+other = build_remote(num_heads=4, dropout=0.25)
+"""
+    result = _sites(text)
+    found = {(s.line, s.param): s.spec for s in result.sites}
+    assert found == {
+        (9, "rate"): "oneof([0.0, 0.1, 0.2, 0.3, 0.5])",
+        (13, "head_size"): "oneof([128, 256, 512])",
+        (13, "num_heads"): "oneof([2, 4, 8])",
+        (13, "dropout"): "oneof([0.0, 0.1, 0.2, 0.25, 0.3, 0.5])",
+        (14, "hidden_size"): "oneof([32, 64, 128])",
+    }
+    why = next(s.why for s in result.sites if s.line == 13 and s.param == "num_heads")
+    assert why.startswith("passed for parameter num_heads of build_model(), defined in this program")
+
+
+def test_an_optimizer_option_searches_its_own_choices(tmp_path, capsys):
+    program = tmp_path / "train.py"
+    program.write_text(
+        'import argparse\np = argparse.ArgumentParser()\n'
+        'p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "adamw"])\n'
+        'p.add_argument("--activation", default="relu")\n'
+        'p.add_argument("--dataset", default="mnist", choices=["mnist", "cifar10"])\n'
+        'args = p.parse_args()\n')
+    assert main(["space", str(program), "--rules", "argparse", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert '"sgd" | "adam" | "adamw"' in out
+    assert "--activation: the name matches 'activation', but the option declares no literal " \
+           "choices= list" in out
+    assert "mnist" not in out.split("why each site")[0]  # a data set is no hyper-parameter
+
+
+def test_choices_template_goes_with_option(tmp_path, capsys):
+    rules = _rules(tmp_path, '[[rule]]\nassign = "opt"\nvalues = "choices"\n')
+    program = tmp_path / "train.py"
+    program.write_text('opt = "adam"\n')
+    assert main(["space", str(program), "--rules", rules]) == 1
+    err = capsys.readouterr().err
+    assert 'rules.toml:3:10: GV305 values = "choices" searches an argparse option' in err
+
+
 # ---- the option selector in a rules file of one's own ------------------------------------
 
 
@@ -175,7 +255,7 @@ values = "[x / 2, x, x * 2]"
     ('[[rule]]\noption = "lr"\ntype = "double"\nvalues = "[x, x * 2]"\n',
      "rules.toml:3:8: GV306 type 'double' is not one glovec reads"),
     ('[[rule]]\noption = "lr"\nassign = "lr"\nvalues = "[x, x * 2]"\n',
-     "GV304 a rule has exactly one selector: call (with arg), assign, param or option"),
+     "GV304 a rule has exactly one selector: call (with arg), assign, param, option or key"),
 ])
 def test_bad_option_rules_are_diagnostics_in_the_rules_file(tmp_path, capsys, rules_text, said):
     rules = _rules(tmp_path, rules_text)

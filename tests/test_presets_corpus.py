@@ -1,6 +1,7 @@
-"""The preset corpus (tests/corpus/presets/) as a regression check: recall and precision of
-each preset on the labelled public-style training scripts stay at least what was measured
-when the argparse preset was written (bench/presets_recall.py prints the figures)."""
+"""The preset corpora as a regression check: recall and precision of each preset on the
+labelled public-style training scripts (tests/corpus/presets/, and the held-out sets
+presets_heldout/ and presets_heldout2/) stay at least what was last measured
+(bench/presets_recall.py prints the figures)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from glovec.transforms.rules import match_rules
+from glovec.transforms.rules import load_rules, match_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 1.0, "precision": 0.98},
-    "pytorch": {"recall": 1.0, "precision": 0.91},
+    "argparse": {"recall": 0.95, "precision": 0.98},  # below 1.0 since the YAML configs came in
+    "pytorch": {"recall": 0.95, "precision": 0.91},
     "keras": {"recall": 1.0, "precision": 0.96},
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
-    "argparse": {"recall": 0.45, "precision": 0.99},
-    "pytorch": {"recall": 0.5, "precision": 0.85},
-    "keras": {"recall": 0.46, "precision": 0.78},
+    "argparse": {"recall": 0.9, "precision": 0.99},  # until round two: 0.45
+    "pytorch": {"recall": 0.83, "precision": 0.9},  # 0.5
+    "keras": {"recall": 1.0, "precision": 0.85},  # 0.46
+}
+HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: written before round two, never looked at
+    "argparse": {"recall": 0.66, "precision": 0.99},  # before round two: 0.62
+    "pytorch": {"recall": 0.67, "precision": 0.91},  # 0.63
+    "keras": {"recall": 0.73, "precision": 0.96},  # 0.57
 }
 
 
@@ -41,7 +47,7 @@ def bench():
 def test_the_corpus_is_labelled(bench):
     files = bench.read_corpus()
     assert len(files) >= 12
-    files += bench.read_corpus(bench.HELDOUT)
+    files += bench.read_corpus(bench.HELDOUT) + bench.read_corpus(bench.HELDOUT2)
     for entry in files:
         assert entry["labels"], entry["name"]
         assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
@@ -51,7 +57,7 @@ def test_the_corpus_is_labelled(bench):
 def test_labels_cannot_influence_matching(bench):
     """The presets see the blanked text; every position stays where it was, and the label
     comments would not change a match anyway."""
-    for folder in (bench.CORPUS, bench.HELDOUT):
+    for _key, folder in bench.CORPORA:
         _same_matches(bench, folder)
 
 
@@ -61,6 +67,10 @@ def _same_matches(bench, folder):
         assert [len(line) for line in raw.split("\n")] == [
             len(line) for line in entry["text"].split("\n")]
         for preset in entry["presets"]:
+            if entry["yaml"]:  # a config file: the config-file pass (bench._sites)
+                rules = load_rules(preset)
+                assert bench._sites(rules, entry) == bench._sites(rules, dict(entry, text=raw))
+                continue
             blanked = [(s.line, s.col, s.spec) for s in match_rules(preset, entry["text"]).sites]
             assert blanked == [(s.line, s.col, s.spec) for s in match_rules(preset, raw).sites]
 
@@ -72,11 +82,32 @@ def test_recall_and_precision_stay_at_the_measured_floors(bench, preset):
     assert result["precision"] >= FLOORS[preset]["precision"], result["unlabelled_sites"]
 
 
+@pytest.mark.parametrize("preset", ["argparse", "pytorch"])
+def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
+    """The YAML configs of the corpus (their programs in programs/), scored alone: measured
+    0.82 recall and 1.0 precision (mixup/cutmix alphas and lin*_size widths are missed)."""
+    files = [f for f in bench.read_corpus() if f["yaml"]]
+    assert len(files) >= 3
+    result = bench.score(preset, files)
+    assert result["recall"] >= 0.8, result["missed"]
+    assert result["precision"] >= 0.95, result["unlabelled_sites"]
+    for entry in files:  # each config's program is there and reads it by name
+        program = bench.CORPUS / "programs" / entry["name"].replace(".yaml", ".py")
+        assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("preset", sorted(HELDOUT_FLOORS))
 def test_held_out_scripts_stay_at_the_measured_floors(bench, preset):
     result = bench.score(preset, bench.read_corpus(bench.HELDOUT))
     assert result["recall"] >= HELDOUT_FLOORS[preset]["recall"], result["missed"]
     assert result["precision"] >= HELDOUT_FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+@pytest.mark.parametrize("preset", sorted(HELDOUT2_FLOORS))
+def test_second_held_out_scripts_stay_at_the_measured_floors(bench, preset):
+    result = bench.score(preset, bench.read_corpus(bench.HELDOUT2))
+    assert result["recall"] >= HELDOUT2_FLOORS[preset]["recall"], result["missed"]
+    assert result["precision"] >= HELDOUT2_FLOORS[preset]["precision"], result["unlabelled_sites"]
 
 
 def test_the_main_presets_before_issue_18_fall_short(bench, tmp_path):

@@ -395,9 +395,9 @@ EXPECTED_SITES = {
         "make_cnn.Conv2D.filters", "make_cnn.Conv2D.kernel_size", "make_cnn.Conv2D.activation",
         "make_cnn.Conv2D.filters_2", "make_cnn.Conv2D.kernel_size_2",
         "make_cnn.Conv2D.activation_2", "make_cnn.Dropout.rate"],
-    "keras_lstm_match.py": [
+    "keras_lstm_match.py": [  # batch_size=64 passed to the program's own train(**fit_options)
         "make_optimizer.Adam.learning_rate", "make_optimizer.SGD.learning_rate",
-        "main.LSTM.units", "main.LSTM.dropout"],
+        "main.LSTM.units", "main.LSTM.dropout", "main.train.batch_size"],
     "torch_mlp_digits.py": [  # Sequential.arg1: the nn.ReLU() module, second argument
         "MLP.__init__.hidden_size", "MLP.__init__.dropout", "MLP.__init__.Sequential.arg1",
         "loaders.DataLoader.batch_size",

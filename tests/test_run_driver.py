@@ -318,3 +318,46 @@ def test_ctrl_c_stops_cleanly_and_the_interrupted_trial_runs_again_on_resume(tmp
     after = rows(db)
     assert [r[1] for r in after] == ["completed"] * (done + 2)
     assert after[running[0] - 1][2] == before[running[0] - 1][2]   # same trial, same DNA
+
+
+def _checkpoint_of(db):
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
+        return json.loads(row[0]) if row else None
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("algorithm", ["evolution", "tpe", "ppo"])
+def test_sigkill_after_a_checkpoint_then_resume_proposes_what_one_run_proposes(tmp_path, algorithm):
+    """A driver killed between its predecessor's checkpoint and its own: the next one restores the
+    older checkpoint, replays only the trials after it, and the study ends as one run's would."""
+    gen = write_program(tmp_path, extra="import time; time.sleep(0.05)")
+    env = {"GLOVEC_ALGORITHM": algorithm, "GLOVEC_SEED": "7", "GLOVEC_RESUME": "1"}
+    straight = tmp_path / "straight.db"
+    proc = run_gen(gen, env={**env, "GLOVEC_TRIALS": "24", "GLOVEC_STUDY": str(straight)})
+    assert proc.returncode == 0, proc.stderr
+    db = tmp_path / "kill.db"
+    proc = run_gen(gen, env={**env, "GLOVEC_TRIALS": "10", "GLOVEC_STUDY": str(db)})
+    assert proc.returncode == 0, proc.stderr
+    assert _checkpoint_of(db)["last_id"] == 10
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOVEC_")}
+    full_env.update(env, GLOVEC_TRIALS="24", GLOVEC_STUDY=str(db))
+    killed = subprocess.Popen([sys.executable, str(gen)], env=full_env, cwd=str(tmp_path),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while sum(1 for r in rows(db) if r[1] == "completed") < 15 and killed.poll() is None:
+        assert time.monotonic() < deadline, "the driver made no progress"
+        time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    done = sum(1 for r in rows(db) if r[1] == "completed")
+    assert 15 <= done < 24, "the driver finished before the kill: make the trials slower"
+    assert _checkpoint_of(db)["last_id"] == 10  # the killed driver left none of its own
+    proc = run_gen(gen, env={**env, "GLOVEC_TRIALS": "24", "GLOVEC_STUDY": str(db)})
+    assert proc.returncode == 0, proc.stderr
+    assert "checkpoint" not in proc.stderr  # restored, not replayed in full
+    assert [r[2] for r in rows(db)] == [r[2] for r in rows(straight)]
+    assert all(r[1] == "completed" for r in rows(db))
+    assert _checkpoint_of(db)["last_id"] == 24

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
+import shutil
+import sqlite3
+
 import pytest
 
 import glovec.runtime as gv
@@ -515,10 +520,155 @@ def test_a_checkpoint_of_another_seed_or_configuration_is_not_used(tmp_path):
         list(_feed_all(sample(SPACE, CountingRandom, num_trials=4, seed=1, study=study)))
     CountingRandom.made.clear()
     with Study.open(path, SPACE, resume=True) as study:  # another seed: the history is replayed
-        list(_feed_all(sample(SPACE, CountingRandom, num_trials=6, seed=2, study=study)))
+        with pytest.warns(RuntimeWarning, match=r"left by .*CountingRandom \(seed 1\).*replaying its 4 trials"):
+            list(_feed_all(sample(SPACE, CountingRandom, num_trials=6, seed=2, study=study)))
     assert len(CountingRandom.made) == 4 + 2
     with Study.open(path, SPACE, resume=True) as study:
         study.save_checkpoint({**study.checkpoint(), "state": {"rng": [3, [1, 2], None]}})  # edited
         CountingRandom.made.clear()
-        list(_feed_all(sample(SPACE, CountingRandom, num_trials=7, seed=2, study=study)))
+        with pytest.warns(RuntimeWarning, match="damaged or does not fit"):
+            list(_feed_all(sample(SPACE, CountingRandom, num_trials=7, seed=2, study=study)))
     assert len(CountingRandom.made) == 6 + 1
+
+
+# Every built-in algorithm that keeps a checkpoint, with small settings so that a short run
+# exercises its whole state (populations turned over, generations closed, a PPO batch under way).
+RESUMABLE = {
+    "random": {}, "grid": {}, "evolution": {"population_size": 5, "tournament_size": 3},
+    "hillclimb": {"patience": 3}, "tpe": {"n_startup_trials": 4}, "nsga2": {"population_size": 4},
+    "ppo": {"batch_size": 3, "epochs": 2}, "reinforce": {},
+}
+MADE: list = []  # names of the algorithms whose proposals were computed, one entry a proposal
+
+
+def _counting(name: str, options: dict) -> type:
+    """The named algorithm with ``options``, counting the proposals it computes (not replays)."""
+    from glovec.runtime.algorithms import get_algorithm
+
+    base = type(get_algorithm(name))
+
+    def __init__(self, seed=None):
+        base.__init__(self, seed=seed, **options)
+
+    def _propose(self):
+        MADE.append(name)
+        return base._propose(self)
+
+    return type(f"Counting_{name}", (base,), {"__init__": __init__, "_propose": _propose,
+                                               "__qualname__": f"Counting_{name}", "__module__": __name__})
+
+
+COUNTING = {name: _counting(name, options) for name, options in RESUMABLE.items()}
+
+
+def _score(trial) -> float:
+    return trial["units"] / 256 - abs(math.log10(trial["lr"]) + 2.0)
+
+
+def _session(path, name, n, stop_at=None, skip=()):
+    """One driver: run the study at ``path`` up to ``n`` trials; break out during ``stop_at``
+    (recorded as failed); ``skip`` trials get no reward; every fifth is infeasible."""
+    MADE.clear()
+    with Study.open(path, SPACE, resume=True) as study:
+        for trial, feedback in sample(SPACE, COUNTING[name], num_trials=n, seed=3, study=study):
+            if trial.id == stop_at:
+                break
+            if trial.id in skip:
+                feedback.skip()
+            else:
+                feedback(_score(trial), metrics={"feasible": trial.id % 5 != 0})
+        return len(MADE), study.checkpoint()
+
+
+def _decisions(path) -> list:
+    with Study.load(path) as study:
+        return [t.decisions for t in study.trials()]
+
+
+@pytest.mark.parametrize("name", list(RESUMABLE))
+def test_each_algorithm_resumes_exactly_from_its_checkpoint_without_replaying(tmp_path, name):
+    total = 14 if name == "grid" else 30  # the grid of SPACE has 15 points
+    half = total // 2
+    straight = tmp_path / "straight.db"
+    _session(straight, name, total, skip={half + 3})
+    path = tmp_path / "s.db"
+    made, first = _session(path, name, half)
+    assert made == half and first["last_id"] == half
+    made, _ = _session(path, name, half + 4, stop_at=half + 3)  # a driver stopped during a trial
+    assert made == 3  # nothing of the first half was proposed again
+    made, _ = _session(path, name, total)
+    assert made == total - half - 3
+    assert _decisions(path) == _decisions(straight)
+    # A driver killed after its checkpoint (here: the first one) and before the next: the next
+    # driver restores the old checkpoint and replays only the trials recorded after it.
+    again = tmp_path / "again.db"
+    _session(again, name, half)
+    with Study.open(again, SPACE, resume=True) as study:
+        old = study.checkpoint()
+    _session(again, name, half + 4, stop_at=half + 3)
+    _session(again, name, total - 2)
+    with Study.open(again, SPACE, resume=True) as study:
+        study.save_checkpoint(old)
+    made, _ = _session(again, name, total)
+    assert made == (total - 2 - half) + 2  # trials half+1 .. total-2 replayed, then two new ones
+    assert _decisions(again) == _decisions(straight)
+
+
+def _damage(state: dict, name: str) -> list:
+    """Ways to spoil a checkpoint's state, each (what, edited state)."""
+    out = [("rng", {**state, "rng": [3, [1, 2], None]}), ("options", {**state, "options": {"x": 1}}),
+           ("not a dict", [1, 2])]
+    if "seen" in state:
+        out.append(("keys", {**state, "seen": "not base64!"}))
+    if "population" in state:
+        out.append(("member", {**state, "population": [[{"units": 7, "lr": 0.5}, 1.0]]}))
+    if "controller" in state:
+        out.append(("policy", {**state, "controller": {**state["controller"], "slots": {}}}))
+    if "digest" in state:
+        out.append(("observations", {**state, "digest": "0" * 32}))
+    return out
+
+
+@pytest.mark.parametrize("name", list(RESUMABLE))
+def test_a_damaged_or_foreign_checkpoint_is_said_and_the_history_replayed(tmp_path, name):
+    total = 14 if name == "grid" else 20
+    straight = tmp_path / "straight.db"
+    _session(straight, name, total)
+    path = tmp_path / "s.db"
+    _session(path, name, 10)
+    with Study.open(path, SPACE, resume=True) as study:
+        good = study.checkpoint()
+    for what, state in _damage(good["state"], name):
+        copy = tmp_path / f"{what}.db"
+        shutil.copyfile(path, copy)
+        with Study.open(copy, SPACE, resume=True) as study:
+            study.save_checkpoint({**good, "state": state})
+        with pytest.warns(RuntimeWarning, match="checkpoint of the algorithm is not used .* replaying its 10 trials"):
+            made, _ = _session(copy, name, total)
+        assert made == total, what  # every trial proposed again: the first ten replayed
+        assert _decisions(copy) == _decisions(straight), what
+    # Not JSON at all, and a checkpoint left by another algorithm: the same.
+    for what, text in [("text", "{not json"), ("foreign", json.dumps({**good, "algorithm": "x.Other"}))]:
+        copy = tmp_path / f"{what}.db"
+        shutil.copyfile(path, copy)
+        con = sqlite3.connect(copy)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'checkpoint'", (text,))
+        con.commit()
+        con.close()
+        with pytest.warns(RuntimeWarning, match="not used"):
+            made, _ = _session(copy, name, total)
+        assert made == total and _decisions(copy) == _decisions(straight), what
+
+
+def test_an_unseeded_resume_continues_a_seeded_checkpoint(tmp_path):
+    import warnings
+
+    path = tmp_path / "s.db"
+    _session(path, "evolution", 6)
+    MADE.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "checkpoint not used" warning
+        with Study.open(path, SPACE, resume=True) as study:
+            for trial, feedback in sample(SPACE, COUNTING["evolution"], num_trials=9, study=study):
+                feedback(_score(trial))
+    assert len(MADE) == 3  # restored, not replayed

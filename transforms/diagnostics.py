@@ -10,7 +10,9 @@ check`'s GV402) says so in its explanation ("A warning: ...") and never blocks t
 Ranges: GV0xx input (syntax, encoding, already converted), GV1xx specs, GV2xx attaching
 markers to sites (and writing decisions back into them), GV3xx rules files, GV4xx `glovec check`
 findings, GV5xx run/study/resume errors, GV6xx files (an input that cannot be read, an output
-that cannot be written), GV7xx search flows (groups, partial and nested searches, given points).
+that cannot be written), GV7xx search flows (groups, partial and nested searches, given points),
+GV8xx config files (YAML files given with ``--config``; a config file's spec and attachment
+problems share the GV1xx/GV2xx codes of the program's).
 
 To add a code, append one ``Code(...)`` to ``CATALOGUE`` below, in code order. ``check`` names
 the harness the meta-test runs the Before/After through: "convert" (``compile_source``;
@@ -45,6 +47,14 @@ class Diagnostic:
 
     def __str__(self) -> str:
         return self.render()
+
+
+class FileDiagnostic(Diagnostic):
+    """A diagnostic about a file other than the program (a rules file, a config file): always
+    rendered with its own path."""
+
+    def render(self, path: str | None = None) -> str:
+        return super().render(self.path if self.path is not None else path)
 
 
 class DiagnosticError(Exception):
@@ -319,8 +329,8 @@ CATALOGUE: list[Code] = [
     Code("GV303", "rules-unknown-key", "a key the rules file does not know, or a value of the "
          "wrong type",
          "Top level: version, extends, [[rule]]. A rule: name, call + arg, assign, param, "
-         "option (+ help), type, values, where, in_function, in_class, optional, skip, dedupe, "
-         "id (docs/rules.md). "
+         "option (+ help), key, type, values, where, in_function, in_class, optional, skip, "
+         "dedupe, id (docs/rules.md). "
          "Patterns are strings or lists of strings; optional/skip/dedupe are true or false.",
          '[[rule]]\nassign = "lr"\nvaleus = \'floatv(x / 10, x * 10, scale="log")\'\n',
          '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
@@ -328,8 +338,9 @@ CATALOGUE: list[Code] = [
     Code("GV304", "rule-selector", "a rule without exactly one selector, or a call rule "
          "without arg",
          "Each rule selects values one way: `call` (a qualified callee, with `arg`, the "
-         "parameter), `assign` (an assigned name), `param` (a function parameter's default) "
-         "or `option` (an argparse option's default), "
+         "parameter), `assign` (an assigned name), `param` (a function parameter's default), "
+         "`option` (an argparse option's default) or `key` (a value in a --config YAML file, "
+         "by its dotted key path), "
          "and says what to search with `values` (or keeps them out with `skip = true`).",
          '[[rule]]\ncall = "keras.layers.Dense"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',
@@ -730,6 +741,52 @@ CATALOGUE: list[Code] = [
                   "before": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume",
                              "--nest", "hw"],
                   "after": ["run", "{src}", "--trials", "3", "--study", "{study}", "--resume"]}),
+    # ---- GV8xx config files (--config; transforms/configs.py, transforms/rules/keys.py;
+    # meta-test in tests/test_configs.py, harness "config": ``before``/``after`` are the YAML
+    # file compiled beside ``example["program"]``, with ``example["rules"]`` when given) ----
+    Code("GV801", "config-yaml-error", "a config file is not valid YAML",
+         "A file given with `--config` is read with PyYAML (one document); the message is "
+         "PyYAML's, at the place it points to. The file is never modified.",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n   name: adam\n",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n  name: adam\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
+    Code("GV802", "config-marker-not-on-a-scalar", "a config file's marker is on a mapping, a "
+         "sequence, an alias or a block scalar",
+         "A site in a config file is one scalar value (a number, a string, true/false/null) "
+         "written on the marker's line. A marker after `optimizer:` (whose value is the mapping "
+         "below it), after a sequence, an alias (`*name`: mark the anchored value) or a block "
+         "scalar (`|`, `>`) has no single value to search: put the marker on each value's line.",
+         "optimizer:  # glovec: floatv(0.001, 0.1)\n  lr: 0.01\n",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
+    Code("GV803", "config-no-such-key", "a rule names a key that no config file has",
+         "A rules file's `key = \"optimizer.lr\"` (no wildcard) names one dotted key path; "
+         "when none of the files given with `--config` has it, the rule would quietly search "
+         "nothing, so it is an error at the rule, with the closest key path. A pattern with "
+         "`*` that selects nothing is GV312, a warning.",
+         "optimizer:\n  learning_rate: 0.01\n",
+         "optimizer:\n  lr: 0.01\n",
+         check="config", example={
+             "program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n",
+             "rules": '[[rule]]\nkey = "optimizer.lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n'}),
+    Code("GV804", "config-unsupported-spec", "a spec a config file's value cannot take",
+         "A config file's value is read once, as one scalar: its site is oneof (candidates that "
+         "are numbers, strings, True/False/None), floatv or intv, without repeat= or nested "
+         "specs. objective/metric/report mark values of the program, and manyof/permutate pick "
+         "several values; write those in the program.",
+         "layers: 2  # glovec: oneof([2, [2, 2]])\n",
+         "layers: 2  # glovec: oneof([1, 2, 3])\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
+    Code("GV805", "config-already-a-search-version", "a config file already holds `${glovec:`",
+         "`glovec convert` writes a config file's search version (`<stem>_search.yaml`) with "
+         "`${glovec:SITE_ID}` where each site's value was, and a trial reads the values through "
+         "that text. A file given with `--config` that already holds `${glovec:` is most likely "
+         "such a search version given by mistake; its placeholders are not values, so the file "
+         "is refused, at the first one, rather than read wrongly. Give the original file (the "
+         "one without `_search`); a value that really is that text cannot be a site's file.",
+         "optimizer:\n  lr: ${glovec:config.optimizer.lr}\n",
+         "optimizer:\n  lr: 0.01  # glovec: floatv(0.001, 0.1)\n",
+         check="config", example={"program": "import yaml\ncfg = yaml.safe_load(open('config.yaml'))\n"}),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in CATALOGUE}

@@ -90,6 +90,7 @@ class Site:
     children: dict[int, list["Site"]] = field(default_factory=dict)
     parent: "Site | None" = None
     choice: int | None = None
+    file: str | None = None  # a config file's site: that file (transforms/configs.py)
 
     @property
     def kind(self) -> str:

@@ -60,6 +60,8 @@ def site_dict(site) -> dict:
             entry["step"] = spec.step
         entry.update(scale=spec.scale, default=site.default)
     entry["repeat"] = spec.repeat
+    if site.file is not None:  # a site in a config file: line/col point into that file
+        entry["file"] = site.file
     if spec.group is not None:  # absent means no group: documents without groups are unchanged
         entry["group"] = spec.group
     if site.children:

@@ -40,10 +40,12 @@ def _flatten(sites, out=None) -> list:
     return out
 
 
-def _compile(source: bytes, path: str, rules, objective):
+def _compile(source: bytes, path: str, rules, objective, configs=()):
     from glovec.compiler import compile_source
 
     kwargs = {"path": path}
+    if configs:
+        kwargs["configs"] = list(configs)
     if rules:
         kwargs["rules"] = rules
     if objective and "objective" in inspect.signature(compile_source).parameters:
@@ -68,7 +70,9 @@ def _candidates_total(site: dict) -> int:
 
 def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | None = None,
                timeout: float | None = None, baseline: dict | None = None,
-               baseline_path: str | None = None, argv=(), workers: int = 1) -> FileCheck:
+               baseline_path: str | None = None, argv=(), workers: int = 1,
+               configs=()) -> FileCheck:
+    """``configs``: the ``--config`` files ``[(path, bytes)]`` whose sites join the program's."""
     fc = FileCheck(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -84,7 +88,7 @@ def check_file(path: str, *, allow=(), rules=None, objective=None, runs: int | N
             return fc
         data = notebook.script.encode("utf-8")
     fc = _check_source(fc, data, path, allow, rules, objective, runs, timeout, baseline,
-                       baseline_path, argv, workers)
+                       baseline_path, argv, workers, configs)
     if notebook is not None:
         _at_cells(fc, notebook)
     return fc
@@ -103,8 +107,8 @@ def _at_cells(fc: FileCheck, notebook) -> None:
 
 
 def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective, runs, timeout,
-                  baseline, baseline_path, argv, workers) -> FileCheck:
-    result = _compile(data, path, rules, objective)  # bytes: the compiler owns decoding (GV002)
+                  baseline, baseline_path, argv, workers, configs=()) -> FileCheck:
+    result = _compile(data, path, rules, objective, configs)  # bytes: the compiler decodes (GV002)
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -125,8 +129,9 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
     fc.markers_total = len(sites) + sum(1 for f in fc.findings if f.code.startswith("GV2"))
 
     try:
-        fc.literals = scan_mod.scan(
-            source, [(s["id"], s.get("line", 0), s.get("col", 0)) for s in sites], allow)
+        fc.literals = scan_mod.scan(  # a config file's site covers no literal of the program
+            source, [(s["id"], s.get("line", 0), s.get("col", 0)) for s in sites
+                     if not s.get("file")], allow)
     except SyntaxError:
         fc.literals = []  # the compiler has reported it
     for lit in fc.literals:
@@ -147,6 +152,7 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
 
     fc.sites = [{
         "id": s["id"], "kind": s.get("kind"), "line": s.get("line"), "col": s.get("col"),
+        **({"file": _site_path(path, s["file"])} if s.get("file") else {}),
         "reached": None, "candidates_exercised": None, "candidates_total": _candidates_total(s),
         "candidates": [], "failures": [],
     } for s in sites]
@@ -165,6 +171,16 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
             s["reached"], s["candidates_exercised"] = False, 0
     fc.findings.sort(key=lambda f: (f.line, f.col, f.code))
     return fc
+
+
+def _site_path(program: str, ref: str) -> str:
+    """A config file's path as the space document names it (relative to the program's folder)."""
+    return os.path.normpath(os.path.join(os.path.dirname(program), ref))
+
+
+def _where_site(program: str, site: dict) -> str:
+    """The file a site of the space document is in: the program, or its config file."""
+    return _site_path(program, site["file"]) if site.get("file") else program
 
 
 def _calls_runtime_report(source: str) -> bool:
@@ -224,16 +240,17 @@ def _dynamic(fc: FileCheck, code: str, runs: int, timeout: float | None, argv=()
                              "run": f["run"], "confirmed": f["confirmed"]} for f in cov.failures]
         site["dead"] = cov.dead
         line, col = site["line"] or 1, site["col"] or 1
+        where = site.get("file", path)  # a config file's site: its YAML line
         if cov.dead:
             fc.findings.append(Finding(
-                path, line, col, "GV403",
+                where, line, col, "GV403",
                 f"site {site['id']} is never reached: runs that decided it never executed its code "
                 f"(a dead branch, or a function that is never called)", site=site["id"]))
         for f in cov.failures:
             where = f" at line {f['line']}" if f["line"] else ""
             unsure = "" if f["confirmed"] else " (not isolated: the failing run changed other sites too)"
             fc.findings.append(Finding(
-                path, f["line"] or line, 1 if f["line"] else col, "GV404",
+                path if f["line"] else where, f["line"] or line, 1 if f["line"] else col, "GV404",
                 f"candidate {f['candidate']} of site {site['id']} fails{where}: {f['error']}{unsure}",
                 site=site["id"]))
     for rf in report.run_failures:
@@ -293,12 +310,12 @@ def _baseline_findings(fc: FileCheck, sites: dict) -> None:
             "(`glovec run --resume --migrate` keeps the trials whose decisions still fit)")
     for sid in b["added"]:
         s = sites.get(sid, {})
-        fc.findings.append(Finding(fc.path, s.get("line") or 1, s.get("col") or 1, "GV406",
+        fc.findings.append(Finding(_where_site(fc.path, s), s.get("line") or 1, s.get("col") or 1, "GV406",
                                    f"site {sid} was added since the baseline: {tail}", site=sid))
     for c in b["changed"]:
         s = sites.get(c["id"], {})
         what = "; ".join(f"{k} {v[0]!r} -> {v[1]!r}" for k, v in c["fields"].items())
-        fc.findings.append(Finding(fc.path, s.get("line") or 1, s.get("col") or 1, "GV406",
+        fc.findings.append(Finding(_where_site(fc.path, s), s.get("line") or 1, s.get("col") or 1, "GV406",
                                    f"site {c['id']} changed since the baseline ({what}): {tail}",
                                    site=c["id"]))
     old_sites = {s["id"]: s for s in _flatten(b.get("_old_sites"))}
@@ -313,14 +330,16 @@ def _baseline_findings(fc: FileCheck, sites: dict) -> None:
 
 def check_files(paths, *, allow=(), rules=None, objective=None, runs=None, timeout=None,
                 baseline=None, baseline_path=None, threshold=None, strict=False, argv=(),
-                workers: int = 1) -> CheckReport:
-    """``argv``: the program arguments of every dynamic run, for each of ``paths``."""
+                workers: int = 1, configs=()) -> CheckReport:
+    """``argv``: the program arguments of every dynamic run, for each of ``paths``; ``configs``:
+    the ``--config`` files ``[(path, bytes)]`` of every program."""
     files = []
     for path in paths:
         use_baseline = baseline if baseline is not None and _baseline_matches(baseline, path, paths) else None
         files.append(check_file(path, allow=allow, rules=rules, objective=objective, runs=runs,
                                 timeout=timeout, argv=argv, workers=workers,
-                                baseline=use_baseline, baseline_path=baseline_path))
+                                baseline=use_baseline, baseline_path=baseline_path,
+                                configs=configs))
     return CheckReport(files, "dynamic" if runs else "static", threshold, strict)
 
 

@@ -7,6 +7,7 @@ import os
 
 import click
 
+from glovec.commands._configs import config_option, read_configs
 from glovec.commands._options import rules_option
 from glovec.files import FileProblem, write_atomic
 
@@ -43,6 +44,14 @@ Coverage figures:
   static:  markers attached to a site / markers written.
 --min-coverage F applies to the candidates figure with --dynamic, to the markers figure
 without it.
+
+--config PATH (repeatable) adds the sites of a YAML config file the program reads (its
+`# glovec:` markers, the rules' `key` selectors), as for `glovec space`: they count in every
+figure, a dynamic run reads the trial's values from the file, and a finding about a config
+site names the YAML file's line. With several PATHS each program gets the same files.
+
+\b
+    glovec check train.py --rules pytorch --config conf/config.yaml --min-coverage 1
 
 Exit 0 clean, 1 findings or coverage below --min-coverage (warnings fail only with
 --strict), 2 usage or internal error. `glovec explain GV401` ... `GV407` describe the
@@ -106,6 +115,7 @@ class _CheckCommand(click.Command):
 @click.option("--exclude", multiple=True, metavar="GLOB,...",
               help="Skip files under directories that match these globs.")
 @rules_option
+@config_option
 @click.option("--objective", metavar="NAME",
               help="As for run: the Keras metric reported from model.fit (no objective marker needed).")
 @click.option("--strict", is_flag=True, help="Warnings (a missing objective) fail the check too.")
@@ -115,7 +125,7 @@ class _CheckCommand(click.Command):
 @click.option("-o", "--output",
               help="Write the report to this file instead of stdout (written atomically).")
 def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, allow, exclude, rules,
-                  objective, strict, only_marked, output) -> int:
+                  objective, strict, only_marked, output, configs=()) -> int:
     from glovec.check.checker import check_files
     from glovec.check.inputs import discover, load_config
     from glovec.check.report import render
@@ -142,18 +152,22 @@ def check_command(paths, runs, timeout, workers, min_coverage, baseline, fmt, al
         except (OSError, ValueError) as exc:
             raise click.BadParameter(f"{baseline}: not a space JSON from `glovec space --json` ({exc})",
                                      param_hint="--baseline")
-    files = discover(paths, exclude_list, only_marked=only_marked, rules=bool(rules))
+    config_files = read_configs(configs)  # GV601 when one cannot be read, as for the others
+    files = discover(paths, exclude_list, only_marked=only_marked,
+                     rules=bool(rules) or bool(configs))
     if not files:
         if only_marked:
             return 0  # a hook run over files none of which is a glovec program
         raise click.UsageError("no glovec programs found in " + ", ".join(paths))
+    if configs and any(f.endswith(".ipynb") for f in files):
+        raise click.UsageError("--config goes with a .py program, not a notebook")
     from glovec.notebook import NotebookSupportMissing
 
     try:
         report = check_files(files, allow=allow_list, rules=rules, objective=objective, runs=runs,
                              timeout=timeout, argv=program_args, workers=workers,
                              baseline=baseline_space, baseline_path=baseline, threshold=threshold,
-                             strict=strict)
+                             strict=strict, configs=config_files)
     except NotebookSupportMissing as exc:  # a notebook among PATHS, and no nbformat/IPython
         raise click.UsageError(str(exc)) from None
     out, err = render(report, fmt)

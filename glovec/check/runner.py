@@ -50,12 +50,31 @@ def prepare(code: str, source_path: str, header_line: int | None):
     (its runtime import kept), lines mapped back to the original."""
     tree = ast.parse(code, filename=source_path)
     if header_line:
-        tree.body = [node for node in tree.body
-                     if not (node.lineno == header_line and isinstance(node, ast.Expr))]
+        tree.body = [_configs_call(node) if node.lineno == header_line else node
+                     for node in tree.body]
+        tree.body = [node for node in tree.body if node is not None]
         for node in tree.body:
             if node.lineno > header_line:
                 ast.increment_lineno(node, -1)
     return compile(tree, source_path, "exec", dont_inherit=True)
+
+
+def _configs_call(node: ast.stmt) -> ast.stmt | None:
+    """The header's ``program(...)`` call (``None``), or, when the space has config files, a
+    call that serves the run's values in them (``driver._enter_configs``, as an inline trial
+    does): looking the values up notes the config file's sites as reached."""
+    if not isinstance(node, ast.Expr):
+        return node
+    call = node.value
+    args = call.args if isinstance(call, ast.Call) else []
+    space = args[4] if len(args) >= 5 else None
+    if not (isinstance(space, ast.Constant) and isinstance(space.value, str)
+            and '"configs":' in space.value):
+        return None
+    enter = ast.parse("__import__('glovec.runtime.driver', fromlist=['_'])._enter_configs("
+                      "None, __file__)").body[0]
+    enter.value.args[0] = space
+    return ast.fix_missing_locations(ast.copy_location(enter, node))
 
 
 class WarmRuns:

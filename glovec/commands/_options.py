@@ -14,7 +14,7 @@ import os
 
 import click
 
-PRESETS = ("argparse", "keras", "pytorch")  # as in glovec.transforms.rules (not imported: keeps start-up short)
+PRESETS = ("argparse", "config_keys", "keras", "pytorch")  # as in glovec.transforms.rules (not imported: keeps start-up short)
 
 
 def _check_rules(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -28,6 +28,7 @@ import click
 
 from glovec.files import read_input, write_atomic, write_stdout
 
+from glovec.commands._configs import config_option, read_configs
 from glovec.commands._options import rules_for, rules_option
 from glovec.compiler import CompileResult, compile_source
 from glovec.notebook import is_notebook
@@ -43,15 +44,16 @@ def default_output(src: str) -> str:
 
 
 def _compile(src: str, output_path: str | None, rules: str | None = None,
-             settings: dict | None = None) -> CompileResult | None:
-    """Compile ``src``; print its diagnostics and warnings, and return None when it has
-    diagnostics (warnings do not stop it)."""
-    return _compile_text(src, read_input(src), rules, output_path, settings)
+             settings: dict | None = None, configs=()) -> CompileResult | None:
+    """Compile ``src`` (with its ``--config`` files); print its diagnostics and warnings, and
+    return None when it has diagnostics (warnings do not stop it)."""
+    return _compile_text(src, read_input(src), rules, output_path, settings, configs)
 
 
 def _compile_text(src: str, data: bytes, rules=None, output_path: str | None = None,
-                  settings: dict | None = None) -> CompileResult | None:
-    result = compile_source(data, src, output_path=output_path, rules=rules, settings=settings)
+                  settings: dict | None = None, configs=()) -> CompileResult | None:
+    result = compile_source(data, src, output_path=output_path, rules=rules, settings=settings,
+                            configs=read_configs(configs))
     for diagnostic in [*result.diagnostics, *result.warnings]:
         click.echo(diagnostic.render(src), err=True)
     if result.diagnostics:
@@ -78,7 +80,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | None = None,
-             settings: dict | None = None) -> int:
+             settings: dict | None = None, configs=()) -> int:
     if diff and check:
         raise click.UsageError("--diff and --check do not go together")
     to_stdout = out == "-"
@@ -90,27 +92,39 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     if is_notebook(src):  # a notebook (or, for -o x.py, its script); diffs show the scripts
         from glovec.commands._notebook import converted
 
+        if configs:
+            raise click.UsageError("--config goes with a .py program, not a notebook")
         made = converted(src, read_input(src), target, rules, settings)
     else:
-        result = _compile(src, target, rules, settings)
+        result = _compile(src, target, rules, settings, configs)
         made = result and (result, read_input(src).decode("utf-8-sig"), _encoded(result))
     if made is None:
         return 1
     result, before, data = made
     shown = "-" if to_stdout else target
+    searches = _search_versions(result)  # each --config file's search version
     if diff:
+        for config, path, text in searches:
+            click.echo(unified_diff(config.text, text, config.path, path), nl=False)
         click.echo(unified_diff(before, result.code, src, shown), nl=False)
         return 0
     if check:
-        if not os.path.lexists(target):
-            click.echo(f"{target} is missing; run `glovec convert {src}`", err=True)
-            return 1
-        existing = read_input(target)
-        if existing != data:
-            click.echo(f"{target} is stale; run `glovec convert {src}`", err=True)
+        stale = 0
+        for output, expected in [(path, text.encode("utf-8")) for _, path, text in searches] + [
+                (target, data)]:
+            if not os.path.lexists(output):
+                click.echo(f"{output} is missing; run `glovec convert {src}`", err=True)
+                stale += 1
+            elif read_input(output) != expected:
+                click.echo(f"{output} is stale; run `glovec convert {src}`", err=True)
+                stale += 1
+        if stale:
             return 1
         click.echo(f"{target} is up to date", err=True)
         return 0
+    for config, path, text in searches:
+        write_atomic(path, text)
+        click.echo(f"glovec: wrote {path}: {len(config.sites)} site(s) of {config.path}", err=True)
     if to_stdout:
         write_stdout(data)
     else:
@@ -119,6 +133,14 @@ def _convert(src: str, out: str | None, diff: bool, check: bool, rules: str | No
     click.echo(f"glovec: wrote {shown}: {_count(result)} site(s), space size "
                f"{'infinite' if size is None else f'{size:,}'}", err=True)
     return 0
+
+
+def _search_versions(result: CompileResult) -> list[tuple]:
+    """(config file, where its search version goes, its text) for each ``--config`` file."""
+    from glovec.transforms.configs import search_path
+
+    return [(config, search_path(config.path), ("\ufeff" if config.bom else "")
+             + config.search_text()) for config in result.configs]
 
 
 def _count(result: CompileResult) -> int:
@@ -132,6 +154,7 @@ def _count(result: CompileResult) -> int:
 @click.option("--diff", is_flag=True, help="show a unified diff of the change; write nothing")
 @click.option("--check", is_flag=True, help="exit 1 when OUT is missing or not what convert would write")
 @rules_option
+@config_option
 @click.option("--algorithm", help="search algorithm `python OUT` uses (default: chosen from "
               "the space, as `glovec run` does)")
 @click.option("--trials", type=click.IntRange(min=0), help="trials `python OUT` runs (default 20)")
@@ -141,23 +164,24 @@ def _count(result: CompileResult) -> int:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds a trial may run")
 @click.option("--study", metavar="FILE", help="study file (default: OUT's stem + .glovec.db beside OUT)")
 def convert_command(src: str, out: str | None, diff: bool, check: bool, rules: str | None,
-                    **settings) -> int:
+                    configs=(), **settings) -> int:
     """Turn the marked program SRC into a search-space program.
 
     The search options (--algorithm, --trials, ...) are written into OUT: `python OUT` runs the
     search with them, and the GLOVEC_* environment variables (GLOVEC_TRIALS, ...) override them.
     """
     chosen = {key: value for key, value in settings.items() if value is not None}
-    return _convert(src, out, diff, check, rules, chosen or None)
+    return _convert(src, out, diff, check, rules, chosen or None, configs)
 
 
 @click.command("diff")
 @click.argument("src")
 @click.option("-o", "--output", "out", metavar="OUT", help="the output name shown in the diff")
 @rules_option
-def diff_command(src: str, out: str | None, rules: str | None) -> int:
+@config_option
+def diff_command(src: str, out: str | None, rules: str | None, configs=()) -> int:
     """Show what `glovec convert SRC` would change (same as convert --diff)."""
-    return _convert(src, out, diff=True, check=False, rules=rules)
+    return _convert(src, out, diff=True, check=False, rules=rules, configs=configs)
 
 
 # ---- space ---------------------------------------------------------------------------------
@@ -196,7 +220,10 @@ def _default(entry: dict) -> str:
 
 
 def _where(src: str, entry: dict) -> str:
-    """``path:line:col``; ``path:cell N:line:col`` for a notebook's space (positions in cells)."""
+    """``path:line:col``; ``path:cell N:line:col`` for a notebook's space (positions in cells);
+    a config file's site names that file (its ``file`` is relative to the program's folder)."""
+    if entry.get("file"):
+        src = os.path.normpath(os.path.join(os.path.dirname(src), entry["file"]))
     cell = f":{entry['cell']}" if entry.get("cell") else ""
     return f"{src}{cell}:{entry['line']}:{entry['col']}"
 
@@ -230,14 +257,24 @@ def space_table(space_doc: dict, src: str) -> str:
 
 
 def _rule_sites(hook, space_doc: dict) -> list[tuple[dict, object]]:
-    """(space entry, RuleSite) for each site a rule chose, in the table's order."""
+    """(space entry, RuleSite) for each site a rule chose in the program, in the table's
+    order (a config file's sites are ``_key_sites``)."""
     by_place = {(site.line, site.col): site for site in getattr(hook, "sites", ())}
     pairs = []
     for _, entry in _rows(space_doc["sites"], ""):
-        site = by_place.get((entry["line"], entry["col"]))
+        site = None if entry.get("file") else by_place.get((entry["line"], entry["col"]))
         if site is not None:
             pairs.append((entry, site))
     return pairs
+
+
+def _key_sites(configs, space_doc: dict) -> list[tuple[dict, tuple]]:
+    """(space entry, (rule, why, spec, x)) for each config-file site a ``key`` rule chose."""
+    chosen = {(config.ref, site.id): config.chosen[id(site)]
+              for config in configs for site in config.sites if id(site) in config.chosen}
+    return [(entry, chosen[(entry["file"], entry["id"])])
+            for _, entry in _rows(space_doc["sites"], "")
+            if (entry.get("file"), entry["id"]) in chosen]
 
 
 def command_line_note(hook, space_doc: dict, src: str) -> list[str]:
@@ -257,9 +294,10 @@ def command_line_note(hook, space_doc: dict, src: str) -> list[str]:
     return lines
 
 
-def explain_lines(hook, space_doc: dict, src: str) -> list[str]:
+def explain_lines(hook, space_doc: dict, src: str, configs=()) -> list[str]:
     """`glovec space --explain`: per rule site, the rule and why; per literal a rule looked at
-    and left alone, the rule and why."""
+    and left alone, the rule and why. ``configs``: the ``--config`` files (``ConfigFile``),
+    whose ``key`` rule sites and refusals are listed at their YAML path:line:col."""
     from glovec.transforms.rules import rule_origin
 
     lines = ["", "why each site (--explain):"]
@@ -267,13 +305,18 @@ def explain_lines(hook, space_doc: dict, src: str) -> list[str]:
     for entry, site in pairs:
         lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(site.rule)}: "
                      f"{site.why}; x = {site_default(site, hook)} -> {site.spec}")
-    if not pairs:
+    keyed = _key_sites(configs, space_doc)
+    for entry, (rule, why, spec, x) in keyed:
+        lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(rule)}: {why}; "
+                     f"x = {x!r} -> {spec}")
+    if not pairs and not keyed:
         lines.append("  no site comes from a rule")
-    refusals = getattr(hook, "refusals", ())
+    refusals = [(src, r) for r in getattr(hook, "refusals", ())]
+    refusals += [(config.path, r) for config in configs for r in config.refusals]
     lines.append("")
     lines.append("left alone (--explain):")
-    for refusal in refusals:
-        lines.append(f"  {src}:{refusal.line}:{refusal.col}  x = {refusal.x!r}  "
+    for path, refusal in refusals:
+        lines.append(f"  {path}:{refusal.line}:{refusal.col}  x = {refusal.x!r}  "
                      f"{rule_origin(refusal.rule)}: {refusal.reason}")
     if not refusals:
         lines.append("  nothing a rule looked at was left alone")
@@ -286,16 +329,22 @@ def site_default(site, hook) -> str:
     return text[site.start:site.end] if text is not None else "?"
 
 
-def explain_json(hook, space_doc: dict) -> dict:
+def explain_json(hook, space_doc: dict, configs=()) -> dict:
     from glovec.transforms.rules import rule_origin
 
     return {
         "sites": [{"id": entry["id"], "line": entry["line"], "col": entry["col"],
                    "rule": rule_origin(site.rule), "why": site.why, "spec": site.spec,
                    "options": list(site.options)}
-                  for entry, site in _rule_sites(hook, space_doc)],
+                  for entry, site in _rule_sites(hook, space_doc)]
+        + [{"id": entry["id"], "file": entry["file"], "line": entry["line"],
+            "col": entry["col"], "rule": rule_origin(rule), "why": why, "spec": spec,
+            "options": []} for entry, (rule, why, spec, _x) in _key_sites(configs, space_doc)],
         "left_alone": [{"line": r.line, "col": r.col, "x": r.x, "rule": rule_origin(r.rule),
-                        "reason": r.reason} for r in getattr(hook, "refusals", ())],
+                        "reason": r.reason} for r in getattr(hook, "refusals", ())]
+        + [{"file": config.ref, "line": r.line, "col": r.col, "x": r.x,
+            "rule": rule_origin(r.rule), "reason": r.reason}
+           for config in configs for r in config.refusals],
     }
 
 
@@ -313,9 +362,10 @@ def space_json(result: CompileResult, space_doc: dict | None = None) -> dict:
               help="with --rules: which rule chose each site and why, and which rule left each "
                    "other literal it looked at alone, and why")
 @rules_option
+@config_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
 def space_command(src: str, as_json: bool, explain: bool, rules: str | None,
-                  program_args) -> int:
+                  program_args, configs=()) -> int:
     """List the sites of SRC and the size of its space, without running it.
 
     Arguments after `--` are the program's, as for `glovec run`: an argparse option given there
@@ -332,13 +382,15 @@ def space_command(src: str, as_json: bool, explain: bool, rules: str | None,
                                    "or run `glovec space` on its script)")
         from glovec.commands._notebook import compile_file, space_of
 
+        if configs:
+            raise click.UsageError("--config goes with a .py program, not a notebook")
         compiled = compile_file(src, read_input(src), rules=hook)
         if compiled is None:
             return 1
         result, space_doc = compiled.result, space_of(compiled)
     else:
         data = read_input(src)
-        result = _compile_text(src, data, hook)
+        result = _compile_text(src, data, hook, configs=configs)
         if result is None:
             return 1
         space_doc = result.space_doc
@@ -346,10 +398,10 @@ def space_command(src: str, as_json: bool, explain: bool, rules: str | None,
     if as_json:
         doc = space_json(result, space_doc)
         if explain:
-            doc["explain"] = explain_json(hook, space_doc)
+            doc["explain"] = explain_json(hook, space_doc, result.configs)
         click.echo(json.dumps(doc, indent=2, default=repr))
     else:
-        lines = notes + (explain_lines(hook, space_doc, src) if explain else [])
+        lines = notes + (explain_lines(hook, space_doc, src, result.configs) if explain else [])
         click.echo(space_table(space_doc, src) + "".join(line + "\n" for line in lines), nl=False)
     return 0
 

@@ -14,6 +14,7 @@ import click
 from glovec.files import read_input, write_atomic, write_stdout
 from glovec.terminal import printable
 
+from glovec.commands._configs import config_option, materialized_path, read_configs
 from glovec.commands._options import rules_for, rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
 
@@ -32,11 +33,14 @@ def _show(diagnostics) -> None:
 
 
 def _compile(path: str, source: bytes, objective: str | None = None,
-             rules: str | None = None) -> "CompileResult | None":
-    """Compile in memory; print diagnostics; the ``CompileResult`` (its code, space document and
-    header line), or None when the program has errors."""
+             rules: str | None = None, configs=()) -> "CompileResult | None":
+    """Compile in memory (with the ``--config`` files); print diagnostics; the
+    ``CompileResult`` (its code, space document and header line), or None when the program has
+    errors."""
     from glovec.notebook import is_notebook
 
+    if is_notebook(path) and configs:
+        raise click.UsageError("--config goes with a .py program, not a notebook")
     if is_notebook(path):  # its script equivalent; diagnostics name the cells
         from glovec.commands._notebook import compile_file
 
@@ -44,7 +48,8 @@ def _compile(path: str, source: bytes, objective: str | None = None,
         return None if compiled is None else compiled.result
     from glovec.compiler import compile_source
 
-    result = compile_source(source, path, objective=objective, rules=rules or None)
+    result = compile_source(source, path, objective=objective, rules=rules or None,
+                            configs=read_configs(configs))
     _show([*result.diagnostics, *getattr(result, "warnings", ())])
     if result.diagnostics or result.code is None:
         return None
@@ -131,6 +136,7 @@ def _same_file(a: str, b: str) -> bool:
               help="weight sharing: train one supernet with the program's own loop, then "
                    "evaluate architectures on it (docs/oneshot.md)")
 @rules_option
+@config_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(src, program_args, **options) -> int:
     """Run a search over the sites marked in SRC (compiled in memory; SRC is not modified).
@@ -141,7 +147,7 @@ def run_command(src, program_args, **options) -> int:
     """
     text = read_input(src)
     rules = rules_for(options.pop("rules", None), program_args)
-    compiled = _compile(src, text, options.get("objective"), rules)
+    compiled = _compile(src, text, options.get("objective"), rules, options.pop("configs", ()))
     if compiled is None:
         return 1
     for refusal in getattr(rules, "refusals", ()):  # argparse options given after `--`
@@ -158,6 +164,9 @@ def search(src: str, compiled: "CompileResult", program_args, options: dict, out
     from glovec.runtime.driver import settings_from_env
     from glovec.runtime.executors import ProgramRef
 
+    if options.pop("configs", None):  # `glovec run` compiled them; %glovec run cannot
+        click.echo("glovec: --config goes with a .py program, not a notebook", err=True)
+        return 2
     try:
         settings = settings_from_env(Settings())
     except UsageError as exc:
@@ -584,8 +593,16 @@ def _with_defaults(spec, decisions: dict) -> dict:
 @click.option("-o", "--output", default=None,
               help="write here (atomically) instead of stdout")
 @rules_option
-def materialize_command(src, best, trial, study_path, dna, defaults, output, rules=None) -> int:
-    """Write SRC with the chosen decisions as plain values: a program that needs no glovec."""
+@config_option
+@click.option("--config-output", "config_outputs", metavar="OUT", multiple=True,
+              help="where the i-th --config file goes with the chosen values  [default: "
+                   "<stem>_materialized.yaml beside it]")
+def materialize_command(src, best, trial, study_path, dna, defaults, output, rules=None,
+                        configs=(), config_outputs=()) -> int:
+    """Write SRC with the chosen decisions as plain values: a program that needs no glovec.
+
+    With --config, each config file is written too, with the chosen values in place of its
+    sites' values and every other byte as it was."""
     from glovec.runtime.driver import default_study_path
 
     chosen = [name for name, on in (("--best", best), ("--trial", trial is not None),
@@ -597,8 +614,11 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
     if output and os.path.exists(output) and _same_file(output, src):
         click.echo(f"glovec materialize: refusing to overwrite the input {src}", err=True)
         return 2
+    if len(config_outputs) > len(configs):
+        click.echo("glovec materialize: more --config-output than --config", err=True)
+        return 2
     text = read_input(src)
-    compiled = _compile(src, text, rules=rules)
+    compiled = _compile(src, text, rules=rules, configs=configs)
     if compiled is None:
         return 1
     from glovec.runtime.geno import DNA, DNASpec, InvalidDNA
@@ -640,6 +660,9 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             click.echo(f"{src}:1:1: GV506 trial {record.id} does not fit this program (the program "
                        f"changed since the study ran?): {exc}", err=True)
             return 1
+    in_configs = {site.id for config in compiled.configs for site in config.sites}
+    config_decisions = {k: v for k, v in decisions.items() if k in in_configs}
+    decisions = {k: v for k, v in decisions.items() if k not in in_configs}
     from glovec.notebook import is_notebook
 
     if is_notebook(src):  # the cells edited in place in the file's JSON (or, -o x.py, the script)
@@ -659,6 +682,14 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             return 1
     if text.startswith(b"\xef\xbb\xbf") and not code.startswith("\ufeff"):
         code = "\ufeff" + code  # the input's byte-order mark comes back too
+    for i, config in enumerate(compiled.configs):
+        target = config_outputs[i] if i < len(config_outputs) else materialized_path(config.path)
+        if os.path.exists(target) and _same_file(target, config.path):
+            click.echo(f"glovec materialize: refusing to overwrite the input {config.path}",
+                       err=True)
+            return 2
+        write_atomic(target, config.materialize(config_decisions))
+        click.echo(f"glovec: wrote {target}", err=True)
     if output:
         write_atomic(output, code)
     else:

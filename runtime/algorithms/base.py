@@ -16,18 +16,23 @@ are what is fed back). A seeded algorithm recovered from the first N trials of a
 therefore proposes exactly what the original run proposed next. A ``None`` reward (failed,
 pruned or skipped trial) counts as a proposal but never as fitness.
 
-Replaying costs the whole history. An algorithm whose state is small sets ``resumable = True``:
-``checkpoint()`` then gives a JSON-able snapshot (random stream, counters, best, plus what
-``_checkpoint()`` adds), which the search loop stores in the study when it stops, and
-``restore(checkpoint)`` continues from it exactly; the loop replays only the trials recorded
-after the snapshot (docs/internals.md, section 6).
+Replaying costs the whole history. A ``resumable = True`` algorithm avoids it: ``checkpoint()``
+gives a JSON-able snapshot (random stream, counters, best, ``_checkpoint_options()``, plus what
+``_checkpoint()`` adds, built with ``checkpoint.py``'s helpers), which the search loop stores in
+the study, and ``restore(checkpoint, past)`` continues from it exactly; the loop replays only the
+trials recorded after the snapshot (docs/internals.md, section 6). Every built-in algorithm but
+``optuna`` is resumable.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
+from typing import Any
 
+from .checkpoint import (Past, dna_key, pack_decisions, pack_reward, pack_rng, qualified, unpack_decisions,
+                         unpack_reward, unpack_rng)
 from .ops import SpecOps
 
 __all__ = ["Algorithm", "SearchExhausted", "dominates"]
@@ -116,46 +121,57 @@ class Algorithm:
         """A JSON-able snapshot that ``restore`` continues from exactly (None: not resumable)."""
         if not self.resumable or self.ops is None:
             return None
-        version, internal, gauss = self.rng.getstate()
         best = None
         if self.best_dna is not None:
-            best = [_jsonable(self.best_dna.decisions), self.best_reward]
-        return {"rng": [version, list(internal), gauss], "num_proposed": self.num_proposed,
-                "num_feedback": self.num_feedback, "best": best, **self._checkpoint()}
+            best = [pack_decisions(self.best_dna.decisions), pack_reward(self.best_reward)]
+        return {"rng": pack_rng(self.rng), "num_proposed": self.num_proposed,
+                "num_feedback": self.num_feedback, "best": best, "options": self._plain_options(),
+                **self._checkpoint()}
 
-    def restore(self, checkpoint: dict) -> bool:
-        """Continue from ``checkpoint()``'s snapshot, after ``setup()``; False (state untouched)
-        when it was taken by another configuration or cannot be read."""
+    def restore(self, checkpoint: dict, past: Past | None = None) -> bool:
+        """Continue from ``checkpoint()``'s snapshot, after ``setup()``; False when it was taken
+        by another configuration or cannot be read (the state may then be partly changed: call
+        ``setup()`` again before replaying). ``past`` gives what the algorithm had seen, for
+        one whose state is its whole history (``checkpoint.Past``)."""
         if not self.resumable or self.ops is None:
             return False
-        from ..geno import DNA
-
         try:  # a study's file may have been edited: check everything before changing anything
-            version, internal, gauss = checkpoint["rng"]
-            rng = random.Random()
-            rng.setstate((version, tuple(internal), gauss))
+            if not isinstance(checkpoint, dict) or checkpoint.get("options", {}) != self._plain_options():
+                return False
+            rng = unpack_rng(checkpoint["rng"])
             proposed, fed, best = checkpoint["num_proposed"], checkpoint["num_feedback"], checkpoint["best"]
-            best_dna = None
+            if not (type(proposed) is int and type(fed) is int and proposed >= 0 and fed >= 0):
+                return False
+            best_dna = best_reward = None
             if best is not None:
-                best_dna = DNA(self.spec, best[0])
-                best_reward = self._normalise(best[1])
-            if not (isinstance(proposed, int) and isinstance(fed, int) and proposed >= 0 and fed >= 0):
+                if not (isinstance(best, list) and len(best) == 2):
+                    return False
+                best_dna = self.ops.dna(unpack_decisions(self.spec, best[0]))
+                best_reward = unpack_reward(best[1])
+            if not self._restore(checkpoint, past):
                 return False
-            if not self._restore(checkpoint, proposed):
-                return False
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError):
             return False
-        self.rng.setstate(rng.getstate())
+        self.rng.setstate(rng.getstate())  # in place: operators hold this very object
         self.num_proposed, self.num_feedback = proposed, fed
-        self.best_dna, self.best_reward = (best_dna, best_reward) if best_dna is not None else (None, None)
+        self.best_dna, self.best_reward = best_dna, best_reward
         return True
 
-    def _checkpoint(self) -> dict:
-        """What a resumable subclass adds to the snapshot (its options, its position)."""
+    def _checkpoint_options(self) -> dict:
+        """The options that shape the state; a checkpoint taken with others is not restored."""
         return {}
 
-    def _restore(self, checkpoint: dict, num_proposed: int) -> bool:
-        """Take back what ``_checkpoint`` added; False when it does not fit this instance."""
+    def _plain_options(self) -> Any:
+        return json.loads(json.dumps({k: qualified(v) for k, v in self._checkpoint_options().items()}))
+
+    def _checkpoint(self) -> dict:
+        """What a resumable subclass adds to the snapshot (its position, population, ...), built
+        with the helpers of ``checkpoint.py``."""
+        return {}
+
+    def _restore(self, checkpoint: dict, past: Past | None) -> bool:
+        """Take back what ``_checkpoint`` added; False (or ``checkpoint.Unfit``) when it does not
+        fit this instance. Check every piece before assigning any."""
         return True
 
     # -- hooks -----------------------------------------------------------------------------
@@ -198,18 +214,15 @@ class Algorithm:
         """Decisions from ``make()``, re-drawn (up to ``tries`` times) while already in ``seen``.
 
         In a finite space a repeated proposal wastes a trial; after ``tries`` a repeat is
-        accepted (the space, or the neighbourhood, may be used up). ``seen`` holds hashes, not
-        decisions, so a long run costs a few dozen bytes per trial."""
+        accepted (the space, or the neighbourhood, may be used up). ``seen`` holds stable keys
+        (``checkpoint.dna_key``), not decisions: a long run costs a few dozen bytes per trial, and
+        the set goes into a checkpoint as it is."""
         decisions = make()
-        key = hash(tuple(decisions.items()))
+        key = dna_key(decisions)
         for _ in range(tries):
             if key not in seen:
                 break
             decisions = make()
-            key = hash(tuple(decisions.items()))
+            key = dna_key(decisions)
         seen.add(key)
         return decisions
-
-
-def _jsonable(decisions: dict) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in decisions.items()}

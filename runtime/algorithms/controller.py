@@ -30,7 +30,9 @@ policy changes only when results arrive. With ``dedup`` (default) a DNA already 
 again (up to 10 times), as the other algorithms do: in a finite space a repeat wastes a trial.
 
 Everything is a deterministic function of the seed and of the results in the order they arrive,
-so ``recover`` (replay of proposals and results) rebuilds the policy exactly.
+so ``recover`` (replay of proposals and results) rebuilds the policy exactly. A checkpoint holds
+the policy, its Adam moments, the baseline and the batch under way; the rewards the rank score
+compares to are read back from the study on resume (only their order matters, not when they came).
 
 The controller on its own (what ``--one-shot enas`` drives)::
 
@@ -49,6 +51,7 @@ import random
 from bisect import bisect_left, bisect_right
 
 from .base import Algorithm
+from .checkpoint import Unfit, fsums, pack_decisions, pack_keys, unpack_decisions, unpack_keys
 from .ops import SpecOps
 
 __all__ = ["PPO", "Controller", "Reinforce"]
@@ -259,20 +262,6 @@ class Controller:
                         heapq.heappush(heap, (neg + ranked[k][idx[k]][0] - ranked[k][idx[k] + 1][0], nxt))
         return out
 
-    def state(self) -> dict:
-        """What ``load_state`` needs to continue learning where this controller stopped."""
-        return {"slots": {k: [(s.logits, s.m, s.v) for s in v] for k, v in self.slots.items()},
-                "baseline": self.baseline, "steps": self.steps, "sorted": self._sorted,
-                "batch": self._batch}
-
-    def load_state(self, state: dict) -> None:
-        for key, slots in state["slots"].items():
-            for slot, (logits, m, v) in zip(self.slots.get(key, ()), slots):
-                slot.logits, slot.m, slot.v = list(logits), list(m), list(v)
-        self.baseline, self.steps = state["baseline"], state["steps"]
-        self._sorted = [list(v) for v in state["sorted"]]
-        self._batch = list(state["batch"])
-
     def probabilities(self, point_id: str) -> list[float]:
         """The current distribution of a point's first slot (all candidates allowed)."""
         slot = self.slots[point_id][0]
@@ -340,6 +329,61 @@ class Controller:
         self.steps += 1
         self._adam(grads.values())
 
+    # -- its state, for a checkpoint -------------------------------------------------------
+
+    def state(self, ranked: bool = True) -> dict:
+        """What ``load_state`` needs to continue learning where this controller stopped, JSON-able:
+        the policy (logits and Adam moments), the baseline, the step count, the batch under way,
+        and the rewards ranked so far (``ranked=False``: only their count and exact sums, for a
+        caller that keeps the rewards elsewhere, as a study does)."""
+        out = {"slots": {pid: [[s.logits, s.m, s.v] for s in slots] for pid, slots in self.slots.items()},
+               "baseline": self.baseline, "steps": self.steps,
+               "batch": [[pack_decisions(d), a, lp] for d, a, lp in self._batch],
+               "scored": len(self._sorted[0]) if self._sorted else 0, "sums": fsums(zip(*self._sorted))}
+        if ranked:
+            out["sorted"] = [list(column) for column in self._sorted]
+        return out
+
+    def load_state(self, state: dict, rewards=None) -> None:
+        """Take back ``state()``; ``rewards`` (tuples or floats, any order) are the rewards ranked
+        so far when the state left them out. Raises ``checkpoint.Unfit`` (nothing changed) when
+        the state does not fit this controller."""
+        slots = state["slots"]
+        if not (isinstance(slots, dict) and set(slots) == set(self.slots)):
+            raise Unfit("the policy's points differ")
+        loaded = {}
+        for pid, mine in self.slots.items():
+            rows = slots[pid]
+            if not (isinstance(rows, (list, tuple)) and len(rows) == len(mine)):
+                raise Unfit(f"the policy of {pid!r} differs")
+            for row, slot in zip(rows, mine):
+                if not (isinstance(row, (list, tuple)) and len(row) == 3 and all(
+                        isinstance(col, list) and len(col) == len(slot.logits)
+                        and all(isinstance(x, float) for x in col) for col in row)):
+                    raise Unfit(f"the policy of {pid!r} differs")
+            loaded[pid] = rows
+        baseline, steps = state["baseline"], state["steps"]
+        if not ((baseline is None or isinstance(baseline, float)) and type(steps) is int):
+            raise Unfit("the baseline or the step count")
+        batch = []
+        for item in state["batch"]:
+            if not (isinstance(item, (list, tuple)) and len(item) == 3
+                    and all(isinstance(x, float) for x in item[1:])):
+                raise Unfit("a batch entry")
+            batch.append((unpack_decisions(self.spec, item[0]), item[1], item[2]))
+        if rewards is None:
+            ranked = [tuple(row) for row in zip(*state["sorted"])]
+        else:
+            ranked = [r if isinstance(r, tuple) else (r,) for r in rewards]
+        if rewards is not None or "scored" in state:  # (a one-shot checkpoint of glovec 0.1 has no counts)
+            if len(ranked) != state["scored"] or (ranked and fsums(ranked) != state["sums"]):
+                raise Unfit("the rewards ranked are not the ones counted")
+        for pid, rows in loaded.items():
+            for slot, (logits, m, v) in zip(self.slots[pid], rows):
+                slot.logits, slot.m, slot.v = list(logits), list(m), list(v)
+        self.baseline, self.steps, self._batch = baseline, steps, batch
+        self._sorted = [sorted(column) for column in zip(*ranked)] if ranked else []
+
     def _adam(self, grads, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         t = self.steps
         step = self.learning_rate * math.sqrt(1 - beta2**t) / (1 - beta1**t)
@@ -375,6 +419,25 @@ class PPO(Algorithm):
         sample = lambda: self.controller.sample()[0]  # noqa: E731
         decisions = self._fresh(sample, self._seen) if self.dedup else sample()
         return self.ops.dna(decisions)
+
+    # -- resuming: the controller's state, the dedup keys; the ranked rewards from the study ----
+
+    resumable = True
+
+    def _checkpoint_options(self) -> dict:
+        return {"dedup": self.dedup, **self.options}
+
+    def _checkpoint(self) -> dict:
+        return {"controller": self.controller.state(ranked=False), "seen": pack_keys(self._seen)}
+
+    def _restore(self, checkpoint: dict, past) -> bool:
+        if past is None:
+            return False
+        seen = unpack_keys(checkpoint["seen"])
+        rewards = [r for r in map(self._normalise, past.rewards()) if r is not None]
+        self.controller.load_state(checkpoint["controller"], rewards)
+        self._seen = seen
+        return True
 
     def _feedback(self, dna, reward) -> None:
         if reward is None:

@@ -44,7 +44,9 @@ after N results without a new best. A composition is an algorithm like any other
 
 ``evolution``, ``hillclimb`` and ``nsga2`` are such compositions (their modules). Every operator
 draws from the algorithm's seeded ``random.Random`` in a fixed order, so compositions replay
-through ``recover`` exactly.
+through ``recover`` exactly; and every composition is resumable: its checkpoint holds the
+population, the results since the last generation, the queued children, its counters and its
+``dedup`` keys (``checkpoint.py``), whatever its operators.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from __future__ import annotations
 from collections import deque
 
 from .base import Algorithm, dominates
+from .checkpoint import Unfit, dna_key, pack_decisions, pack_keys, pack_members, unpack_decisions, unpack_keys, \
+    unpack_members
 
 __all__ = [
     "Evolution", "Op", "crowding_distance", "gaussian", "last", "mutate", "non_dominated_sort",
@@ -481,6 +485,39 @@ class Evolution(Algorithm):
         self._seen: set = set()
         self._ctx = Context(self)
 
+    # -- resuming: the population, the children queued, the counters and the dedup keys --------
+
+    resumable = True
+
+    def _checkpoint_options(self) -> dict:
+        return {"reproduction": repr(self.reproduction), "population_size": self.population_size,
+                "init_size": self.init_size, "init": self.init,
+                "update": self.update if self.update == "aging" else repr(self.update),
+                "generation": self.generation, "restart_after": self.restart_after, "dedup": self.dedup,
+                "multi_objective": self.multi_objective}
+
+    def _checkpoint(self) -> dict:
+        return {"population": pack_members(self.population), "offspring": pack_members(self.offspring),
+                "queue": [pack_decisions(d) for d in self.queue], "stale": self.stale,
+                "restarts": self.restarts, "seen": pack_keys(self._seen)}
+
+    def _restore(self, checkpoint: dict, past) -> bool:
+        spec = self.spec
+        population = unpack_members(spec, checkpoint["population"])
+        offspring = unpack_members(spec, checkpoint["offspring"])
+        queue = checkpoint["queue"]
+        if not isinstance(queue, list):
+            raise Unfit("the queue is not a list")
+        queue = [unpack_decisions(spec, d) for d in queue]
+        stale, restarts = checkpoint["stale"], checkpoint["restarts"]
+        if not (type(stale) is int and type(restarts) is int):
+            raise Unfit("counters are not integers")
+        seen = unpack_keys(checkpoint["seen"])
+        self.population = deque(population) if self.update == "aging" else population
+        self.offspring, self.queue, self.stale, self.restarts, self._seen = offspring, queue, stale, restarts, seen
+        self._ctx.cache.clear()
+        return True
+
     def _propose(self):
         ops, rng = self.ops, self.rng
         if self.queue:
@@ -488,7 +525,7 @@ class Evolution(Algorithm):
         elif self.num_proposed < self.init_size or not self._parents():
             if self.num_proposed == 0 and self.init == "default":
                 decisions = dict(self.spec.default_dna().decisions)
-                self._seen.add(hash(tuple(decisions.items())))
+                self._seen.add(dna_key(decisions))
                 return ops.dna(decisions)
             make = lambda: ops.sample(rng)  # noqa: E731
             decisions = self._fresh(make, self._seen) if self.dedup else make()
@@ -511,13 +548,13 @@ class Evolution(Algorithm):
             return self.ops.sample(self.rng)
         if self.dedup:
             for i, child in enumerate(children):
-                key = hash(tuple(child.items()))
+                key = dna_key(child)
                 for _ in range(10):
                     if key not in self._seen:
                         break
                     again = self._tail(inputs, ctx)
                     child = again[min(i, len(again) - 1)][0]
-                    key = hash(tuple(child.items()))
+                    key = dna_key(child)
                 self._seen.add(key)
                 children[i] = child
         self.queue.extend(children[1:])

@@ -30,13 +30,11 @@ class GridSearch(Algorithm):
     def _setup(self) -> None:
         self._iter = self._product(self.ops.roots)
 
-    def _checkpoint(self) -> dict:
+    def _checkpoint_options(self) -> dict:
         return {"points": self.points}
 
-    def _restore(self, checkpoint: dict, num_proposed: int) -> bool:
-        if checkpoint.get("points") != self.points:
-            return False
-        self._iter = itertools.islice(self._product(self.ops.roots), num_proposed, None)
+    def _restore(self, checkpoint: dict, past) -> bool:
+        self._iter = itertools.islice(self._product(self.ops.roots), checkpoint["num_proposed"], None)
         return True
 
     def _propose(self):

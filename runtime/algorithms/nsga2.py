@@ -19,6 +19,7 @@ A scalar reward is taken as one objective; ``front()`` returns the non-dominated
 from __future__ import annotations
 
 from .base import dominates
+from .checkpoint import pack_members, unpack_members
 from .evolve import Evolution, crowding_distance, mutate, non_dominated_sort, pareto, tournament, uniform_crossover
 
 __all__ = ["NSGA2", "crowding_distance", "non_dominated_sort"]
@@ -56,6 +57,16 @@ class NSGA2(Evolution):
                 self._front = [(d, r) for d, r in front if not dominates(reward, r)]
                 self._front.append((dna, reward))
         super()._feedback(dna, reward)
+
+    def _checkpoint(self) -> dict:
+        return {**super()._checkpoint(), "front": pack_members((d.decisions, r) for d, r in self._front)}
+
+    def _restore(self, checkpoint: dict, past) -> bool:
+        front = [(self.ops.dna(d), r) for d, r in unpack_members(self.spec, checkpoint["front"])]
+        if not super()._restore(checkpoint, past):
+            return False
+        self._front = front
+        return True
 
     @property
     def parents(self) -> list:

@@ -34,11 +34,13 @@ finite space TPE otherwise repeats itself often (17 of the first 100 NAS-Bench-2
 
 from __future__ import annotations
 
+import hashlib
 import math
 from itertools import repeat
 from operator import add, mul, sub, truediv
 
 from .base import Algorithm
+from .checkpoint import Unfit, dna_key, pack_decisions, pack_keys, unpack_decisions, unpack_keys
 
 __all__ = ["TPE", "default_gamma", "default_weights"]
 
@@ -562,6 +564,12 @@ def _fast_scores(lower: _Density, upper: _Density, candidates: list):
     return out
 
 
+def _absorb(digest, decisions: dict, reward) -> None:
+    """Add one observation to the running digest of TPE's observations."""
+    digest.update(dna_key(decisions).to_bytes(8, "little"))
+    digest.update(repr(reward).encode())
+
+
 class TPE(Algorithm):
     name = "tpe"
 
@@ -582,6 +590,7 @@ class TPE(Algorithm):
             raise ValueError(f"tpe: n_ei_candidates must be at least 1, got {n_ei_candidates}")
         if prior_weight <= 0:
             raise ValueError(f"tpe: prior_weight must be positive, got {prior_weight}")
+        self._gamma_option = gamma  # as given: the checkpoint's record of it
         if isinstance(gamma, (int, float)):
             fraction = float(gamma)
             if not 0 < fraction <= 1:
@@ -599,8 +608,43 @@ class TPE(Algorithm):
     def _setup(self) -> None:
         self.trials: list = []  # (decisions, reward) of completed trials, oldest first
         self._running: dict = {}  # decisions key -> [decisions, count] proposed, not yet fed back
-        self._seen: set = set()  # hashes of every proposal
+        self._seen: set = set()  # keys (checkpoint.dna_key) of every proposal
         self._memo: dict = {}  # point id -> {(mu, s): log normaliser} of numeric kernels
+        self._digest = hashlib.blake2b(digest_size=16)  # of self.trials, in order: checks a restore
+
+    # -- resuming: the observations are the study's completed trials, read back in order ------
+
+    resumable = True
+
+    def _checkpoint_options(self) -> dict:
+        return {"n_startup_trials": self.n_startup_trials, "n_ei_candidates": self.n_ei_candidates,
+                "gamma": self._gamma_option, "prior_weight": self.prior_weight, "weights": self.weights,
+                "multivariate": self.multivariate, "constant_liar": self.constant_liar, "dedup": self.dedup}
+
+    def _checkpoint(self) -> dict:
+        return {"running": [[pack_decisions(d), n] for d, n in self._running.values()],
+                "seen": pack_keys(self._seen), "trials": len(self.trials), "digest": self._digest.hexdigest()}
+
+    def _restore(self, checkpoint: dict, past) -> bool:
+        if past is None:
+            return False
+        running = {}
+        for item in checkpoint["running"]:
+            if not (isinstance(item, list) and len(item) == 2 and type(item[1]) is int and item[1] > 0):
+                raise Unfit("a running trial is not [decisions, count]")
+            decisions = unpack_decisions(self.spec, item[0])
+            running[tuple(decisions.items())] = [decisions, item[1]]
+        seen = unpack_keys(checkpoint["seen"])
+        trials, digest = [], hashlib.blake2b(digest_size=16)
+        for decisions, reward in past.results():
+            reward = self._normalise(reward)
+            if reward is not None:
+                trials.append((decisions, reward))
+                _absorb(digest, decisions, reward)
+        if len(trials) != checkpoint["trials"] or digest.hexdigest() != checkpoint["digest"]:
+            return False  # not the observations it had, in its order: replay instead
+        self.trials, self._running, self._seen, self._digest = trials, running, seen, digest
+        return True
 
     def propose(self):
         dna = super().propose()
@@ -619,6 +663,7 @@ class TPE(Algorithm):
                 del self._running[key]
         if reward is not None:
             self.trials.append((dna.decisions, reward))
+            _absorb(self._digest, dna.decisions, reward)
 
     def _propose(self):
         trials = self.trials
@@ -636,7 +681,7 @@ class TPE(Algorithm):
         self._propose_group(ops.roots, good, bad, decisions)
         decisions = self._in_order(decisions)
         if self.dedup:
-            key = hash(tuple(decisions.items()))
+            key = dna_key(decisions)
             if key in self._seen:  # a repeat wastes a trial: step to an unseen neighbour instead
                 decisions = self._fresh(lambda: ops.mutate(decisions, rng), self._seen)
             else:

@@ -46,6 +46,13 @@ def _guarded(method):
     return guarded
 
 
+# A completed trial whose `# glovec: constraint` was false (metrics {"feasible": false}).
+# CASE, not AND: SQLite may evaluate json_extract on text that is not JSON (an error), and a
+# damaged row is diagnosed where its metrics are read, not here.
+_INFEASIBLE = ("(CASE WHEN metrics IS NOT NULL AND json_valid(metrics)"
+               " THEN json_extract(metrics, '$.feasible') IS 0 ELSE 0 END)")
+
+
 def _space_doc_of(space: Any) -> dict:
     """Accept the space document, its JSON text, or a DNASpec (or ``Space``) that gives one."""
     if isinstance(space, str):
@@ -420,7 +427,7 @@ class Study:
 
     @_guarded
     def history(self, as_dna: bool = True, include_pending: bool = True,
-                after: int = 0) -> list[tuple[Any, Any]]:
+                after: int = 0, reward=None) -> list[tuple[Any, Any]]:
         """Trials in id order (the order they were proposed) as ``(DNA, reward)`` for
         ``Algorithm.recover``, which replays one proposal and one feedback per entry; only those
         whose id is above ``after`` (the trials recorded since an algorithm's checkpoint).
@@ -428,21 +435,47 @@ class Study:
         ``reward`` is None for failed and pruned trials, and for trials still ``proposed`` (ones
         a stopped driver left in flight): they count as proposals, so a seeded algorithm does not
         propose them again; the driver re-runs them and feeds their result back when it arrives.
+        A completed trial's reward is ``self.reward(objective)``, or ``reward(objective,
+        feasible)`` when that function is given (the search loop's, which lowers infeasible ones).
         """
         out = []
         spec = self.spec if as_dna else None
         wanted = "('completed', 'failed', 'pruned', 'proposed', 'running')" if include_pending \
             else "('completed', 'failed', 'pruned')"
         rows = self._conn.execute(
-            f"SELECT id, dna, status, objective FROM trials WHERE status IN {wanted} AND id > ?"
-            f" AND {self._scope} ORDER BY id", (after,))
-        for tid, dna, status, objective in rows:
+            f"SELECT id, dna, status, objective, {_INFEASIBLE} FROM trials WHERE status IN {wanted}"
+            f" AND id > ? AND {self._scope} ORDER BY id", (after,))
+        for tid, dna, status, objective, bad in rows:
             try:
-                reward = self.reward(decode_objective(objective)) if status == "completed" else None
+                value = None
+                if status == "completed":
+                    value = decode_objective(objective)
+                    value = self.reward(value) if reward is None else reward(value, not bad)
                 decisions = decode_decisions(dna) if spec is None else None
             except Damaged as exc:
                 raise damaged(self.path, f"trial {tid}", exc) from None
-            out.append((self._dna(tid, dna) if spec is not None else decisions, reward))
+            out.append((self._dna(tid, dna) if spec is not None else decisions, value))
+        return out
+
+    @_guarded
+    def results(self, upto: int, exclude: Iterable[int] = (), decisions: bool = True) -> list:
+        """``(decisions or None, objective, feasible)`` of the completed trials whose id is at
+        most ``upto`` (less those in ``exclude``), in the order their results were recorded: what
+        an algorithm's checkpoint had seen (``Search`` gives them back to it on resume)."""
+        skip = set(exclude)
+        column = "dna" if decisions else "NULL"
+        rows = self._conn.execute(
+            f"SELECT id, {column}, objective, {_INFEASIBLE} FROM trials"
+            f" WHERE status = 'completed' AND id <= ? AND {self._scope} ORDER BY finished, id", (upto,))
+        out = []
+        for tid, dna, objective, infeasible in rows:
+            if tid in skip:
+                continue
+            try:
+                out.append(((decode_decisions(dna) if decisions else None), decode_objective(objective),
+                            not infeasible))
+            except Damaged as exc:
+                raise damaged(self.path, f"trial {tid}", exc) from None
         return out
 
     # -- a nested flow's levels ------------------------------------------------------------------
@@ -497,13 +530,16 @@ class Study:
 
     @_guarded
     def checkpoint(self) -> dict | None:
-        """What ``save_checkpoint`` stored last, or None (none, or not readable)."""
+        """What ``save_checkpoint`` stored last; None when there is none, ``{}`` when it cannot be
+        read (an edited or damaged file)."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'checkpoint'").fetchone()
-        try:
-            value = json.loads(row[0]) if row else None
-        except ValueError:
+        if row is None:
             return None
-        return value if isinstance(value, dict) else None
+        try:
+            value = json.loads(row[0])
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     @_guarded
     def save_checkpoint(self, checkpoint: Mapping) -> None:

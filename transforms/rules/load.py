@@ -166,8 +166,9 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     selectors = [key for key in SELECTORS if key in raw]
     if len(selectors) != 1:
         what = "none" if not selectors else " and ".join(selectors)
-        error("GV304", f"a rule has exactly one selector: call (with arg), assign, param or "
-              f"option; this one has {what}", at(selectors[1]) if len(selectors) > 1 else header)
+        error("GV304", f"a rule has exactly one selector: call (with arg), assign, param, "
+              f"option or key; this one has {what}",
+              at(selectors[1]) if len(selectors) > 1 else header)
         return None
     selector = selectors[0]
     if selector == "call" and "arg" not in raw:
@@ -206,6 +207,10 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
             error("GV305", "a callee rule chooses among names: values = '[\"ReLU\", \"GELU\"]'",
                   at("values"))
             return None
+        if template.choices and selector != "option":
+            error("GV305", 'values = "choices" searches an argparse option\'s own choices= '
+                  "list; use it with option", at("values"))
+            return None
         if template.kind == "marker" and selector != "assign":
             error("GV305", f"a marker ({template.text}) marks an assigned value; use it with "
                   "assign", at("values"))
@@ -234,6 +239,8 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     patterns = raw[selector] if isinstance(raw[selector], list) else [raw[selector]]
     if selector == "option":  # --batch-size, --batchSize and batch_size are one name
         patterns = [option_name(p.strip()) for p in patterns]
+    elif selector == "key":  # each dotted part spelled as an option: model.hiddenDim, model.hidden-dim
+        patterns = [".".join(option_name(part) for part in p.strip().split(".")) for p in patterns]
     elif selector != "call":  # names in programs vary in case: LR, lr, Batch_Size
         patterns = [p.lower() for p in patterns]
     helps = raw.get("help")

@@ -234,10 +234,39 @@ class Matcher(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         if self.call_rules:
             self._call(node)
+        if self.param_rules and isinstance(node.func, ast.Name):
+            self._own_call(node, node.func.id)
         if self.option_rules and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "add_argument":
             self._option(node)
         self.generic_visit(node)
+
+    def _own_call(self, node: ast.Call, name: str) -> None:
+        """``build_model(num_heads=4)``, a call to a function or class the program defines: a
+        literal passed for one of its parameters (by keyword, or positionally when no ``*args``
+        comes first) is that parameter's value, so ``param`` rules select it by the parameter's
+        name, as they select its default."""
+        binding = self.resolver.definition(name, node.lineno)
+        if binding is None:
+            return
+        pairs = [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
+        if binding.params is not None:
+            for param, arg in zip(binding.params, node.args):
+                if isinstance(arg, ast.Starred):
+                    break
+                pairs.append((param, arg))
+        self.functions.append(name)  # as for a default: the parameter's function counts
+        try:
+            for param, value in pairs:
+                for rule, pattern in self._hits(self.param_rules, (param.lower(),)):
+                    if self._in_scope(rule):
+                        self._take(rule, value, "param", {}, param=param, function=name,
+                                   why=f"passed for parameter {param} of {name}(), defined in "
+                                       f"this program: the name matches {pattern!r}")
+                        if self._settled(value):
+                            break
+        finally:
+            self.functions.pop()
 
     def _option(self, node: ast.Call) -> None:
         """``parser.add_argument("-l", "--lr", type=float, default=0.1, help="...")``: the
@@ -499,7 +528,10 @@ class Matcher(ast.NodeVisitor):
         line, col = value.lineno, offsets.col(value.lineno, value.col_offset)
         end_line, end_col = value.end_lineno, offsets.col(value.end_lineno, value.end_col_offset)
         try:
-            spec = instantiate(rule.template, x, rule.dedupe)
+            template = rule.template
+            assert template is not None  # a rule without values is a skip rule
+            spec = instantiate(template, x, rule.dedupe,
+                               _choices(arguments) if template.choices else None)
             if rule.site_id is not None and rule.template.kind != "marker":
                 name = self._site_id(rule, x, arguments, param=param, target=target,
                                      function=function)
@@ -554,6 +586,20 @@ def _declared_type(arguments: dict) -> str | None:
     if ok and action in _FLAG_ACTIONS:
         return "bool"
     return None
+
+
+def _choices(arguments: dict) -> tuple | None:
+    """An add_argument call's ``choices=[...]`` when every choice is a literal, else None."""
+    node = arguments.get("choices")
+    if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
+        return None
+    values = []
+    for element in node.elts:
+        ok, value = literal_value(element)
+        if not ok:
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def _type_name(x) -> str:

@@ -9,23 +9,20 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, FileDiagnostic
 from .template import Template
 
-PRESETS = ("argparse", "keras", "pytorch")
-SELECTORS = ("call", "assign", "param", "option")
+PRESETS = ("argparse", "config_keys", "keras", "pytorch")
+SELECTORS = ("call", "assign", "param", "option", "key")  # key: a config file's dotted key (keys.py)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
-             "where", "in_function", "in_class", "optional", "skip", "dedupe", "id")
+             "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key")
 TYPES = ("int", "float", "str", "bool")  # what `type = ...` may name
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
 
 
-class RuleDiagnostic(Diagnostic):
+class RuleDiagnostic(FileDiagnostic):
     """A diagnostic about the rules file itself: always rendered with the rules file's path."""
-
-    def render(self, path: str | None = None) -> str:
-        return super().render(self.path if self.path is not None else path)
 
 
 class RulesError(Exception):

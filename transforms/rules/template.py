@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..diagnostics import suggest
 
 TEMPLATE_PRIMITIVES = ("oneof", "floatv", "intv")
+CHOICES = "choices"  # values = "choices": an argparse option's own choices= list
 MARKERS = ("objective", "metric", "report")
 FUNCTIONS = {"int": int, "float": float, "round": round, "min": min, "max": max, "abs": abs}
 
@@ -155,6 +156,7 @@ class Template:
     kind: str  # "oneof" | "floatv" | "intv" | "marker"
     items: list = field(default_factory=list)  # candidate nodes, or [lo, hi] nodes
     options: dict = field(default_factory=dict)  # option name -> evaluated constant
+    choices: bool = False  # values = "choices": the candidates are the option's own choices=
 
 
 def parse_template(text: str) -> Template:
@@ -167,6 +169,8 @@ def parse_template(text: str) -> Template:
     head = body.func if isinstance(body, ast.Call) else body
     if isinstance(head, ast.Name) and head.id in MARKERS:
         return Template(text.strip(), "marker")
+    if isinstance(body, ast.Name) and body.id == CHOICES:
+        return Template(text.strip(), "oneof", choices=True)
     if isinstance(body, (ast.List, ast.Tuple)):
         items = body.elts
         kind, options = "oneof", {}
@@ -240,16 +244,22 @@ class MatchError(Exception):
     pass
 
 
-def instantiate(template: Template, x, dedupe: bool = False) -> str:
+def instantiate(template: Template, x, dedupe: bool = False, choices=None) -> str:
     """The spec text for literal value ``x`` (raises MatchError when the template does not
-    fit it: an error in the arithmetic, a non-literal or repeated candidate, x not a point)."""
+    fit it: an error in the arithmetic, a non-literal or repeated candidate, x not a point).
+    ``choices``: the option's literal ``choices=`` list, for ``values = "choices"``."""
     if template.kind == "marker":
         return template.text
-    names = {"x": x, "True": True, "False": False, "None": None}
-    try:
-        values = [evaluate(item, names) for item in template.items]
-    except TemplateError as exc:
-        raise MatchError(f"the template fails on x = {x!r}: {exc.message}") from None
+    if template.choices:
+        if choices is None:
+            raise MatchError("the option declares no literal choices= list")
+        values = list(choices)
+    else:
+        names = {"x": x, "True": True, "False": False, "None": None}
+        try:
+            values = [evaluate(item, names) for item in template.items]
+        except TemplateError as exc:
+            raise MatchError(f"the template fails on x = {x!r}: {exc.message}") from None
     for value in values:
         if not _literal_ok(value):
             raise MatchError(f"the template gives {value!r} for x = {x!r}, which is not a "

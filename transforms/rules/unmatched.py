@@ -26,8 +26,8 @@ def unmatched_warnings(ruleset: RuleSet, matcher: "Matcher", path: str | None) -
     callee, an arg or a name quietly searches nothing); ``optional = true`` rules never warn."""
     warnings: list[Diagnostic] = []
     for rule in own_rules(ruleset):
-        if rule.optional or rule.index in matcher.matched:
-            continue
+        if rule.optional or rule.index in matcher.matched or rule.selector == "key":
+            continue  # key rules select in config files: rules/keys.py warns for them
         who = f"rule {rule.name!r}" if rule.name else "this rule"
         hint = ""
         # a guess at the name meant, for one plain name (a typo); not for globs or lists

@@ -20,7 +20,7 @@ def get_config():
     config.learning_rate = 0.0625  # label: config
     config.warmup_steps = 1000  # label: config
     config.label_smoothing = 0.1  # label: config
-    config.weight_decay = 0.0
+    config.weight_decay = 0.0  # label: config
     config.max_target_length = 256
     config.max_eval_target_length = 256
     config.max_predict_length = 256
