@@ -224,3 +224,112 @@ def test_workers_above_one_pick_the_process_executor(tmp_path):
     assert first[0].startswith("glovec: searching with "), first
     assert first[1].startswith("glovec: process executor: 2 trial(s) at once"), first
     assert "3 completed, 0 failed" in out.stdout
+
+
+LAZY = """\
+import os
+
+def lazily():
+    import lazybox, helper_lazy  # inside a function: not imported by the warm worker at start
+    return lazybox, helper_lazy
+
+lazybox, helper_lazy = lazily()
+lazybox.CACHE.append(_gv.intv("x", 0))
+_gv.metric("imported_in_trial", lazybox.LOADED_IN == os.getpid())
+_gv.metric("own_module_in_trial", helper_lazy.LOADED_IN == os.getpid())
+_gv.metric("library_cache", len(lazybox.CACHE))
+_gv.objective(1.0)
+"""
+
+
+@pytest.fixture
+def lazylib(library):
+    (library / "lazybox.py").write_text("import os\nLOADED_IN = os.getpid()\nCACHE = []\n"
+                                        "FLAVOUR = os.environ.get('LAZY_FLAVOUR')\n")
+    (library / "threadbox.py").write_text(
+        "import threading, time\nthread = threading.Thread(target=time.sleep, args=(600,), daemon=True)\n"
+        "thread.start()\n")
+    return library
+
+
+@linux_only
+def test_a_fork_server_learns_what_trials_import_lazily(tmp_path, lazylib, monkeypatch):
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    monkeypatch.delenv("GLOVEC_WORKER_LEARN", raising=False)
+    (tmp_path / "helper_lazy.py").write_text("import os\nLOADED_IN = os.getpid()\n")
+    ex = make_executor("process", make_prog(tmp_path, LAZY), workers=1)
+    assert "what it imported lazily" in ex.describe()
+    results = run_all(ex, {i: {"x": i} for i in range(3)})
+    metrics = [results[i].metrics for i in range(3)]
+    # The first trial imports it; the worker then has it, fresh (no trial's additions), for the next.
+    assert [m["imported_in_trial"] for m in metrics] == [True, False, False], metrics
+    assert [m["library_cache"] for m in metrics] == [1, 1, 1]
+    assert [m["own_module_in_trial"] for m in metrics] == [True, True, True]  # the program's own: never
+
+
+@linux_only
+def test_glovec_worker_learn_0_keeps_lazy_imports_in_each_trial(tmp_path, lazylib, monkeypatch):
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    monkeypatch.setenv("GLOVEC_WORKER_LEARN", "0")
+    (tmp_path / "helper_lazy.py").write_text("import os\nLOADED_IN = os.getpid()\n")
+    ex = make_executor("process", make_prog(tmp_path, LAZY), workers=1)
+    assert "lazily" not in ex.describe()
+    results = run_all(ex, {i: {"x": i} for i in range(3)})
+    assert [results[i].metrics["imported_in_trial"] for i in range(3)] == [True, True, True]
+
+
+@linux_only
+def test_an_import_after_the_program_set_a_variable_is_not_learned(tmp_path, lazylib, monkeypatch):
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    monkeypatch.delenv("GLOVEC_WORKER_LEARN", raising=False)
+    prog = make_prog(tmp_path, """\
+        import os
+        def lazily():
+            import lazybox
+            return lazybox
+        os.environ["LAZY_FLAVOUR"] = str(_gv.intv("x", 0))  # what the import reads
+        lazybox = lazily()
+        _gv.metric("flavour", lazybox.FLAVOUR)
+        _gv.metric("imported_in_trial", lazybox.LOADED_IN == os.getpid())
+        _gv.objective(1.0)
+        """)
+    results = run_all(make_executor("process", prog, workers=1), {i: {"x": i} for i in range(3)})
+    assert [results[i].metrics["flavour"] for i in range(3)] == ["0", "1", "2"]
+    assert all(results[i].metrics["imported_in_trial"] for i in range(3))
+
+
+@linux_only
+def test_a_lazy_import_that_starts_a_thread_retires_the_learning_worker(tmp_path, lazylib,
+                                                                        monkeypatch):
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    monkeypatch.delenv("GLOVEC_WORKER_LEARN", raising=False)
+    prog = make_prog(tmp_path, """\
+        def lazily():
+            import threadbox
+            return threadbox
+        _gv.metric("thread_alive", lazily().thread.is_alive())  # as in a fresh interpreter
+        _gv.objective(float(_gv.intv("x", 0)))
+        """)
+    ex = make_executor("process", prog, workers=2)
+    ex.describe()
+    first = ex._pool.workers[0].popen.pid
+    results = run_all(ex, {i: {"x": i} for i in range(5)})
+    assert all(results[i].status == "completed" for i in range(5)), [r.error for r in results.values()]
+    assert all(results[i].metrics["thread_alive"] for i in range(5))
+    assert ex._pool.retired and "started a thread" in ex._pool.retired
+    assert ex._pool.setup["learn"] is False and first not in [w.popen.pid for w in ex._pool.workers]
+
+
+def test_a_run_cancelled_before_a_worker_took_it_still_gets_a_result(tmp_path):
+    from glovec.runtime.executors.process import make_workdir
+    from glovec.runtime.executors.warm import WarmPool
+
+    workdir = make_workdir("glovec-test-")
+    pool = WarmPool(make_prog(tmp_path, "_gv.objective(1.0)\n"), 1, workdir)
+    try:
+        pool.start(7, {"trial_id": 7, "decisions": {}})  # the worker is still starting
+        pool.cancel(7)
+        results = pool.wait(30)
+    finally:
+        pool.close()
+    assert [(r.trial_id, r.status, r.error) for r in results] == [(7, "failed", "cancelled before it started")]

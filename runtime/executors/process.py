@@ -16,7 +16,7 @@ import tempfile
 import threading
 
 from .base import ProgramRef, TrialResult
-from .resources import gpu_slots, parse_memory, thread_env
+from .resources import cpu_count, gpu_slots, parse_memory, thread_env
 from .trial_process import trial_payload
 from .warm import WarmPool
 
@@ -128,9 +128,10 @@ class ProcessExecutor:
         remove_stale_workdirs()
         self._workdir = make_workdir()
         self._sigterm = _OnSigterm.enter()
+        self._threads = thread_env(self.capacity)
         try:
             self._pool = WarmPool(prog, self.capacity, self._workdir, timeout=timeout,
-                                  memory_limit=self.memory_limit, env=thread_env(self.capacity),
+                                  memory_limit=self.memory_limit, env=self._threads,
                                   slots=self._slots, preload=preload, mode=mode, python=python,
                                   log_dir=self.log_dir)
         except BaseException:
@@ -139,7 +140,13 @@ class ProcessExecutor:
 
     def describe(self) -> str:
         """The line ``glovec run`` starts with: how trials run here, and why."""
-        return "glovec: process executor: " + self._pool.describe()
+        text = "glovec: process executor: " + self._pool.describe()
+        if self._threads:
+            share = next(iter(self._threads.values()))
+            text += (f"; each trial's numeric libraries get {share} thread(s) of the "
+                     f"{cpu_count()} CPUs ({', '.join(sorted(self._threads))}={share}; set them "
+                     f"to choose)")
+        return text
 
     def submit(self, trial_id: int, decisions: dict, history=None) -> None:
         payload = trial_payload(trial_id, decisions, self.prog, self.early_stopping, history)

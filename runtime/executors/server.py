@@ -14,7 +14,9 @@ excepted: they run the user's code, which belongs to a trial) and those of ``pre
 
 - ``{"op": "run", "trial": ID, "payload": FILE, "result": FILE, "stdout": FILE, "stderr": FILE,
   "env": {...}}`` runs a trial; events ``{"event": "started", "trial", "pid"}`` then
-  ``{"event": "ended", "trial", "code"}`` (exit status, or minus the signal that ended it);
+  ``{"event": "ended", "trial", "code"}`` (exit status, or minus the signal that ended it), or
+  ``{"event": "refused", "trial"}`` from a fork server that retires (``{"event": "retire",
+  "why"}`` said so);
 - ``{"op": "kill", "trial": ID}`` kills a running trial's process group (fork mode);
 - end of file: the worker kills what runs and exits.
 
@@ -25,7 +27,13 @@ Modes (``ready`` says which one it took and why):
   trial (``inline.run_here``), writes the result file and exits like an interpreter would
   (``atexit`` handlers, non-daemon threads; not the slow module-by-module teardown). Whatever the trial leaves behind (framework
   sessions, random states, caches, its own children: the group is killed when it ends) dies with
-  it; the next trial forks from the untouched warm worker, with the random states seeded anew. Where the warm worker itself has
+  it; the next trial forks from the untouched warm worker, with the random states seeded anew.
+  The child lists the modules its trial imported (``<result>.imports``: not the program's own,
+  nor glovec's, nor any imported after the program's code changed ``os.environ``); the worker
+  imports them before it forks the next trial (``learn``), so later trials do not pay them again;
+  an import that starts a thread or initializes CUDA makes it ``retire`` (it ends after its
+  running trials; ``run`` commands meanwhile are ``refused`` and go to its successor, which
+  does not learn: ``"learn": false`` in SETUP). Where the warm worker itself has
   initialized CUDA while importing (a fork would inherit a CUDA context it cannot use), or the
   platform has no ``fork``, the worker takes the next mode instead.
 - ``reuse``: the worker runs trial after trial itself, resetting between trials what it can:
@@ -161,6 +169,12 @@ class _Worker:
         self.folder = os.path.dirname(os.path.abspath(self.prog.source_path))
         self.buffer = b""
         self.children: dict[int, object] = {}  # pid -> trial id
+        self.imports: dict[int, str] = {}  # pid -> the file where that trial lists its imports
+        self.learned: list[str] = []  # modules imported after trials imported them lazily
+        self.to_learn: list = []  # ... reported by trials that ended, learned before the next fork
+        self.unlearnable: set[str] = set()  # ... and those that could not be (or must not be)
+        self.learn_seconds = 0.0
+        self.retiring = False
         self.pid = os.getpid()
 
     # -- events and commands ------------------------------------------------------------------
@@ -232,6 +246,8 @@ class _Worker:
                 except BlockingIOError:
                     pass
             self._reap()
+            if self.retiring and not self.children:
+                self._shutdown()
             if self.cmd_fd not in readable:
                 continue
             msgs = self.commands()
@@ -243,6 +259,12 @@ class _Worker:
                         if trial == msg.get("trial"):
                             _killpg(pid)
                 elif msg.get("op") == "run":
+                    if self.to_learn:  # only when another trial comes: a last one ends at once
+                        self.learn(self.to_learn)
+                        self.to_learn = []
+                    if self.retiring:
+                        self.send(event="refused", trial=msg["trial"])  # the next worker runs it
+                        continue
                     for stream in (sys.stdout, sys.stderr):
                         stream.flush()
                     # What the worker holds moves out of the collector's sight: a child's
@@ -256,6 +278,8 @@ class _Worker:
                             os.close(fd)
                         return msg
                     self.children[pid] = msg["trial"]
+                    if self.setup.get("learn", True) and not msg.get("env"):
+                        self.imports[pid] = imports_file(msg)
                     self.send(event="started", trial=msg["trial"], pid=pid)
 
     def _reap(self) -> None:
@@ -270,8 +294,46 @@ class _Worker:
             except ChildProcessError:
                 code = -9
             trial = self.children.pop(pid, None)
+            self.to_learn.extend(_read_imports(self.imports.pop(pid, None)))
             if trial is not None:
                 self.send(event="ended", trial=trial, code=code)
+
+    def learn(self, entries: list) -> None:
+        """Import here what a trial imported lazily (``[name, origin]`` pairs, in its order), so
+        that the next trials fork with it imported instead of importing it again each.
+
+        Only a module that this worker finds at the same file as the trial did, whose parents
+        were learned too, and never glovec's own (they read the trial's environment when
+        imported). Should the imports leave a thread running here or initialize CUDA (a forked
+        child would get a copy without the thread, or a CUDA context it cannot use), this worker
+        retires: it ends once its running trials have, and a worker that does not learn takes its place.
+        """
+        import threading
+
+        threads = threading.active_count()
+        start = time.perf_counter()
+        for name, origin in entries:
+            if name in sys.modules or name in self.unlearnable:
+                continue
+            parts = name.split(".")
+            if any(".".join(parts[:i]) in self.unlearnable for i in range(1, len(parts))):
+                self.unlearnable.add(name)
+                continue
+            try:
+                spec = importlib.util.find_spec(name)
+                if spec is None or spec.origin != origin:
+                    raise ImportError("found elsewhere than in the trial")
+                importlib.import_module(name)
+                self.learned.append(name)
+            except BaseException:  # noqa: BLE001 - the trials import it themselves, as before
+                self.unlearnable.add(name)
+        self.learn_seconds += time.perf_counter() - start
+        why = cuda_in_use()
+        if why is None and threading.active_count() > threads:
+            why = "a module the trials import lazily started a thread when imported"
+        if why:
+            self.send(event="retire", why=why)
+            self.retiring = True
 
     def _shutdown(self):
         for pid in list(self.children):
@@ -290,6 +352,38 @@ class _Worker:
         _redirect(msg)
         os.environ.update(_trial_env(msg))
         reseed()  # as in a fresh interpreter (`random` reseeds itself after a fork)
+        self.modules_before = set(sys.modules)
+        self.modules_then: set | None = None  # sys.modules when the program first set a variable
+        _watch_environ(self)
+
+    def note_imports(self, msg: dict) -> None:
+        """In the forked child, after its trial: list for the warm worker the modules the trial
+        imported (not the program's own, nor glovec's), up to where the program first changed
+        ``os.environ`` (a later import may depend on it: ``KERAS_BACKEND``, say)."""
+        if not self.setup.get("learn", True) or msg.get("env"):
+            return
+        entries = []
+        for name, module in list(sys.modules.items()):
+            if name in self.modules_before or name.partition(".")[0] in ("glovec", "__main__",
+                                                                         "__mp_main__"):
+                continue
+            if self.modules_then is not None and name not in self.modules_then:
+                continue
+            spec = getattr(module, "__spec__", None)
+            top = sys.modules.get(name.partition(".")[0])
+            if spec is None or spec.name != name or _beside(getattr(top, "__file__", None),
+                                                               self.folder):
+                continue  # an alias, a module made up at run time, or the program's own
+            entries.append([name, spec.origin])
+        if not entries:
+            return
+        path = imports_file(msg)
+        try:
+            with open(f"{path}.tmp", "w", encoding="utf-8") as f:
+                json.dump(entries, f)
+            os.replace(f"{path}.tmp", path)
+        except OSError:
+            pass
 
     # -- reuse and fresh modes ----------------------------------------------------------------
 
@@ -337,6 +431,54 @@ def run_trial(worker: _Worker, msg: dict) -> None:
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f, default=jsonable)
     os.replace(tmp, msg["result"])
+
+
+def _watch_environ(worker: _Worker) -> None:
+    """In a forked trial: note ``sys.modules`` when the program's own code (not a library it
+    imports) first sets or deletes an environment variable."""
+    environ_class = type(os.environ)
+    library = {os.__file__, getattr(sys.modules.get("_collections_abc"), "__file__", None)}
+    folder = worker.folder + os.sep
+
+    def note() -> None:
+        if worker.modules_then is not None:
+            return
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename in library:
+            frame = frame.f_back
+        where = frame.f_code.co_filename if frame is not None else ""
+        if where.startswith(folder) and "site-packages" not in where:
+            worker.modules_then = set(sys.modules)
+
+    set_item, del_item = environ_class.__setitem__, environ_class.__delitem__
+
+    def __setitem__(self, key, value):
+        note()
+        set_item(self, key, value)
+
+    def __delitem__(self, key):
+        note()
+        del_item(self, key)
+
+    environ_class.__setitem__ = __setitem__
+    environ_class.__delitem__ = __delitem__
+
+
+def imports_file(msg: dict) -> str:
+    """Where a forked trial lists the modules it imported, for its warm worker to learn."""
+    return f"{msg['result']}.imports"
+
+
+def _read_imports(path: str | None) -> list:
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as f:
+            entries = json.load(f)
+        os.unlink(path)
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, list) and len(e) == 2]
 
 
 def _trial_env(msg: dict) -> dict:
@@ -511,6 +653,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     worker.become_trial(msg)
     runner(worker, msg)
+    worker.note_imports(msg)
     _end_like_an_interpreter()
 
 

@@ -7,6 +7,12 @@ worker that dies is replaced; the trials it was running fail with the reason. Th
 ``GLOVEC_WORKER_MODE`` (fork, reuse or fresh) when set, else fork where the platform forks
 safely (Linux), else reuse; a fork server that finds CUDA initialized after its imports turns
 itself into a reused interpreter and the pool follows.
+
+A fork server also learns (unless ``GLOVEC_WORKER_LEARN=0``): after each trial it imports the
+modules that trial imported lazily (torch's optimizers pull in ``torch._dynamo``, about a second
+per process), so the next trials fork with them imported, as the inline executor's later trials
+find them. Should that leave a thread running in it or initialize CUDA, it retires once its
+trials end and a worker that does not learn takes over.
 """
 
 from __future__ import annotations
@@ -156,12 +162,14 @@ class WarmPool:
         self.python = python or sys.executable
         self.mode, self.why = choose_mode(mode)
         self.setup_path = os.path.join(workdir, "program.json")
-        setup = {"code": prog.code, "path": prog.path, "source_path": os.path.abspath(prog.source_path),
-                 "header_line": prog.header_line, "argv": list(prog.argv), "cwd": prog.cwd,
-                 "preload": list(preload or ()), "mode": self.mode, "why": self.why,
-                 "memory_limit": memory_limit, "parent": os.getpid(), "entry": entry}
-        with open(self.setup_path, "w", encoding="utf-8") as f:
-            json.dump(setup, f)
+        self.setup = {"code": prog.code, "path": prog.path,
+                      "source_path": os.path.abspath(prog.source_path),
+                      "header_line": prog.header_line, "argv": list(prog.argv), "cwd": prog.cwd,
+                      "preload": list(preload or ()), "mode": self.mode, "why": self.why,
+                      "memory_limit": memory_limit, "parent": os.getpid(), "entry": entry,
+                      "learn": os.environ.get("GLOVEC_WORKER_LEARN", "1") != "0"}
+        self.retired: str | None = None  # why a fork server stopped learning, if it had to
+        self._write_setup()
         base = dict(os.environ)
         for name in ("GLOVEC_DEFAULTS", "GLOVEC_RESULT_OWNER", "GLOVEC_TRIAL", "GLOVEC_RESULT"):
             base.pop(name, None)
@@ -179,6 +187,13 @@ class WarmPool:
         self.ready_note: dict | None = None
         self._closed = False
         self._fill()
+
+    def _write_setup(self, **changes) -> None:
+        self.setup.update(changes)
+        tmp = f"{self.setup_path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.setup, f)
+        os.replace(tmp, self.setup_path)
 
     # -- workers --------------------------------------------------------------------------------
 
@@ -207,6 +222,9 @@ class WarmPool:
             code = worker.popen.wait()
         self.workers.remove(worker)
         for run in worker.runs.values():
+            if worker.retiring and run.pid is None and not run.timed_out:
+                self._pending.appendleft(run)  # sent as it retired, never started: the next one runs it
+                continue
             died = None if run.timed_out else (
                 f"the warm worker running the trial died: {describe_exit(code)}")
             self._finish(run, code if code else -9, died)
@@ -245,11 +263,14 @@ class WarmPool:
                 self._lost(worker)
 
     def cancel(self, trial_id) -> None:
-        """Stop a trial (its result comes as a timed-out one) or forget it before it starts."""
+        """Stop a trial: its result comes as a timed-out one, or, not started yet, as a failed one
+        that never ran (a worker may still be importing: the result must come all the same)."""
         for run in list(self._pending):
             if run.trial_id == trial_id:
                 self._pending.remove(run)
                 run.files.cleanup()
+                self._done.append(TrialResult(trial_id, "failed", None, {}, [],
+                                              "cancelled before it started", 0.0))
         for worker in self.workers:
             run = worker.runs.get(trial_id)
             if run is not None and not run.timed_out:
@@ -279,6 +300,15 @@ class WarmPool:
             if run is not None:
                 run.pid = event.get("pid")
                 run.start = time.perf_counter()
+        elif kind == "retire":  # its imports made forking unsafe: a worker that does not learn follows
+            worker.retiring = True
+            self.retired = event.get("why")
+            self._write_setup(learn=False)
+            self._fill()
+        elif kind == "refused":  # sent to a retiring worker: the next one runs it
+            run = worker.runs.pop(event.get("trial"), None)
+            if run is not None:
+                self._pending.appendleft(run)
         elif kind == "ended":
             run = worker.runs.pop(event.get("trial"), None)
             if run is not None:
@@ -359,8 +389,10 @@ class WarmPool:
                     else "imported the program's modules once")
         n = self.capacity
         if self.mode == "fork":
+            learns = (" (and, after a trial, what it imported lazily)"
+                      if self.setup.get("learn") else "")
             text = (f"{n} trial(s) at once, each in a process forked from one warm worker that "
-                    f"{imported}; a trial's state, crash or leftovers end with its process "
+                    f"{imported}{learns}; a trial's state, crash or leftovers end with its process "
                     f"(fork server: {self.why})")
         elif self.mode == "reuse":
             text = (f"{n} warm worker(s) that {imported} and run trial after trial, reset between "
