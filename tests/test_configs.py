@@ -22,6 +22,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
+from conftest import glovec_process
 from glovec.cli import main
 from glovec.compiler import compile_source
 from glovec.runtime import configs as runtime_configs
@@ -210,10 +211,12 @@ def test_a_hydra_program_sees_each_trials_values(tmp_path, capsys):
         "def main(cfg):\n    score = cfg.width * cfg.lr  # glovec: objective\n\n\n"
         "if __name__ == '__main__':\n    main()\n")
     study = tmp_path / "h.db"
-    status, _, err = _cli(capsys, "run", tmp_path / "app.py", "--config",
-                          tmp_path / "conf" / "config.yaml", "--trials", "3", "--study", study,
-                          "--algorithm", "grid", "--", f"hydra.run.dir={tmp_path}/out")
-    assert status == 0, err
+    # in a glovec of its own: an inline Hydra trial configures the logging of the process it
+    # runs in, which here would be the test session's
+    done = glovec_process(["run", tmp_path / "app.py", "--config", tmp_path / "conf" / "config.yaml",
+                           "--trials", "3", "--study", study, "--algorithm", "grid", "--",
+                           f"hydra.run.dir={tmp_path}/out"])
+    assert done.returncode == 0, done.stderr
     status, out, _ = _cli(capsys, "report", study, "--json")
     trials = json.loads(out)["trials"]
     for t in trials:  # the objective the program computed is the trial's own width * lr
