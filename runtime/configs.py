@@ -29,6 +29,7 @@ import json
 import math
 import os
 import re
+import sys
 
 __all__ = ["PLACEHOLDER", "enter", "leave", "placeholder", "render", "yaml_scalar", "views"]
 
@@ -126,7 +127,7 @@ def render(template: str, sites: dict, decisions: dict) -> str:
 
 _views: dict[str, str] = {}  # real path of a config file -> the trial's text of it
 _names: set[str] = set()  # their base names: most opens are rejected by one set lookup
-_saved: tuple | None = None  # (builtins.open, io.open) while views are installed
+_saved: tuple | None = None  # (builtins.open, io.open, 3.10's pathlib accessor) while installed
 
 
 def views() -> dict[str, str]:
@@ -173,8 +174,15 @@ def install(texts: dict[str, str]) -> None:
     _names.clear()
     _names.update(os.path.basename(p) for p in texts)
     if _saved is None:
-        _saved = (builtins.open, io.open)
+        # Python 3.10's pathlib opens through ``_NormalAccessor.open``, bound to io.open when
+        # pathlib was imported: that one is replaced too (3.11 and later call io.open)
+        accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
+        if accessor is not None and accessor.__dict__.get("open") is not io.open:
+            accessor = None
+        _saved = (builtins.open, io.open, accessor)
         builtins.open = io.open = _open
+        if accessor is not None:
+            accessor.open = _open
 
 
 def leave() -> None:
@@ -183,7 +191,9 @@ def leave() -> None:
     _views.clear()
     _names.clear()
     if _saved is not None:
-        builtins.open, io.open = _saved
+        builtins.open, io.open, accessor = _saved
+        if accessor is not None:
+            accessor.open = io.open
         _saved = None
 
 
@@ -204,7 +214,19 @@ class _BytesView(io.BytesIO):
     mode = "rb"
 
 
-def _open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, *args, **kwargs):
+class _Opener:
+    """``open`` while views are installed. An instance, not a function, so that a class body
+    that takes ``open = io.open`` meanwhile (3.10's pathlib, imported during a trial) gets a
+    callable that does not bind as a method."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return _open_view(*args, **kwargs)
+
+
+def _open_view(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, *args,
+               **kwargs):
     if _names and isinstance(file, (str, bytes, os.PathLike)) and not set(mode) - set("rbt"):
         name = os.fsdecode(os.fspath(file))
         if os.path.basename(name) in _names:
@@ -219,3 +241,6 @@ def _open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None
                 view.name = name
                 return view
     return _real_open(file, mode, buffering, encoding, errors, newline, *args, **kwargs)
+
+
+_open = _Opener()
