@@ -125,6 +125,11 @@ class Session:
         self.group_arch: dict = {}  # site -> candidate per batch slice, this step
         self._group_draws: list = []  # enas: the policy's paths for this step's slices
         self.split_batches = os.environ.get("GLOVEC_ONE_SHOT_SPLIT", "1") != "0"
+        # spos/enas: every other training step runs every candidate (the sandwich rule's widest
+        # network), so the weights of deep paths train on whole batches, not only on the 1/G
+        # slices where a sampled path reaches them.
+        self.sandwich = (method in ("spos", "enas")
+                         and os.environ.get("GLOVEC_ONE_SHOT_SANDWICH", "1") != "0")
         self.evaluating = False
         self.error: OneShotError | None = None
         self.table: Any = None  # how the summary renders the best trials
@@ -263,6 +268,19 @@ class Session:
         decisions, _ = self.controller.sample()
         return decisions
 
+    def averaging(self, training: bool) -> bool:
+        """True when this training forward runs every candidate of every switch, averaged.
+
+        With the sandwich rule (spos and enas, as BigNAS trains its largest network next to
+        sampled ones at each step), even-numbered training steps run the whole supernet: each
+        switch outputs the mean of all its candidates on the whole batch. Odd-numbered steps run
+        sampled paths (batch slices). Single paths alone leave the weights of a deep chain of
+        candidates trained only where every edge of the chain was drawn at once, so the supernet
+        rated shallow cells above deep ones that train better alone; the averaged steps train
+        every weight on every batch's whole input distribution."""
+        return (self.sandwich and training and not self.searched and not self.evaluating
+                and self.steps % 2 == 0)
+
     def groups(self, args, kwargs, training: bool) -> int:
         """How many paths a training forward runs, one per slice of the batch (0: one path).
 
@@ -297,6 +315,8 @@ class Session:
                 "first optimizer step, so there is nothing to share weights between; one-shot "
                 "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
                 self.source_path, *self.where(next(iter(self.sites), ""))))
+        if self.backend.name != "pytorch":
+            self.sandwich = False  # the Keras switch runs one candidate per slice only
         if self.method == "enas":
             from ..algorithms.controller import Controller, Reinforce
 
@@ -518,8 +538,10 @@ class Session:
     # -- output -------------------------------------------------------------------------------
 
     def _print_sites(self) -> None:
-        how = {"spos": "one path per step, every candidate equally often",
-               "enas": "paths drawn by a policy-gradient controller",
+        sandwich = ("; every other step runs all candidates, averaged"
+                    if self.sandwich else "")
+        how = {"spos": "one path per step, every candidate equally often" + sandwich,
+               "enas": "paths drawn by a policy-gradient controller" + sandwich,
                "darts": "softmax mixture, architecture weights learned"}[self.method]
         rows = []
         counts: dict = {}

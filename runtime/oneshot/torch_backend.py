@@ -56,6 +56,8 @@ class Switch(nn.Module):
                 y = option(*args, **kwargs) * w
                 out = y if out is None else out + y
             return out
+        if s.averaging(self.training):
+            return sum(option(*args, **kwargs) for option in self.options) / len(self.options)
         groups = s.groups(args, kwargs, self.training)
         if groups:
             chunks = torch.tensor_split(args[0], groups)
@@ -80,6 +82,8 @@ class CallableSwitch:
         if s.mixing and s.backend is not None:
             weights = torch.softmax(s.backend.alphas[self.site], dim=0)
             return sum(w * f(*args, **kwargs) for w, f in zip(weights, self.candidates))
+        if s.averaging(torch.is_grad_enabled()):
+            return sum(f(*args, **kwargs) for f in self.candidates) / len(self.candidates)
         groups = s.groups(args, kwargs, True)
         if groups:
             chunks = torch.tensor_split(args[0], groups)
