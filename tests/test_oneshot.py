@@ -59,6 +59,7 @@ def test_spos_single_path_trains_only_the_active_candidate(tmp_path, monkeypatch
     out = tmp_path / "grads.json"
     monkeypatch.setenv("GRADS_OUT", str(out))
     monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", "0")  # one path per step, not per batch slice
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SANDWICH", "0")  # sampled steps only
     status, _, _ = _run(tmp_path, GRADS, "--one-shot", "spos", "--trials", "3", "--seed", "1")
     assert status == 0, capsys.readouterr().err
     seen = json.loads(out.read_text())
@@ -73,6 +74,43 @@ def test_spos_batch_slices_train_every_candidate_each_step(tmp_path, monkeypatch
     status, _, _ = _run(tmp_path, GRADS, "--one-shot", "spos", "--trials", "3")
     assert status == 0, capsys.readouterr().err
     assert json.loads(out.read_text()) == [[True, True]] * 9
+
+
+SIZES = GRADS.replace("seen = []\n", """seen = []
+sizes = []
+for option in model[1].options:
+    option.register_forward_hook(lambda m, args, out: sizes[-1].append(args[0].shape[0]))
+""").replace("for step in range(9):\n", "for step in range(9):\n    sizes.append([])\n").replace(
+    "json.dump(seen, fh)", "json.dump(sizes, fh)")
+
+
+@pytest.mark.parametrize("split", ["1", "0"])
+def test_sandwich_steps_run_every_candidate_on_the_whole_batch(tmp_path, monkeypatch, capsys, split):
+    out = tmp_path / "sizes.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", split)
+    status, _, _ = _run(tmp_path, SIZES, "--one-shot", "spos", "--trials", "2")
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "every other step runs all candidates, averaged" in err
+    sizes = json.loads(out.read_text())
+    # Even steps: all three candidates see the 48 examples; odd steps: batch slices of 16, one
+    # per candidate (or, without slices, one candidate on the whole batch).
+    # The first forward also runs each candidate once to compare their output shapes; the last
+    # step's list goes on with the program's objective and the evaluations after training.
+    sampled = [16, 16, 16] if split == "1" else [48]
+    assert sizes[0] == [48] * 6 and sizes[8][:3] == [48] * 3, sizes
+    assert sizes[1:8] == [[48, 48, 48] if step % 2 == 0 else sampled for step in range(1, 8)], sizes
+
+
+def test_without_the_sandwich_every_step_is_sampled(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "sizes.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SANDWICH", "0")
+    status, _, _ = _run(tmp_path, SIZES, "--one-shot", "spos", "--trials", "2")
+    assert status == 0, capsys.readouterr().err
+    sizes = json.loads(out.read_text())
+    assert sizes[0] == [48, 48, 48, 16, 16, 16] and sizes[1:8] == [[16, 16, 16]] * 7, sizes
 
 
 def test_spos_lists_sites_records_estimates_and_materializes(tmp_path, capsys):
@@ -258,3 +296,30 @@ def test_darts_derives_the_architecture_from_non_zero_candidates(tmp_path, capsy
     (trial,) = json.loads(capsys.readouterr().out)["trials"]
     assert trial["decisions"]["head"] != "Zero()"
     assert len(trial["metrics"]["glovec.alpha"]["head"]) == 3
+
+
+def test_architectures_added_to_a_finished_darts_study_are_estimated_on_resume(tmp_path, capsys):
+    """How bench/oneshot.py gives darts a Kendall tau: architectures proposed into the finished
+    study are evaluated on the trained supernet (one-hot: their candidates alone), no training."""
+    from glovec.runtime.geno import DNA, DNASpec
+    from glovec.runtime.study import Study
+
+    status, src, study = _run(tmp_path, DARTS, "--one-shot", "darts")
+    assert status == 0, capsys.readouterr().err
+    stored = Study.load(str(study))
+    space, (argmax,) = stored.space_doc, list(stored.trials("completed"))
+    stored.close()
+    assert argmax.decisions == {"head": 0}  # nn.Linear(4, 1)
+    added = Study.open(str(study), space, resume=True)
+    added.add_trial(DNA(DNASpec.from_space_doc(space), {"head": 1}))  # Mean()
+    added.close()
+    capsys.readouterr()
+    assert main(["run", str(src), "--one-shot", "darts", "--study", str(study), "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "resuming from" in err and "no training" in err
+    assert main(["report", str(study), "--json"]) == 0
+    trials = {t["decisions"]["head"]: t for t in json.loads(capsys.readouterr().out)["trials"]}
+    assert set(trials) == {"nn.Linear(4, 1)", "Mean()"}
+    assert trials["Mean()"]["status"] == "completed" and trials["Mean()"]["estimate"] is True
+    # One-hot estimates on the supernet: the linear head fits y, the mean of x does not.
+    assert trials["Mean()"]["objective"] < trials["nn.Linear(4, 1)"]["objective"]

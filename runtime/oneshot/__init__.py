@@ -145,7 +145,10 @@ class Session:
         counts = self.study.counts()
         if self.settings.resume and os.path.exists(self.ckpt):
             self.resume_state = self.ckpt
-        if counts["completed"] + counts["failed"] >= self._target() and self.study.resumed:
+        # Trials proposed into the study (a killed run's, or added by hand) are evaluated on a
+        # resumed supernet even when the target is reached.
+        if (counts["completed"] + counts["failed"] >= self._target() and self.study.resumed
+                and not counts["proposed"]):
             self._summary(out)
             return 0
         saved = gv.oneof_lazy, gv.objective
