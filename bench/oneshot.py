@@ -11,8 +11,12 @@ reports:
 - the method's wall time against one stand-alone training, and the best stand-alone accuracy that
   per-trial evolution (`glovec run --algorithm evolution`) reaches in the same wall time.
 
-darts records one architecture (its argmax), so it gets no tau: its pick is ranked among the spos
-spread. Every figure comes from this run; nothing is asserted. Results: bench/results/oneshot.json
+darts records one architecture (its argmax, the pick). For its tau, every architecture whose
+stand-alone accuracy this run knows (the spos and enas spreads, and those reused with --reuse) is
+then proposed into the darts study and estimated on the trained darts supernet with its one-hot
+weights (each switch's candidate alone: `glovec run --one-shot darts --resume` evaluates proposed
+trials without training); the spread is taken over those estimates. Every figure comes from this
+run; nothing is asserted. Results: bench/results/oneshot.json
 and oneshot.png; with `--example examples/nas_mlp_keras.py --methods spos` (Keras: spos only),
 bench/results/oneshot_keras.json.
 """
@@ -92,6 +96,31 @@ def spread(trials: list, k: int) -> list:
     return [unique[round(i * (len(unique) - 1) / (k - 1))] for i in range(k)]
 
 
+def estimate_known(study: Path, decisions: list) -> float:
+    """Propose ``decisions`` (candidate texts per site) into a finished one-shot study and
+    estimate them on its supernet (``--resume``: no training); returns the seconds it took."""
+    sys.path.insert(0, str(ROOT))
+    from glovec.runtime.geno import DNA, DNASpec
+    from glovec.runtime.study import Study
+
+    stored = Study.load(str(study))
+    space = stored.space_doc
+    seen = {json.dumps(t.decisions, sort_keys=True) for t in stored.trials()}
+    stored.close()
+    spec = DNASpec.from_space_doc(space)
+    texts = {site["id"]: site["candidates"] for site in space["sites"]}
+    opened = Study.open(str(study), space, resume=True)
+    try:
+        for d in decisions:
+            index = {k: texts[k].index(v) for k, v in d.items()}
+            if json.dumps(index, sort_keys=True) not in seen:
+                seen.add(json.dumps(index, sort_keys=True))
+                opened.add_trial(DNA(spec, index, validate=False))
+    finally:
+        opened.close()
+    return glovec("run", EXAMPLE, "--one-shot", "darts", "--study", study, "--resume")[2]
+
+
 def main() -> None:
     args = parse_args(__doc__, lambda p: (
         p.add_argument("--methods", default="spos,enas,darts"),
@@ -99,8 +128,8 @@ def main() -> None:
         p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
         p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method"),
         p.add_argument("--reuse", default=None, help="previous results JSONs, comma-separated: "
-                       "their stand-alone accuracies are reused, and the last spos spread among "
-                       "them ranks the darts pick when spos is not run")))
+                       "their stand-alone accuracies are reused (and their architectures join "
+                       "the pool that darts' tau is measured over)")))
     global EXAMPLE
     EXAMPLE = Path(args.example).resolve()
     name = "oneshot" if EXAMPLE.name == "nas_cell_torch.py" else f"oneshot_{EXAMPLE.stem.split('_')[-1]}"
@@ -119,14 +148,10 @@ def main() -> None:
             alone_times.append(seconds)
         return cache[key]
 
-    spos_pool = None
     for previous in (json.loads(Path(f).read_text()) for f in (args.reuse or "").split(",") if f):
         for entry in previous["methods"].values():
             for r in entry["architectures"] + [entry["pick"]]:
                 cache[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
-        if "spos" in previous["methods"]:
-            spos_pool = [{"id": None, "objective": r["estimate"], "decisions": r["decisions"]}
-                         for r in previous["methods"]["spos"]["architectures"]]
     default_prog = work / "default.py"
     glovec("materialize", EXAMPLE, "--defaults", "-o", default_prog)
     default_acc, alone_seconds = standalone(default_prog)
@@ -140,14 +165,16 @@ def main() -> None:
         report = json.loads(glovec("report", study, "--json")[0])
         done = [t for t in report["trials"] if t["status"] == "completed"]
         pick = next(t for t in done if t["id"] == report["best"])
+        pool_seconds = None
+        if len(done) == 1 and cache:  # darts: estimate the known architectures, one-hot
+            pool_seconds = estimate_known(study, [json.loads(key) for key in cache])
+            report = json.loads(glovec("report", study, "--json")[0])
+            done = [t for t in report["trials"] if t["status"] == "completed"]
         chosen = spread(done, k) if len(done) > 1 else []
-        if method == "darts" and spos_pool:
-            chosen = spos_pool
         rows = []
         for t in chosen:
-            src_study = Path(t.get("_study", study))
             rows.append({"id": t["id"], "estimate": t["objective"], "decisions": t["decisions"],
-                         "alone": train_alone(src_study, t["id"], t["decisions"])})
+                         "alone": train_alone(study, t["id"], t["decisions"])})
         pick_alone = train_alone(study, pick["id"], pick["decisions"])
         accs = sorted([r["alone"] for r in rows] + ([pick_alone] if not any(
             r["decisions"] == pick["decisions"] for r in rows) else []))
@@ -155,12 +182,12 @@ def main() -> None:
         ties = sum(1 for a in accs if a == pick_alone)
         percentile = 100.0 * (below + 0.5 * ties) / len(accs) if accs else None
         tau = (kendall_tau([r["estimate"] for r in rows], [r["alone"] for r in rows])
-               if method != "darts" and len(rows) > 2 else None)
+               if len(rows) > 2 else None)
         # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
         # the input off) are easy to tell apart and inflate tau over the whole spread.
         working = [r for r in rows if r["alone"] >= WORKING]
         tau_working = (kendall_tau([r["estimate"] for r in working], [r["alone"] for r in working])
-                       if method != "darts" and len(working) > 2 else None)
+                       if len(working) > 2 else None)
         # Per-trial evolution given the same wall time: each trial trains alone.
         evo_study = work / f"evolution-{method}.db"
         cmd = [PY, "-m", "glovec.cli", "run", str(EXAMPLE), "--algorithm", "evolution",
@@ -180,6 +207,8 @@ def main() -> None:
         evo_best = max((t["objective"] for t in evo_done), default=None)
         entry = {
             "wall_seconds": seconds,
+            "pool": len(done),  # architectures estimated, the spread's pool
+            "pool_estimate_seconds": pool_seconds,  # darts: the known ones, after its run
             "x_standalone": seconds / alone_seconds,
             "architectures": rows,
             "kendall_tau": tau,
@@ -193,8 +222,6 @@ def main() -> None:
             "evolution_same_wall_time": {"trials": len(evo_done), "best_alone": evo_best},
         }
         results["methods"][method] = entry
-        if method == "spos":
-            spos_pool = [dict(t, _study=str(study)) for t in chosen]
         tau_text = "n/a" if tau is None else f"{tau:.2f}"
         if tau_working is not None:
             tau_text += f" ({tau_working:.2f} among {len(working)} working)"
@@ -228,7 +255,7 @@ def plot(results, path, args) -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for method, entry in results["methods"].items():
         rows = entry["architectures"]
-        if method == "darts" or not rows:
+        if not rows:
             continue
         ax.scatter([r["estimate"] for r in rows], [r["alone"] for r in rows], label=
                    f"{method} (tau {entry['kendall_tau']:.2f})", alpha=0.7)
