@@ -323,3 +323,20 @@ def test_architectures_added_to_a_finished_darts_study_are_estimated_on_resume(t
     assert trials["Mean()"]["status"] == "completed" and trials["Mean()"]["estimate"] is True
     # One-hot estimates on the supernet: the linear head fits y, the mean of x does not.
     assert trials["Mean()"]["objective"] < trials["nn.Linear(4, 1)"]["objective"]
+
+
+def test_enas_search_phase_records_the_policy_argmax_then_distinct_draws(tmp_path, capsys):
+    program = DARTS.replace("nn.Sequential(nn.Identity(), head)", "nn.Sequential(nn.Linear(4, 4), head)").replace(
+        "# glovec: oneof([nn.Linear(4, 1), Mean()])",
+        "# glovec: oneof([nn.Linear(4, 1), Mean(), nn.Sequential(nn.Tanh(), nn.Linear(4, 1)), "
+        "nn.Sequential(nn.ReLU(), nn.Linear(4, 1))])")
+    status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "3", "--seed", "0")
+    assert status == 0, capsys.readouterr().err
+    logits = torch.load(f"{study}.oneshot.pt", weights_only=False)["controller"]["slots"]["head"][0][0]
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0
+    trials = sorted(json.loads(capsys.readouterr().out)["trials"], key=lambda t: t["id"])
+    texts = ["nn.Linear(4, 1)", "Mean()", "nn.Sequential(nn.Tanh(), nn.Linear(4, 1))",
+             "nn.Sequential(nn.ReLU(), nn.Linear(4, 1))"]
+    assert trials[0]["decisions"]["head"] == texts[logits.index(max(logits))]  # the argmax first
+    assert len({t["decisions"]["head"] for t in trials}) == 3  # then distinct draws

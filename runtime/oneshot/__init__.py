@@ -492,15 +492,37 @@ class Session:
             if key not in done_archs:
                 record(arch)
         elif self.method == "enas":
-            # The trained policy's most likely architectures (its argmax first), each evaluated
-            # on the shared weights; the best estimate among them is the pick.
-            for arch in self.controller.most_likely(target - len(done_archs), skip=done_archs):
+            # As the ENAS paper derives its cell: architectures drawn from the trained policy
+            # (its argmax first), each evaluated on the shared weights; the best estimate among
+            # them is the pick.
+            for arch in self._policy_archs(target - len(done_archs), done_archs):
                 record(arch)
         else:
             self._search_with_algorithm(sub_spec, record)
         self.seconds["search"] = time.perf_counter() - t0
         best = study.best(1)
         return best[0].objective if best else None
+
+    def _policy_archs(self, n: int, skip: set) -> list:
+        """``n`` distinct architectures for enas' search phase, none in ``skip``: the policy's
+        most likely one, then draws from the policy (its next most likely ones where draws
+        keep repeating: a policy sharper than ``n`` distinct draws)."""
+        if n <= 0:
+            return []
+        key = lambda arch: tuple(sorted(arch.items()))  # noqa: E731
+        seen = set(skip)
+        out = self.controller.most_likely(1, skip=seen)
+        seen.update(key(a) for a in out)
+        for _ in range(50 * n):
+            if len(out) >= n:
+                break
+            arch = self._draw()
+            if key(arch) not in seen:
+                seen.add(key(arch))
+                out.append(arch)
+        if len(out) < n:
+            out += self.controller.most_likely(n - len(out), skip=seen)
+        return out
 
     def _searched_spec(self):
         """The DNA spec of the switched sites only (what the search phase and enas decide)."""
