@@ -127,12 +127,16 @@ def main() -> None:
         p.add_argument("--example", default=str(EXAMPLE), help="the program searched"),
         p.add_argument("--trials", type=int, default=100, help="architectures each method evaluates"),
         p.add_argument("--spread", type=int, default=12, help="architectures trained alone per method"),
+        p.add_argument("--seed", type=int, default=0, help="the one-shot runs' --seed (results "
+                       "of another seed than 0 are saved as oneshot_seedN.*)"),
         p.add_argument("--reuse", default=None, help="previous results JSONs, comma-separated: "
                        "their stand-alone accuracies are reused (and their architectures join "
                        "the pool that darts' tau is measured over)")))
     global EXAMPLE
     EXAMPLE = Path(args.example).resolve()
     name = "oneshot" if EXAMPLE.name == "nas_cell_torch.py" else f"oneshot_{EXAMPLE.stem.split('_')[-1]}"
+    if args.seed:
+        name += f"_seed{args.seed}"
     k = 4 if args.quick else args.spread
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
@@ -161,7 +165,7 @@ def main() -> None:
     for method in args.methods.split(","):
         study = work / f"{method}.db"
         _, err, seconds = glovec("run", EXAMPLE, "--one-shot", method, "--trials", trials,
-                                 "--study", study, "--seed", 0)
+                                 "--study", study, "--seed", args.seed)
         report = json.loads(glovec("report", study, "--json")[0])
         done = [t for t in report["trials"] if t["status"] == "completed"]
         pick = next(t for t in done if t["id"] == report["best"])
@@ -191,7 +195,7 @@ def main() -> None:
         # Per-trial evolution given the same wall time: each trial trains alone.
         evo_study = work / f"evolution-{method}.db"
         cmd = [PY, "-m", "glovec.cli", "run", str(EXAMPLE), "--algorithm", "evolution",
-               "--trials", "1000", "--study", str(evo_study), "--seed", "0"]
+               "--trials", "1000", "--study", str(evo_study), "--seed", str(args.seed)]
         # SIGINT stops it at the wall time; a shell's background job inherits SIGINT ignored,
         # so the child gets the default handler back before it starts.
         proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -236,7 +240,8 @@ def main() -> None:
     for entry in results["methods"].values():
         entry["x_median_standalone"] = entry["wall_seconds"] / median
     payload = {"machine": machine(), "versions": versions("torch", "keras", "tensorflow", "scikit-learn"),
-               "example": str(EXAMPLE.relative_to(ROOT)), "trials": trials, "spread": k, **results}
+               "example": str(EXAMPLE.relative_to(ROOT)), "trials": trials, "spread": k,
+               "seed": args.seed, **results}
     save(name, payload, args)
     try:
         plot(results, RESULTS / (f"{name}_quick.png" if args.quick else f"{name}.png"), args)
@@ -257,9 +262,10 @@ def plot(results, path, args) -> None:
         rows = entry["architectures"]
         if not rows:
             continue
-        ax.scatter([r["estimate"] for r in rows], [r["alone"] for r in rows], label=
-                   f"{method} (tau {entry['kendall_tau']:.2f})", alpha=0.7)
-        ax.scatter([entry["pick"]["estimate"]], [entry["pick"]["alone"]], marker="*", s=160)
+        points = ax.scatter([r["estimate"] for r in rows], [r["alone"] for r in rows], label=
+                            f"{method} (tau {entry['kendall_tau']:.2f})", alpha=0.7)
+        ax.scatter([entry["pick"]["estimate"]], [entry["pick"]["alone"]], marker="*", s=160,
+                   color=points.get_facecolor()[0][:3], edgecolor="black")  # the pick
     ax.axhline(results["default_accuracy"], color="grey", ls="--", label="default architecture")
     ax.set_xlabel("supernet estimate (validation accuracy)")
     ax.set_ylabel("stand-alone validation accuracy")
