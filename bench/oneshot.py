@@ -96,9 +96,10 @@ def spread(trials: list, k: int) -> list:
     return [unique[round(i * (len(unique) - 1) / (k - 1))] for i in range(k)]
 
 
-def estimate_known(study: Path, decisions: list) -> float:
+def estimate_known(study: Path, decisions: list, method: str = "darts") -> float:
     """Propose ``decisions`` (candidate texts per site) into a finished one-shot study and
-    estimate them on its supernet (``--resume``: no training); returns the seconds it took."""
+    estimate them on its supernet (``--resume``: no training, no search beyond them); returns
+    the seconds it took."""
     sys.path.insert(0, str(ROOT))
     from glovec.runtime.geno import DNA, DNASpec
     from glovec.runtime.study import Study
@@ -118,7 +119,8 @@ def estimate_known(study: Path, decisions: list) -> float:
                 opened.add_trial(DNA(spec, index, validate=False))
     finally:
         opened.close()
-    return glovec("run", EXAMPLE, "--one-shot", "darts", "--study", study, "--resume")[2]
+    return glovec("run", EXAMPLE, "--one-shot", method, "--study", study, "--resume",
+                  "--trials", len(seen))[2]
 
 
 def main() -> None:
