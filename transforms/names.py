@@ -46,6 +46,7 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("torch.nn.modules.conv", "torch.nn"),
     ("torch.nn.modules.dropout", "torch.nn"),
     ("torch.nn.modules.activation", "torch.nn"),
+    ("torchvision.transforms.v2", "torchvision.transforms"),
 )
 
 

@@ -133,6 +133,9 @@ TABLE: dict[str, str] = {
     'keras.regularizers.L1': 'l1',
     'keras.regularizers.L1L2': 'l1 l2',
     'keras.regularizers.L2': 'l2',
+    'keras.regularizers.l1': 'l1',
+    'keras.regularizers.l1_l2': 'l1 l2',
+    'keras.regularizers.l2': 'l2',
     'sklearn.cluster.KMeans': 'n_clusters * init n_init max_iter tol verbose random_state copy_x algorithm',
     'sklearn.decomposition.PCA': 'n_components * copy whiten svd_solver tol iterated_power n_oversamples power_iteration_normalizer random_state',
     'sklearn.decomposition.TruncatedSVD': 'n_components * algorithm n_iter n_oversamples power_iteration_normalizer random_state tol',
@@ -246,6 +249,8 @@ TABLE: dict[str, str] = {
     'torch.nn.TransformerEncoderLayer': 'd_model nhead dim_feedforward dropout activation layer_norm_eps batch_first norm_first bias device dtype',
     'torch.nn.Unflatten': 'dim unflattened_size',
     'torch.nn.Upsample': 'size scale_factor mode align_corners recompute_scale_factor',
+    'torch.nn.utils.clip_grad_norm_': 'parameters max_norm norm_type error_if_nonfinite foreach',
+    'torch.nn.utils.clip_grad_value_': 'parameters clip_value foreach',
     'torch.optim.Adadelta': 'params lr rho eps weight_decay foreach * capturable maximize differentiable',
     'torch.optim.Adagrad': 'params lr lr_decay weight_decay initial_accumulator_value eps foreach * maximize differentiable fused',
     'torch.optim.Adam': 'params lr betas eps weight_decay amsgrad * foreach maximize capturable differentiable fused decoupled_weight_decay',
@@ -266,6 +271,11 @@ TABLE: dict[str, str] = {
     'torch.optim.lr_scheduler.ReduceLROnPlateau': 'optimizer mode factor patience threshold threshold_mode cooldown min_lr eps',
     'torch.optim.lr_scheduler.StepLR': 'optimizer step_size gamma last_epoch',
     'torch.utils.data.DataLoader': 'dataset batch_size shuffle sampler batch_sampler num_workers collate_fn pin_memory drop_last timeout worker_init_fn multiprocessing_context generator * prefetch_factor persistent_workers pin_memory_device in_order',
+    # torchvision.transforms (v1; v2 is read as v1, names.CANONICAL_PREFIXES): the documented order
+    'torchvision.transforms.ColorJitter': 'brightness contrast saturation hue',
+    'torchvision.transforms.RandAugment': 'num_ops magnitude num_magnitude_bins interpolation fill',
+    'torchvision.transforms.RandomErasing': 'p scale ratio value inplace',
+    'torchvision.transforms.RandomRotation': 'degrees interpolation expand center fill',
 }
 
 
