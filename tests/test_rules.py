@@ -124,6 +124,30 @@ def test_other_wrappers_are_not_read_as_deferred_calls(source, tmp_path):
     assert _ids(source, LAZY_SGD, tmp_path) == {}
 
 
+LR_RULE = '[[rule]]\nassign = ["lr", "*.optimizer.lr"]\nvalues = "[x / 10, x, x * 10]"\n'
+
+
+def test_assign_reads_dict_keys_dict_keywords_and_string_subscripts(tmp_path):
+    """A hyper-parameter dict names its values as assignments do: a string key of a dict
+    display, a keyword of the builtin dict(...), and config["optimizer"]["lr"] = ... (matched as
+    config.optimizer.lr)."""
+    source = ('hp = {"lr": 0.01, "name": "run"}\n'
+              'optimizer = dict(type="SGD", lr=0.02)\n'
+              'config = {}\n'
+              'config["optimizer"]["lr"] = 0.03\n'
+              'other["lr2"] = 0.04\n')
+    sites = _ids(source, LR_RULE, tmp_path)
+    assert [s["line"] for s in sites.values()] == [1, 2, 4]
+    result = R.match_rules(str(tmp_path / "r.toml"), source)
+    assert [s.why.split(":")[0] for s in result.sites] == [
+        "dict key lr", "dict keyword lr", "assigned to config.optimizer.lr"]
+
+
+def test_a_dict_of_the_programs_own_is_not_the_builtin(tmp_path):
+    source = "from mylib import dict\nopt = dict(lr=0.02)\n"
+    assert _ids(source, LR_RULE, tmp_path) == {}
+
+
 def test_rules_file_diagnostics_point_into_the_rules_file(tmp_path, capsys):
     (tmp_path / "bad.toml").write_text('[[rule]]\nassign = "lr"\nvalues = "[x, x * y]"\n')
     (tmp_path / "p.py").write_text("lr = 0.1\n")

@@ -128,7 +128,7 @@ class Matcher(ast.NodeVisitor):
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
             ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
-            ast.JoinedStr: self.visit_JoinedStr,
+            ast.JoinedStr: self.visit_JoinedStr, ast.Dict: self.visit_Dict,
         }
 
     # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
@@ -221,13 +221,39 @@ class Matcher(ast.NodeVisitor):
         elif isinstance(target, ast.Attribute):
             full = ast.unparse(target)
             last = target.attr
+        elif _key_of(target) is not None:  # config["optimizer"]["lr"] = 0.1: config.optimizer.lr
+            full, last = _subscript_path(target), _key_of(target)
         else:
             return
+        self._named(full, last, value, declared)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        """``{"lr": 0.01, "batch_size": 64}``: a string key names its value as an assignment
+        does (W&B and Ray Tune configs, hyper-parameter dicts)."""
+        if self.assign_rules:
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) \
+                        and key.value.isidentifier():
+                    self._named(key.value, key.value, value, None, "key")
+        self.generic_visit(node)
+
+    def _dict_call(self, node: ast.Call) -> None:
+        """``dict(lr=0.01, momentum=0.9)`` (the builtin: mmdetection-style configs, keyword
+        dicts): each keyword names its value as an assignment does."""
+        if self.resolver.binding("dict", node.lineno) is not None:
+            return  # a dict of the program's own or an import
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self._named(kw.arg, kw.arg, kw.value, None, "keyword")
+
+    def _named(self, full: str, last: str, value: ast.expr, declared: str | None,
+               how: str = "") -> None:
         self.names.add(last)
         for rule, pattern in self._hits(self.assign_rules, (last.lower(), full.lower())):
             if self._in_scope(rule):
+                said = f"dict {how} {full}" if how else f"assigned to {full}"
                 self._take(rule, value, "assign", {}, target=full, declared=declared,
-                           why=f"assigned to {full}: the name matches {pattern!r}")
+                           why=f"{said}: the name matches {pattern!r}")
                 if self._settled(value):
                     return
 
@@ -236,6 +262,8 @@ class Matcher(ast.NodeVisitor):
             self._call(node)
         if self.param_rules and isinstance(node.func, ast.Name):
             self._own_call(node, node.func.id)
+        if self.assign_rules and isinstance(node.func, ast.Name) and node.func.id == "dict":
+            self._dict_call(node)
         if self.option_rules and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "add_argument":
             self._option(node)
@@ -581,6 +609,24 @@ def _deferred(names: Names, node: ast.Call, qualified: str | None):
         inner = names.qualify(func.args[0])
         return None if inner is None else (func.args[0], node.args, inner)
     return None
+
+
+def _key_of(target: ast.expr) -> str | None:
+    """The string key of a subscript target (``config["lr"]``: ``lr``), else None."""
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+            and isinstance(target.slice.value, str) and target.slice.value.isidentifier():
+        return target.slice.value
+    return None
+
+
+def _subscript_path(target: ast.expr) -> str:
+    """``config["optimizer"]["lr"]`` -> ``config.optimizer.lr`` (string keys as attributes)."""
+    parts = []
+    while _key_of(target) is not None or isinstance(target, ast.Attribute):
+        parts.append(_key_of(target) or target.attr)
+        target = target.value
+    parts.append(ast.unparse(target))
+    return ".".join(reversed(parts))
 
 
 def _is_field(func: ast.expr) -> bool:
