@@ -15,13 +15,13 @@ from glovec.transforms.rules import load_rules, match_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 0.95, "precision": 0.98},  # below 1.0 since the YAML configs came in
-    "pytorch": {"recall": 0.95, "precision": 0.91},
+    "argparse": {"recall": 0.97, "precision": 0.99},  # below 1.0 since the YAML configs came in
+    "pytorch": {"recall": 0.97, "precision": 0.93},  # round four: mixup/cutmix alphas in the YAML
     "keras": {"recall": 1.0, "precision": 0.96},
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
-    "argparse": {"recall": 0.9, "precision": 0.99},  # until round two: 0.45
-    "pytorch": {"recall": 0.83, "precision": 0.9},  # 0.5
+    "argparse": {"recall": 0.91, "precision": 1.0},  # until round two: 0.45
+    "pytorch": {"recall": 0.84, "precision": 0.91},  # 0.5 (a label added in round four)
     "keras": {"recall": 1.0, "precision": 0.85},  # 0.46
 }
 HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round two; round three's dev set
@@ -29,10 +29,10 @@ HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round tw
     "pytorch": {"recall": 0.96, "precision": 0.93},  # 0.63, 0.68
     "keras": {"recall": 0.93, "precision": 0.96},  # 0.57, 0.73
 }
-HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: written before round three, never looked at
-    "argparse": {"recall": 0.73, "precision": 0.99},  # before round three: 0.71
-    "pytorch": {"recall": 0.69, "precision": 0.91},  # 0.67
-    "keras": {"recall": 0.73, "precision": 0.94},  # 0.73
+HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: unseen in round three; round four's dev set
+    "argparse": {"recall": 0.93, "precision": 1.0},  # before round three: 0.71, round three: 0.73
+    "pytorch": {"recall": 0.93, "precision": 0.93},  # 0.67, 0.70
+    "keras": {"recall": 1.0, "precision": 0.95},  # 0.73, 0.73
 }
 
 
