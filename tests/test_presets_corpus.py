@@ -1,7 +1,7 @@
 """The preset corpora as a regression check: recall and precision of each preset on the
 labelled public-style training scripts (tests/corpus/presets/, and the held-out sets
-presets_heldout/, presets_heldout2/ and presets_heldout3/) stay at least what was last measured
-(bench/presets_recall.py prints the figures)."""
+presets_heldout/, presets_heldout2/, presets_heldout3/ and presets_heldout4/) stay at least what
+was last measured (bench/presets_recall.py prints the figures)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: written before round thre
     "pytorch": {"recall": 0.69, "precision": 0.91},  # 0.67
     "keras": {"recall": 0.73, "precision": 0.94},  # 0.73
 }
+HELDOUT4_FLOORS = {  # tests/corpus/presets_heldout4/: written before round four, never looked at
+    "argparse": {"recall": 0.46, "precision": 0.97},  # before round four (main's presets)
+    "pytorch": {"recall": 0.38, "precision": 0.81},
+    "keras": {"recall": 0.7, "precision": 0.78},
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +58,7 @@ def test_the_corpus_is_labelled(bench):
     files = bench.read_corpus()
     assert len(files) >= 12
     files += bench.read_corpus(bench.HELDOUT) + bench.read_corpus(bench.HELDOUT2)
-    files += bench.read_corpus(bench.HELDOUT3)
+    files += bench.read_corpus(bench.HELDOUT3) + bench.read_corpus(bench.HELDOUT4)
     for entry in files:
         assert entry["labels"], entry["name"]
         assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
@@ -121,6 +126,22 @@ def test_third_held_out_scripts_stay_at_the_measured_floors(bench, preset):
     result = bench.score(preset, bench.read_corpus(bench.HELDOUT3))
     assert result["recall"] >= HELDOUT3_FLOORS[preset]["recall"], result["missed"]
     assert result["precision"] >= HELDOUT3_FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+@pytest.mark.parametrize("preset", sorted(HELDOUT4_FLOORS))
+def test_fourth_held_out_scripts_stay_at_the_measured_floors(bench, preset):
+    result = bench.score(preset, bench.read_corpus(bench.HELDOUT4))
+    assert result["recall"] >= HELDOUT4_FLOORS[preset]["recall"], result["missed"]
+    assert result["precision"] >= HELDOUT4_FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+def test_the_fourth_held_out_configs_have_their_programs(bench):
+    """A YAML config of presets_heldout4/ is read by its program in programs/, by name."""
+    files = [f for f in bench.read_corpus(bench.HELDOUT4) if f["yaml"]]
+    assert files
+    for entry in files:
+        program = bench.HELDOUT4 / "programs" / entry["name"].replace(".yaml", ".py")
+        assert entry["name"] in program.read_text(encoding="utf-8")
 
 
 def test_the_main_presets_before_issue_18_fall_short(bench, tmp_path):
