@@ -9,7 +9,8 @@ the program once, in this process, with three changes (docs/oneshot.md):
   policy-gradient controller that learns from the objective during training; ``darts``: all of
   them, weighted by the softmax of architecture weights learned alongside the model's). Every
   other site keeps its default;
-- the program's own optimizer steps drive the sampling (torch's global optimizer step hooks);
+- the program's own training steps drive the sampling (torch's global optimizer step hooks, or a
+  callback added to each Keras ``fit``);
 - when the program reaches its objective marker, the expression there is evaluated again for
   each architecture on the trained shared weights (batch-norm statistics recalibrated per
   architecture), and each evaluation is recorded in the study as a trial whose objective is the
