@@ -243,7 +243,8 @@ def test_schedule_target_network_and_averaging_families():
     """Round five's families: a DQN's hard target-update period (named like a logging interval;
     1, every step, stays), a warm-up's length as lr_warmup_* and its start factor, a step
     schedule's period (1 stays), an EMA decay, settings switched off at 0 (random erasing,
-    learning starts) searched from 0; the same names as YAML keys, gamma among them."""
+    learning starts) searched from 0; the same names as YAML keys, gamma, loss coefficients and
+    a weight decay of 0 among them."""
     text = ('import argparse\n'
             'from dataclasses import dataclass\n'
             'p = argparse.ArgumentParser()\n'
@@ -285,12 +286,13 @@ def test_schedule_target_network_and_averaging_families():
     from glovec.transforms.configs import compile_configs
 
     yaml = ("agent:\n  gamma: 0.99\n  target_update_interval: 10000\n  learning_starts: 0\n"
-            "  ema_decay: 0.999\n  log_interval: 100\n")
+            "  ema_decay: 0.999\n  log_interval: 100\n  ent_coef: 0.01\n  weight_decay: 0.0\n")
     result = compile_configs([("dqn.yaml", yaml)], load_rules("argparse"), [], "dqn.yaml")
     chosen = {s.line: rule.name for config in result.files for s in config.sites
               for rule in [config.chosen[id(s)][0]]}
     assert chosen == {2: "gamma-key", 3: "target-update-period-key",
-                      4: "learning-starts-zero-key", 5: "ema-decay-key"}
+                      4: "learning-starts-zero-key", 5: "ema-decay-key", 7: "loss-weight-key",
+                      8: "weight-decay-zero-key"}
 
 
 def test_keras_augmentation_factors():
