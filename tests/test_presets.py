@@ -202,8 +202,8 @@ def test_off_policy_rl_fine_tuning_and_augmentation_families():
     tried first), gradient steps, replay buffer (smaller only), learning starts, soft-update tau,
     exploration noise; a minibatch count; a rollout length named num_steps whose help says
     "rollout" (a plain --num-steps stays a budget); scheduler choices whatever the declared type;
-    layers to unfreeze; mixup alpha (0 is off: left alone). A module-level BUFFER_SIZE (tf.data's
-    shuffle buffer) and a logging --log-freq stay out."""
+    layers to unfreeze; mixup alpha (0, off, searches switching it on: round five). A module-level
+    BUFFER_SIZE (tf.data's shuffle buffer) and a logging --log-freq stay out."""
     text = ('import argparse\n'
             'p = argparse.ArgumentParser()\n'
             'p.add_argument("--train-freq", type=int, default=4, help="the frequency of training")\n'
@@ -229,6 +229,7 @@ def test_off_policy_rl_fine_tuning_and_augmentation_families():
         4: ['oneof([2, 4, 8], name="num_minibatches")'],
         5: ['oneof([64, 128, 256], name="num_steps")'],
         7: ['oneof(["linear", "cosine"], name="lr_scheduler_type")'],
+        10: ['oneof([0.0, 0.2, 0.4, 0.8, 1.0], name="mixup")'],
         13: ["oneof([10000, 100000, 1000000])", "oneof([0, 50, 100, 200])",
              'floatv(0.0005, 0.05, scale="log")'],
         14: ["oneof([1, 2, 4, 8])", "floatv(0.1, 0.4)", "oneof([10, 20, 40])"],
@@ -236,6 +237,62 @@ def test_off_policy_rl_fine_tuning_and_augmentation_families():
     }
     left = {r.line: r.rule.name for r in result.refusals}
     assert left[6] == "budget-option" and left[9] == "budget-option"
+
+
+def test_schedule_target_network_and_averaging_families():
+    """Round five's families: a DQN's hard target-update period (named like a logging interval;
+    1, every step, stays), a warm-up's length as lr_warmup_* and its start factor, a step
+    schedule's period (1 stays), an EMA decay, settings switched off at 0 (random erasing,
+    learning starts) searched from 0; the same names as YAML keys, gamma, loss coefficients and
+    a weight decay of 0 among them."""
+    text = ('import argparse\n'
+            'from dataclasses import dataclass\n'
+            'p = argparse.ArgumentParser()\n'
+            'p.add_argument("--lr-warmup-epochs", default=0, type=int)\n'
+            'p.add_argument("--lr_warmup_steps", type=int, default=500)\n'
+            'p.add_argument("--lr-warmup-decay", default=0.01, type=float)\n'
+            'p.add_argument("--lr-step-size", default=30, type=int)\n'
+            'p.add_argument("--random-erase", default=0.0, type=float)\n'
+            'p.add_argument("--model-ema-decay", type=float, default=0.99998)\n'
+            'p.add_argument("--log-interval", type=int, default=100)\n'
+            '@dataclass\n'
+            'class Args:\n'
+            '    target_network_frequency: int = 500\n'
+            '    learning_starts: int = 0\n'
+            '    target_update_interval: int = 1\n'
+            '    step_size: int = 1\n')
+    assert _specs(text) == {
+        4: 'oneof([0, 1, 2, 5], name="lr_warmup_epochs")',
+        5: 'oneof([0, 250, 500, 1000], name="lr_warmup_steps")',
+        6: 'floatv(0.001, 0.1, scale="log", name="lr_warmup_decay")',
+        7: 'oneof([15, 30, 60], name="lr_step_size")',
+        8: 'oneof([0.0, 0.1, 0.25, 0.5], name="random_erase")',
+        9: 'oneof([0.99, 0.999, 0.9999, 0.99998], name="model_ema_decay")',
+        13: "oneof([125, 250, 500, 1000, 2000])",
+        14: "oneof([0, 100, 1000, 10000])",
+    }
+    torch_text = ('import torch\n'
+                  'sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)\n'
+                  'every = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)\n'
+                  'plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5)\n')
+    specs = [(s.line, s.spec) for s in _sites(torch_text, "pytorch").sites]
+    assert (2, "oneof([15, 30, 60])") in specs and (4, "oneof([0.1, 0.2, 0.5])") in specs
+    assert [line for line, _spec in specs].count(3) == 1  # gamma 0.7 only; step_size 1 stays
+    keras_text = ('import keras\nfrom keras import layers\n'
+                  'up = layers.Conv2DTranspose(128, (4, 4), strides=2)\n'
+                  'cb = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=5)\n')
+    assert _specs(keras_text, "keras") == {3: "oneof([64, 128, 256])",
+                                          4: "oneof([0.1, 0.2, 0.5])"}
+    from glovec.transforms.configs import compile_configs
+
+    yaml = ("agent:\n  gamma: 0.99\n  target_update_interval: 10000\n  learning_starts: 0\n"
+            "  ema_decay: 0.999\n  log_interval: 100\n  ent_coef: 0.01\n  weight_decay: 0.0\n")
+    result = compile_configs([("dqn.yaml", yaml)], load_rules("argparse"), [], "dqn.yaml")
+    chosen = {s.line: rule.name for config in result.files for s in config.sites
+              for rule in [config.chosen[id(s)][0]]}
+    assert chosen == {2: "gamma-key", 3: "target-update-period-key",
+                      4: "learning-starts-zero-key", 5: "ema-decay-key", 7: "loss-weight-key",
+                      8: "weight-decay-zero-key"}
 
 
 def test_keras_augmentation_factors():

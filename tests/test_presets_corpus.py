@@ -16,14 +16,14 @@ from glovec.transforms.rules import load_rules, match_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 0.97, "precision": 0.99},  # below 1.0 since the YAML configs came in
-    "pytorch": {"recall": 0.97, "precision": 0.93},  # round four: mixup/cutmix alphas in the YAML
+    "argparse": {"recall": 0.97, "precision": 0.96},  # round five: ema_decay, warmup_decay, mixup 0
+    "pytorch": {"recall": 0.97, "precision": 0.91},  # round four: mixup/cutmix alphas in the YAML
     "keras": {"recall": 1.0, "precision": 0.96},
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
     "argparse": {"recall": 0.91, "precision": 1.0},  # until round two: 0.45
     "pytorch": {"recall": 0.84, "precision": 0.91},  # 0.5 (a label added in round four)
-    "keras": {"recall": 1.0, "precision": 0.85},  # 0.46
+    "keras": {"recall": 1.0, "precision": 0.78},  # 0.46; round five: the VAE's Conv2DTranspose
 }
 HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round two; round three's dev set
     "argparse": {"recall": 0.95, "precision": 0.99},  # before round two: 0.62, round two: 0.67
@@ -35,10 +35,10 @@ HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: unseen in round three; ro
     "pytorch": {"recall": 0.93, "precision": 0.93},  # 0.67, 0.70
     "keras": {"recall": 1.0, "precision": 0.95},  # 0.73, 0.73
 }
-HELDOUT4_FLOORS = {  # tests/corpus/presets_heldout4/: written before round four, never looked at
-    "argparse": {"recall": 0.74, "precision": 0.98},  # before round four (main's presets): 0.47
-    "pytorch": {"recall": 0.67, "precision": 0.88},  # 0.38
-    "keras": {"recall": 0.76, "precision": 0.8},  # 0.71
+HELDOUT4_FLOORS = {  # tests/corpus/presets_heldout4/: unseen in round four; round five's dev set
+    "argparse": {"recall": 0.94, "precision": 0.98},  # before round four: 0.47, round four: 0.75
+    "pytorch": {"recall": 0.88, "precision": 0.91},  # 0.38, 0.68
+    "keras": {"recall": 0.91, "precision": 0.82},  # 0.71, 0.76
 }
 HELDOUT5_FLOORS = {  # tests/corpus/presets_heldout5/: written before round five, never looked at
     "argparse": {"recall": 0.59, "precision": 0.86},  # before round five (main's presets)
@@ -103,12 +103,14 @@ def test_recall_and_precision_stay_at_the_measured_floors(bench, preset):
 @pytest.mark.parametrize("preset", ["argparse", "pytorch"])
 def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
     """The YAML configs of the corpus (their programs in programs/), scored alone: measured
-    0.82 recall and 1.0 precision (mixup/cutmix alphas and lin*_size widths are missed)."""
+    0.89 recall and 0.93 precision (lin*_size widths are missed; since round five the
+    torchvision recipe's warmup_decay and ema_decay are searched, which this corpus leaves
+    unlabelled and presets_heldout4/ labels in the same recipe)."""
     files = [f for f in bench.read_corpus() if f["yaml"]]
     assert len(files) >= 3
     result = bench.score(preset, files)
     assert result["recall"] >= 0.8, result["missed"]
-    assert result["precision"] >= 0.95, result["unlabelled_sites"]
+    assert result["precision"] >= 0.9, result["unlabelled_sites"]
     for entry in files:  # each config's program is there and reads it by name
         program = bench.CORPUS / "programs" / entry["name"].replace(".yaml", ".py")
         assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")

@@ -468,7 +468,7 @@ EXPECTED_SITES = {
         "RowTransformer.__init__.TransformerEncoderLayer.dim_feedforward",  # round four
         "RowTransformer.__init__.TransformerEncoderLayer.dropout",
         "RowTransformer.__init__.TransformerEncoderLayer.activation", "main.Adam.lr",
-        "main.StepLR.gamma"],
+        "main.StepLR.step_size", "main.StepLR.gamma"],  # step_size: round five
 }
 
 
