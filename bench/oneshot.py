@@ -15,9 +15,10 @@ darts records one architecture (its argmax, the pick). For its tau, every archit
 stand-alone accuracy this run knows (the spos and enas spreads, and those reused with --reuse) is
 then proposed into the darts study and estimated on the trained darts supernet with its one-hot
 weights (each switch's candidate alone: `glovec run --one-shot darts --resume` evaluates proposed
-trials without training); the spread is taken over those estimates. Every figure comes from this
-run; nothing is asserted. Results: bench/results/oneshot.json
-and oneshot.png; with `--example examples/nas_mlp_keras.py --methods spos` (Keras: spos only),
+trials without training; a Keras run keeps no supernet checkpoint, so there it trains the darts
+supernet again); the spread is taken over those estimates. Every figure comes from this run;
+nothing is asserted. Results: bench/results/oneshot.json
+and oneshot.png; with `--example examples/nas_mlp_keras.py` (Keras, the same three methods),
 bench/results/oneshot_keras.json.
 """
 
