@@ -25,7 +25,9 @@ Modes (``ready`` says which one it took and why):
 - ``fork``: a fork server. Each trial is a child forked from the warm worker, in its own session
   (process group), with its own stdout/stderr, memory limit and ``PR_SET_PDEATHSIG``; it runs the
   trial (``inline.run_here``), writes the result file and exits like an interpreter would
-  (``atexit`` handlers, non-daemon threads; not the slow module-by-module teardown). Whatever the trial leaves behind (framework
+  (``atexit`` handlers, non-daemon threads; not the slow module-by-module teardown, nor the
+  ``weakref.finalize`` callbacks of objects the worker made before the fork: those are the
+  worker's). Whatever the trial leaves behind (framework
   sessions, random states, caches, its own children: the group is killed when it ends) dies with
   it; the next trial forks from the untouched warm worker, with the random states seeded anew.
   The child lists the modules its trial imported (``<result>.imports``: not the program's own,
