@@ -13,7 +13,7 @@ reports:
 
 darts records one architecture (its argmax), so it gets no tau: its pick is ranked among the spos
 spread. Every figure comes from this run; nothing is asserted. Results: bench/results/oneshot.json
-and oneshot.png; with `--example examples/nas_mlp_keras.py --methods spos` (Keras: spos only),
+and oneshot.png; with `--example examples/nas_mlp_keras.py` (Keras, the same three methods),
 bench/results/oneshot_keras.json.
 """
 

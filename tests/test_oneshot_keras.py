@@ -1,6 +1,7 @@
 """One-shot search on Keras programs (TensorFlow backend): a spos step trains only the active
 layer, a history objective is evaluated again on ``validation_data`` and `materialize --best`
-writes the pick, and what Keras cannot do is refused with a diagnostic naming the site."""
+writes the pick, darts' architecture weights and enas' policy learn during the program's own
+`fit`, and what cannot work is refused with a diagnostic naming the site."""
 
 from __future__ import annotations
 
@@ -104,13 +105,65 @@ def test_keras_spos_evaluates_a_history_objective_on_validation_data_and_materia
     assert f"hidden = {best['decisions']['hidden']}  # glovec:" in code and "_gv" not in code
 
 
-@pytest.mark.parametrize("method", ["enas", "darts"])
-def test_keras_enas_and_darts_are_refused_with_a_diagnostic_naming_the_site(tmp_path, capsys, method):
-    status, src, _ = _run(tmp_path, HISTORY.format(validation=""), "--one-shot", method)
+REGRESS = """\
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(0)
+rng = np.random.default_rng(0)
+x = rng.normal(size=(256, 4)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+head = layers.Dense(1, activation="sigmoid")  # glovec: oneof([layers.Dense(1, activation="sigmoid"), layers.Dense(1)])
+model = keras.Sequential([keras.Input((4,)), layers.Dense(4), head])
+model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+model.fit(x, y, epochs=12, batch_size=16, verbose=0)
+score = -model.evaluate(x, y, verbose=0)  # glovec: objective
+print("model weights", len(model.weights))
+"""
+
+
+def test_keras_darts_weights_move_and_their_argmax_is_materialized(tmp_path, capsys):
+    status, src, study = _run(tmp_path, REGRESS, "--one-shot", "darts")
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "head  searched, shared weights (2 candidates, 1 instance(s)): softmax mixture" in captured.err
+    # glovec's architecture weights are not the model's: Dense(4) and the two heads, 2 each.
+    assert "model weights 6" in captured.out
+    assert main(["report", str(study), "--json"]) == 0
+    (trial,) = json.loads(capsys.readouterr().out)["trials"]  # darts records its argmax only
+    probs = trial["metrics"]["glovec.alpha"]["head"]
+    assert probs[1] > 0.53 > probs[0], probs  # moved from uniform, towards the linear head
+    assert trial["decisions"]["head"] == "layers.Dense(1)" and trial["estimate"] is True
+    assert main(["materialize", str(src), "--best", "--study", str(study)]) == 0
+    assert "head = layers.Dense(1)  # glovec:" in capsys.readouterr().out
+
+
+def test_keras_enas_learns_from_validation_during_fit_then_records_its_policy(tmp_path, capsys):
+    program = HISTORY.format(validation=", validation_data=(x[192:], y[192:])").replace(
+        "epochs=6", "epochs=8")
+    status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0")
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "paths drawn by a policy-gradient controller" in captured.err
+    assert main(["report", str(study), "--json"]) == 0
+    trials = json.loads(capsys.readouterr().out)["trials"]
+    assert len(trials) == 2 and all(t["estimate"] and t["metrics"]["glovec.one_shot"] == "enas"
+                                    for t in trials)
+    assert len({t["decisions"]["hidden"] for t in trials}) == 2
+    # 6 batches x 8 epochs = 48 steps: rewards at steps 40, 44 and 48 moved the policy.
+    probs = trials[0]["metrics"]["glovec.policy"]["hidden"]
+    assert len(probs) == 3 and max(probs) - min(probs) > 1e-3, probs
+
+
+def test_keras_darts_candidates_of_different_shapes_are_named(tmp_path, capsys):
+    program = REGRESS.replace('oneof([layers.Dense(1, activation="sigmoid"), layers.Dense(1)])',
+                              'oneof([layers.Dense(1, activation="sigmoid"), layers.Dense(2)])')
+    status, src, _ = _run(tmp_path, program, "--one-shot", "darts")
     err = capsys.readouterr().err
     assert status == 1
-    assert f"{src}:9:10: GV516 'hidden' switches Keras layers" in err
-    assert f"spos only ({method} needs PyTorch)" in err
+    assert f"{src}:9:8: GV514 the candidates of 'head' give outputs of different shapes" in err
+    assert "layers.Dense(2) -> [None, 2]" in err
 
 
 def test_keras_history_objective_without_validation_data_says_what_to_pass(tmp_path, capsys):

@@ -197,6 +197,168 @@ def test_reinforcement_learning_and_transformer_families():
     }
 
 
+def test_off_policy_rl_fine_tuning_and_augmentation_families():
+    """Round four's families: an off-policy learner's update period (named like a *_freq budget,
+    tried first), gradient steps, replay buffer (smaller only), learning starts, soft-update tau,
+    exploration noise; a minibatch count; a rollout length named num_steps whose help says
+    "rollout" (a plain --num-steps stays a budget); scheduler choices whatever the declared type;
+    layers to unfreeze; mixup alpha (0, off, searches switching it on: round five). A module-level
+    BUFFER_SIZE (tf.data's shuffle buffer) and a logging --log-freq stay out."""
+    text = ('import argparse\n'
+            'p = argparse.ArgumentParser()\n'
+            'p.add_argument("--train-freq", type=int, default=4, help="the frequency of training")\n'
+            'p.add_argument("--num-minibatches", type=int, default=4)\n'
+            'p.add_argument("--num-steps", type=int, default=128, help="steps per policy rollout")\n'
+            'p.add_argument("--max-steps", type=int, default=1000, help="steps to train")\n'
+            'p.add_argument("--lr_scheduler_type", type=SchedulerType, default="linear",\n'
+            '               choices=["linear", "cosine"])\n'
+            'p.add_argument("--log-freq", type=int, default=10)\n'
+            'p.add_argument("--mixup", type=float, default=0.0)\n'
+            'BUFFER_SIZE = 10000\n'
+            'class SAC:\n'
+            '    def __init__(self, buffer_size: int = 1_000_000, learning_starts=100, tau=0.005,\n'
+            '                 gradient_steps=1, policy_noise=0.2, layers_to_unfreeze=20,\n'
+            '                 mixup_alpha=0.2):\n'
+            '        self.buffer_size = buffer_size\n')
+    result = _sites(text)
+    by_line: dict[int, list[str]] = {}
+    for site in result.sites:
+        by_line.setdefault(site.line, []).append(site.spec)
+    assert by_line == {
+        3: ['oneof([1, 2, 4, 8, 16], name="train_freq")'],
+        4: ['oneof([2, 4, 8], name="num_minibatches")'],
+        5: ['oneof([64, 128, 256], name="num_steps")'],
+        7: ['oneof(["linear", "cosine"], name="lr_scheduler_type")'],
+        10: ['oneof([0.0, 0.2, 0.4, 0.8, 1.0], name="mixup")'],
+        13: ["oneof([10000, 100000, 1000000])", "oneof([0, 50, 100, 200])",
+             'floatv(0.0005, 0.05, scale="log")'],
+        14: ["oneof([1, 2, 4, 8])", "floatv(0.1, 0.4)", "oneof([10, 20, 40])"],
+        15: ["oneof([0.1, 0.2, 0.4, 0.8, 1.0])"],
+    }
+    left = {r.line: r.rule.name for r in result.refusals}
+    assert left[6] == "budget-option" and left[9] == "budget-option"
+
+
+def test_schedule_target_network_and_averaging_families():
+    """Round five's families: a DQN's hard target-update period (named like a logging interval;
+    1, every step, stays), a warm-up's length as lr_warmup_* and its start factor, a step
+    schedule's period (1 stays), an EMA decay, settings switched off at 0 (random erasing,
+    learning starts) searched from 0; the same names as YAML keys, gamma, loss coefficients and
+    a weight decay of 0 among them."""
+    text = ('import argparse\n'
+            'from dataclasses import dataclass\n'
+            'p = argparse.ArgumentParser()\n'
+            'p.add_argument("--lr-warmup-epochs", default=0, type=int)\n'
+            'p.add_argument("--lr_warmup_steps", type=int, default=500)\n'
+            'p.add_argument("--lr-warmup-decay", default=0.01, type=float)\n'
+            'p.add_argument("--lr-step-size", default=30, type=int)\n'
+            'p.add_argument("--random-erase", default=0.0, type=float)\n'
+            'p.add_argument("--model-ema-decay", type=float, default=0.99998)\n'
+            'p.add_argument("--log-interval", type=int, default=100)\n'
+            '@dataclass\n'
+            'class Args:\n'
+            '    target_network_frequency: int = 500\n'
+            '    learning_starts: int = 0\n'
+            '    target_update_interval: int = 1\n'
+            '    step_size: int = 1\n')
+    assert _specs(text) == {
+        4: 'oneof([0, 1, 2, 5], name="lr_warmup_epochs")',
+        5: 'oneof([0, 250, 500, 1000], name="lr_warmup_steps")',
+        6: 'floatv(0.001, 0.1, scale="log", name="lr_warmup_decay")',
+        7: 'oneof([15, 30, 60], name="lr_step_size")',
+        8: 'oneof([0.0, 0.1, 0.25, 0.5], name="random_erase")',
+        9: 'oneof([0.99, 0.999, 0.9999, 0.99998], name="model_ema_decay")',
+        13: "oneof([125, 250, 500, 1000, 2000])",
+        14: "oneof([0, 100, 1000, 10000])",
+    }
+    torch_text = ('import torch\n'
+                  'sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)\n'
+                  'every = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)\n'
+                  'plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5)\n')
+    specs = [(s.line, s.spec) for s in _sites(torch_text, "pytorch").sites]
+    assert (2, "oneof([15, 30, 60])") in specs and (4, "oneof([0.1, 0.2, 0.5])") in specs
+    assert [line for line, _spec in specs].count(3) == 1  # gamma 0.7 only; step_size 1 stays
+    keras_text = ('import keras\nfrom keras import layers\n'
+                  'up = layers.Conv2DTranspose(128, (4, 4), strides=2)\n'
+                  'cb = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=5)\n')
+    assert _specs(keras_text, "keras") == {3: "oneof([64, 128, 256])",
+                                          4: "oneof([0.1, 0.2, 0.5])"}
+    from glovec.transforms.configs import compile_configs
+
+    yaml = ("agent:\n  gamma: 0.99\n  target_update_interval: 10000\n  learning_starts: 0\n"
+            "  ema_decay: 0.999\n  log_interval: 100\n  ent_coef: 0.01\n  weight_decay: 0.0\n")
+    result = compile_configs([("dqn.yaml", yaml)], load_rules("argparse"), [], "dqn.yaml")
+    chosen = {s.line: rule.name for config in result.files for s in config.sites
+              for rule in [config.chosen[id(s)][0]]}
+    assert chosen == {2: "gamma-key", 3: "target-update-period-key",
+                      4: "learning-starts-zero-key", 5: "ema-decay-key", 7: "loss-weight-key",
+                      8: "weight-decay-zero-key"}
+
+
+def test_keras_augmentation_factors():
+    """A single augmentation factor, by keyword or position (RandomBrightness's signature is in
+    the table); a (low, high) tuple and RandomFlip stay as they are."""
+    text = ('import keras\nfrom keras import layers\n'
+            'aug = keras.Sequential([\n'
+            '    layers.RandomRotation(0.1),\n'
+            '    layers.RandomZoom(height_factor=0.2, width_factor=(-0.1, 0.1)),\n'
+            '    layers.RandomContrast(factor=0.15),\n'
+            '    layers.RandomBrightness(0.2),\n'
+            '    layers.RandomFlip("horizontal"),\n'
+            '])\n')
+    assert _specs(text, "keras") == {
+        4: "oneof([0.05, 0.1, 0.2, 0.3])",
+        5: "oneof([0.05, 0.1, 0.2, 0.3])",
+        6: "oneof([0.05, 0.1, 0.15, 0.2, 0.3])",
+        7: "oneof([0.05, 0.1, 0.2, 0.3])",
+    }
+
+
+def test_pytorch_literals_that_keep_shapes_and_training_loop_literals():
+    """A Transformer layer's feed-forward width and a stack's depth (no tensor shape changes),
+    gradient clipping, label smoothing, OneCycleLR's max_lr, Lightning's gradient_clip_val, timm's
+    drop rates and torchvision augmentation strengths (v2 read as v1); an nn.Linear width and an
+    LSTM's hidden_size stay as they are (the next layer's input size)."""
+    text = ('import torch, timm, lightning as L\nfrom torch import nn\n'
+            'from torchvision.transforms import v2 as T\n'
+            'layer = nn.TransformerEncoderLayer(64, 4, dim_feedforward=256)\n'
+            'rnn = nn.LSTM(28, 64, 2)\n'
+            'head = nn.Linear(64, 32)\n'
+            'torch.nn.utils.clip_grad_norm_(params, 1.0)\n'
+            'loss = nn.CrossEntropyLoss(label_smoothing=0.1)\n'
+            'sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=1000)\n'
+            'trainer = L.Trainer(max_epochs=10, gradient_clip_val=0.5)\n'
+            'model = timm.create_model("resnet50", drop_rate=0.2, drop_path_rate=0.05)\n'
+            'aug = T.Compose([T.RandomRotation(15), T.ColorJitter(0.4, 0.4), T.RandomErasing(p=0.25)])\n')
+    assert _specs(text, "pytorch") == {
+        4: "oneof([128, 256, 512])",
+        5: "intv(1, 4)",
+        7: 'floatv(0.1, 10.0, scale="log")',
+        8: "oneof([0.0, 0.05, 0.1, 0.2])",
+        9: 'floatv(0.001, 0.1, scale="log")',
+        10: 'floatv(0.05, 5.0, scale="log")',
+        11: "oneof([0.0, 0.05, 0.1, 0.2, 0.3, 0.5])",
+        12: "oneof([0.1, 0.25, 0.5])",
+    }
+    by_rule = [site.rule.name for site in _sites(text, "pytorch").sites]
+    assert by_rule[-5:] == ["timm-drop-path-rate", "rotation-degrees", "color-jitter-brightness",
+                            "color-jitter-contrast", "random-erasing-p"]
+
+
+def test_keras_schedules_regularizers_and_recurrent_dropout():
+    text = ('import keras\nfrom keras import layers, regularizers\n'
+            'sched = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=1000, decay_rate=0.9)\n'
+            'opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=0.004)\n'
+            'dense = layers.Dense(8, kernel_regularizer=regularizers.l2(1e-4))\n'
+            'rnn = layers.LSTM(4, recurrent_dropout=0.2)\n'
+            'sgd = keras.optimizers.SGD(0.01, momentum=0.9)\n')
+    sites = _sites(text, "keras").sites
+    assert [(s.line, s.rule.name) for s in sites] == [
+        (3, "schedule-initial-learning-rate"), (3, "schedule-decay-rate"), (4, "weight-decay"),
+        (5, "l2-regularizer"), (6, "recurrent-state-dropout"), (7, "learning-rate"),
+        (7, "momentum")]
+
+
 def test_literals_passed_to_the_programs_own_functions():
     """`build_model(num_heads=4)`: a param rule selects the value passed for the parameter (by
     keyword, or positionally), as it selects the parameter's default; calls to names the

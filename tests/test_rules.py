@@ -51,7 +51,7 @@ def test_every_selector_and_error_has_a_case():
     assert {"call_keyword", "alias_resolution", "positional_args", "assign_glob", "param_default",
             "scope_filters", "templates", "combined_markers", "conflict_marker",
             "template_mismatch", "objective_rule", "skip_and_fixed", "callee_choice", "site_ids",
-            "rule_matches_nothing"} <= names
+            "rule_matches_nothing", "deferred_calls"} <= names
     codes = set()
     for case in CASE_DIRS:
         if (case / "expected.txt").exists():
@@ -93,6 +93,59 @@ def test_alias_spellings_all_match(imports, call, tmp_path):
 ])
 def test_non_matches_give_no_site(source, tmp_path):
     assert _ids(source, DENSE, tmp_path) == {}
+
+
+LAZY_SGD = ('[[rule]]\ncall = "torch.optim.*"\narg = "lr"\nvalues = "[x / 10, x, x * 10]"\n'
+            '[[rule]]\ncall = "torch.nn.Dropout"\narg = "p"\nvalues = "[0.1, x]"\n')
+
+
+@pytest.mark.parametrize("imports, call, site_id", [
+    ("from detectron2.config import LazyCall as L", "L(torch.optim.SGD)(params=p, lr=0.02)",
+     "SGD.lr"),
+    ("import detectron2.config", "detectron2.config.LazyCall(torch.optim.SGD)(lr=0.02)", "SGD.lr"),
+    ("from functools import partial", "partial(torch.optim.SGD, lr=0.02)", "SGD.lr"),
+    ("import functools", "functools.partial(torch.nn.Dropout, 0.02)", "Dropout.p"),
+])
+def test_a_deferred_call_passes_its_arguments_to_the_callee_it_builds(imports, call, site_id,
+                                                                      tmp_path):
+    """detectron2's LazyCall(X)(...) and functools.partial(X, ...) build a call to X: call rules
+    read their arguments as X's (a positional one after partial's X by X's signature), and the
+    site is named after X."""
+    sites = _ids(f"import torch\n{imports}\nopt = {call}\n", LAZY_SGD, tmp_path)
+    assert list(sites) == [site_id]
+    assert sites[site_id]["candidates"][-1] in ("0.2", "0.02")
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nfrom mylib import L\nopt = L(torch.optim.SGD)(lr=0.02)\n",  # another wrapper
+    "import torch\nfrom functools import partial\nopt = partial(make, lr=0.02)\n",  # not torch
+])
+def test_other_wrappers_are_not_read_as_deferred_calls(source, tmp_path):
+    assert _ids(source, LAZY_SGD, tmp_path) == {}
+
+
+LR_RULE = '[[rule]]\nassign = ["lr", "*.optimizer.lr"]\nvalues = "[x / 10, x, x * 10]"\n'
+
+
+def test_assign_reads_dict_keys_dict_keywords_and_string_subscripts(tmp_path):
+    """A hyper-parameter dict names its values as assignments do: a string key of a dict
+    display, a keyword of the builtin dict(...), and config["optimizer"]["lr"] = ... (matched as
+    config.optimizer.lr)."""
+    source = ('hp = {"lr": 0.01, "name": "run"}\n'
+              'optimizer = dict(type="SGD", lr=0.02)\n'
+              'config = {}\n'
+              'config["optimizer"]["lr"] = 0.03\n'
+              'other["lr2"] = 0.04\n')
+    sites = _ids(source, LR_RULE, tmp_path)
+    assert [s["line"] for s in sites.values()] == [1, 2, 4]
+    result = R.match_rules(str(tmp_path / "r.toml"), source)
+    assert [s.why.split(":")[0] for s in result.sites] == [
+        "dict key lr", "dict keyword lr", "assigned to config.optimizer.lr"]
+
+
+def test_a_dict_of_the_programs_own_is_not_the_builtin(tmp_path):
+    source = "from mylib import dict\nopt = dict(lr=0.02)\n"
+    assert _ids(source, LR_RULE, tmp_path) == {}
 
 
 def test_rules_file_diagnostics_point_into_the_rules_file(tmp_path, capsys):
@@ -397,7 +450,7 @@ EXPECTED_SITES = {
         "make_cnn.Conv2D.activation_2", "make_cnn.Dropout.rate"],
     "keras_lstm_match.py": [  # batch_size=64 passed to the program's own train(**fit_options)
         "make_optimizer.Adam.learning_rate", "make_optimizer.SGD.learning_rate",
-        "main.LSTM.units", "main.LSTM.dropout", "main.train.batch_size"],
+        "make_optimizer.SGD.momentum", "main.LSTM.units", "main.LSTM.dropout", "main.train.batch_size"],
     "torch_mlp_digits.py": [  # Sequential.arg1: the nn.ReLU() module, second argument
         "MLP.__init__.hidden_size", "MLP.__init__.dropout", "MLP.__init__.Sequential.arg1",
         "loaders.DataLoader.batch_size",
@@ -412,9 +465,10 @@ EXPECTED_SITES = {
     "torch_transformer_digits.py": [  # nhead, num_layers and StepLR's gamma: issue 18
         "RowTransformer.__init__.d_model", "RowTransformer.__init__.nhead",
         "RowTransformer.__init__.num_layers",
+        "RowTransformer.__init__.TransformerEncoderLayer.dim_feedforward",  # round four
         "RowTransformer.__init__.TransformerEncoderLayer.dropout",
         "RowTransformer.__init__.TransformerEncoderLayer.activation", "main.Adam.lr",
-        "main.StepLR.gamma"],
+        "main.StepLR.step_size", "main.StepLR.gamma"],  # step_size: round five
 }
 
 

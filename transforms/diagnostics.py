@@ -629,9 +629,9 @@ CATALOGUE: list[Code] = [
          "One-shot search needs at least one oneof site whose candidates are modules, layers "
          "or callables, training steps (a torch.optim optimizer's step, or a Keras fit), and an "
          "objective it can evaluate after (for enas: during) training; a Keras objective that "
-         "reads fit's history needs validation_data=(x, y) in fit. For Keras layers only spos "
-         "is implemented: enas and darts are refused with this code. The message says which "
-         "is missing. Search such a program per trial (without --one-shot).",
+         "reads fit's history needs validation_data=(x, y) in fit. enas evaluates the objective "
+         "during training, so it must be reachable there (in the function that runs the torch "
+         "steps or Keras fit, or a history objective). The message says which is missing. Search such a program per trial (without --one-shot).",
          _ONE_SHOT.format(act="nn.ReLU()", score="-loss_fn(model(x), y).item()  # glovec: objective")
          .replace("lr=0.05)", "lr=0.05)  # glovec: lr=oneof([0.05, 0.1])"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",

@@ -46,6 +46,7 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("torch.nn.modules.conv", "torch.nn"),
     ("torch.nn.modules.dropout", "torch.nn"),
     ("torch.nn.modules.activation", "torch.nn"),
+    ("torchvision.transforms.v2", "torchvision.transforms"),
 )
 
 
@@ -56,6 +57,13 @@ def canonical(name: str) -> str:
         if name == prefix or name.startswith(prefix + "."):
             return replacement + name[len(prefix):]
     return name
+
+
+# Calls that build another call for later: ``LazyCall(torch.optim.SGD)(lr=0.02)`` (detectron2's
+# lazy configs) and ``functools.partial(torch.optim.SGD, lr=0.02)`` pass their keywords to the
+# wrapped callee; rules read them as its arguments and site ids are named after it.
+LAZY_CALLS = frozenset(("detectron2.config.LazyCall", "detectron2.config.lazy.LazyCall"))
+PARTIALS = frozenset(("functools.partial",))
 
 
 IMPORT, DEFINITION, OTHER = "import", "definition", "other"

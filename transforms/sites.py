@@ -42,7 +42,7 @@ import libcst as cst
 
 from .diagnostics import Diagnostic, suggest
 from .program import Place, Program
-from .names import dotted_parts
+from .names import LAZY_CALLS, PARTIALS, dotted_parts
 from .signatures import dotted
 from .specs import (CHOICES, RANGES, Spec, SpecError, diagnostic, number,
                     parse_comment_spec, parse_marker_call)
@@ -754,7 +754,8 @@ def _local_name(program: Program, node, path: tuple, place: Place) -> str:
         child, parent = chain[i], chain[i - 1]
         if isinstance(parent, cst.Arg) and i >= 2 and isinstance(chain[i - 2], cst.Call):
             call = chain[i - 2]
-            return _join(f"{_callee_name(call.func)}.{_param_name(program, call, parent, place)}", suffix)
+            name = _callee_name(_wrapped(program, call))
+            return _join(f"{name}.{_param_name(program, call, parent, place)}", suffix)
         if isinstance(parent, cst.Param) and i >= 2 and isinstance(chain[i - 2], cst.FunctionDef):
             return _join(f"{chain[i - 2].name.value}.{parent.name.value}", suffix)
         if isinstance(parent, cst.DictElement) and parent.value is child \
@@ -796,6 +797,19 @@ def _target_name(target) -> str:
     return "value"
 
 
+def _wrapped(program: Program, call: cst.Call):
+    """The callee a deferred call builds (``SGD`` in ``LazyCall(SGD)(lr=...)`` and in
+    ``partial(SGD, lr=...)``: names.LAZY_CALLS, PARTIALS), else the call's own callee."""
+    func = call.func
+    if isinstance(func, cst.Call) and len(func.args) == 1 and func.args[0].keyword is None \
+            and not func.args[0].star and program.resolver.qualified(func.func) in LAZY_CALLS:
+        return func.args[0].value
+    if call.args and call.args[0].keyword is None and not call.args[0].star \
+            and program.resolver.qualified(func) in PARTIALS:
+        return call.args[0].value
+    return func
+
+
 def _callee_name(func) -> str:
     if isinstance(func, cst.Name):
         return func.value
@@ -820,7 +834,12 @@ def _param_name(program: Program, call: cst.Call, arg: cst.Arg, place: Place) ->
         if each.star:
             return f"arg{index}"
         index += 1
-    signature = program.resolver.signature(call.func, place.class_name)
+    func = _wrapped(program, call)
+    if func is not call.func and not isinstance(call.func, cst.Call):  # partial(f, a): a is f's first
+        if index == 0:
+            return "callee"
+        index -= 1
+    signature = program.resolver.signature(func, place.class_name)
     if signature is not None and index < len(signature.positional):
         return signature.positional[index]
     return f"arg{index}"

@@ -9,7 +9,8 @@ the program once, in this process, with three changes (docs/oneshot.md):
   policy-gradient controller that learns from the objective during training; ``darts``: all of
   them, weighted by the softmax of architecture weights learned alongside the model's). Every
   other site keeps its default;
-- the program's own optimizer steps drive the sampling (torch's global optimizer step hooks);
+- the program's own training steps drive the sampling (torch's global optimizer step hooks, or a
+  callback added to each Keras ``fit``);
 - when the program reaches its objective marker, the expression there is evaluated again for
   each architecture on the trained shared weights (batch-norm statistics recalibrated per
   architecture), and each evaluation is recorded in the study as a trial whose objective is the
@@ -221,13 +222,6 @@ class Session:
         keras_mod = sys.modules.get("keras")
         if keras_mod is not None and values and all(
                 isinstance(v, keras_mod.layers.Layer) for v in values):
-            if self.method != "spos":
-                line, col = self.where(site)
-                self._fail(OneShotError(
-                    "GV516", f"{site!r} switches Keras layers: for Keras, one-shot search "
-                    f"implements spos only ({self.method} needs PyTorch); run it with "
-                    f"--one-shot spos, or search per trial (without --one-shot)",
-                    self.source_path, line, col))
             from .keras_backend import KerasBackend
 
             self.backend = KerasBackend(self)
@@ -329,10 +323,12 @@ class Session:
 
     def _enas_update(self) -> None:
         frame = self.evaluator.frame_in_stack()
-        if frame is None:
+        # A Keras history objective is evaluated on fit's validation_data: it needs no frame.
+        if frame is None and not self.evaluator.history_metric:
+            steps = "Keras fit's steps" if self.backend.name == "keras" else "the optimizer steps"
             self._fail(OneShotError(
                 "GV516", f"enas rewards its controller with the objective `{self.evaluator.text}` "
-                f"during training, but the optimizer steps run outside the function that holds "
+                f"during training, but {steps} run outside the function that holds "
                 f"it; use spos or darts, or evaluate in the training function",
                 self.source_path, self.evaluator.line, self.evaluator.col))
         arch = self._draw()
@@ -444,6 +440,10 @@ class Session:
         record_extra = {}
         if self.method == "darts":
             record_extra["glovec.alpha"] = self.backend.alpha_probs()
+        elif self.method == "enas":  # the trained policy: each switch's probabilities
+            record_extra["glovec.policy"] = {
+                k: [round(p, 4) for p in self.controller.probabilities(k)]
+                for k in ids if k in self.controller.slots}
 
         def record(arch: dict, extra=None):
             decisions = {**defaults, **{k: arch[k] for k in ids}}

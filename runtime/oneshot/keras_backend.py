@@ -9,8 +9,17 @@ candidate runs and gets a gradient; TensorFlow gives the others a zero gradient,
 ignores but an optimizer with momentum (Adam) still turns into small steps. With batch slices
 (the default, as for PyTorch) every candidate runs on its own slice of every batch.
 
-spos only: enas rewards a controller by evaluating the model in the middle of ``fit`` and darts
-needs architecture weights inside the compiled step; both are refused for Keras (GV516).
+enas: the slice table comes from the controller (the session draws it); its rewards are the
+objective evaluated from the callback, between two training batches (``model.evaluate`` runs
+there as fit's own validation does; the model's metric accumulators are put back afterwards, so
+the epoch's training logs are not cut short).
+
+darts: each switch adds up all its candidates weighted by the softmax of the site's
+architecture weights. Those are glovec's own ``tf.Variable``s, not the model's (the program's
+optimizer, ``model.weights`` and its checkpoints never see them). Their gradient is taken inside
+the compiled training step without Keras knowing: the mixture is a ``tf.custom_gradient`` whose
+backward pass adds d(loss)/d(alpha) into a glovec variable; after each training batch the
+callback steps them with glovec's own Adam and clears the sum.
 """
 
 from __future__ import annotations
@@ -57,6 +66,11 @@ class Switch(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         backend, site = self._glovec
+        if site in backend.alphas:  # darts: the mixture in training, else as the flag says
+            if training:
+                return self._mix(inputs, training)
+            return tf.cond(backend.mixing, lambda: self._mix(inputs, training),
+                           lambda: self._run(backend.index[site], inputs, training))
         groups = backend.groups if training else 0
         if not groups:
             return self._run(backend.index[site], inputs, training)
@@ -68,6 +82,34 @@ class Switch(keras.layers.Layer):
 
     def _run(self, index, x, training):
         return tf.switch_case(tf.convert_to_tensor(index), [lambda o=o: o(x, training=training) for o in self.options])
+
+    def _mix(self, x, training):
+        backend, site = self._glovec
+        outputs = [o(x, training=training) for o in self.options]
+        return mixture(backend.alphas[site], backend.alpha_grads[site], outputs)
+
+
+def mixture(alpha: tf.Variable, sink: tf.Variable, outputs: list):
+    """sum_i softmax(alpha)_i * outputs[i]; its gradient for ``alpha`` is added into ``sink``
+    (the training step's tape asks only for the model's weights, so alpha's gradient has to be
+    taken on the way through)."""
+
+    @tf.custom_gradient
+    def mix(a, *outs):
+        w = tf.nn.softmax(a)
+        wo = tf.cast(w, outs[0].dtype)
+        y = tf.add_n([wo[i] * o for i, o in enumerate(outs)])
+
+        def grad(dy):
+            # d(loss)/d(w_i) = <dy, out_i>; through the softmax: w * (g - <w, g>).
+            g = tf.stack([tf.reduce_sum(tf.cast(dy * o, tf.float32)) for o in outs])
+            added = sink.assign_add(w * (g - tf.reduce_sum(w * g)))
+            with tf.control_dependencies([added]):
+                return [tf.zeros_like(a)] + [tf.identity(wo[i] * dy) for i in range(len(outs))]
+
+        return y, grad
+
+    return mix(tf.convert_to_tensor(alpha), *outputs)
 
 
 class StepHook(keras.callbacks.Callback):
@@ -82,7 +124,7 @@ class StepHook(keras.callbacks.Callback):
         self.backend.before_step()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.backend.session.after_step()
+        self.backend.after_step()
 
 
 class KerasBackend:
@@ -97,6 +139,10 @@ class KerasBackend:
         self.groups = 0  # batch slices per training step (0: one path per step)
         self.roots: dict = {}  # name -> model whose fit ran (the models holding switches)
         self.validation = None  # the validation_data of the last fit
+        self.alphas: dict = {}  # site -> tf.Variable: darts' architecture weights (glovec's own)
+        self.alpha_grads: dict = {}  # site -> tf.Variable: their gradient, summed in the step
+        self.alpha_optimizer = None  # keras Adam over the alphas, made at the first step
+        self.mixing = tf.Variable(session.mixing, trainable=False)  # darts outside training
         self._fit = keras.Model.fit
         backend = self
 
@@ -129,8 +175,10 @@ class KerasBackend:
             self.index[site] = tf.Variable(0, dtype=tf.int32, trainable=False)
         return Switch(self, site, values, name=f"glovec_switch_{len(self.session.switches)}")
 
-    def add_alpha(self, site: str, n: int) -> None:  # darts is refused for Keras before this
-        raise AssertionError("darts is not available for Keras")
+    def add_alpha(self, site: str, n: int) -> None:
+        if site not in self.alphas:
+            self.alphas[site] = tf.Variable(tf.zeros(n), trainable=False, name=f"glovec_alpha_{len(self.alphas)}")
+            self.alpha_grads[site] = tf.Variable(tf.zeros(n), trainable=False)
 
     def check_shapes(self, switch: Switch, input_shape) -> None:
         shapes = []
@@ -154,16 +202,34 @@ class KerasBackend:
         s = self.session
         if not s.started:
             s.started = True
-            if s.split_batches and max(s.sizes.values(), default=1) > 1:
+            if s.split_batches and max(s.sizes.values(), default=1) > 1 and not self.alphas:
                 self.groups = max(s.sizes.values())
                 for site in self.index:
                     self.table[site] = tf.Variable([0] * self.groups, dtype=tf.int32, trainable=False)
             s.on_first_step(None)
+        if self.alphas:  # darts: every candidate runs in every step
+            return
         for site, var in self.index.items():
             if self.groups:
                 self.table[site].assign([s.group_choice(site, g) for g in range(self.groups)])
             else:
                 var.assign(s.choice(site))
+
+    def after_step(self) -> None:
+        """After the program's optimizer stepped: darts' architecture weights take their step
+        (from the gradient the mixtures summed during this batch), then the session counts it."""
+        if self.alphas and self.session.mixing:
+            if self.alpha_optimizer is None:
+                # As for PyTorch: Adam, lr 3e-3, betas (0.5, 0.999), weight decay 1e-3
+                # (Keras decouples it from the gradient).
+                self.alpha_optimizer = keras.optimizers.Adam(
+                    learning_rate=self.session.darts_lr, beta_1=0.5, beta_2=0.999, weight_decay=1e-3)
+            pairs = [(self.alpha_grads[k].read_value(), v) for k, v in self.alphas.items()]
+            if any(bool(tf.reduce_any(g != 0.0)) for g, _ in pairs):
+                self.alpha_optimizer.apply_gradients(pairs)
+            for g in self.alpha_grads.values():
+                g.assign(tf.zeros_like(g))
+        self.session.after_step()
 
     def find_roots(self, frame) -> None:
         """The models are the ones whose ``fit`` ran (recorded by the patch)."""
@@ -171,11 +237,23 @@ class KerasBackend:
     # -- evaluation ---------------------------------------------------------------------------
 
     def evaluate(self, run):
-        """``run()`` with the session's architecture active in every switch."""
+        """``run()`` with the session's architecture active in every switch. Called between two
+        training batches (enas' rewards), it leaves the fitted models' metric accumulators as it
+        found them (``model.evaluate`` resets them, and fit logs the epoch from them)."""
         s = self.session
         for site, var in self.index.items():
             var.assign(s.choice(site))
-        return run()
+        was_mixing = bool(self.mixing.numpy())
+        self.mixing.assign(s.mixing)
+        during_fit = s.steps > 0 and not s.searched
+        kept = ([(v, v.numpy()) for m in self.roots.values() for v in m.metrics_variables]
+                if during_fit else [])
+        try:
+            return run()
+        finally:
+            self.mixing.assign(was_mixing)
+            for v, value in kept:
+                v.assign(value)
 
     def evaluate_history_metric(self, metric: str) -> float:
         """A ``history.history["val_NAME"]`` objective: NAME from ``model.evaluate`` on the
@@ -192,6 +270,16 @@ class KerasBackend:
         if name not in logs:
             raise KeyError(f"{metric!r} (model.evaluate returned {', '.join(sorted(logs))})")
         return float(logs[name])
+
+    # -- darts' result -------------------------------------------------------------------------
+
+    def alpha_probs(self) -> dict:
+        return {k: [round(float(p), 4) for p in tf.nn.softmax(v).numpy()] for k, v in self.alphas.items()}
+
+    def alpha_argmax(self) -> dict:
+        """Each switch's strongest candidate (Keras switches do not tell "zero" candidates apart:
+        the plain argmax)."""
+        return {k: int(tf.argmax(v).numpy()) for k, v in self.alphas.items()}
 
     # -- checkpoint: not for Keras (a resumed Keras run trains again) ---------------------------
 

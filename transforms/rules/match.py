@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic
-from ..names import Names, canonical
+from ..names import LAZY_CALLS, PARTIALS, Names, canonical
 from .load import load_rules
 from .schema import CALLEE, Rule, RuleSet, any_glob, first_glob, glob, option_name
 from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
@@ -128,7 +128,7 @@ class Matcher(ast.NodeVisitor):
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
             ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
-            ast.JoinedStr: self.visit_JoinedStr,
+            ast.JoinedStr: self.visit_JoinedStr, ast.Dict: self.visit_Dict,
         }
 
     # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
@@ -221,13 +221,39 @@ class Matcher(ast.NodeVisitor):
         elif isinstance(target, ast.Attribute):
             full = ast.unparse(target)
             last = target.attr
+        elif _key_of(target) is not None:  # config["optimizer"]["lr"] = 0.1: config.optimizer.lr
+            full, last = _subscript_path(target), _key_of(target)
         else:
             return
+        self._named(full, last, value, declared)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        """``{"lr": 0.01, "batch_size": 64}``: a string key names its value as an assignment
+        does (W&B and Ray Tune configs, hyper-parameter dicts)."""
+        if self.assign_rules:
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) \
+                        and key.value.isidentifier():
+                    self._named(key.value, key.value, value, None, "key")
+        self.generic_visit(node)
+
+    def _dict_call(self, node: ast.Call) -> None:
+        """``dict(lr=0.01, momentum=0.9)`` (the builtin: mmdetection-style configs, keyword
+        dicts): each keyword names its value as an assignment does."""
+        if self.resolver.binding("dict", node.lineno) is not None:
+            return  # a dict of the program's own or an import
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self._named(kw.arg, kw.arg, kw.value, None, "keyword")
+
+    def _named(self, full: str, last: str, value: ast.expr, declared: str | None,
+               how: str = "") -> None:
         self.names.add(last)
         for rule, pattern in self._hits(self.assign_rules, (last.lower(), full.lower())):
             if self._in_scope(rule):
+                said = f"dict {how} {full}" if how else f"assigned to {full}"
                 self._take(rule, value, "assign", {}, target=full, declared=declared,
-                           why=f"assigned to {full}: the name matches {pattern!r}")
+                           why=f"{said}: the name matches {pattern!r}")
                 if self._settled(value):
                     return
 
@@ -236,6 +262,8 @@ class Matcher(ast.NodeVisitor):
             self._call(node)
         if self.param_rules and isinstance(node.func, ast.Name):
             self._own_call(node, node.func.id)
+        if self.assign_rules and isinstance(node.func, ast.Name) and node.func.id == "dict":
+            self._dict_call(node)
         if self.option_rules and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "add_argument":
             self._option(node)
@@ -317,7 +345,10 @@ class Matcher(ast.NodeVisitor):
             # a rule whose type or where refuses the value leaves it to the next rule
 
     def _call(self, node: ast.Call) -> None:
-        qualified = self.resolver.qualify(node.func)
+        func, positional_args, qualified = node.func, node.args, self.resolver.qualify(node.func)
+        deferred = _deferred(self.resolver, node, qualified)
+        if deferred is not None:  # LazyCall(torch.optim.SGD)(lr=...), partial(SGD, lr=...)
+            func, positional_args, qualified = deferred
         if qualified is None:
             return
         rules = self._by_callee.get(qualified)
@@ -326,32 +357,32 @@ class Matcher(ast.NodeVisitor):
                 r for r in self.call_rules if any_glob(r.pattern, qualified)]
         if not rules:
             return
-        starred = any(isinstance(arg, ast.Starred) for arg in node.args)
+        starred = any(isinstance(arg, ast.Starred) for arg in positional_args)
         arguments: dict[str, ast.expr] = {}
         for kw in node.keywords:
             if kw.arg is not None:
                 arguments[kw.arg] = kw.value
-        for i, arg in enumerate(node.args):
+        for i, arg in enumerate(positional_args):
             if isinstance(arg, ast.Starred):
                 break
             arguments[f"arg{i}"] = arg
         needs_positional = any(r.arg not in arguments and r.arg != CALLEE for r in rules)
-        if needs_positional and node.args and not starred:
+        if needs_positional and positional_args and not starred:
             from ..signatures import signature_of  # the compiler's tables, loaded on need
 
-            signature = signature_of(self.resolver, node.func, qualified)
+            signature = signature_of(self.resolver, func, qualified)
             positional = signature.positional if signature is not None else None
             if positional:
-                for name, arg in zip(positional, node.args):
+                for name, arg in zip(positional, positional_args):
                     arguments.setdefault(name, arg)
         # for where: "n_args == 0" (how many arguments the call passes)
-        arguments.setdefault("n_args", len(node.args) + len(node.keywords))
-        func = node.func
+        arguments.setdefault("n_args", len(positional_args) + len(node.keywords))
         callee = self.text[self.offsets.offset(func.lineno, func.col_offset):
                            self.offsets.offset(func.end_lineno, func.end_col_offset)]
+        how = "" if deferred is None else f", built lazily by {self.resolver.qualify(_wrapper(node))}"
         for rule in rules:
             if rule.arg == CALLEE:
-                if self._in_scope(rule):
+                if self._in_scope(rule) and deferred is None:  # a deferred callee is an argument
                     self._take_callee(rule, node, arguments, qualified, callee)
                 continue
             value = arguments.get(rule.arg)
@@ -364,7 +395,7 @@ class Matcher(ast.NodeVisitor):
                 continue
             self._take(rule, value, "arg", arguments, param=rule.arg, callee=callee,
                        qualified=qualified, call=node,
-                       why=f"argument {rule.arg} of {qualified}: the callee matches "
+                       why=f"argument {rule.arg} of {qualified}{how}: the callee matches "
                            f"{first_glob(rule.pattern, qualified)!r}")
 
     def _where(self, rule: Rule, x, arguments: dict) -> bool:
@@ -558,6 +589,44 @@ class Matcher(ast.NodeVisitor):
 _ID_JUNK = re.compile(r"[^A-Za-z0-9_.\-/]+")
 _FLAG_ACTIONS = ("store_true", "store_false", "store_const", "count", "append_const",
                  "help", "version")
+
+
+def _wrapper(node: ast.Call) -> ast.expr:
+    """The deferring callee of a deferred call: ``LazyCall`` or ``partial``."""
+    return node.func.func if isinstance(node.func, ast.Call) else node.func
+
+
+def _deferred(names: Names, node: ast.Call, qualified: str | None):
+    """(wrapped callee, its positional arguments, its qualified name) when ``node`` is a
+    deferred call to a named callee (``LazyCall(X)(...)``, ``partial(X, ...)``: names.LAZY_CALLS
+    and PARTIALS), else None: call rules read its arguments as the wrapped callee's."""
+    func = node.func
+    if qualified in PARTIALS and node.args and not isinstance(node.args[0], ast.Starred):
+        inner = names.qualify(node.args[0])
+        return None if inner is None else (node.args[0], node.args[1:], inner)
+    if qualified is None and isinstance(func, ast.Call) and len(func.args) == 1 \
+            and not func.keywords and names.qualify(func.func) in LAZY_CALLS:
+        inner = names.qualify(func.args[0])
+        return None if inner is None else (func.args[0], node.args, inner)
+    return None
+
+
+def _key_of(target: ast.expr) -> str | None:
+    """The string key of a subscript target (``config["lr"]``: ``lr``), else None."""
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+            and isinstance(target.slice.value, str) and target.slice.value.isidentifier():
+        return target.slice.value
+    return None
+
+
+def _subscript_path(target: ast.expr) -> str:
+    """``config["optimizer"]["lr"]`` -> ``config.optimizer.lr`` (string keys as attributes)."""
+    parts = []
+    while _key_of(target) is not None or isinstance(target, ast.Attribute):
+        parts.append(_key_of(target) or target.attr)
+        target = target.value
+    parts.append(ast.unparse(target))
+    return ".".join(reversed(parts))
 
 
 def _is_field(func: ast.expr) -> bool:

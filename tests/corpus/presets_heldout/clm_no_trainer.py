@@ -24,7 +24,7 @@ def parse_args():
     parser.add_argument("--gradient_accumulation_steps", type=int, default=1,
                         help="Number of updates steps to accumulate before performing a backward/update pass.")
     parser.add_argument("--lr_scheduler_type", type=str, default="linear", help="The scheduler type to use.",
-                        choices=["linear", "cosine", "constant"])
+                        choices=["linear", "cosine", "constant"])  # label: config
     parser.add_argument("--num_warmup_steps", type=int, default=0,
                         help="Number of steps for the warmup in the lr scheduler.")  # label: config
     parser.add_argument("--output_dir", type=str, default=None, help="Where to store the final model.")
