@@ -81,6 +81,47 @@ def test_reuse_mode_resets_the_programs_own_modules(tmp_path, library, monkeypat
     assert [results[i].metrics["library_cache"] for i in range(3)] == [1, 2, 3]
 
 
+FINALIZED = """\
+import os, weakref
+import scratchdir
+x = _gv.intv("x", 0)
+_gv.metric("library_dir_there", os.path.isdir(scratchdir.DIR.name))
+with open(os.path.join(scratchdir.DIR.name, f"trial-{x}"), "w") as f:
+    f.write("written by the trial")
+
+
+class Box:
+    pass
+
+
+scratchdir.KEEP.append(Box())  # alive until the trial's process ends
+weakref.finalize(scratchdir.KEEP[-1], open(os.path.join(MARKS, f"finalized-{x}"), "w").close)
+_gv.objective(float(x))
+"""
+
+
+@linux_only
+def test_a_forked_trial_runs_its_own_finalizers_at_exit_not_the_warm_workers(tmp_path, library,
+                                                                           monkeypatch):
+    # A library the program imports at module level makes a temporary directory when imported:
+    # in the warm worker, once. Its finalizer (which deletes the directory) is the worker's: a
+    # trial that ran it at its exit would delete the directory under every later trial. The
+    # finalizers the trial itself made still run when its process ends, as in `python model.py`.
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    (library / "scratchdir.py").write_text(
+        f"import tempfile\nDIR = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})\nKEEP = []\n")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    prog = make_prog(tmp_path, f"MARKS = {str(marks)!r}\n" + FINALIZED)
+    ex = make_executor("process", prog, workers=1)
+    assert "imported scratchdir once" in ex.describe(), ex.describe()
+    results = run_all(ex, {i: {"x": i} for i in range(3)})
+    for i in range(3):
+        assert results[i].status == "completed", results[i].error
+        assert results[i].metrics == {"library_dir_there": True}
+        assert (marks / f"finalized-{i}").exists()
+
+
 @pytest.mark.parametrize("mode", ["fork", "reuse", "fresh"])
 def test_crash_hang_and_oom_stay_in_their_trial_in_every_mode(tmp_path, monkeypatch, mode):
     monkeypatch.setenv("GLOVEC_WORKER_MODE", mode)

@@ -550,3 +550,84 @@ def test_run_uses_the_searched_default_and_a_value_after_dashes_wins(tmp_path, c
             assert objective == pytest.approx(decisions["lr"] + width / 1000)
     assert ("given after `--` on the command line" in captured.err) == given
     assert program.read_text() == PROGRAM
+
+
+def test_float_options_no_family_names_fall_back_to_a_range_around_the_default():
+    """Round six: a float option no rule names is a continuous knob (log range, at most 1 where
+    the default is at most 1); zeros, budgets written as floats, Adam's epsilon and a value a
+    named rule refuses (a momentum of 1.5) stay; a probability's help bounds it to [0, 1]."""
+    text = ('import argparse\np = argparse.ArgumentParser()\n'
+            'p.add_argument("--temperature", type=float, default=0.7)\n'
+            'p.add_argument("--margin", type=float, default=2.0)\n'
+            'p.add_argument("--total", type=float, default=1e6)\n'
+            'p.add_argument("--adam-eps", type=float, default=1e-8)\n'
+            'p.add_argument("--momentum", type=float, default=1.5)\n'
+            'p.add_argument("--mix", type=float, default=0.0, help="Probability of mixing")\n'
+            'p.add_argument("--shift", type=float, default=0.0)\n'
+            'p.add_argument("--ent-coef", type=float, default=0.0)\n')
+    result = _sites(text)
+    assert {s.line: s.spec for s in result.sites} == {
+        3: 'floatv(0.07, 1.0, scale="log", name="temperature")',
+        4: 'floatv(0.5, 8.0, scale="log", name="margin")',
+        8: 'floatv(0.0, 1.0, name="mix")',
+        10: 'oneof([0.0, 0.001, 0.01, 0.1], name="ent_coef")'}
+    refused = {r.line: r.rule.name for r in result.refusals}
+    assert refused == {6: "epsilon-option", 7: "momentum-option"}
+
+
+def test_space_explain_names_the_float_fallback(tmp_path, capsys):
+    program = tmp_path / "train.py"
+    program.write_text('import argparse\np = argparse.ArgumentParser()\n'
+                       'p.add_argument("--temperature", type=float, default=0.7)\n'
+                       'args = p.parse_args()\n')
+    assert main(["space", str(program), "--rules", "pytorch", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "(float-option-fallback): option --temperature: any option" in out
+    assert 'floatv(0.07, 1.0, scale="log", name="temperature")' in out
+
+
+def test_a_yaml_values_trailing_comment_is_its_help_text():
+    from glovec.transforms.configs import compile_configs
+
+    yaml = ("mosaic: 1.0  # image mosaic (probability)\nbox: 0.05  # box loss gain\n"
+            "fl_gamma: 0.0  # focal loss gamma\ndegrees: 0.0  # image rotation (+/- deg)\n"
+            "anchor_t: 4.0  # anchor-multiple threshold\nn_timesteps: !!float 1e7\n"
+            "hsv_h: 0.015  # hue augmentation (fraction)\n"
+            "lrf: 0.01  # final learning rate  # glovec: fixed\n"
+            "flow: {a: 0.5}  # a probability (of the line, not of a)\n")
+    result = compile_configs([("hyp.yaml", yaml)], load_rules("argparse"), [], "hyp.yaml")
+    assert not result.diagnostics
+    chosen = {s.line: (config.chosen[id(s)][0].name, config.chosen[id(s)][2])
+              for config in result.files for s in config.sites}
+    assert chosen == {
+        1: ("probability-comment-key", "floatv(0.0, 1.0)"),
+        2: ("gain-comment-key", 'floatv(0.0125, 0.2, scale="log")'),
+        3: ("gain-zero-comment-key", "oneof([0.0, 0.5, 1.0, 2.0])"),  # gamma-key refuses 0
+        5: ("float-key-fallback-large", 'floatv(1.0, 16.0, scale="log")'),
+        7: ("fraction-comment-key", 'floatv(0.00375, 0.06, scale="log")'),
+        9: ("float-key-fallback", 'floatv(0.05, 1.0, scale="log")')}
+    why = {s.line: config.chosen[id(s)][1] for config in result.files for s in config.sites}
+    assert why[1] == ("key mosaic matches '*'; the comment 'image mosaic (probability)' "
+                      "matches '*probability*'")
+    refused = {(r.line, r.rule.name) for config in result.files for r in config.refusals}
+    assert (6, "budget-key") in refused and (8, "learning-rate-comment-key") in refused
+
+
+def test_a_module_level_name_the_program_never_reads_is_no_hyper_parameter(tmp_path):
+    """keras.io's ConvMixer declares learning_rate but builds its optimizer with a literal: the
+    literal is searched, the constant is not; a config module (it reads none of its own
+    constants: other files import them) and a rule the user wrote keep theirs."""
+    program = ("import keras\nlearning_rate = 0.001\nnum_classes = 10\n"
+               "model = keras.Sequential([keras.layers.Dense(num_classes)])\n"
+               "model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001))\n")
+    result = _sites(program, "keras")
+    assert [s.line for s in result.sites] == [5]
+    reason = next(r.reason for r in result.refusals if r.line == 2)
+    assert reason.endswith("but the program never reads learning_rate, so it is no "
+                           "hyper-parameter of it")
+    assert _specs("learning_rate = 0.001\nbatch_size = 32\n") == {
+        1: 'floatv(0.0001, 0.01, scale="log")', 2: "oneof([16, 32, 64])"}
+    rules = tmp_path / "mine.toml"
+    rules.write_text('extends = ["keras"]\n[[rule]]\nassign = "learning_rate"\n'
+                     'values = "[x, x * 10]"\n')
+    assert {s.line for s in match_rules(str(rules), program, "train.py").sites} == {2, 5}

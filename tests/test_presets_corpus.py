@@ -1,7 +1,7 @@
 """The preset corpora as a regression check: recall and precision of each preset on the
 labelled public-style training scripts (tests/corpus/presets/, and the held-out sets
-presets_heldout/, presets_heldout2/, presets_heldout3/, presets_heldout4/ and presets_heldout5/) stay
-at least what
+presets_heldout/, presets_heldout2/, presets_heldout3/, presets_heldout4/, presets_heldout5/ and
+presets_heldout6/) stay at least what
 was last measured (bench/presets_recall.py prints the figures)."""
 
 from __future__ import annotations
@@ -16,34 +16,39 @@ from glovec.transforms.rules import load_rules, match_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 0.97, "precision": 0.96},  # round five: ema_decay, warmup_decay, mixup 0
-    "pytorch": {"recall": 0.97, "precision": 0.91},  # round four: mixup/cutmix alphas in the YAML
-    "keras": {"recall": 1.0, "precision": 0.96},
+    "argparse": {"recall": 0.96, "precision": 0.95},  # round six: an unread batch_size, fallbacks
+    "pytorch": {"recall": 0.97, "precision": 0.9},  # round four: mixup/cutmix alphas in the YAML
+    "keras": {"recall": 0.98, "precision": 0.96},  # round six: an unread batch_size constant
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
-    "argparse": {"recall": 0.91, "precision": 1.0},  # until round two: 0.45
-    "pytorch": {"recall": 0.84, "precision": 0.91},  # 0.5 (a label added in round four)
+    "argparse": {"recall": 1.0, "precision": 1.0},  # until round two: 0.45; round six: 0.91
+    "pytorch": {"recall": 0.92, "precision": 0.92},  # 0.5 (a label added in round four); six: 0.84
     "keras": {"recall": 1.0, "precision": 0.78},  # 0.46; round five: the VAE's Conv2DTranspose
 }
 HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round two; round three's dev set
-    "argparse": {"recall": 0.95, "precision": 0.99},  # before round two: 0.62, round two: 0.67
+    "argparse": {"recall": 0.94, "precision": 0.98},  # before round two: 0.62, round two: 0.67
     "pytorch": {"recall": 0.96, "precision": 0.93},  # 0.63, 0.68
-    "keras": {"recall": 0.93, "precision": 0.96},  # 0.57, 0.73
+    "keras": {"recall": 0.9, "precision": 0.93},  # 0.57, 0.73; six: 0.93 before an unread constant
 }
 HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: unseen in round three; round four's dev set
-    "argparse": {"recall": 0.93, "precision": 1.0},  # before round three: 0.71, round three: 0.73
+    "argparse": {"recall": 0.91, "precision": 1.0},  # before round three: 0.71, round three: 0.73
     "pytorch": {"recall": 0.93, "precision": 0.93},  # 0.67, 0.70
-    "keras": {"recall": 1.0, "precision": 0.95},  # 0.73, 0.73
+    "keras": {"recall": 0.93, "precision": 0.95},  # 0.73, 0.73; six: 1.0 before an unread constant
 }
 HELDOUT4_FLOORS = {  # tests/corpus/presets_heldout4/: unseen in round four; round five's dev set
     "argparse": {"recall": 0.94, "precision": 0.98},  # before round four: 0.47, round four: 0.75
     "pytorch": {"recall": 0.88, "precision": 0.91},  # 0.38, 0.68
     "keras": {"recall": 0.91, "precision": 0.82},  # 0.71, 0.76
 }
-HELDOUT5_FLOORS = {  # tests/corpus/presets_heldout5/: written before round five, never looked at
-    "argparse": {"recall": 0.59, "precision": 0.86},  # before round five (main's presets)
-    "pytorch": {"recall": 0.53, "precision": 0.81},
-    "keras": {"recall": 0.7, "precision": 0.57},
+HELDOUT5_FLOORS = {  # tests/corpus/presets_heldout5/: unseen in round five; round six's dev set
+    "argparse": {"recall": 0.87, "precision": 0.93},  # round five: 0.63 / 0.88
+    "pytorch": {"recall": 0.86, "precision": 0.86},  # 0.57 / 0.82
+    "keras": {"recall": 0.7, "precision": 0.63},  # 0.70 / 0.57
+}
+HELDOUT6_FLOORS = {  # tests/corpus/presets_heldout6/: written before round six, never looked at
+    "argparse": {"recall": 0.84, "precision": 0.92},  # before round six (main's presets)
+    "pytorch": {"recall": 0.73, "precision": 0.76},
+    "keras": {"recall": 0.72, "precision": 0.72},
 }
 
 
@@ -65,7 +70,7 @@ def test_the_corpus_is_labelled(bench):
     assert len(files) >= 12
     files += bench.read_corpus(bench.HELDOUT) + bench.read_corpus(bench.HELDOUT2)
     files += bench.read_corpus(bench.HELDOUT3) + bench.read_corpus(bench.HELDOUT4)
-    files += bench.read_corpus(bench.HELDOUT5)
+    files += bench.read_corpus(bench.HELDOUT5) + bench.read_corpus(bench.HELDOUT6)
     for entry in files:
         assert entry["labels"], entry["name"]
         assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
@@ -103,14 +108,16 @@ def test_recall_and_precision_stay_at_the_measured_floors(bench, preset):
 @pytest.mark.parametrize("preset", ["argparse", "pytorch"])
 def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
     """The YAML configs of the corpus (their programs in programs/), scored alone: measured
-    0.89 recall and 0.93 precision (lin*_size widths are missed; since round five the
+    0.89 recall and 0.89 precision (lin*_size widths are missed; since round five the
     torchvision recipe's warmup_decay and ema_decay are searched, which this corpus leaves
-    unlabelled and presets_heldout4/ labels in the same recipe)."""
+    unlabelled and presets_heldout4/ labels in the same recipe; since round six the float
+    fallback searches the Lightning config's ReduceLROnPlateau factor, unlabelled here and
+    labelled by presets_heldout4/ and presets_heldout5/'s policy)."""
     files = [f for f in bench.read_corpus() if f["yaml"]]
     assert len(files) >= 3
     result = bench.score(preset, files)
     assert result["recall"] >= 0.8, result["missed"]
-    assert result["precision"] >= 0.9, result["unlabelled_sites"]
+    assert result["precision"] >= 0.89, result["unlabelled_sites"]
     for entry in files:  # each config's program is there and reads it by name
         program = bench.CORPUS / "programs" / entry["name"].replace(".yaml", ".py")
         assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")
@@ -151,10 +158,51 @@ def test_fifth_held_out_scripts_stay_at_the_measured_floors(bench, preset):
     assert result["precision"] >= HELDOUT5_FLOORS[preset]["precision"], result["unlabelled_sites"]
 
 
-@pytest.mark.parametrize("key", ["HELDOUT4", "HELDOUT5"])
+@pytest.mark.parametrize("preset", sorted(HELDOUT6_FLOORS))
+def test_sixth_held_out_scripts_stay_at_the_measured_floors(bench, preset):
+    result = bench.score(preset, bench.read_corpus(bench.HELDOUT6))
+    assert result["recall"] >= HELDOUT6_FLOORS[preset]["recall"], result["missed"]
+    assert result["precision"] >= HELDOUT6_FLOORS[preset]["precision"], result["unlabelled_sites"]
+
+
+def test_the_sixth_held_out_corpus_is_labelled_by_its_policy(bench):
+    """presets_heldout6/: eleven files from sources no other corpus has, one block of the SB3
+    YAML, and the README's exclusions hold (budget, throughput, None defaults, strings and a
+    value read only under a non-default switch carry no label)."""
+    files = bench.read_corpus(bench.HELDOUT6)
+    assert len(files) == 11
+    sources = {}
+    for _key, folder in bench.CORPORA:
+        for path in sorted([*folder.glob("*.py"), *folder.glob("*.yaml")]):
+            first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+            sources.setdefault(first, []).append(f"{folder.name}/{path.name}")
+    for entry in files:
+        first = (bench.HELDOUT6 / entry["name"]).read_text(encoding="utf-8").split("\n", 1)[0]
+        assert first.startswith("# Declarations from "), entry["name"]
+        assert sources[first] == [f"presets_heldout6/{entry['name']}"], sources[first]
+    unlabelled = ("total_timesteps", "num_train_epochs", "epochs = ", "--epochs", "seed",
+                  "gradient_accumulation_steps", "max_source_length", "num_envs", "num_beams",
+                  "n_timesteps", "ent_coef", "use_sde", "alpha: float", "train_val_split",
+                  "--workers", "num_samples", "lr_scheduler_type")
+    for entry in files:
+        raw = (bench.HELDOUT6 / entry["name"]).read_text(encoding="utf-8").split("\n")
+        blanked = entry["text"].split("\n")
+        for start, end, _kind in entry["labels"].values():
+            statement = "\n".join(raw[start - 1:end])
+            assert not any(word in statement for word in unlabelled), (entry["name"], statement)
+            assert "default=None" not in statement, (entry["name"], statement)
+        assert len(raw) == len(blanked)
+    yaml_files = [f for f in files if f["yaml"]]
+    assert [f["name"] for f in yaml_files] == ["sb3_zoo_sac.yaml"]
+    blocks = [line for line in yaml_files[0]["text"].split("\n")
+              if line and not line.startswith((" ", "#"))]
+    assert blocks == ["BipedalWalker-v3:"]
+
+
+@pytest.mark.parametrize("key", ["HELDOUT4", "HELDOUT5", "HELDOUT6"])
 def test_the_later_held_out_configs_have_their_programs(bench, key):
-    """A YAML config of presets_heldout4/ or presets_heldout5/ is read by its program in
-    programs/, by name."""
+    """A YAML config of presets_heldout4/, presets_heldout5/ or presets_heldout6/ is read by its
+    program in programs/, by name."""
     folder = getattr(bench, key)
     files = [f for f in bench.read_corpus(folder) if f["yaml"]]
     assert files

@@ -356,7 +356,8 @@ CATALOGUE: list[Code] = [
          check="rules", example={"program": "units = 64\n"}),
     Code("GV306", "rule-condition", "a help or type condition glovec cannot use",
          "`help` (globs over an argparse option's help text, case-insensitive) goes with the "
-         "`option` selector only: assigned names and parameters have no help text. `type` "
+         "`option` selector, and with `key` (a YAML value's trailing comment): assigned names "
+         "and parameters have no help text. `type` "
          "names the declared type a value must have (`type=float` in add_argument, an "
          "annotation such as `lr: float`; else the literal's own type): int, float, str or "
          "bool, or a list of them.",

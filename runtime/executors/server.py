@@ -25,7 +25,9 @@ Modes (``ready`` says which one it took and why):
 - ``fork``: a fork server. Each trial is a child forked from the warm worker, in its own session
   (process group), with its own stdout/stderr, memory limit and ``PR_SET_PDEATHSIG``; it runs the
   trial (``inline.run_here``), writes the result file and exits like an interpreter would
-  (``atexit`` handlers, non-daemon threads; not the slow module-by-module teardown). Whatever the trial leaves behind (framework
+  (``atexit`` handlers, non-daemon threads; not the slow module-by-module teardown, nor the
+  ``weakref.finalize`` callbacks of objects the worker made before the fork: those are the
+  worker's). Whatever the trial leaves behind (framework
   sessions, random states, caches, its own children: the group is killed when it ends) dies with
   it; the next trial forks from the untouched warm worker, with the random states seeded anew.
   The child lists the modules its trial imported (``<result>.imports``: not the program's own,
@@ -353,6 +355,7 @@ class _Worker:
         os.environ.update(_trial_env(msg))
         reseed()  # as in a fresh interpreter (`random` reseeds itself after a fork)
         self.modules_before = set(sys.modules)
+        self.inherited_finalizers = _exit_finalizers()
         self.modules_then: set | None = None  # sys.modules when the program first set a variable
         _watch_environ(self)
 
@@ -654,19 +657,38 @@ def main() -> None:
     worker.become_trial(msg)
     runner(worker, msg)
     worker.note_imports(msg)
-    _end_like_an_interpreter()
+    _end_like_an_interpreter(worker.inherited_finalizers)
 
 
-def _end_like_an_interpreter() -> None:
+def _exit_finalizers() -> list:
+    """The ``weakref.finalize`` callbacks alive now that would run when this interpreter exits."""
+    import weakref
+
+    registry = getattr(weakref.finalize, "_registry", None)  # CPython's, since 3.4
+    try:
+        return [f for f in list(registry or ()) if f.atexit]
+    except Exception:  # noqa: BLE001 - another interpreter's internals: run them all, as before
+        return []
+
+
+def _end_like_an_interpreter(inherited_finalizers=()) -> None:
     """End a trial's process as ``python`` ends: wait for the program's non-daemon threads, run
     its ``atexit`` handlers, flush; then exit without tearing down every module one by one (in a
-    child of a worker that imported TensorFlow that teardown alone takes seconds)."""
+    child of a worker that imported TensorFlow that teardown alone takes seconds).
+
+    ``inherited_finalizers``: the ``weakref.finalize`` callbacks the warm worker had made before
+    it forked this trial (for objects it made while importing). They are the worker's, not the
+    trial's: a trial that ran them would undo the worker's state under every later trial (a
+    library's temporary directory deleted), and torch's alone (its operator libraries
+    unregistered one by one) cost each trial 40 ms of CPU. The trial's own still run."""
     import atexit
     import threading
 
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
+    for finalizer in inherited_finalizers:
+        finalizer.atexit = False  # a no-op for one that ran already
     run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
     if run_exitfuncs is not None:
         run_exitfuncs()

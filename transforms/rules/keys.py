@@ -43,24 +43,39 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
             paths.add(spelled)
             if entry.kind != "scalar":
                 continue
+            earlier = None  # the first rule naming the key whose where refused the value
             for rule in rules:
                 pattern = first_glob(rule.pattern, spelled)
                 if pattern is None:
                     continue
                 seen.add(rule.index)
                 why = f"key {key} matches {pattern!r}"
+                if rule.help is not None:
+                    said = _comment(one.where.text, entry.end)
+                    fits = first_glob(rule.help, said) if said is not None else None
+                    if fits is None:
+                        continue
+                    why += f"; the comment {said!r} matches {fits!r}"
                 if entry.line in one.fixed:
                     matched.add(rule.index)
                     _refuse(one, rule, entry, f"{why}, but the line is `# glovec: fixed`")
                     break
                 found = _type_name(entry.value)
+                if rule.fallback and earlier is not None and not earlier.fallback:
+                    continue  # a rule that knows the key refused the value: its refusal says why
                 if rule.types is not None and found not in rule.types:
+                    if rule.fallback:
+                        continue  # a fallback of another type has nothing to say
                     _refuse(one, rule, entry, f"{why}, but it is type {found} and the rule "
                             f"takes {' or '.join(rule.types)}")
                     continue
                 if rule.where is not None and not _where(rule, entry.value, key):
+                    if rule.fallback:
+                        continue  # a fallback that does not apply has nothing to say
                     _refuse(one, rule, entry, f"{why}, but where is false for x = "
                             f"{entry.value!r}: {ast.unparse(rule.where)}")
+                    if rule.help is None and not any(p == "*" for p in rule.pattern):
+                        earlier = earlier or rule  # a rule that knows the key by its name
                     continue
                 matched.add(rule.index)
                 if rule.skip:
@@ -88,6 +103,23 @@ def match_keys(rules, ruleset, parsed, given: bool) -> tuple[list[Diagnostic], l
                 "GV312", f"{rule.label if rule.name else 'this rule'} matched nothing: {why}",
                 rule.line, rule.col, path=rule.path, severity="warning"))
     return diagnostics, warnings
+
+
+def _comment(text: str, end: int) -> str | None:
+    """A scalar's help text: the comment right after it on its line (``lr: 0.01  # initial
+    learning rate``), lower case with spaces folded, a ``glovec:`` marker and what follows it
+    left out; None where the line goes on with something else (a flow mapping) or has none."""
+    stop = min((i for i in (text.find("\n", end), text.find("\r", end)) if i != -1),
+               default=len(text))
+    rest = text[end:stop].lstrip(" \t")
+    if not rest.startswith("#"):
+        return None
+    said = rest[1:]
+    marker = said.find("glovec:")
+    if marker != -1:
+        said = said[:marker].rstrip().rstrip("#")
+    said = " ".join(said.lower().split())
+    return said or None
 
 
 def _refuse(one, rule, entry, reason: str) -> None:

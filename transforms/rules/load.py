@@ -157,7 +157,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
                 error("GV303", f"{key} is a pattern (a string, * and ? as wildcards) or a list "
                       "of patterns", at(key))
                 ok = False
-    for key in ("optional", "skip", "dedupe"):
+    for key in ("optional", "skip", "dedupe", "fallback"):
         if key in raw and not isinstance(raw[key], bool):
             error("GV303", f"{key} is true or false", at(key))
             ok = False
@@ -181,9 +181,9 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     if raw.get("arg") is not None and not (raw["arg"].isidentifier()):
         error("GV304", f"arg is a parameter name or argN, not {raw['arg']!r}", at("arg"))
         return None
-    if "help" in raw and selector != "option":
-        error("GV306", f"help goes with option (an argparse option's help text), not with "
-              f"{selector}", at("help"))
+    if "help" in raw and selector not in ("option", "key"):
+        error("GV306", f"help goes with option (an argparse option's help text) or key (a "
+              f"YAML value's trailing comment), not with {selector}", at("help"))
         return None
     types = raw.get("type")
     if types is not None:
@@ -251,7 +251,8 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
                 tuple(p.strip() for p in patterns), raw.get("arg"), template, condition,
                 raw.get("in_function"), raw.get("in_class"), raw.get("optional", False), skip,
                 raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"), header[1],
-                helps, tuple(t.strip() for t in types) if types is not None else None)
+                helps, tuple(t.strip() for t in types) if types is not None else None,
+                raw.get("fallback", False))
     return rule
 
 

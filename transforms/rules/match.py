@@ -15,7 +15,7 @@ from .load import load_rules
 from .schema import CALLEE, Rule, RuleSet, any_glob, first_glob, glob, option_name
 from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
                        instantiate, instantiate_names, literal_value)
-from .unmatched import unmatched_warnings
+from .unmatched import own_rules, unmatched_warnings
 
 
 @dataclass(eq=False)
@@ -124,6 +124,10 @@ class Matcher(ast.NodeVisitor):
         self.names: set[str] = set()  # assigned names and parameter names (for suggestions)
         self._by_callee: dict[str, list[Rule]] = {}
         self._hit_cache: dict[tuple, list[tuple[Rule, str]]] = {}
+        self._reads: set[str] | None = None  # names the module reads (_unread), once computed
+        self._script = False  # whether it reads module-level names of its own (_unread)
+        # value -> the first rule naming it (not by `*` or help) whose where refused it
+        self.refused: dict[tuple[int, int], Rule] = {}
         self._dispatch = {
             ast.ClassDef: self.visit_ClassDef, ast.FunctionDef: self.visit_FunctionDef,
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
@@ -218,6 +222,9 @@ class Matcher(ast.NodeVisitor):
             value = next((kw.value for kw in value.keywords if kw.arg == "default"), value)
         if isinstance(target, ast.Name):
             full = last = target.id
+            if not self.functions and not self.classes and self._unread(target.id):
+                self._unread_refusal(target.id, value)
+                return
         elif isinstance(target, ast.Attribute):
             full = ast.unparse(target)
             last = target.attr
@@ -226,6 +233,42 @@ class Matcher(ast.NodeVisitor):
         else:
             return
         self._named(full, last, value, declared)
+
+    def _unread(self, name: str) -> bool:
+        """Whether the module-level ``name`` is assigned but never read, in a program that reads
+        other module-level constants of its own (a script; a config module, whose names other
+        files import, reads none of them): such a constant is no hyper-parameter of the program."""
+        if self._reads is None:
+            reads: set[str] = set()
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    reads.add(node.id)
+                elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                    reads.update(node.names)
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    reads.add(node.value)  # __all__, globals()["lr"], getattr(module, "lr")
+            top = {t.id for stmt in self.tree.body if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+                   and stmt.value is not None and literal_value(stmt.value)[0]
+                   for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+                   if isinstance(t, ast.Name)}
+            self._reads, self._script = reads, bool(top & reads)
+        return self._script and name not in self._reads
+
+    def _unread_refusal(self, name: str, value: ast.expr) -> None:
+        """A preset leaves the unread module-level ``name`` alone and says so in --explain; a
+        rule the user wrote takes it all the same (the user named it)."""
+        ok, x = literal_value(value)
+        hits = [(r, p) for r, p in self._hits(self.assign_rules, (name.lower(),))
+                if self._in_scope(r)]
+        if not hits or not ok:
+            return
+        rule, pattern = hits[0]
+        if rule in own_rules(self.ruleset):
+            self._named(name, name, value, None)
+            return
+        self._refuse(rule, value, x, f"assigned to {name}: the name matches {pattern!r}, but "
+                     f"the program never reads {name}, so it is no hyper-parameter of it")
+        self.claimed.setdefault((value.lineno, value.col_offset), rule)
 
     def visit_Dict(self, node: ast.Dict) -> None:
         """``{"lr": 0.01, "batch_size": 64}``: a string key names its value as an assignment
@@ -524,7 +567,9 @@ class Matcher(ast.NodeVisitor):
         if key in self.claimed:
             return False
         if check_where and rule.where is not None and not self._where(rule, x, arguments):
-            if why and x is not UNKNOWN:
+            if rule.help is None and "*" not in rule.pattern:  # it knows the name
+                self.refused.setdefault(key, rule)
+            if why and x is not UNKNOWN and not rule.fallback:  # a fallback says nothing
                 self._refuse(rule, node, x, f"{why}, but where is false for x = {x!r}: "
                              f"{ast.unparse(rule.where)}")
             return False
@@ -538,11 +583,14 @@ class Matcher(ast.NodeVisitor):
               callee=None, qualified=None, target=None, function=None, call=None,
               declared: str | None = None, options: tuple = (), why: str = "") -> None:
         is_literal, x = literal_value(value)
+        earlier = self.refused.get((value.lineno, value.col_offset))
+        if rule.fallback and earlier is not None and not earlier.fallback:
+            return  # a rule that knows the name refused the value: --explain says why
         if rule.types is not None and is_literal:
             found = declared or _type_name(x)
             if found not in rule.types:
                 if (value.lineno, value.col_offset) not in self.claimed \
-                        and value.lineno not in self.fixed_lines:
+                        and value.lineno not in self.fixed_lines and not rule.fallback:
                     what = "a flag" if found == "bool" and declared == "bool" else f"type {found}"
                     self._refuse(rule, value, x, f"{why}, but it is {what} and the rule takes "
                                  f"{' or '.join(rule.types)}")

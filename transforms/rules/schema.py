@@ -15,7 +15,8 @@ from .template import Template
 PRESETS = ("argparse", "config_keys", "keras", "pytorch")
 SELECTORS = ("call", "assign", "param", "option", "key")  # key: a config file's dotted key (keys.py)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
-             "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key")
+             "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key",
+             "fallback")
 TYPES = ("int", "float", "str", "bool")  # what `type = ...` may name
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
@@ -54,6 +55,7 @@ class Rule:
     col: int = 1  # the [[rule]] header's column
     help: tuple[str, ...] | None = None  # option rules: globs over the help text (lower case)
     types: tuple[str, ...] | None = None  # `type`: the declared (else the literal's) type names
+    fallback: bool = False  # takes only values no earlier rule's pattern fits (none refused)
 
     @property
     def label(self) -> str:
