@@ -631,3 +631,30 @@ def test_a_module_level_name_the_program_never_reads_is_no_hyper_parameter(tmp_p
     rules.write_text('extends = ["keras"]\n[[rule]]\nassign = "learning_rate"\n'
                      'values = "[x, x * 10]"\n')
     assert {s.line for s in match_rules(str(rules), program, "train.py").sites} == {2, 5}
+
+
+def test_an_optimizer_parameter_groups_literals_are_left_alone_and_explained(tmp_path, capsys):
+    """The no-decay group of a Hugging Face-style optimizer keeps its 0.0 (searching it would
+    put weight decay on biases and norms); a plain hyper-parameter dict is still read."""
+    program = tmp_path / "train.py"
+    program.write_text(
+        'import torch\n\n'
+        'def build(model, args):\n'
+        '    groups = [{"params": [], "weight_decay": args.weight_decay},\n'
+        '              {"params": [], "weight_decay": 0.0}]\n'
+        '    config = {"lr": 0.01, "weight_decay": 0.0}\n'
+        '    return torch.optim.AdamW(groups, lr=config["lr"])\n')
+    specs = _specs(program.read_text(), "pytorch")
+    assert 5 not in specs
+    assert specs[6].startswith("oneof([0.0, 1e-05")
+    assert main(["space", str(program), "--rules", "pytorch", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "train.py:5:46  x = 0.0" in out and "an optimizer's parameter group" in out
+
+
+def test_a_users_own_rule_still_takes_a_parameter_groups_value(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nassign = ["weight_decay"]\nvalues = "[0.0, 0.01]"\n')
+    text = 'groups = [{"params": [], "weight_decay": 0.0}]\n'
+    assert {s.spec for s in match_rules(str(rules), text, "train.py").sites} == \
+        {'oneof([0.0, 0.01])'}

@@ -274,11 +274,35 @@ class Matcher(ast.NodeVisitor):
         """``{"lr": 0.01, "batch_size": 64}``: a string key names its value as an assignment
         does (W&B and Ray Tune configs, hyper-parameter dicts)."""
         if self.assign_rules:
-            for key, value in zip(node.keys, node.values):
-                if isinstance(key, ast.Constant) and isinstance(key.value, str) \
-                        and key.value.isidentifier():
-                    self._named(key.value, key.value, value, None, "key")
+            keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
+                    for k in node.keys]
+            for key, value in zip(keys, node.values):
+                if key is None or not key.isidentifier():
+                    continue
+                if "params" in keys and key != "params":
+                    self._group_refusal(key, value)
+                else:
+                    self._named(key, key, value, None, "key")
         self.generic_visit(node)
+
+    def _group_refusal(self, key: str, value: ast.expr) -> None:
+        """``{"params": no_decay, "weight_decay": 0.0}``: an optimizer's parameter group. Its
+        literals are the program's deliberate exceptions for those parameters (no decay for
+        biases and norms); the knob is the optimizer's own argument, so a preset leaves them
+        and says so in --explain. A rule the user wrote takes them all the same."""
+        ok, x = literal_value(value)
+        hits = [(r, p) for r, p in self._hits(self.assign_rules, (key.lower(),))
+                if self._in_scope(r)]
+        if not hits or not ok:
+            return
+        rule, pattern = hits[0]
+        if rule in own_rules(self.ruleset):
+            self._named(key, key, value, None, "key")
+            return
+        self._refuse(rule, value, x, f"dict key {key}: the name matches {pattern!r}, but the "
+                     f"dict is an optimizer's parameter group (it has \"params\"), whose values "
+                     f"are the program's exceptions for those parameters")
+        self.claimed.setdefault((value.lineno, value.col_offset), rule)
 
     def _dict_call(self, node: ast.Call) -> None:
         """``dict(lr=0.01, momentum=0.9)`` (the builtin: mmdetection-style configs, keyword
