@@ -53,6 +53,38 @@ def trials_of(db):
         con.close()
 
 
+def kill_after_completed(cmd, env, db, n: int, timeout: float = 300) -> int:
+    """Start ``cmd``, SIGKILL it once its study ``db`` has ``n`` completed trials (it must still
+    be running then); the completed trials left."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + timeout
+    while completed_trials(db) < n and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    return completed_trials(db)
+
+
+def completed_trials(db) -> int:
+    """How many trials a study (perhaps being written by a running process) has completed; 0
+    while it cannot be read yet."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM trials WHERE status = 'completed'").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
 def edit_study(db, sql, *params):
     """Change a study the way someone with write access to its file can: one SQL statement."""
     import sqlite3

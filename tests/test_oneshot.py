@@ -8,17 +8,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from conftest import completed_trials, kill_after_completed  # noqa: E402
 from glovec.cli import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,31 +210,13 @@ main()
 """
 
 
-def _completed(study: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{study}?mode=ro", uri=True, timeout=1)
-        try:
-            return con.execute("SELECT COUNT(*) FROM trials WHERE status = 'completed'").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_a_killed_search_resumes_from_the_checkpoint_without_training(tmp_path):
     src, study, steps = tmp_path / "model.py", tmp_path / "s.db", tmp_path / "steps"
     src.write_text(SLOW)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STEPS_OUT": str(steps)}
     cmd = [sys.executable, "-m", "glovec.cli", "run", str(src), "--one-shot", "spos",
            "--trials", "8", "--study", str(study), "--seed", "0"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 240
-    while _completed(study) < 2 and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.1)
-    assert proc.poll() is None, proc.communicate()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    kept = _completed(study)
+    kept = kill_after_completed(cmd, env, study, 2)
     assert 2 <= kept < 8
     assert Path(f"{study}.oneshot.pt").exists()
     trained = len(steps.read_text())
@@ -245,7 +225,7 @@ def test_a_killed_search_resumes_from_the_checkpoint_without_training(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "resuming from" in again.stderr and "no training" in again.stderr
     assert len(steps.read_text()) == trained  # not one more optimizer step
-    assert _completed(study) == 8
+    assert completed_trials(study) == 8
 
 
 def test_a_converted_program_runs_one_shot_from_the_environment(tmp_path, capsys):

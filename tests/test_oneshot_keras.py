@@ -1,18 +1,26 @@
 """One-shot search on Keras programs (TensorFlow backend): a spos step trains only the active
 layer, a history objective is evaluated again on ``validation_data`` and `materialize --best`
 writes the pick, darts' architecture weights and enas' policy learn during the program's own
-`fit`, and what cannot work is refused with a diagnostic naming the site."""
+`fit`, what cannot work is refused with a diagnostic naming the site, and a killed search
+resumes from the supernet checkpoint without training."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("keras")
 pytestmark = pytest.mark.tf
 
+from conftest import completed_trials, kill_after_completed  # noqa: E402
 from glovec.cli import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 WATCH = """\
 import json, os
@@ -172,3 +180,81 @@ def test_keras_history_objective_without_validation_data_says_what_to_pass(tmp_p
     assert status == 1
     assert f"{src}:15:16: GV516 the objective" in err
     assert "fit got no validation_data=(x, y)" in err
+
+
+SLOW = """\
+import os, time
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+first = layers.Identity()  # glovec: oneof([layers.Identity(), layers.Dense(8, activation="tanh"), layers.Dense(8, activation="relu"), layers.Dense(8)])
+second = layers.Identity()  # glovec: oneof([layers.Identity(), layers.Dense(8, activation="tanh"), layers.Dense(8)])
+model = keras.Sequential([keras.Input((4,)), layers.Dense(8), first, second, layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+
+
+class Count(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        with open(os.environ["STEPS_OUT"], "a") as fh:
+            fh.write("s")
+
+
+def evaluate():
+    time.sleep(0.4)
+    return -model.evaluate(x, y, verbose=0)
+
+
+model.fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[Count()])
+with open(os.environ["WEIGHTS_OUT"], "a") as fh:
+    fh.write(f"{sum(float(np.abs(w).sum()) for w in model.get_weights()):.6f}\\n")
+score = evaluate()  # glovec: objective
+"""
+
+
+def _slow(tmp_path):
+    src, study = tmp_path / "model.py", tmp_path / "s.db"
+    steps, weights = tmp_path / "steps", tmp_path / "weights"
+    src.write_text(SLOW)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STEPS_OUT": str(steps), "WEIGHTS_OUT": str(weights)}
+    return src, study, steps, weights, env
+
+
+@pytest.mark.slow
+def test_a_killed_keras_search_resumes_from_the_checkpoint_without_training(tmp_path):
+    src, study, steps, weights, env = _slow(tmp_path)
+    cmd = [sys.executable, "-m", "glovec.cli", "run", str(src), "--one-shot", "spos",
+           "--trials", "8", "--study", str(study), "--seed", "0"]
+    kept = kill_after_completed(cmd, env, study, 2)
+    assert 2 <= kept < 8
+    assert Path(f"{study}.oneshot.pt").exists()
+    assert len(steps.read_text()) == 20  # 5 epochs of 4 batches
+    again = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "resuming from" in again.stderr and "(trained for 20 steps); no training" in again.stderr
+    # fit ran one batch and stopped; the checkpoint's weights replaced that batch's step, so the
+    # model reaches the objective with the weights the killed run had after its training.
+    assert len(steps.read_text()) == 21
+    after_fit = weights.read_text().split()
+    assert len(after_fit) == 2 and after_fit[0] == after_fit[1], after_fit
+    assert completed_trials(study) == 8
+
+
+@pytest.mark.slow
+def test_a_keras_checkpoint_of_another_method_is_refused_and_the_run_trains(tmp_path):
+    src, study, steps, weights, env = _slow(tmp_path)
+    base = [sys.executable, "-m", "glovec.cli", "run", str(src), "--study", str(study), "--seed", "0"]
+    first = subprocess.run(base + ["--one-shot", "darts"], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert Path(f"{study}.oneshot.pt").exists() and len(steps.read_text()) == 20
+    again = subprocess.run(base + ["--one-shot", "spos", "--trials", "3", "--resume"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"the checkpoint {study}.oneshot.pt does not fit this run" in again.stderr
+    assert "training again" in again.stderr and "resuming from" not in again.stderr
+    assert len(steps.read_text()) == 40  # trained all over
+    assert completed_trials(study) == 3

@@ -16,8 +16,9 @@ the program once, in this process, with three changes (docs/oneshot.md):
   architecture), and each evaluation is recorded in the study as a trial whose objective is the
   supernet's estimate (metric ``glovec.one_shot`` = the method).
 
-The supernet is checkpointed next to the study (``<study>.oneshot.pt``) before the search phase,
-so a run killed there resumes (``--resume``) without training again.
+The supernet is checkpointed next to the study (``<study>.oneshot.pt``; a torch file, or an
+``.npz`` of arrays for Keras) before the search phase, so a run killed there resumes
+(``--resume``) without training again.
 
 This package is imported only when a one-shot run starts: ``import glovec.runtime`` stays
 standard-library only. Frameworks load when the program has built a candidate of theirs.
@@ -119,7 +120,8 @@ class Session:
         self.controller: Any = None  # algorithms.controller.Controller over the switches (enas)
         self.darts_lr = 3e-3
         self.ckpt = checkpoint_path(settings.study)
-        self.resume_state: str | None = None
+        self.resume_state: str | None = None  # the checkpoint to resume from, until tried
+        self.resumed: dict | None = None  # the checkpoint loaded (a resumed run)
         self.seconds = {"train": 0.0, "search": 0.0}
         self._t0 = time.perf_counter()
         self._fair: dict = {}
@@ -328,11 +330,8 @@ class Session:
                 f"mark an expression that evaluates the model on validation data instead",
                 self.source_path, self.evaluator.line, self.evaluator.col))
         self._print_sites()
-        if self.resume_state is not None and self.backend.name == "keras":
-            print(f"glovec: a Keras one-shot run keeps no supernet checkpoint; training again "
-                  f"(architectures already recorded are not evaluated again)", file=self.err)
-            self.resume_state = None
-        if self.resume_state is not None:
+        # Keras loads the checkpoint after fit's first batch instead (resume_after_step).
+        if self.resume_state is not None and self.backend.name != "keras":
             self._resume(frame)
 
     def after_step(self) -> None:
@@ -414,7 +413,8 @@ class Session:
             print("glovec: no model holding the switches was found among the names of the "
                   "function that trains or of the objective's; batch-norm statistics are not "
                   "recalibrated per architecture and the checkpoint cannot be resumed", file=self.err)
-        self._save()
+        if self.resumed is None:  # a resumed supernet is the checkpoint already
+            self._save()
         best = self._search(frame)
         return hyper.objective(value if best is None else best)
 
@@ -426,24 +426,44 @@ class Session:
         self.backend.save(self.ckpt, extra)
 
     def _resume(self, frame) -> None:
-        """At the first step of a resumed run: load the trained supernet and search at once."""
-        state = self.backend.read(self.resume_state)
+        """At the first step of a resumed PyTorch run: load the trained supernet and search at
+        once, from inside the training function (where the objective's names are)."""
         target = self.evaluator.frame_in_stack(frame)
-        ok = (state.get("method") == self.method and state.get("fingerprint") == self.spec.fingerprint
-              and target is not None and self.backend.load(state))
+        if not self._load_checkpoint(target is not None):
+            return
+        self._search(target)
+        raise _Finished()
+
+    def resume_after_step(self) -> bool:
+        """After each Keras training batch: True when fit must stop because this run resumed
+        from a checkpoint. After fit's first batch the checkpoint's weights replace that batch's
+        step; the program then reaches its objective after fit, where the search runs. A later
+        fit of the resumed program gets the checkpoint's weights back after its one batch."""
+        if self.resumed is not None:
+            self.backend.load(self.resumed)
+            self.steps = self.resumed.get("steps", 0)
+            return True
+        return self.resume_state is not None and self._load_checkpoint(True)
+
+    def _load_checkpoint(self, fits: bool) -> bool:
+        """Load the checkpoint into the supernet (and enas' controller); False, with a message,
+        when it does not fit this run (``fits``: what the backend alone cannot tell)."""
+        state = self.backend.read(self.resume_state)
+        ok = (fits and state.get("method") == self.method
+              and state.get("fingerprint") == self.spec.fingerprint and self.backend.load(state))
+        self.resume_state = None
         if not ok:
             print(f"glovec: the checkpoint {self.ckpt} does not fit this run (another method, "
                   f"program or model, or the objective is not evaluated where the program trains); "
                   f"training again", file=self.err)
-            self.resume_state = None
-            return
+            return False
         if self.controller is not None and state.get("controller"):
             self.controller.load_state(state["controller"])
         self.steps = state.get("steps", 0)
+        self.resumed = state
         print(f"glovec: resuming from {self.ckpt} (trained for {self.steps} steps); no training",
               file=self.err)
-        self._search(target)
-        raise _Finished()
+        return True
 
     def _search(self, frame):
         """Evaluate architectures on the shared weights and record them; the best estimate."""

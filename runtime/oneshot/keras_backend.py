@@ -20,13 +20,20 @@ optimizer, ``model.weights`` and its checkpoints never see them). Their gradient
 the compiled training step without Keras knowing: the mixture is a ``tf.custom_gradient`` whose
 backward pass adds d(loss)/d(alpha) into a glovec variable; after each training batch the
 callback steps them with glovec's own Adam and clears the sum.
+
+Checkpoint: the fitted models' ``get_weights()`` and darts' variables in one ``.npz`` next to the
+study. A resumed run loads it after fit's first batch and stops fit there (``stop_training``);
+the search then runs at the program's objective, after fit, on the loaded weights.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
+import os
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from .errors import OneShotError
@@ -125,6 +132,11 @@ class StepHook(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.backend.after_step()
+        # A resumed run: the checkpoint's weights replace this batch's step, and fit stops here
+        # (Keras checks ``stop_training`` after each batch), so the program goes on to its
+        # objective, where the search runs on the loaded supernet.
+        if self.backend.session.resume_after_step():
+            self.model.stop_training = True
 
 
 class KerasBackend:
@@ -281,13 +293,62 @@ class KerasBackend:
         the plain argmax)."""
         return {k: int(tf.argmax(v).numpy()) for k, v in self.alphas.items()}
 
-    # -- checkpoint: not for Keras (a resumed Keras run trains again) ---------------------------
+    # -- checkpoint ---------------------------------------------------------------------------
 
     def save(self, path: str, extra: dict) -> None:
-        return None
+        """The fitted models' weights (``get_weights``: every candidate of every switch, batch-norm
+        statistics included) and darts' architecture weights as arrays of one ``.npz``, with
+        ``extra`` (method, steps, fingerprint, controller state) as JSON inside it; written to a
+        temporary file, then renamed over ``path``. Plain arrays need no pickle, so reading a
+        checkpoint runs no code, and need no serializable model (a switch has no Keras config)."""
+        arrays = {"extra": np.array(json.dumps(extra))}
+        for name, model in self.roots.items():
+            for i, w in enumerate(model.get_weights()):
+                arrays[f"root/{name}/{i}"] = np.asarray(w)
+        for i, (site, var) in enumerate(self.alphas.items()):
+            arrays[f"alpha/{i}"] = var.numpy()
+            arrays[f"alpha_site/{i}"] = np.array(site)
+        tmp = f"{path}.tmp-{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
 
-    def read(self, path: str) -> dict:
-        return {}
+    @staticmethod
+    def read(path: str) -> dict:
+        """The checkpoint as ``{**extra, "roots": {name: [arrays]}, "alphas": {site: array}}``;
+        {} for a file that is not a Keras checkpoint (a PyTorch run's, a torn write)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                files = {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError):
+            return {}
+        state = json.loads(str(files.pop("extra", "{}")))
+        roots: dict = {}
+        alphas: dict = {}
+        for key in sorted(files, key=lambda k: [int(p) if p.isdigit() else p for p in k.split("/")]):
+            kind, *rest = key.split("/")
+            if kind == "root":
+                roots.setdefault(rest[0], []).append(files[key])
+            elif kind == "alpha":
+                alphas[str(files[f"alpha_site/{rest[0]}"])] = files[key]
+        return {**state, "roots": roots, "alphas": alphas}
 
     def load(self, state: dict) -> bool:
-        return False
+        """Put the checkpoint's weights into the fitted models and darts' architecture weights;
+        False (nothing changed) when they do not match (other models, layers or shapes)."""
+        roots, alphas = state.get("roots"), state.get("alphas", {})
+        if not self.roots or not isinstance(roots, dict) or set(roots) != set(self.roots):
+            return False
+        for name, model in self.roots.items():
+            mine = model.get_weights()
+            if len(mine) != len(roots[name]) or any(
+                    a.shape != b.shape for a, b in zip(mine, roots[name])):
+                return False
+        if set(alphas) != set(self.alphas) or any(
+                tuple(alphas[k].shape) != tuple(v.shape) for k, v in self.alphas.items()):
+            return False
+        for name, model in self.roots.items():
+            model.set_weights(roots[name])
+        for k, v in self.alphas.items():
+            v.assign(alphas[k])
+        return True

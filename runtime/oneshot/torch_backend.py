@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import os
+import pickle
 import sys
 
 import torch
@@ -250,7 +251,11 @@ class TorchBackend:
 
     @staticmethod
     def read(path: str) -> dict:
-        return torch.load(path, weights_only=False)
+        """The checkpoint; {} for a file torch cannot read (a Keras run's, a torn write)."""
+        try:
+            return torch.load(path, weights_only=False)
+        except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError):
+            return {}
 
     def load(self, state: dict) -> bool:
         """Put the checkpoint's weights into the roots found; False when they do not match."""
