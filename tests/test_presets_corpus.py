@@ -45,9 +45,9 @@ HELDOUT5_FLOORS = {  # tests/corpus/presets_heldout5/: unseen in round five; rou
     "pytorch": {"recall": 0.86, "precision": 0.86},  # 0.57 / 0.82
     "keras": {"recall": 0.7, "precision": 0.63},  # 0.70 / 0.57
 }
-HELDOUT6_FLOORS = {  # tests/corpus/presets_heldout6/: written before round six, never looked at
-    "argparse": {"recall": 0.84, "precision": 0.92},  # before round six (main's presets)
-    "pytorch": {"recall": 0.73, "precision": 0.76},
+HELDOUT6_FLOORS = {  # tests/corpus/presets_heldout6/: written before round six, scored after it
+    "argparse": {"recall": 0.88, "precision": 0.94},  # round six, with the parameter-group fix
+    "pytorch": {"recall": 0.76, "precision": 0.79},
     "keras": {"recall": 0.72, "precision": 0.72},
 }
 
