@@ -223,7 +223,8 @@ class Matcher(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             full = last = target.id
             if not self.functions and not self.classes and self._unread(target.id):
-                self._unread_refusal(target.id, value)
+                self._preset_refusal(target.id, value, f"the program never reads {target.id}, "
+                                     f"so it is no hyper-parameter of it")
                 return
         elif isinstance(target, ast.Attribute):
             full = ast.unparse(target)
@@ -254,9 +255,10 @@ class Matcher(ast.NodeVisitor):
             self._reads, self._script = reads, bool(top & reads)
         return self._script and name not in self._reads
 
-    def _unread_refusal(self, name: str, value: ast.expr) -> None:
-        """A preset leaves the unread module-level ``name`` alone and says so in --explain; a
-        rule the user wrote takes it all the same (the user named it)."""
+    def _preset_refusal(self, name: str, value: ast.expr, why: str, how: str = "") -> None:
+        """A value the presets leave alone although its name matches (``why`` says what the
+        program shows instead: an unread constant, a parameter group's exception); it is said
+        in --explain. A rule the user wrote takes it all the same (the user named it)."""
         ok, x = literal_value(value)
         hits = [(r, p) for r, p in self._hits(self.assign_rules, (name.lower(),))
                 if self._in_scope(r)]
@@ -264,10 +266,10 @@ class Matcher(ast.NodeVisitor):
             return
         rule, pattern = hits[0]
         if rule in own_rules(self.ruleset):
-            self._named(name, name, value, None)
+            self._named(name, name, value, None, how)
             return
-        self._refuse(rule, value, x, f"assigned to {name}: the name matches {pattern!r}, but "
-                     f"the program never reads {name}, so it is no hyper-parameter of it")
+        said = f"dict {how} {name}" if how else f"assigned to {name}"
+        self._refuse(rule, value, x, f"{said}: the name matches {pattern!r}, but {why}")
         self.claimed.setdefault((value.lineno, value.col_offset), rule)
 
     def visit_Dict(self, node: ast.Dict) -> None:
@@ -279,30 +281,15 @@ class Matcher(ast.NodeVisitor):
             for key, value in zip(keys, node.values):
                 if key is None or not key.isidentifier():
                     continue
-                if "params" in keys and key != "params":
-                    self._group_refusal(key, value)
+                if "params" in keys and key != "params":  # an optimizer's parameter group:
+                    # its literals are the program's exceptions for those parameters (no decay
+                    # for biases and norms); the knob is the optimizer's own argument
+                    self._preset_refusal(key, value, "the dict is an optimizer's parameter group "
+                                         "(it has \"params\"), whose values are the program's "
+                                         "exceptions for those parameters", "key")
                 else:
                     self._named(key, key, value, None, "key")
         self.generic_visit(node)
-
-    def _group_refusal(self, key: str, value: ast.expr) -> None:
-        """``{"params": no_decay, "weight_decay": 0.0}``: an optimizer's parameter group. Its
-        literals are the program's deliberate exceptions for those parameters (no decay for
-        biases and norms); the knob is the optimizer's own argument, so a preset leaves them
-        and says so in --explain. A rule the user wrote takes them all the same."""
-        ok, x = literal_value(value)
-        hits = [(r, p) for r, p in self._hits(self.assign_rules, (key.lower(),))
-                if self._in_scope(r)]
-        if not hits or not ok:
-            return
-        rule, pattern = hits[0]
-        if rule in own_rules(self.ruleset):
-            self._named(key, key, value, None, "key")
-            return
-        self._refuse(rule, value, x, f"dict key {key}: the name matches {pattern!r}, but the "
-                     f"dict is an optimizer's parameter group (it has \"params\"), whose values "
-                     f"are the program's exceptions for those parameters")
-        self.claimed.setdefault((value.lineno, value.col_offset), rule)
 
     def _dict_call(self, node: ast.Call) -> None:
         """``dict(lr=0.01, momentum=0.9)`` (the builtin: mmdetection-style configs, keyword
