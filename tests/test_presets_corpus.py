@@ -15,6 +15,7 @@ import pytest
 from glovec.transforms.rules import load_rules, match_rules
 
 ROOT = Path(__file__).resolve().parent.parent
+PRESETS = ("argparse", "keras", "pytorch")
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
     "argparse": {"recall": 0.96, "precision": 0.95},  # round six: an unread batch_size, fallbacks
     "pytorch": {"recall": 0.97, "precision": 0.9},  # round four: mixup/cutmix alphas in the YAML
@@ -123,46 +124,17 @@ def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
         assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("preset", sorted(HELDOUT_FLOORS))
-def test_held_out_scripts_stay_at_the_measured_floors(bench, preset):
-    result = bench.score(preset, bench.read_corpus(bench.HELDOUT))
-    assert result["recall"] >= HELDOUT_FLOORS[preset]["recall"], result["missed"]
-    assert result["precision"] >= HELDOUT_FLOORS[preset]["precision"], result["unlabelled_sites"]
+HELD_OUT_FLOORS = {"heldout": HELDOUT_FLOORS, "heldout2": HELDOUT2_FLOORS,
+                   "heldout3": HELDOUT3_FLOORS, "heldout4": HELDOUT4_FLOORS,
+                   "heldout5": HELDOUT5_FLOORS, "heldout6": HELDOUT6_FLOORS}
 
 
-@pytest.mark.parametrize("preset", sorted(HELDOUT2_FLOORS))
-def test_second_held_out_scripts_stay_at_the_measured_floors(bench, preset):
-    result = bench.score(preset, bench.read_corpus(bench.HELDOUT2))
-    assert result["recall"] >= HELDOUT2_FLOORS[preset]["recall"], result["missed"]
-    assert result["precision"] >= HELDOUT2_FLOORS[preset]["precision"], result["unlabelled_sites"]
-
-
-@pytest.mark.parametrize("preset", sorted(HELDOUT3_FLOORS))
-def test_third_held_out_scripts_stay_at_the_measured_floors(bench, preset):
-    result = bench.score(preset, bench.read_corpus(bench.HELDOUT3))
-    assert result["recall"] >= HELDOUT3_FLOORS[preset]["recall"], result["missed"]
-    assert result["precision"] >= HELDOUT3_FLOORS[preset]["precision"], result["unlabelled_sites"]
-
-
-@pytest.mark.parametrize("preset", sorted(HELDOUT4_FLOORS))
-def test_fourth_held_out_scripts_stay_at_the_measured_floors(bench, preset):
-    result = bench.score(preset, bench.read_corpus(bench.HELDOUT4))
-    assert result["recall"] >= HELDOUT4_FLOORS[preset]["recall"], result["missed"]
-    assert result["precision"] >= HELDOUT4_FLOORS[preset]["precision"], result["unlabelled_sites"]
-
-
-@pytest.mark.parametrize("preset", sorted(HELDOUT5_FLOORS))
-def test_fifth_held_out_scripts_stay_at_the_measured_floors(bench, preset):
-    result = bench.score(preset, bench.read_corpus(bench.HELDOUT5))
-    assert result["recall"] >= HELDOUT5_FLOORS[preset]["recall"], result["missed"]
-    assert result["precision"] >= HELDOUT5_FLOORS[preset]["precision"], result["unlabelled_sites"]
-
-
-@pytest.mark.parametrize("preset", sorted(HELDOUT6_FLOORS))
-def test_sixth_held_out_scripts_stay_at_the_measured_floors(bench, preset):
-    result = bench.score(preset, bench.read_corpus(bench.HELDOUT6))
-    assert result["recall"] >= HELDOUT6_FLOORS[preset]["recall"], result["missed"]
-    assert result["precision"] >= HELDOUT6_FLOORS[preset]["precision"], result["unlabelled_sites"]
+@pytest.mark.parametrize("corpus,preset", [(c, p) for c in HELD_OUT_FLOORS for p in PRESETS])
+def test_held_out_scripts_stay_at_the_measured_floors(bench, corpus, preset):
+    floors = HELD_OUT_FLOORS[corpus][preset]
+    result = bench.score(preset, bench.read_corpus(dict(bench.CORPORA)[corpus]))
+    assert result["recall"] >= floors["recall"], result["missed"]
+    assert result["precision"] >= floors["precision"], result["unlabelled_sites"]
 
 
 def test_the_sixth_held_out_corpus_is_labelled_by_its_policy(bench):
