@@ -423,7 +423,16 @@ class Session:
                  "fingerprint": self.spec.fingerprint,
                  "controller": self.controller.state() if self.controller else None,
                  "train_seconds": time.perf_counter() - self._t0}
-        self.backend.save(self.ckpt, extra)
+        # Written whole to a temporary file, then renamed over the checkpoint: a run killed
+        # while saving leaves the previous one (or none), never a torn file.
+        tmp = f"{self.ckpt}.tmp-{os.getpid()}"
+        try:
+            with open(tmp, "wb") as fh:
+                self.backend.save(fh, extra)
+            os.replace(tmp, self.ckpt)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
     def _resume(self, frame) -> None:
         """At the first step of a resumed PyTorch run: load the trained supernet and search at

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 
 import keras
 import numpy as np
@@ -295,11 +294,11 @@ class KerasBackend:
 
     # -- checkpoint ---------------------------------------------------------------------------
 
-    def save(self, path: str, extra: dict) -> None:
+    def save(self, fh, extra: dict) -> None:
         """The fitted models' weights (``get_weights``: every candidate of every switch, batch-norm
         statistics included) and darts' architecture weights as arrays of one ``.npz``, with
-        ``extra`` (method, steps, fingerprint, controller state) as JSON inside it; written to a
-        temporary file, then renamed over ``path``. Plain arrays need no pickle, so reading a
+        ``extra`` (method, steps, fingerprint, controller state) as JSON inside it, into the binary
+        file ``fh`` (the session writes it atomically). Plain arrays need no pickle, so reading a
         checkpoint runs no code, and need no serializable model (a switch has no Keras config)."""
         arrays = {"extra": np.array(json.dumps(extra))}
         for name, model in self.roots.items():
@@ -308,10 +307,7 @@ class KerasBackend:
         for i, (site, var) in enumerate(self.alphas.items()):
             arrays[f"alpha/{i}"] = var.numpy()
             arrays[f"alpha_site/{i}"] = np.array(site)
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
+        np.savez(fh, **arrays)
 
     @staticmethod
     def read(path: str) -> dict:

@@ -6,7 +6,6 @@ module at a switch site (torch is then already imported by the program).
 from __future__ import annotations
 
 import collections
-import os
 import pickle
 import sys
 
@@ -236,7 +235,9 @@ class TorchBackend:
 
     # -- checkpoint ---------------------------------------------------------------------------
 
-    def save(self, path: str, extra: dict) -> None:
+    def save(self, fh, extra: dict) -> None:
+        """The checkpoint into the binary file ``fh``: the roots' state, darts' weights, the
+        batch-norm calibration batches and ``extra``."""
         names = {id(r): n for n, r in self.roots.items()}
         state = {
             "roots": {n: r.state_dict() for n, r in self.roots.items()},
@@ -245,9 +246,7 @@ class TorchBackend:
                             for root, args, kwargs in self.calibration],
             **extra,
         }
-        tmp = f"{path}.tmp-{os.getpid()}"
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        torch.save(state, fh)
 
     @staticmethod
     def read(path: str) -> dict:
