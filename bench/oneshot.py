@@ -137,7 +137,10 @@ def main() -> None:
                        "the pool that darts' tau is measured over)")))
     global EXAMPLE
     EXAMPLE = Path(args.example).resolve()
-    name = "oneshot" if EXAMPLE.name == "nas_cell_torch.py" else f"oneshot_{EXAMPLE.stem.split('_')[-1]}"
+    # nas_cell_torch.py -> oneshot, nas_mlp_keras.py -> oneshot_keras, nas_cell_keras.py ->
+    # oneshot_keras_cell (each example's results keep their own files).
+    name = {"nas_cell_torch": "oneshot", "nas_mlp_keras": "oneshot_keras"}.get(
+        EXAMPLE.stem, "oneshot_" + "_".join(reversed(EXAMPLE.stem.split("_")[1:])))
     if args.seed:
         name += f"_seed{args.seed}"
     k = 4 if args.quick else args.spread

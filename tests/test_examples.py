@@ -133,14 +133,17 @@ def test_the_examples_pass_glovec_check(capsys):
     assert status == 0, capsys.readouterr().out
 
 
-@pytest.mark.torch
 @pytest.mark.slow
-def test_nas_cell_per_trial_and_one_shot_on_the_same_file(tmp_path, capsys, monkeypatch):
-    """The cell example: a per-trial search and a one-shot search of the same unmodified file,
-    then the one-shot pick as plain code that trains it alone."""
-    pytest.importorskip("torch")
+@pytest.mark.parametrize("name, framework", [
+    pytest.param("nas_cell_torch.py", "torch", marks=pytest.mark.torch),
+    pytest.param("nas_cell_keras.py", "keras", marks=pytest.mark.tf),
+])
+def test_nas_cell_per_trial_and_one_shot_on_the_same_file(name, framework, tmp_path, capsys, monkeypatch):
+    """The cell examples (PyTorch, Keras): a per-trial search and a one-shot search of the same
+    unmodified file, then the one-shot pick as plain code that trains it alone."""
+    pytest.importorskip(framework)
     monkeypatch.setenv("GLOVEC_SMOKE", "1")
-    path = EXAMPLES / "nas_cell_torch.py"
+    path = EXAMPLES / name
     assert space(path, capsys)["size"] == 5 ** 6
     per_trial, one_shot = tmp_path / "trials.db", tmp_path / "oneshot.db"
     assert main(["run", str(path), "--trials", "2", "--seed", "0", "--study", str(per_trial)]) == 0

@@ -84,6 +84,7 @@ def test_keras_spos_single_path_trains_only_the_active_layer(tmp_path, monkeypat
     out = tmp_path / "grads.json"
     monkeypatch.setenv("GRADS_OUT", str(out))
     monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", "0")  # one path per step, not per batch slice
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SANDWICH", "0")  # sampled steps only
     status, _, _ = _run(tmp_path, WATCH, "--one-shot", "spos", "--trials", "3", "--seed", "1")
     assert status == 0, capsys.readouterr().err
     seen = json.loads(out.read_text())
@@ -91,6 +92,23 @@ def test_keras_spos_single_path_trains_only_the_active_layer(tmp_path, monkeypat
     assert all(sum(step) <= 1 for step in seen), seen  # never two layers in one step
     # Fair paths: each of the 3 candidates is active in 3 of the 9 steps (Identity has no weights).
     assert [sum(step[i] for step in seen) for i in (0, 1)] == [3, 3], seen
+
+
+@pytest.mark.parametrize("split", ["1", "0"])
+def test_keras_sandwich_steps_train_every_layer_on_even_steps(tmp_path, monkeypatch, capsys, split):
+    out = tmp_path / "grads.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", split)
+    status, _, _ = _run(tmp_path, WATCH, "--one-shot", "spos", "--trials", "2", "--seed", "1")
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "every other step runs all candidates, averaged" in err
+    seen = json.loads(out.read_text())
+    assert seen[0::2] == [[True, True]] * 5, seen  # averaged: every layer gets a gradient
+    if split == "1":  # batch slices: each of the 3 candidates runs on its own slice
+        assert seen[1::2] == [[True, True]] * 4, seen
+    else:  # one path on the whole batch
+        assert all(sum(step) <= 1 for step in seen[1::2]), seen
 
 
 def test_keras_spos_evaluates_a_history_objective_on_validation_data_and_materializes(tmp_path, capsys):
@@ -145,6 +163,72 @@ def test_keras_darts_weights_move_and_their_argmax_is_materialized(tmp_path, cap
     assert trial["decisions"]["head"] == "layers.Dense(1)" and trial["estimate"] is True
     assert main(["materialize", str(src), "--best", "--study", str(study)]) == 0
     assert "head = layers.Dense(1)  # glovec:" in capsys.readouterr().out
+
+
+ZERO = REGRESS.replace("import keras\n", """import keras
+
+
+class Zero(keras.layers.Layer):
+    def call(self, x):
+        return x[:, :1] * 0.0
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+""").replace("y = x.sum(axis=1, keepdims=True)", "y = np.zeros((256, 1), dtype='float32')").replace(
+    'oneof([layers.Dense(1, activation="sigmoid"), layers.Dense(1)])',
+    'oneof([Zero(), layers.Dense(1, activation="sigmoid"), layers.Dense(1)])')
+
+
+def test_keras_darts_derives_the_architecture_from_non_zero_candidates(tmp_path, capsys):
+    # The target is all zeros: the Zero layer's weight grows strongest, but, as in the DARTS
+    # paper (and the PyTorch switch), the architecture is derived from the non-zero candidates.
+    status, _, study = _run(tmp_path, ZERO, "--one-shot", "darts")
+    assert status == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["report", str(study), "--json"]) == 0
+    (trial,) = json.loads(capsys.readouterr().out)["trials"]
+    probs = trial["metrics"]["glovec.alpha"]["head"]
+    assert probs[0] == max(probs), probs
+    assert trial["decisions"]["head"] != "Zero()"
+
+
+CALIBRATE = """\
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).uniform(1.0, 2.0, size=(64, 4)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+scale = layers.Rescaling(1.0)  # glovec: oneof([layers.Rescaling(1.0), layers.Rescaling(10.0)])
+norm = layers.BatchNormalization()
+model = keras.Sequential([keras.Input((4,)), scale, norm, layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
+model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+
+
+def moving_mean(layer):
+    return float(np.mean(layer.moving_mean.numpy()))
+
+
+score = moving_mean(norm)  # glovec: objective
+print("input mean", float(x.mean()))
+"""
+
+
+def test_keras_batch_norm_statistics_are_recalibrated_per_architecture(tmp_path, capsys):
+    # The objective reads the batch-norm layer's moving mean: re-estimated per architecture on
+    # fit's training rows, it is the mean of the inputs scaled by that architecture's layer
+    # (the supernet's own statistics mix both paths).
+    status, _, study = _run(tmp_path, CALIBRATE, "--one-shot", "spos", "--trials", "2")
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    mean = float(captured.out.split("input mean")[1].split()[0])
+    assert main(["report", str(study), "--json"]) == 0
+    trials = json.loads(capsys.readouterr().out)["trials"]
+    by_scale = {t["decisions"]["scale"]: t["objective"] for t in trials}
+    assert by_scale["layers.Rescaling(1.0)"] == pytest.approx(mean, rel=1e-4)
+    assert by_scale["layers.Rescaling(10.0)"] == pytest.approx(10 * mean, rel=1e-4)
 
 
 def test_keras_enas_learns_from_validation_during_fit_then_records_its_policy(tmp_path, capsys):

@@ -314,8 +314,6 @@ class Session:
                 "first optimizer step, so there is nothing to share weights between; one-shot "
                 "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
                 self.source_path, *self.where(next(iter(self.sites), ""))))
-        if self.backend.name != "pytorch":
-            self.sandwich = False  # the Keras switch runs one candidate per slice only
         if self.method == "enas":
             from ..algorithms.controller import Controller, Reinforce
 
@@ -516,7 +514,7 @@ class Session:
             done_archs.add(tuple(sorted((k, t.decisions.get(k)) for k in ids)))
         target = self._target()
         if self.method == "darts":
-            arch = self.backend.alpha_argmax()
+            arch = self._alpha_argmax()
             key = tuple(sorted(arch.items()))
             if key not in done_archs:
                 record(arch)
@@ -531,6 +529,18 @@ class Session:
         self.seconds["search"] = time.perf_counter() - t0
         best = study.best(1)
         return best[0].objective if best else None
+
+    def _alpha_argmax(self) -> dict:
+        """darts' architecture: each switch's strongest candidate, leaving out candidates whose
+        output was all zeros on a non-zero input (the backends' ``zeros``), unless all are: as
+        the DARTS paper derives its cell from the non-zero operations only (the zero
+        operation's weight says how much an edge matters, not what it should be)."""
+        out = {}
+        for k, probs in self.backend.alpha_probs().items():
+            zeros = self.backend.zeros.get(k, set())
+            allowed = [i for i in range(len(probs)) if i not in zeros] or range(len(probs))
+            out[k] = max(allowed, key=lambda i: probs[i])
+        return out
 
     def _policy_archs(self, n: int, skip: set) -> list:
         """``n`` distinct architectures for enas' search phase, none in ``skip``: the policy's

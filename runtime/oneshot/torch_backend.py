@@ -278,17 +278,3 @@ class TorchBackend:
     def alpha_probs(self) -> dict:
         return {k: [round(float(p), 4) for p in torch.softmax(v.detach(), dim=0)]
                 for k, v in self.alphas.items()}
-
-    def alpha_argmax(self) -> dict:
-        """Each switch's strongest candidate, leaving out candidates whose output was all zeros
-        on a non-zero input (DARTS derives its cell from the non-zero operations only: the
-        zero operation's weight says how much an edge matters, not what it should be)."""
-        out = {}
-        for k, v in self.alphas.items():
-            weights = v.detach().clone()
-            zeros = self.zeros.get(k, set())
-            if len(zeros) < len(weights):
-                for i in zeros:
-                    weights[i] = float("-inf")
-            out[k] = int(torch.argmax(weights))
-        return out
