@@ -15,11 +15,11 @@ darts records one architecture (its argmax, the pick). For its tau, every archit
 stand-alone accuracy this run knows (the spos and enas spreads, and those reused with --reuse) is
 then proposed into the darts study and estimated on the trained darts supernet with its one-hot
 weights (each switch's candidate alone: `glovec run --one-shot darts --resume` evaluates proposed
-trials without training; a Keras run keeps no supernet checkpoint, so there it trains the darts
-supernet again); the spread is taken over those estimates. Every figure comes from this run;
-nothing is asserted. Results: bench/results/oneshot.json
-and oneshot.png; with `--example examples/nas_mlp_keras.py` (Keras, the same three methods),
-bench/results/oneshot_keras.json.
+trials without training, from the supernet checkpoint); the spread is taken over those
+estimates. Every figure comes from this run; nothing is asserted. Results:
+bench/results/oneshot.json and oneshot.png; with `--example examples/nas_cell_keras.py` (the
+same cell in Keras, the same three methods) bench/results/oneshot_keras_cell.*, with
+`--example examples/nas_mlp_keras.py` bench/results/oneshot_keras.*.
 """
 
 from __future__ import annotations
