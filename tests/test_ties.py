@@ -289,3 +289,16 @@ def test_a_tie_counts_once_in_the_recall_bench():
     assert result["found"] == 3
     ties = [s for s in result["unlabelled_sites"] if "width-tie" in s]
     assert ties == []  # the tied input sizes on lines 10, 11, 24 and 26 are no extra sites
+
+
+def test_check_counts_a_tie_once(tmp_path, capsys):
+    src = tmp_path / "ddpg.py"
+    src.write_text(DDPG)
+    status, out, err = _cli(capsys, "check", src, "--rules", "pytorch", "--format", "json")
+    report = json.loads(out)
+    ids = [s["id"] for s in report["sites"]]
+    assert ids.count("QNetwork.__init__.Linear.out_features") == 1
+    assert report["coverage"]["markers_attached"] == len(ids) == 7
+    literals = {(h["line"], h["col"]): h["status"] for h in report["hyperparameters"]}
+    # fc2's width is a value of the tie; fc3's 1 (the output) is searched by nothing
+    assert (literals[(10, 35)], literals[(11, 35)]) == ("searched", "uncovered")
