@@ -302,3 +302,12 @@ def test_check_counts_a_tie_once(tmp_path, capsys):
     literals = {(h["line"], h["col"]): h["status"] for h in report["hyperparameters"]}
     # fc2's width is a value of the tie; fc3's 1 (the output) is searched by nothing
     assert (literals[(10, 35)], literals[(11, 35)]) == ("searched", "uncovered")
+
+
+def test_the_space_editor_edits_every_marker_of_a_tie():
+    from glovec.space_edit import set_spec
+
+    edit = set_spec(MARKED.encode(), "model.py", "hidden", 'oneof([64, 256], name="hidden")')
+    assert edit.data.decode() == MARKED.replace("oneof([32, 64, 128]", "oneof([64, 256]")
+    [site] = [s for s in edit.result.space_doc["sites"] if s["id"] == "hidden"]
+    assert site["candidates"] == ["64", "256"] and len(site["tied"]) == 1
