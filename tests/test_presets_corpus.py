@@ -194,3 +194,16 @@ def test_the_main_presets_before_issue_18_fall_short(bench, tmp_path):
              if "pytorch" in f["presets"]]
     result = bench.score(str(old), files)
     assert result["recall"] < 0.1
+
+
+def test_a_tie_counts_once(bench):
+    """A tie (a layer's width and the input sizes it flows into: one decision) is one site, at
+    its first value: its other values neither add recall nor cost precision."""
+    from test_ties import DDPG
+
+    entry = {"name": "ddpg.py", "presets": ["pytorch"], "text": DDPG, "yaml": False,
+             "labels": {9: (9, 9, "code"), 22: (22, 22, "code"), 24: (24, 24, "code")}}
+    result = bench.score("pytorch", [entry])
+    assert result["found"] == 3
+    # the tied input sizes on lines 10, 11, 24 and 26 are no extra sites
+    assert [s for s in result["unlabelled_sites"] if "width-tie" in s] == []

@@ -9,8 +9,6 @@ at each value; the same name with another spec is GV109.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -23,7 +21,6 @@ from glovec.runtime.geno import DNASpec
 from glovec.transforms.materialize import materialize_source
 from glovec.transforms.rules import match_rules
 
-ROOT = Path(__file__).resolve().parents[1]
 
 MARKED = (
     "encoder = 64  # glovec: oneof([32, 64, 128], name=\"hidden\")\n"
@@ -270,25 +267,6 @@ def test_a_rules_file_tie(tmp_path):
     rules.write_text('[[rule]]\nassign = "x"\ntie = "torch.nn.Linear.in_features"\nvalues = "[x]"\n')
     result = compile_source(text, "m.py", rules=str(rules))
     assert [d.code for d in result.diagnostics] == ["GV304"]
-
-
-def test_a_tie_counts_once_in_the_recall_bench():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location("presets_recall_ties",
-                                                      ROOT / "bench" / "presets_recall.py")
-        bench = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(bench)
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    entry = {"name": "ddpg.py", "presets": ["pytorch"], "text": DDPG, "yaml": False,
-             "labels": {9: (9, 9, "code"), 22: (22, 22, "code"), 24: (24, 24, "code")}}
-    result = bench.score("pytorch", [entry])
-    assert result["found"] == 3
-    ties = [s for s in result["unlabelled_sites"] if "width-tie" in s]
-    assert ties == []  # the tied input sizes on lines 10, 11, 24 and 26 are no extra sites
 
 
 def test_check_counts_a_tie_once(tmp_path, capsys):
