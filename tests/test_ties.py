@@ -189,6 +189,20 @@ def test_a_yaml_value_tied_to_the_program():
     assert [(t["line"], t.get("file")) for t in site["tied"]] == [(2, "config.yaml"),
                                                                   (3, "config.yaml")]
     assert result.code.count('_gv.oneof("width"') == 1  # the YAML values are read through the file
+    assert result.space_doc["configs"][0]["text"].count("${glovec:width}") == 2
+
+
+def test_materialize_writes_a_tie_in_the_program_and_its_config(tmp_path, capsys):
+    prog, config = tmp_path / "prog.py", tmp_path / "config.yaml"
+    program = "width = 64  # glovec: oneof([32, 64, 128], name=\"width\")\n"
+    prog.write_text(program)
+    config.write_text(YAML)
+    status, out, err = _cli(capsys, "materialize", prog, "--config", config, "--dna",
+                            '{"width": 2}', "-o", tmp_path / "best.py")
+    assert status == 0, err
+    assert (tmp_path / "best.py").read_text() == program.replace("width = 64", "width = 128")
+    assert (tmp_path / "config_materialized.yaml").read_text() == YAML.replace(
+        "encoder: 64", "encoder: 128").replace("decoder: 64", "decoder: 128")
 
 
 def test_the_pytorch_preset_ties_layer_widths(tmp_path, capsys):

@@ -760,9 +760,10 @@ def assign_ids(sites: list[Site], error, resolver=None, earlier: list[Site] = ()
             site.id = site.spec.name
         else:
             site.id = _unique(site.base_id, used, counts)
+        _child_ids(site, resolver)
+    for site in first.values():  # an earlier site (the program's) may hold ties here too
         for tied in site.ties:
             tied.id = site.id
-        _child_ids(site, resolver)
     return decisions
 
 
