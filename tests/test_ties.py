@@ -278,6 +278,12 @@ def test_a_rules_file_tie(tmp_path):
     assert site["candidates"] == ["16", "64"] and len(site["tied"]) == 3
     assert materialize_source(text, "m.py", {site["id"]: 1}, rules=str(rules)) == text.replace(
         "16", "64")
+    lone = "import torch.nn as nn\nhead = nn.Linear(3, 10)\n"
+    result = compile_source(lone, "m.py", rules=str(rules))
+    assert result.ok and result.space_doc["sites"] == []
+    assert [w.code for w in result.warnings] == ["GV312"]
+    assert "no literal out_features is passed again later as torch.nn.Linear.in_features" in \
+        result.warnings[0].message
     rules.write_text('[[rule]]\nassign = "x"\ntie = "torch.nn.Linear.in_features"\nvalues = "[x]"\n')
     result = compile_source(text, "m.py", rules=str(rules))
     assert [d.code for d in result.diagnostics] == ["GV304"]
