@@ -147,7 +147,8 @@ def _sites(ruleset, entry: dict) -> list[tuple[int, str]]:
         from glovec.transforms.rules import match_rules
 
         seen: set = set()  # a tie (one decision at several values) counts at its first value
-        return [(s.line, s.rule.name) for s in match_rules(ruleset, entry["text"], entry["name"]).sites
+        sites = match_rules(ruleset, entry["text"], entry["name"]).sites
+        return [(s.line, s.rule.name) for s in sites
                 if s.tie is None or not (s.tie in seen or seen.add(s.tie))]
     from glovec.transforms.configs import compile_configs
 

@@ -112,8 +112,8 @@ def test_markers_with_one_name_are_one_decision(tmp_path, capsys):
     status, out, err = _cli(capsys, "materialize", src, "--dna", '{"hidden": 0}', "-o",
                             tmp_path / "best.py")
     assert status == 0, err
-    assert (tmp_path / "best.py").read_text() == MARKED.replace("encoder = 64", "encoder = 32").replace("decoder = 64",
-                                                                          "decoder = 32")
+    assert (tmp_path / "best.py").read_text() == MARKED.replace(
+        "encoder = 64", "encoder = 32").replace("decoder = 64", "decoder = 32")
     assert src.read_text() == MARKED
 
 
@@ -175,7 +175,8 @@ def test_a_yaml_tie(tmp_path, capsys):
     assert status == 0, err
     assert f"also at {config}:3:12" in out
 
-    bad = YAML.replace('decoder: 64  # glovec: oneof([32, 64, 128]', 'decoder: 64  # glovec: oneof([64, 128]')
+    bad = YAML.replace("decoder: 64  # glovec: oneof([32, 64, 128]",
+                       "decoder: 64  # glovec: oneof([64, 128]")
     result = compile_source(READER, str(prog), configs=[(str(config), bad)])
     assert [(d.code, d.path, d.line) for d in result.diagnostics] == [("GV109", str(config), 3)]
 
@@ -231,7 +232,8 @@ def test_the_pytorch_preset_ties_layer_widths(tmp_path, capsys):
                            "C51.__init__.Linear.out_features_2": 2}):
         ran = _run(result.code, decisions, str(tmp_path / "ddpg.py"))
         assert [tuple(s) for s in ran["out"]] == [(5, 1), (5, 102)]
-    assert ran["q"].fc2.weight.shape == (512, 512) and ran["c51"].network[2].weight.shape == (168, 60)
+    assert ran["q"].fc2.weight.shape == (512, 512)
+    assert ran["c51"].network[2].weight.shape == (168, 60)
 
     written = materialize_source(DDPG, "ddpg.py", {"QNetwork.__init__.Linear.out_features": 0},
                                  rules="pytorch")
@@ -252,11 +254,14 @@ def test_the_pytorch_preset_ties_layer_widths(tmp_path, capsys):
 
 def test_a_tie_needs_a_literal_input_size_in_the_same_scope():
     text = ("import torch.nn as nn\n\n"
-            "def actor():\n    return nn.Sequential(nn.Linear(8, 64), nn.Tanh(), nn.Linear(64, 2))\n\n"
+            "def actor():\n"
+            "    return nn.Sequential(nn.Linear(8, 64), nn.Tanh(), nn.Linear(64, 2))\n\n"
             "def critic(h):\n    a = nn.Linear(8, 64)\n    b = nn.Linear(h, 1)\n\n"
-            "def separate():\n    a = nn.Linear(8, 32)\n    return nn.Sequential(nn.Linear(32, 4))\n")
+            "def separate():\n    a = nn.Linear(8, 32)\n"
+            "    return nn.Sequential(nn.Linear(32, 4))\n")
     sites = match_rules("pytorch", text).sites
-    widths = [(s.line, s.param, s.tie is not None) for s in sites if s.rule.name == "linear-width-tie"]
+    widths = [(s.line, s.param, s.tie is not None) for s in sites
+              if s.rule.name == "linear-width-tie"]
     assert widths == [(4, "out_features", True), (4, "in_features", True)]
 
 
@@ -271,7 +276,8 @@ def test_a_rules_file_tie(tmp_path):
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rule]]\ncall = "torch.nn.Linear"\narg = "out_features"\n'
                      'tie = "torch.nn.Linear.in_features"\nvalues = "[x, x * 4]"\n')
-    text = "import torch.nn as nn\nlayers = [nn.Linear(3, 16), nn.Linear(16, 16), nn.Linear(16, 1)]\n"
+    text = ("import torch.nn as nn\n"
+            "layers = [nn.Linear(3, 16), nn.Linear(16, 16), nn.Linear(16, 1)]\n")
     result = compile_source(text, "m.py", rules=str(rules))
     assert result.ok, result.diagnostics
     [site] = result.space_doc["sites"]
@@ -284,7 +290,8 @@ def test_a_rules_file_tie(tmp_path):
     assert [w.code for w in result.warnings] == ["GV312"]
     assert "no literal out_features is passed again later as torch.nn.Linear.in_features" in \
         result.warnings[0].message
-    rules.write_text('[[rule]]\nassign = "x"\ntie = "torch.nn.Linear.in_features"\nvalues = "[x]"\n')
+    rules.write_text('[[rule]]\nassign = "x"\ntie = "torch.nn.Linear.in_features"\n'
+                     'values = "[x]"\n')
     result = compile_source(text, "m.py", rules=str(rules))
     assert [d.code for d in result.diagnostics] == ["GV304"]
 

@@ -737,10 +737,11 @@ def assign_ids(sites: list[Site], error, resolver=None, earlier: list[Site] = ()
     decisions: list[Site] = []
     for site in sites:
         name = site.spec.name
-        key = ("name", name) if name is not None else ("tie", site.tie) if site.tie is not None else None
+        key = ("name", name) if name is not None else (
+            ("tie", site.tie) if site.tie is not None else None)
         if name is not None and name in taken and key not in first:
-            error("GV109", f"name={name!r} is also the id of the site at {_where(site, _by_id(earlier, name))}",
-                  site)
+            other = next((s for s in earlier if s.id == name), None)
+            error("GV109", f"name={name!r} is also the id of the site at {_where(site, other)}", site)
         if key is None or key not in first:
             if key is not None:
                 first[key] = site
@@ -795,12 +796,8 @@ def _default_shown(entry: dict) -> str:
     return repr(value)
 
 
-def _by_id(sites, sid: str) -> Site | None:
-    return next((s for s in sites if s.id == sid), None)
-
-
 def _where(site: Site, other: Site | None) -> str:
-    """Where ``other`` is, as seen from ``site``: ``line 3``, or ``conf.yaml:3:5`` in another file."""
+    """Where ``other`` is, seen from ``site``: ``line 3``, or ``conf.yaml:3:5`` in another file."""
     if other is None:
         return "another place"
     if other.file == site.file:

@@ -48,7 +48,7 @@ class RuleSite:
     scope: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     why: str = ""
-    tie: int | None = None  # sites of one tie (a width and the input sizes it flows into) are one decision
+    tie: int | None = None  # one key: a width and the input sizes it flows into, one decision
 
 
 @dataclass(eq=False)
@@ -618,9 +618,9 @@ class Matcher(ast.NodeVisitor):
         for event in group:  # one of them kept out (a fixed line, another rule): all stay
             if (event.value.lineno, event.value.col_offset) in self.claimed \
                     or event.value.lineno in self.fixed_lines:
-                self._refuse(rule, first.value, x, f"argument {first.param} of "
-                             f"{first.qualified}: it is the input size of line {fed.value.lineno}, "
-                             f"but line {event.value.lineno}'s {x} is kept out, so the tie stays")
+                self._refuse(rule, first.value, x, f"argument {first.param} of {first.qualified}"
+                             f": it is the input size of line {fed.value.lineno}, but line "
+                             f"{event.value.lineno}'s {x} is kept out, so the tie stays")
                 return
         saved = self.scope
         taken: list[RuleSite] = []
