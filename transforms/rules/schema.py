@@ -16,7 +16,7 @@ PRESETS = ("argparse", "config_keys", "keras", "pytorch")
 SELECTORS = ("call", "assign", "param", "option", "key")  # key: a config file's dotted key (keys.py)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
              "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key",
-             "fallback")
+             "fallback", "tie")
 TYPES = ("int", "float", "str", "bool")  # what `type = ...` may name
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
@@ -56,6 +56,9 @@ class Rule:
     help: tuple[str, ...] | None = None  # option rules: globs over the help text (lower case)
     types: tuple[str, ...] | None = None  # `type`: the declared (else the literal's) type names
     fallback: bool = False  # takes only values no earlier rule's pattern fits (none refused)
+    # call rules: `tie`, the (callee glob, parameter) pairs a selected value flows into (a
+    # layer's width is the next layer's input size); match.py ties them into one decision
+    tie: tuple[tuple[str, str], ...] | None = None
 
     @property
     def label(self) -> str:
