@@ -594,6 +594,14 @@ class Matcher(ast.NodeVisitor):
               callee=None, qualified=None, target=None, function=None, call=None,
               declared: str | None = None, options: tuple = (), why: str = "") -> None:
         is_literal, x = literal_value(value)
+        if is_literal and kind == "arg" and _computed(value):
+            # Dense(7 * 7 * 64): arithmetic in a call's argument is a shape another part of the
+            # program repeats (Reshape((7, 7, 64))); a setting a name declares is its value
+            if why and (value.lineno, value.col_offset) not in self.claimed:
+                self._refuse(rule, value, x, f"{why}, but the argument is computed "
+                             f"({ast.unparse(value)}), not written as a literal")
+                self.claimed[(value.lineno, value.col_offset)] = rule
+            return
         earlier = self.refused.get((value.lineno, value.col_offset))
         if rule.fallback and earlier is not None and not earlier.fallback:
             return  # a rule that knows the name refused the value: --explain says why
@@ -668,6 +676,13 @@ def _deferred(names: Names, node: ast.Call, qualified: str | None):
         inner = names.qualify(func.args[0])
         return None if inner is None else (func.args[0], node.args, inner)
     return None
+
+
+def _computed(node: ast.expr) -> bool:
+    """Whether a constant value is written as arithmetic or a cast (``7 * 7 * 64``,
+    ``int(1e6)``) rather than as a literal (``64``, ``-1.5``)."""
+    return isinstance(node, (ast.BinOp, ast.Call)) or isinstance(node, ast.UnaryOp) \
+        and not isinstance(node.operand, ast.Constant)
 
 
 def _key_of(target: ast.expr) -> str | None:
