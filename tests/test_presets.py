@@ -658,3 +658,46 @@ def test_a_users_own_rule_still_takes_a_parameter_groups_value(tmp_path):
     text = 'groups = [{"params": [], "weight_decay": 0.0}]\n'
     assert {s.spec for s in match_rules(str(rules), text, "train.py").sites} == \
         {'oneof([0.0, 0.01])'}
+
+
+def test_a_setting_written_as_a_constant_expression_is_the_number_it_evaluates_to(capsys,
+                                                                                   tmp_path):
+    """Round seven: CleanRL's ``buffer_size: int = int(1e6)``, ``2 ** 8``, ``1e-3 * 3`` and
+    ``-(-0.005)`` are searched as 1000000, 256, 0.003 and 0.005; the converted program differs
+    only inside each expression (the default candidate keeps its text), materialize writes a
+    chosen value over the whole expression and the default back byte for byte; a call's
+    computed argument (``Dense(7 * 7 * 64)``, a shape a Reshape repeats) stays, explained."""
+    from glovec.transforms.materialize import materialize_source
+
+    text = ("from dataclasses import dataclass\n\n\n@dataclass\nclass Args:\n"
+            "    buffer_size: int = int(1e6)  # replay\n"
+            "    learning_rate: float = 1e-3 * 3\n"
+            "    batch_size: int = 2 ** 8\n"
+            "    tau: float = -(-0.005)\n"
+            "    total_timesteps: int = 1_000_000\n")
+    assert _specs(text) == {6: "oneof([10000, 100000, 1000000])",
+                            7: 'floatv(0.0003, 0.03, scale="log")',
+                            8: "oneof([128, 256, 512])",
+                            9: 'floatv(0.0005, 0.05, scale="log")'}
+    result = compile_source(text, "train.py", rules="argparse")
+    assert not result.diagnostics
+    body = result.code.split("\n", 1)[1]
+    assert body == text.replace(
+        "int(1e6)", '_gv.oneof("Args.buffer_size", 2, (10000, 100000, int(1e6)))').replace(
+        "1e-3 * 3", '_gv.floatv("Args.learning_rate", 1e-3 * 3)').replace(
+        "2 ** 8", '_gv.oneof("Args.batch_size", 1, (128, 2 ** 8, 512))').replace(
+        "-(-0.005)", '_gv.floatv("Args.tau", -(-0.005))')
+    assert materialize_source(text, "train.py", {}, rules="argparse") == text
+    chosen = materialize_source(text, "train.py", {"Args.buffer_size": 0}, rules="argparse")
+    assert chosen == text.replace("int(1e6)", "10000")
+    program = tmp_path / "train.py"
+    program.write_text(text)
+    assert main(["space", str(program), "--rules", "argparse", "--explain"]) == 0
+    assert "x = int(1e6) (= 1000000) -> oneof([10000, 100000, 1000000])" in \
+        capsys.readouterr().out
+    keras = ("import keras\nmodel = keras.Sequential([keras.layers.Dense(7 * 7 * 64),\n"
+             "    keras.layers.Reshape((7, 7, 64)), keras.layers.Dense(128)])\n")
+    result = _sites(keras, "keras")
+    assert [s.line for s in result.sites] == [3]
+    assert any(r.line == 2 and "the argument is computed (7 * 7 * 64)" in r.reason
+               for r in result.refusals)
