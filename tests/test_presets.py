@@ -701,3 +701,40 @@ def test_a_setting_written_as_a_constant_expression_is_the_number_it_evaluates_t
     assert [s.line for s in result.sites] == [3]
     assert any(r.line == 2 and "the argument is computed (7 * 7 * 64)" in r.reason
                for r in result.refusals)
+
+
+def test_an_int_setting_no_rule_names_is_a_count_unless_its_name_says_data_or_bookkeeping():
+    """Round seven's int fallback: C51's ``--n-atoms 101`` is searched around its value; sizes
+    and lengths of the data, classes, environments, budgets, seeds and evaluation settings
+    stay (each kept out by the word its name holds), and so do 0, 1 and values over 512."""
+    text = ('import argparse\np = argparse.ArgumentParser()\n'
+            'p.add_argument("--n-atoms", type=int, default=101, help="the number of atoms")\n'
+            'p.add_argument("--num-envs", type=int, default=4)\n'
+            'p.add_argument("--image-size", type=int, default=224)\n'
+            'p.add_argument("--num-train-epochs", type=int, default=100)\n'
+            'p.add_argument("--n-support", type=int, default=1)\n'
+            'p.add_argument("--k", type=int, default=4096)\n'
+            'args = p.parse_args()\n'
+            'num_classes = 10\nbatch_eval = 512\nn_quantiles = 32\n'
+            'print(num_classes, batch_eval, n_quantiles)\n')
+    result = _sites(text)
+    assert {s.line: (s.rule.name, s.spec) for s in result.sites} == {
+        3: ("int-option-fallback", 'oneof([50, 101, 202], name="n_atoms")'),
+        12: ("int-name-fallback", "oneof([16, 32, 64])")}
+    refused = {r.line: r.rule.name for r in result.refusals}
+    assert refused == {4: "int-data-option", 5: "int-data-option", 6: "int-data-option",
+                       10: "int-data-name", 11: "int-data-name"}
+
+
+def test_schedule_power_and_leaky_relu_slope():
+    torch_text = ("import torch\nfrom torch.optim.lr_scheduler import PolynomialLR\n"
+                  "def build(optimizer, n):\n"
+                  "    return PolynomialLR(optimizer, total_iters=n, power=0.9)\n")
+    assert _specs(torch_text, "pytorch") == {4: "oneof([0.5, 0.9, 1.0, 2.0])"}
+    keras_text = ("import keras\nfrom keras import layers\n"
+                  "model = keras.Sequential([layers.Dense(64), layers.LeakyReLU(negative_slope=0.2),"
+                  "\n    layers.LeakyReLU(alpha=0.05), layers.LeakyReLU(negative_slope=1.5)])\n")
+    specs = {(s.line, s.col): s.spec for s in _sites(keras_text, "keras").sites}
+    assert specs[(3, 77)] == "oneof([0.01, 0.1, 0.2, 0.3])"
+    assert specs[(4, 28)] == "oneof([0.01, 0.05, 0.1, 0.2, 0.3])"
+    assert len(specs) == 3  # Dense(64) and the two slopes; a slope over 1 stays
