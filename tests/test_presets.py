@@ -454,7 +454,7 @@ values = "[x / 2, x, x * 2]"
     ('[[rule]]\noption = "lr"\ntype = "double"\nvalues = "[x, x * 2]"\n',
      "rules.toml:3:8: GV306 type 'double' is not one glovec reads"),
     ('[[rule]]\noption = "lr"\nassign = "lr"\nvalues = "[x, x * 2]"\n',
-     "GV304 a rule has exactly one selector: call (with arg), assign, param, option or key"),
+     "GV304 a rule has exactly one selector: call (with arg), assign, param, option, key or factor"),
 ])
 def test_bad_option_rules_are_diagnostics_in_the_rules_file(tmp_path, capsys, rules_text, said):
     rules = _rules(tmp_path, rules_text)
@@ -738,3 +738,29 @@ def test_schedule_power_and_leaky_relu_slope():
     assert specs[(3, 77)] == "oneof([0.01, 0.1, 0.2, 0.3])"
     assert specs[(4, 28)] == "oneof([0.01, 0.05, 0.1, 0.2, 0.3])"
     assert len(specs) == 3  # Dense(64) and the two slopes; a slope over 1 stays
+
+
+def test_a_literal_that_scales_a_learning_rate_or_weights_a_loss_term_is_a_site(tmp_path):
+    """The factor selector: torchvision's segmentation reference weights its auxiliary loss
+    by 0.5 and gives the auxiliary head lr * 10; a formula's constant (a cosine schedule's
+    0.5, inside a product) and a weight of an unnamed value stay."""
+    text = ("def criterion(losses, kl):\n"
+            "    return losses['out'] + 0.5 * losses['aux'] + 0.1 * kl_loss(kl)\n\n"
+            "def groups(args, params, head):\n"
+            "    return [{'params': params}, {'params': head, 'lr': args.lr * 10}]\n\n"
+            "def cosine(base_lr, t, mean):\n"
+            "    return base_lr * 0.5 * (1 + t) + 0.5 * (mean + 1)\n")
+    result = _sites(text, "pytorch")
+    assert {(s.line, s.rule.name, s.spec) for s in result.sites} == {
+        (2, "loss-weight-factor", 'floatv(0.05, 5.0, scale="log")'),
+        (2, "loss-weight-factor", 'floatv(0.01, 1.0, scale="log")'),
+        (5, "learning-rate-factor", "oneof([1, 5, 10, 20])")}
+    assert next(s.why for s in result.sites if s.line == 5) == \
+        "the literal multiplies args.lr: the name matches 'lr'; where holds: x >= 2"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nfactor = "temperature"\nvalues = "[x / 2, x, x * 2]"\n')
+    loaded = match_rules(str(rules), "def f(temperature):\n    return temperature * 2.0\n", "m.py")
+    assert [s.spec for s in loaded.sites] == ["oneof([1.0, 2.0, 4.0])"]
+    nothing = match_rules(str(rules), "def f(tau):\n    return tau * 2.0\n", "m.py")
+    assert not nothing.sites and [w.message for w in nothing.warnings] == [
+        "this rule matched nothing in m.py: no literal multiplies a value named temperature"]

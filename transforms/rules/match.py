@@ -113,6 +113,8 @@ class Matcher(ast.NodeVisitor):
         self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.option_rules = [r for r in ruleset.rules if r.selector == "option"]
+        self.factor_rules = [r for r in ruleset.rules if r.selector == "factor"]
+        self._in_product: set[int] = set()  # products inside a product or quotient (factor)
         self.given = given  # option names given on the command line (option_name spelling)
         self.option_names: set[str] = set()  # options the program declares (for suggestions)
         self.refusals: list[Refusal] = []
@@ -133,6 +135,7 @@ class Matcher(ast.NodeVisitor):
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
             ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
             ast.JoinedStr: self.visit_JoinedStr, ast.Dict: self.visit_Dict,
+            ast.BinOp: self.visit_BinOp,
         }
 
     # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
@@ -309,6 +312,31 @@ class Matcher(ast.NodeVisitor):
                 self._take(rule, value, "assign", {}, target=full, declared=declared,
                            why=f"{said}: the name matches {pattern!r}")
                 if self._settled(value):
+                    return
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        """``args.lr * 10``, ``losses["out"] + 0.5 * losses["aux"]``: a literal that multiplies
+        a named value is selected by ``factor`` rules under that value's name. A product that is
+        itself a factor or a quotient's operand (``base_lr * 0.5 * (1 + cos(t))``, a formula)
+        is not: only a product that stands on its own (a term of a sum, an argument, a value)."""
+        if self.factor_rules and isinstance(node.op, ast.Mult) and id(node) not in self._in_product:
+            for literal, other in ((node.left, node.right), (node.right, node.left)):
+                names = _value_names(other)
+                if names and literal_value(literal)[0] and not isinstance(
+                        literal_value(literal)[1], (str, bool)) and literal_value(literal)[1] is not None:
+                    self._factor(literal, names, ast.unparse(other))
+        if isinstance(node.op, (ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
+            self._in_product.update(id(side) for side in (node.left, node.right)
+                                    if isinstance(side, ast.BinOp))
+        self.generic_visit(node)
+
+    def _factor(self, literal: ast.expr, names: tuple[str, ...], shown: str) -> None:
+        self.names.update(names)
+        for rule, pattern in self._hits(self.factor_rules, tuple(n.lower() for n in names)):
+            if self._in_scope(rule):
+                self._take(rule, literal, "factor", {}, target=names[0],
+                           why=f"the literal multiplies {shown}: the name matches {pattern!r}")
+                if self._settled(literal):
                     return
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -676,6 +704,21 @@ def _deferred(names: Names, node: ast.Call, qualified: str | None):
         inner = names.qualify(func.args[0])
         return None if inner is None else (func.args[0], node.args, inner)
     return None
+
+
+def _value_names(node: ast.expr) -> tuple[str, ...]:
+    """The names a value goes by, innermost first: ``args.lr`` -> (lr, args.lr),
+    ``losses["aux"]`` -> (aux, losses), ``aux_loss`` -> (aux_loss,); () for anything else
+    (a call, an arithmetic expression, a literal)."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        return (node.attr, ast.unparse(node))
+    if _key_of(node) is not None:
+        return (_key_of(node), *_value_names(node.value))
+    if isinstance(node, ast.Call):  # 0.1 * F.kl_div(...): the value the callee names
+        return _value_names(node.func)[:1]
+    return ()
 
 
 def _computed(node: ast.expr) -> bool:
