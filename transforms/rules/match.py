@@ -203,7 +203,8 @@ class Matcher(ast.NodeVisitor):
             self.names.add(arg.arg)
             for rule, pattern in self._hits(self.param_rules, (arg.arg.lower(),)):
                 if self._in_scope(rule):
-                    self._take(rule, default, "param", {}, param=arg.arg, function=node.name,
+                    self._take(rule, default, "param", {"passed": "default"}, param=arg.arg,
+                               function=node.name,
                                declared=_annotation(arg.annotation),
                                why=f"default of parameter {arg.arg} of {node.name}(): the name "
                                    f"matches {pattern!r}")
@@ -344,6 +345,8 @@ class Matcher(ast.NodeVisitor):
             self._call(node)
         if self.param_rules and isinstance(node.func, ast.Name):
             self._own_call(node, node.func.id)
+        elif self.param_rules and isinstance(node.func, ast.Attribute) and node.keywords:
+            self._own_method_call(node, node.func.attr)
         if self.assign_rules and isinstance(node.func, ast.Name) and node.func.id == "dict":
             self._dict_call(node)
         if self.option_rules and isinstance(node.func, ast.Attribute) \
@@ -359,21 +362,50 @@ class Matcher(ast.NodeVisitor):
         binding = self.resolver.definition(name, node.lineno)
         if binding is None:
             return
-        pairs = [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
+        pairs = [(kw.arg, kw.value, "keyword") for kw in node.keywords if kw.arg is not None]
         if binding.params is not None:
             for param, arg in zip(binding.params, node.args):
                 if isinstance(arg, ast.Starred):
                     break
-                pairs.append((param, arg))
+                pairs.append((param, arg, "position"))
         self.functions.append(name)  # as for a default: the parameter's function counts
         try:
-            for param, value in pairs:
+            for param, value, passed in pairs:
                 for rule, pattern in self._hits(self.param_rules, (param.lower(),)):
                     if self._in_scope(rule):
-                        self._take(rule, value, "param", {}, param=param, function=name,
+                        self._take(rule, value, "param", {"passed": passed}, param=param,
+                                   function=name,
                                    why=f"passed for parameter {param} of {name}(), defined in "
                                        f"this program: the name matches {pattern!r}")
                         if self._settled(value):
+                            break
+        finally:
+            self.functions.pop()
+
+    def _own_method_call(self, node: ast.Call, method: str) -> None:
+        """``distiller.compile(alpha=0.1, temperature=10)``, where a class of the program
+        defines ``compile(self, ..., alpha=..., temperature=...)``: a literal passed by keyword
+        for one of that method's parameters is its value, as for a function of the program (the
+        receiver's class is not known, so any class of the program defining the method counts,
+        and only keywords: a positional argument's parameter depends on the class)."""
+        owners = [(cls, params) for (cls, name), params in self.resolver.methods.items()
+                  if name == method]
+        if not owners:
+            return
+        known = {p for _cls, (positional, keyword_only) in owners for p in (*positional, *keyword_only)}
+        shown = f"{owners[0][0]}.{method}" if len(owners) == 1 else method
+        self.functions.append(method)  # as for a default: the parameter's method counts
+        try:
+            for kw in node.keywords:
+                if kw.arg is None or kw.arg not in known:
+                    continue
+                for rule, pattern in self._hits(self.param_rules, (kw.arg.lower(),)):
+                    if self._in_scope(rule):
+                        self._take(rule, kw.value, "param", {"passed": "keyword"}, param=kw.arg,
+                                   function=method,
+                                   why=f"passed for parameter {kw.arg} of {shown}(), defined in "
+                                       f"this program: the name matches {pattern!r}")
+                        if self._settled(kw.value):
                             break
         finally:
             self.functions.pop()
@@ -483,7 +515,7 @@ class Matcher(ast.NodeVisitor):
     def _where(self, rule: Rule, x, arguments: dict) -> bool:
         names = {}
         for name, node in arguments.items():
-            if isinstance(node, int):  # n_args
+            if not isinstance(node, ast.AST):  # n_args, a param rule's passed
                 names[name] = node
                 continue
             ok, v = literal_value(node)
