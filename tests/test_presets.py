@@ -764,3 +764,31 @@ def test_a_literal_that_scales_a_learning_rate_or_weights_a_loss_term_is_a_site(
     nothing = match_rules(str(rules), "def f(tau):\n    return tau * 2.0\n", "m.py")
     assert not nothing.sites and [w.message for w in nothing.warnings] == [
         "this rule matched nothing in m.py: no literal multiplies a value named temperature"]
+
+
+def test_keywords_passed_to_the_programs_own_method_and_negative_floats():
+    """keras.io's knowledge distillation overrides ``compile(..., alpha=0.1, temperature=3)``
+    and calls it with ``alpha=0.1, temperature=10``: the call's values are searched by the
+    fallbacks (the defaults and positional shapes are not); C51's ``--v-min -100.0`` is the
+    mirror of a positive float."""
+    text = ("import keras\n\nclass Distiller(keras.Model):\n"
+            "    def compile(self, optimizer, alpha=0.1, temperature=3, head=64):\n"
+            "        super().compile(optimizer=optimizer)\n\n"
+            "def network(obs, act, width=64):\n    return obs, act, width\n\n"
+            "def train(distiller):\n"
+            "    distiller.compile(optimizer='adam', alpha=0.1, temperature=10, num_classes=10)\n"
+            "    network(11, 3, width=8)\n"
+            "    distiller.fit(epochs=3, verbose=2)\n")
+    result = _sites(text, "keras")
+    assert {(s.line, s.col): s.rule.name for s in result.sites} == {
+        (7, 29): "width-param", (11, 33): "optimizer-name", (11, 47): "float-param-fallback",
+        (11, 64): "int-param-fallback", (12, 26): "width-param"}
+    specs = {(s.line, s.col): s.spec for s in result.sites}
+    assert specs[(11, 47)] == 'floatv(0.01, 1.0, scale="log")'
+    assert specs[(11, 64)] == "oneof([5, 10, 20])"
+    why = next(s.why for s in result.sites if s.col == 47)
+    assert why.startswith("passed for parameter alpha of Distiller.compile(), defined in this "
+                          "program: the name matches '*'")
+    options = ('import argparse\np = argparse.ArgumentParser()\n'
+               'p.add_argument("--v-min", type=float, default=-100)\n')
+    assert _specs(options) == {3: 'floatv(-400, -25.0, name="v_min")'}
