@@ -792,3 +792,11 @@ def test_keywords_passed_to_the_programs_own_method_and_negative_floats():
     options = ('import argparse\np = argparse.ArgumentParser()\n'
                'p.add_argument("--v-min", type=float, default=-100)\n')
     assert _specs(options) == {3: 'floatv(-400, -25.0, name="v_min")'}
+
+
+def test_a_marker_matches_a_constant_expression_by_its_number():
+    result = compile_source("width = 2 ** 10  # glovec: oneof([512.0, 1024.0])\n", "m.py")
+    assert [d.code for d in result.diagnostics] == ["GV112"]  # 2 ** 10 is 1024, not 1024.0
+    result = compile_source("width = 2 ** 10  # glovec: oneof([512, 1024])\n", "m.py")
+    assert not result.diagnostics
+    assert [s["default"] for s in result.space_doc["sites"]] == [1]

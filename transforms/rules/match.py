@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic
 from ..names import LAZY_CALLS, PARTIALS, Names, canonical
+from ..specs import number
 from .load import load_rules
 from .schema import CALLEE, Rule, RuleSet, any_glob, first_glob, glob, option_name
 from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
@@ -115,6 +116,7 @@ class Matcher(ast.NodeVisitor):
         self.option_rules = [r for r in ruleset.rules if r.selector == "option"]
         self.factor_rules = [r for r in ruleset.rules if r.selector == "factor"]
         self._in_product: set[int] = set()  # products inside a product or quotient (factor)
+        self._methods: dict[str, list] | None = None  # the program's methods by name
         self.given = given  # option names given on the command line (option_name spelling)
         self.option_names: set[str] = set()  # options the program declares (for suggestions)
         self.refusals: list[Refusal] = []
@@ -323,8 +325,7 @@ class Matcher(ast.NodeVisitor):
         if self.factor_rules and isinstance(node.op, ast.Mult) and id(node) not in self._in_product:
             for literal, other in ((node.left, node.right), (node.right, node.left)):
                 names = _value_names(other)
-                if names and literal_value(literal)[0] and not isinstance(
-                        literal_value(literal)[1], (str, bool)) and literal_value(literal)[1] is not None:
+                if names and number(literal) is not None:
                     self._factor(literal, names, ast.unparse(other))
         if isinstance(node.op, (ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
             self._in_product.update(id(side) for side in (node.left, node.right)
@@ -388,8 +389,11 @@ class Matcher(ast.NodeVisitor):
         for one of that method's parameters is its value, as for a function of the program (the
         receiver's class is not known, so any class of the program defining the method counts,
         and only keywords: a positional argument's parameter depends on the class)."""
-        owners = [(cls, params) for (cls, name), params in self.resolver.methods.items()
-                  if name == method]
+        if self._methods is None:  # method name -> [(class, params)], once
+            self._methods = {}
+            for (cls, name), params in self.resolver.methods.items():
+                self._methods.setdefault(name, []).append((cls, params))
+        owners = self._methods.get(method)
         if not owners:
             return
         known = {p for _cls, (positional, keyword_only) in owners for p in (*positional, *keyword_only)}
