@@ -309,6 +309,20 @@ def test_a_fork_server_learns_what_trials_import_lazily(tmp_path, lazylib, monke
 
 
 @linux_only
+def test_the_first_forked_trial_finds_what_torch_imports_on_first_use(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    prog = make_prog(tmp_path, "import sys, torch\n"
+                               "_gv.metric('dynamo_there', 'torch._dynamo' in sys.modules)\n"
+                               "_gv.objective(float(_gv.intv('x', 0)))\n")
+    ex = make_executor("process", prog, workers=1)
+    assert "imported torch, torch._dynamo once" in ex.describe(), ex.describe()
+    results = run_all(ex, {0: {"x": 0}})
+    # Without it, an optimizer's first step imports it (about 1 s) in every trial until learned.
+    assert results[0].metrics == {"dynamo_there": True}, results[0].error
+
+
+@linux_only
 def test_glovec_worker_learn_0_keeps_lazy_imports_in_each_trial(tmp_path, lazylib, monkeypatch):
     monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
     monkeypatch.setenv("GLOVEC_WORKER_LEARN", "0")

@@ -9,7 +9,8 @@ The process and Ray executors start it (``warm.py``) as::
 and ``entry`` (``module:function(worker, msg)`` run for each command instead of a search trial:
 ``glovec check --dynamic`` runs its coverage runs so). The worker takes the folder of the program as ``sys.path[0]`` and the program's
 argv, imports every module the program imports at module level (its own modules beside it
-excepted: they run the user's code, which belongs to a trial) and those of ``preload``, then says
+excepted: they run the user's code, which belongs to a trial), those of ``preload`` and those a
+framework it imported imports on first use (``FIRST_USE_IMPORTS``), then says
 ``ready`` and serves. Commands come as JSON lines on CMD_FD, events go back on EVT_FD:
 
 - ``{"op": "run", "trial": ID, "payload": FILE, "result": FILE, "stdout": FILE, "stderr": FILE,
@@ -72,6 +73,12 @@ __all__ = ["main", "module_imports", "exec_as_spawn_main"]
 
 # What a multiprocessing "spawn" child of a trial imports as its __main__ (spawn_main.py).
 SPAWN_MAIN = "glovec.runtime.executors.spawn_main"
+
+# Modules a framework imports on its first use, which nearly every trial reaches: the worker
+# imports them with the framework, so that no trial pays them (torch's optimizers import
+# torch._dynamo, and sympy with it, on their first step: about 1 s, in every forked trial before
+# the worker learned it). Only when the framework is imported anyway; a failure is silent.
+FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
 
 
 def module_imports(code: str) -> list[str]:
@@ -212,6 +219,9 @@ class _Worker:
         self.code = compile_program(self.prog)
         names = module_imports(self.prog.code)
         done, failed = preload(names, self.folder, tuple(self.setup.get("preload") or ()))
+        follow = [name for top, firsts in FIRST_USE_IMPORTS.items() if top in sys.modules
+                  for name in firsts]
+        done += preload(follow, self.folder)[0]
         mode, why = self.setup.get("mode") or "fork", self.setup.get("why") or ""
         if mode == "fork":
             if not hasattr(os, "fork"):
