@@ -328,7 +328,7 @@ def site_default(site, hook) -> str:
     the number it evaluates to: ``int(1e6) (= 1000000)``)."""
     import ast
 
-    from glovec.transforms.rules import literal_value
+    from glovec.transforms.rules import computed, literal_value
 
     text = getattr(hook, "text", None)
     if text is None:
@@ -339,8 +339,7 @@ def site_default(site, hook) -> str:
     except SyntaxError:
         return shown
     ok, x = literal_value(node)
-    if ok and isinstance(node, (ast.BinOp, ast.Call)) or ok and isinstance(
-            node, ast.UnaryOp) and not isinstance(node.operand, ast.Constant):
+    if ok and computed(node):
         return f"{shown} (= {x!r})"
     return shown
 

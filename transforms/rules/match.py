@@ -658,7 +658,7 @@ class Matcher(ast.NodeVisitor):
               callee=None, qualified=None, target=None, function=None, call=None,
               declared: str | None = None, options: tuple = (), why: str = "") -> None:
         is_literal, x = literal_value(value)
-        if is_literal and kind == "arg" and _computed(value):
+        if is_literal and kind == "arg" and computed(value):
             # Dense(7 * 7 * 64): arithmetic in a call's argument is a shape another part of the
             # program repeats (Reshape((7, 7, 64))); a setting a name declares is its value
             if why and (value.lineno, value.col_offset) not in self.claimed:
@@ -744,8 +744,8 @@ def _deferred(names: Names, node: ast.Call, qualified: str | None):
 
 def _value_names(node: ast.expr) -> tuple[str, ...]:
     """The names a value goes by, innermost first: ``args.lr`` -> (lr, args.lr),
-    ``losses["aux"]`` -> (aux, losses), ``aux_loss`` -> (aux_loss,); () for anything else
-    (a call, an arithmetic expression, a literal)."""
+    ``losses["aux"]`` -> (aux, losses), ``aux_loss`` -> (aux_loss,), ``F.kl_div(p, q)`` ->
+    (kl_div,); () for anything else (an arithmetic expression, a literal)."""
     if isinstance(node, ast.Name):
         return (node.id,)
     if isinstance(node, ast.Attribute):
@@ -757,7 +757,7 @@ def _value_names(node: ast.expr) -> tuple[str, ...]:
     return ()
 
 
-def _computed(node: ast.expr) -> bool:
+def computed(node: ast.expr) -> bool:
     """Whether a constant value is written as arithmetic or a cast (``7 * 7 * 64``,
     ``int(1e6)``) rather than as a literal (``64``, ``-1.5``)."""
     return isinstance(node, (ast.BinOp, ast.Call)) or isinstance(node, ast.UnaryOp) \
