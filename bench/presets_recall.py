@@ -4,7 +4,8 @@ The corpus is tests/corpus/presets/ (its README says how files are labelled). Ea
 read, its `# label: ...` comments are blanked to spaces (same length, so every position stays
 where it was and the presets cannot see a label), and the preset's rules are matched against
 it (`match_rules`: the rule pass the compiler runs). A site counts for the labelled line it
-starts on.
+starts on; a tie (one decision at several values: a layer's width and the input sizes it flows
+into) is one site, at its first value.
 
 Per preset:
 - recall: labelled lines with at least one site / labelled lines (the `argparse` preset is
@@ -147,7 +148,10 @@ def _sites(ruleset, entry: dict) -> list[tuple[int, str]]:
     if not entry["yaml"]:
         from glovec.transforms.rules import match_rules
 
-        return [(s.line, s.rule.name) for s in match_rules(ruleset, entry["text"], entry["name"]).sites]
+        seen: set = set()  # a tie (one decision at several values) counts at its first value
+        sites = match_rules(ruleset, entry["text"], entry["name"]).sites
+        return [(s.line, s.rule.name) for s in sites
+                if s.tie is None or not (s.tie in seen or seen.add(s.tie))]
     from glovec.transforms.configs import compile_configs
 
     result = compile_configs([(entry["name"], entry["text"])], ruleset, [], entry["name"])

@@ -221,6 +221,9 @@ class Notebook:
         def walk(sites) -> None:
             for site in sites or ():
                 fix(site)
+                for tied in site.get("tied") or ():
+                    if not tied.get("file"):
+                        fix(tied)
                 for kids in (site.get("children") or {}).values():
                     walk(kids)
 

@@ -4,7 +4,8 @@ Before (``set_spec(source, "model.py", "build.Dense.units", "oneof([32, 64, 128,
 
     layers.Dense(128),  # glovec: units=oneof([64, 128, 256]), activation=oneof(["relu", "gelu"])
 
-After: only the primitive of that site changes, nothing else in the file:
+After: only the primitive of that site changes, nothing else in the file (a decision tied over
+several marked values, one ``name=`` on each, gets the new primitive in each marker):
 
     layers.Dense(128),  # glovec: units=oneof([32, 64, 128, 256]), activation=oneof(["relu", "gelu"])
 
@@ -109,13 +110,17 @@ def site_specs(result: CompileResult, source: bytes | str, rule_sites=()) -> dic
                                     site.line, site.col, f"{rule.path}:{rule.positions['values'][0]}"
                                     if values else None)
             continue
-        written = text[spec.start:spec.end]
-        start = spec.start + _PREFIX_RE.match(written).end()
+        start = _primitive_start(text, spec)
         line, col = lines.position(start)
         line_start = lines.line_starts[line - 1]
         origin = "comment" if "#" in text[line_start:start] else "annotation"
         out[site.id] = SiteSpec(site.id, text[start:spec.end], start, spec.end, origin, line, col)
     return out
+
+
+def _primitive_start(text: str, spec) -> int:
+    """Where a written spec's primitive begins (after ``units=`` and a module prefix)."""
+    return spec.start + _PREFIX_RE.match(text[spec.start:spec.end]).end()
 
 
 def compile_rules(source: bytes, path: str, rules=None) -> tuple[CompileResult, list]:
@@ -156,7 +161,11 @@ def set_spec(source: bytes, path: str, site_id: str, new_spec: str, *, rules=Non
             "GV101", "spec: the new spec must be one line with no comment", place.line,
             place.col, path)])
     text, bom = _decoded(source)
-    new_text = apply_edits(text, [(place.start, 0, 0, place.end, new_spec)])
+    # a decision tied over several marked values (one name=): each marker gets the new spec
+    tied = [t.spec for s in _all_sites(before) if s.id == site_id for t in s.ties
+            if isinstance(t.spec.src, Text)]
+    new_text = apply_edits(text, [(place.start, 0, 0, place.end, new_spec)] + [
+        (_primitive_start(text, spec), 0, 0, spec.end, new_spec) for spec in tied])
     data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
     after = compile_source(data, path, rules=rules)
     if after.diagnostics:

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("argparse", "keras", "pytorch")
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
     "argparse": {"recall": 0.96, "precision": 0.95},  # round six: an unread batch_size, fallbacks
-    "pytorch": {"recall": 0.97, "precision": 0.9},  # round four: mixup/cutmix alphas in the YAML
+    # round four: mixup/cutmix alphas in the YAML; ties: 0.90 before layer widths were tied (this
+    # corpus leaves nn.Linear / nn.Conv2d widths unlabelled: mnist_cnn, reinforce, vae)
+    "pytorch": {"recall": 0.97, "precision": 0.86},
     "keras": {"recall": 0.98, "precision": 0.96},  # round six: an unread batch_size constant
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
@@ -34,23 +36,23 @@ HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round tw
 HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: unseen in round three; round four's dev set
     "argparse": {"recall": 0.91, "precision": 0.95},  # before round three: 0.71, round three: 0.73;
     # seven: 1.0 before CleanRL's layer_init(..., std=1.0) keywords (the own-call fallback)
-    "pytorch": {"recall": 0.93, "precision": 0.89},  # 0.67, 0.70; seven: 0.93, the same std=
+    "pytorch": {"recall": 0.97, "precision": 0.9},  # 0.67, 0.70; 0.93 before ties and std=
     "keras": {"recall": 0.93, "precision": 0.95},  # 0.73, 0.73; six: 1.0 before an unread constant
 }
 HELDOUT4_FLOORS = {  # tests/corpus/presets_heldout4/: unseen in round four; round five's dev set
     "argparse": {"recall": 0.96, "precision": 0.98},  # before round four: 0.47, round four: 0.75
-    "pytorch": {"recall": 0.9, "precision": 0.91},  # 0.38, 0.68; seven: TD3's int(1e6)
+    "pytorch": {"recall": 0.94, "precision": 0.92},  # 0.38, 0.68; 0.89 before ties and int(1e6)
     "keras": {"recall": 0.94, "precision": 0.76},  # 0.71, 0.76; seven: 0.82 before LeakyReLU
     # slopes (DCGAN's stack of five is labelled on its first only)
 }
 HELDOUT5_FLOORS = {  # tests/corpus/presets_heldout5/: unseen in round five; round six's dev set
     "argparse": {"recall": 0.89, "precision": 0.91},  # round five: 0.63 / 0.88; seven: std=
-    "pytorch": {"recall": 0.86, "precision": 0.84},  # 0.57 / 0.82; seven: 0.86 before std=
+    "pytorch": {"recall": 0.91, "precision": 0.84},  # 0.57 / 0.82; 0.86 before ties
     "keras": {"recall": 0.73, "precision": 0.64},  # 0.70 / 0.57
 }
 HELDOUT6_FLOORS = {  # tests/corpus/presets_heldout6/: written before round six, scored after it
     "argparse": {"recall": 0.94, "precision": 0.95},  # round six (0.88 / 0.94); round seven's
-    "pytorch": {"recall": 0.87, "precision": 0.8},  # development set (0.76 / 0.78)
+    "pytorch": {"recall": 0.96, "precision": 0.82},  # and the ties' development set (0.76 / 0.78)
     "keras": {"recall": 0.94, "precision": 0.76},  # (0.72 / 0.72)
 }
 
@@ -195,3 +197,16 @@ def test_the_main_presets_before_issue_18_fall_short(bench, tmp_path):
              if "pytorch" in f["presets"]]
     result = bench.score(str(old), files)
     assert result["recall"] < 0.1
+
+
+def test_a_tie_counts_once(bench):
+    """A tie (a layer's width and the input sizes it flows into: one decision) is one site, at
+    its first value: its other values neither add recall nor cost precision."""
+    from test_ties import DDPG
+
+    entry = {"name": "ddpg.py", "presets": ["pytorch"], "text": DDPG, "yaml": False,
+             "labels": {9: (9, 9, "code"), 22: (22, 22, "code"), 24: (24, 24, "code")}}
+    result = bench.score("pytorch", [entry])
+    assert result["found"] == 3
+    # the tied input sizes on lines 10, 11, 24 and 26 are no extra sites
+    assert [s for s in result["unlabelled_sites"] if "width-tie" in s] == []

@@ -29,7 +29,7 @@ from glovec.runtime.configs import placeholder, yaml_scalar
 
 from .diagnostics import FileDiagnostic as Diagnostic, suggest
 from .rewrite import apply_edits
-from .sites import MARKER_RE, Site, _SpecText, _illegal, _legal, _unique
+from .sites import MARKER_RE, Site, _SpecText, _illegal, _legal, assign_ids
 from .source import Snippet, Text
 from .specs import CHOICES, RANGES, SpecError, parse_comment_spec
 
@@ -372,26 +372,16 @@ def compile_configs(configs, ruleset, program_sites: list[Site], base: str) -> C
         one.config.sites.sort(key=lambda s: s.start)
         diagnostics.extend(one.diagnostics)
     sites = [s for one in files for s in one.config.sites]
-    _assign_ids(sites, program_sites, diagnostics, {f.config.ref: f.path for f in files})
+    sites = _assign_ids(sites, program_sites, diagnostics, {f.config.ref: f.path for f in files})
     return ConfigsResult([one.config for one in files], sites, diagnostics, warnings)
 
 
 def _assign_ids(sites: list[Site], program_sites: list[Site], diagnostics: list,
-                paths: dict) -> None:
-    """Ids as the program's sites get them (``sites._unique``): name= wins, else the key path;
-    a second site with an id gets ``_2``."""
-    used = {s.id for s in program_sites}
-    named: dict[str, Site] = {}
-    for site in sites:
-        name = site.spec.name
-        if name is None:
-            continue
-        if name in used or name in named:
-            diagnostics.append(Diagnostic("GV109", f"name={name!r} is also the name of another "
-                                          "site", site.line, site.col, path=paths[site.file]))
-        named.setdefault(name, site)
-    used |= set(named)
-    counts: dict[str, int] = {}
-    for site in sites:
-        site.id = site.spec.name if site.spec.name is not None else _unique(site.base_id, used,
-                                                                            counts)
+                paths: dict) -> list[Site]:
+    """Ids as the program's sites get them (``sites.assign_ids``): name= wins, else the key path;
+    a second site with an id gets ``_2``; a name with the same spec as another site's (the
+    program's or a file's) is that site's decision. Returns the decisions."""
+    def error(code: str, message: str, site: Site) -> None:
+        diagnostics.append(Diagnostic(code, message, site.line, site.col, path=paths[site.file]))
+
+    return assign_ids(sites, error, earlier=program_sites)

@@ -205,13 +205,17 @@ CATALOGUE: list[Code] = [
          "manyof(k, candidates) with distinct=True (the default) needs k <= len(candidates).",
          'acts = ["relu", "gelu"]  # glovec: manyof(3, ["relu", "gelu"])\n',
          'acts = ["relu", "gelu"]  # glovec: manyof(2, ["relu", "gelu", "tanh"])\n'),
-    Code("GV109", "duplicate-name", "two sites have the same name=",
-         "Site ids name decisions everywhere (DNA, studies, reports), so each name= must be "
-         "unique in the program.",
-         'width = 64  # glovec: oneof([32, 64], name="width")\n'
-         'depth = 2  # glovec: oneof([2, 4], name="width")\n',
-         'width = 64  # glovec: oneof([32, 64], name="width")\n'
-         'depth = 2  # glovec: oneof([2, 4], name="depth")\n'),
+    Code("GV109", "duplicate-name", "sites with the same name= have different specs",
+         "Sites with the same name= are one decision (a tie, as NNI's labels and Optuna's "
+         "parameter names): one entry in the space and the DNA, and every one of them takes "
+         "the chosen value (a layer's width and the next layer's input size). So they need "
+         "the same spec (kind, candidates or range, scale, step, group) and the same default "
+         "in the program, and no repeat= or nested specs. A site that is another decision "
+         "needs a name of its own.",
+         'hidden = 64  # glovec: oneof([32, 64], name="width")\n'
+         'proj = 64  # glovec: oneof([32, 64, 128], name="width")\n',
+         'hidden = 64  # glovec: oneof([32, 64, 128], name="width")\n'
+         'proj = 64  # glovec: oneof([32, 64, 128], name="width")\n'),
     Code("GV110", "bad-option-value", "an argument or option has a value it cannot take",
          "Candidates are a list written in the spec; lo/hi/step/k/repeat are numbers (ints "
          "for intv, k and repeat); scale is \"linear\" or \"log\"; distinct/sorted are True "

@@ -18,6 +18,7 @@ decisions return the input unchanged); a missing decision means the default. ``d
 a DNA-style dict keyed by point id: a candidate index for oneof, index lists for
 manyof/permutate, a number for floatv/intv; nested points are ``parent[=k].child``.
 
+A decision tied over several values (one ``name=`` on several sites) is written at each.
 repeat=N sites have N points, ``id[0]`` .. ``id[N-1]`` (or ``id`` for all N), but one place in
 the source: they are written back when all N decisions agree, and refused (GV211) otherwise.
 Decisions naming no point of the program, or not fitting their point, are refused (GV210).
@@ -55,7 +56,8 @@ def materialize_source(source: bytes | str, path: str, decisions: dict, *, rules
             raise DiagnosticError(found.diagnostics)
         writer = _Writer(program, dict(decisions))
         for site in found.sites:
-            writer.site(site)
+            for each in site.locations():  # a tied decision is written at each of its values
+                writer.site(each)
         writer.check_unknown(found.sites)
         if writer.problems:
             raise DiagnosticError(writer.problems)

@@ -47,7 +47,9 @@ def rewrite(program, sites: list, markers: list, space_doc: dict,
     that name itself)."""
     edits: list[tuple] = []
     for site in sites:
-        _site_edits(program, site, edits, gv)
+        for each in site.locations():  # a decision tied over several values: each reads it
+            if each.file is None:  # a config file's value is read through the file
+                _site_edits(program, each, edits, gv)
     for marker in markers:
         _marker_edits(marker, edits, gv)
     text = program.text.text

@@ -30,6 +30,11 @@ Ids (docs/internals.md section 11, "Site ids"): the enclosing functions and clas
 name, ``Callee.param`` for a call argument, ``function.param`` for a parameter default;
 ``name=`` replaces the whole id; the second site with an id gets ``_2``, the third ``_3``.
 Nested specs get ``parent[=k].child``, k being the candidate that holds them.
+
+Ties: sites with the same ``name=`` and the same spec and default (or rule sites a rule tied:
+``SpecRequest.tie``) are one decision. The first in the text is the site (in ``Found.sites``,
+the space, the DNA); the others are its ``ties``, rewritten and materialized with its id, so
+every location takes the one value. The same name with another spec is GV109.
 """
 
 from __future__ import annotations
@@ -91,6 +96,9 @@ class Site:
     parent: "Site | None" = None
     choice: int | None = None
     file: str | None = None  # a config file's site: that file (transforms/configs.py)
+    tie: object = None  # a rules hook's tie key: sites with one key are one decision
+    ties: list["Site"] = field(default_factory=list)  # other locations of this decision
+    tied: "Site | None" = None  # the decision this site is a later location of
 
     @property
     def kind(self) -> str:
@@ -113,6 +121,10 @@ class Site:
     def bound(self) -> bool:
         return self.start is not None
 
+    def locations(self) -> list["Site"]:
+        """Where the program holds this decision: this site, then the sites tied to it."""
+        return [self, *self.ties]
+
     def walk(self):
         """This site and every nested site, depth-first in candidate order."""
         yield self
@@ -133,6 +145,7 @@ class SpecRequest:
     node: cst.BaseExpression
     spec: str
     origin: str | None = None
+    tie: object = None  # requests with one tie key (and one spec) are one decision
 
 
 @dataclass
@@ -415,13 +428,15 @@ class _Finder:
                 continue
             place, path = located
             try:
-                self._add(specs[0], request.node, path, place)
+                site = self._add(specs[0], request.node, path, place)
+                if site is not None:
+                    site.tie = request.tie
             except SpecError as exc:
                 self.diagnostics.append(Diagnostic(exc.code, origin + exc.message, *where))
 
     # ---- building sites ---------------------------------------------------------------
 
-    def _add(self, spec: Spec, node, path: tuple, place: Place) -> None:
+    def _add(self, spec: Spec, node, path: tuple, place: Place) -> Site | None:
         program = self.program
         start, end = program.spans[node]
         line, col = program.position(start)
@@ -431,13 +446,14 @@ class _Finder:
                     free=len(path) == 1 or isinstance(path[-1], _FREE_HOLDERS))
         if spec.is_marker:
             self.markers.append(site)
-            return
+            return None
         parsed, snippet = self._parsed(node)
         _bind(site, parsed, snippet)
         if _in_class_body(place, path + (node,)):
             _class_body(site)
         site.base_id = spec.name or ".".join(place.scope + (_local_name(program, node, path, place),))
         self.sites.append(site)
+        return site
 
     def finish(self) -> Found:
         program = self.program
@@ -453,7 +469,8 @@ class _Finder:
             if site.start < header:
                 self.error("GV205", "a value before glovec's header line (the module docstring "
                            "or a __future__ import) cannot be a site", site.start)
-        _assign_ids(self.sites, self.error, program.resolver)
+        self.sites = assign_ids(self.sites, lambda code, message, site: self.error(
+            code, message, site.start), program.resolver)
         self.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))
         return Found(self.sites, self.markers, self.diagnostics)
 
@@ -709,23 +726,88 @@ def _first(node: ast.AST, kinds) -> ast.AST | None:
 # ---- ids -----------------------------------------------------------------------------------
 
 
-def _assign_ids(sites: list[Site], error, resolver) -> None:
-    explicit: dict[str, Site] = {}
-    for site in sites:
+def assign_ids(sites: list[Site], error, resolver=None, earlier: list[Site] = ()) -> list[Site]:
+    """Give ``sites`` (in text order) their ids and tie the sites that are one decision; returns
+    the decisions (a site tied to an earlier one is in its ``ties``, not in the list).
+
+    One name (``name=``), or one rules tie key, is one decision when every site that carries it
+    has the same spec and default; a different one is GV109, reported through ``error(code,
+    message, site)``. ``earlier``: sites that already have ids (a config file's sites come after
+    the program's): their names tie, their other ids are taken."""
+    first: dict[tuple, Site] = {}
+    for site in earlier:
         if site.spec.name is not None:
-            if site.spec.name in explicit:
-                first = explicit[site.spec.name]
-                error("GV109", f"name={site.spec.name!r} is also the name of the site on line "
-                      f"{first.line}", site.start)
-            explicit.setdefault(site.spec.name, site)
-    used = set(explicit)
-    counts: dict[str, int] = {}
+            first.setdefault(("name", site.spec.name), site)
+    taken = {s.id for s in earlier}
+    decisions: list[Site] = []
     for site in sites:
+        name = site.spec.name
+        key = ("name", name) if name is not None else (
+            ("tie", site.tie) if site.tie is not None else None)
+        if name is not None and name in taken and key not in first:
+            other = next((s for s in earlier if s.id == name), None)
+            error("GV109", f"name={name!r} is also the id of the site at {_where(site, other)}", site)
+        if key is None or key not in first:
+            if key is not None:
+                first[key] = site
+            decisions.append(site)
+            continue
+        why = tie_problem(first[key], site)
+        if why is not None:
+            error("GV109", why, site)
+            decisions.append(site)
+            continue
+        first[key].ties.append(site)
+        site.tied = first[key]
+    used = taken | {n for kind, n in first if kind == "name"}
+    counts: dict[str, int] = {}
+    for site in decisions:
         if site.spec.name is not None:
             site.id = site.spec.name
         else:
             site.id = _unique(site.base_id, used, counts)
         _child_ids(site, resolver)
+    for site in first.values():  # an earlier site (the program's) may hold ties here too
+        for tied in site.ties:
+            tied.id = site.id
+    return decisions
+
+
+def tie_problem(first: Site, site: Site) -> str | None:
+    """Why ``site`` cannot be a later location of ``first``'s decision (GV109), or None."""
+    from .space_doc import site_dict
+
+    named = f"name={site.spec.name!r}" if site.spec.name is not None else "this tied value"
+    at = _where(site, first)
+    if first.repeat != 1 or site.repeat != 1 or first.spec.has_nested or site.spec.has_nested:
+        return (f"{named} is also the name of the site at {at}; sites with one name are one "
+                "decision, and a tied site cannot have repeat= or nested specs")
+    a, b = site_dict(first), site_dict(site)
+    for key in ("kind", "candidates", "lo", "hi", "scale", "step", "k", "distinct", "sorted",
+                "group", "default"):
+        if a.get(key) != b.get(key):
+            shown = {"candidates": lambda d: " | ".join(d.get("candidates") or ()),
+                     "default": _default_shown}.get(key, lambda d: repr(d.get(key)))
+            return (f"{named} is also the name of the site at {at}, and they differ in {key} "
+                    f"({shown(b)} here, {shown(a)} there): sites with one name are one decision "
+                    "and need the same spec and default; give this one another name")
+    return None
+
+
+def _default_shown(entry: dict) -> str:
+    value = entry.get("default")
+    if entry.get("candidates") and isinstance(value, int) and not isinstance(value, bool):
+        return entry["candidates"][value]
+    return repr(value)
+
+
+def _where(site: Site, other: Site | None) -> str:
+    """Where ``other`` is, seen from ``site``: ``line 3``, or ``conf.yaml:3:5`` in another file."""
+    if other is None:
+        return "another place"
+    if other.file == site.file:
+        return f"line {other.line}"
+    return f"{other.file or 'the program'}:{other.line}:{other.col}"
 
 
 def _unique(base: str, used: set, counts: dict) -> str:

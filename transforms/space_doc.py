@@ -64,6 +64,9 @@ def site_dict(site) -> dict:
         entry["file"] = site.file
     if spec.group is not None:  # absent means no group: documents without groups are unchanged
         entry["group"] = spec.group
+    if site.ties:  # the other values tied to this decision (absent when none)
+        entry["tied"] = [{"line": t.line, "col": t.col, **({"file": t.file} if t.file else {})}
+                         for t in site.ties]
     if site.children:
         entry["children"] = {str(k): [site_dict(c) for c in kids]
                              for k, kids in sorted(site.children.items())}

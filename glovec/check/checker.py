@@ -130,8 +130,9 @@ def _check_source(fc: FileCheck, data: bytes, path: str, allow, rules, objective
 
     try:
         fc.literals = scan_mod.scan(  # a config file's site covers no literal of the program
-            source, [(s["id"], s.get("line", 0), s.get("col", 0)) for s in sites
-                     if not s.get("file")], allow)
+            source, [(s["id"] if at is s else "", at.get("line", 0), at.get("col", 0))
+                     for s in sites for at in (s, *(s.get("tied") or ())) if not at.get("file")],
+            allow)
     except SyntaxError:
         fc.literals = []  # the compiler has reported it
     for lit in fc.literals:

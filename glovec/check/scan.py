@@ -101,7 +101,8 @@ def _parse_marker(line: int, text: str) -> Marker:
 def scan(source: str, sites: Iterable = (), allow: Iterable[str] = ()) -> list[HyperLiteral]:
     """Every hyper-parameter literal of ``source`` in source order, with its status.
 
-    ``sites`` are ``(site id, line, col)`` of the compiled space (nested sites included);
+    ``sites`` are ``(site id, line, col)`` of the compiled space (nested sites included; a
+    value tied to a decision is given with the id ``""``: it covers its own position only);
     ``allow`` holds entries like ``units``, ``Dense.units`` or ``keras.layers.Dense.units``.
     Raises ``SyntaxError`` when ``source`` does not parse.
     """

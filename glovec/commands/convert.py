@@ -253,6 +253,10 @@ def space_table(space_doc: dict, src: str) -> str:
         lines.append("metrics: " + ", ".join(space_doc["metrics"]))
     if space_doc.get("reports"):
         lines.append("reports: " + ", ".join(_where(src, r) for r in space_doc["reports"]))
+    for _, entry in _rows(space_doc["sites"], src):
+        if entry.get("tied"):  # one decision at several values: each takes the same value
+            lines.append(f"tied: {entry['id']} at {_where(src, entry)}, also at "
+                         + ", ".join(_where(src, t) for t in entry["tied"]))
     return "\n".join(lines) + "\n"
 
 
@@ -302,9 +306,13 @@ def explain_lines(hook, space_doc: dict, src: str, configs=()) -> list[str]:
 
     lines = ["", "why each site (--explain):"]
     pairs = _rule_sites(hook, space_doc)
+    by_place = {(site.line, site.col): site for site in getattr(hook, "sites", ())}
     for entry, site in pairs:
         lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(site.rule)}: "
                      f"{site.why}; x = {site_default(site, hook)} -> {site.spec}")
+        lines += [f"    tied: {_where(src, t)}  {by_place[(t['line'], t['col'])].why}"
+                  if (t["line"], t["col"]) in by_place and not t.get("file")
+                  else f"    tied: {_where(src, t)}" for t in entry.get("tied") or ()]
     keyed = _key_sites(configs, space_doc)
     for entry, (rule, why, spec, x) in keyed:
         lines.append(f"  {entry['id']}  {_where(src, entry)}  {rule_origin(rule)}: {why}; "
@@ -350,7 +358,8 @@ def explain_json(hook, space_doc: dict, configs=()) -> dict:
     return {
         "sites": [{"id": entry["id"], "line": entry["line"], "col": entry["col"],
                    "rule": rule_origin(site.rule), "why": site.why, "spec": site.spec,
-                   "options": list(site.options)}
+                   "options": list(site.options),
+                   **({"tied": entry["tied"]} if entry.get("tied") else {})}
                   for entry, site in _rule_sites(hook, space_doc)]
         + [{"id": entry["id"], "file": entry["file"], "line": entry["line"],
             "col": entry["col"], "rule": rule_origin(rule), "why": why, "spec": spec,

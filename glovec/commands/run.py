@@ -662,7 +662,10 @@ def materialize_command(src, best, trial, study_path, dna, defaults, output, rul
             return 1
     in_configs = {site.id for config in compiled.configs for site in config.sites}
     config_decisions = {k: v for k, v in decisions.items() if k in in_configs}
-    decisions = {k: v for k, v in decisions.items() if k not in in_configs}
+    # a config value tied to a program site (one name=) is the program's decision too
+    only_configs = {site.id for config in compiled.configs for site in config.sites
+                    if (site.tied or site).file is not None}
+    decisions = {k: v for k, v in decisions.items() if k not in only_configs}
     from glovec.notebook import is_notebook
 
     if is_notebook(src):  # the cells edited in place in the file's JSON (or, -o x.py, the script)

@@ -74,7 +74,7 @@ class RulesHook:
                     "it in its syntax tree (an internal problem; please report it)", site.line,
                     site.col, path=program.path))
                 continue
-            requests.append(SpecRequest(node, site.spec, rule_origin(site.rule)))
+            requests.append(SpecRequest(node, site.spec, rule_origin(site.rule), site.tie))
         return requests
 
 

@@ -147,7 +147,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
         if key in raw and not isinstance(raw[key], str):
             error("GV303", f"{key} is a string", at(key))
             ok = False
-    for key in (*SELECTORS, "help", "type"):
+    for key in (*SELECTORS, "help", "type", "tie"):
         if key in raw:
             value = raw[key]
             if isinstance(value, str):
@@ -185,6 +185,21 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
         error("GV306", f"help goes with option (an argparse option's help text) or key (a "
               f"YAML value's trailing comment), not with {selector}", at("help"))
         return None
+    ties = raw.get("tie")
+    if ties is not None:
+        ties = [ties] if isinstance(ties, str) else ties
+        bad = next((t for t in ties if "." not in t.strip()
+                    or not t.strip().rsplit(".", 1)[1].isidentifier()), None)
+        if selector != "call" or raw.get("arg") == CALLEE:
+            what = "a callee rule" if selector == "call" else selector
+            error("GV304", "tie goes with call and arg (the argument that holds a layer's "
+                  f"width), not with {what}", at("tie"))
+            return None
+        if bad is not None:
+            error("GV303", f"tie names a callee and the parameter the value flows into "
+                  f"(\"torch.nn.Linear.in_features\"), not {bad!r}", at("tie"))
+            return None
+        ties = tuple(tuple(t.strip().rsplit(".", 1)) for t in ties)
     types = raw.get("type")
     if types is not None:
         types = [types] if isinstance(types, str) else types
@@ -252,7 +267,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
                 raw.get("in_function"), raw.get("in_class"), raw.get("optional", False), skip,
                 raw.get("dedupe", False), {key: at(key) for key in raw}, raw.get("id"), header[1],
                 helps, tuple(t.strip() for t in types) if types is not None else None,
-                raw.get("fallback", False))
+                raw.get("fallback", False), ties)
     return rule
 
 

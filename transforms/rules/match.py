@@ -49,6 +49,7 @@ class RuleSite:
     scope: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     why: str = ""
+    tie: int | None = None  # one key: a width and the input sizes it flows into, one decision
 
 
 @dataclass(eq=False)
@@ -110,7 +111,11 @@ class Matcher(ast.NodeVisitor):
         self.sites: list[RuleSite] = []
         self.diagnostics: list[Diagnostic] = []
         self.path = path
-        self.call_rules = [r for r in ruleset.rules if r.selector == "call"]
+        self.call_rules = [r for r in ruleset.rules if r.selector == "call" and r.tie is None]
+        self.tie_rules = [r for r in ruleset.rules if r.selector == "call" and r.tie is not None]
+        self.tie_events: list[_TieEvent] = []  # values tie rules see, resolved by resolve_ties
+        self._ties_by_callee: dict[str, list[tuple[Rule, str, bool]]] = {}
+        self._containers: list[int] = []  # nn.Sequential(...) calls around the visit (tie scopes)
         self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.option_rules = [r for r in ruleset.rules if r.selector == "option"]
@@ -342,8 +347,9 @@ class Matcher(ast.NodeVisitor):
                     return
 
     def visit_Call(self, node: ast.Call) -> None:
-        if self.call_rules:
-            self._call(node)
+        container = False
+        if self.call_rules or self.tie_rules:
+            container = self._call(node) in TIE_SCOPES
         if self.param_rules and isinstance(node.func, ast.Name):
             self._own_call(node, node.func.id)
         elif self.param_rules and isinstance(node.func, ast.Attribute) and node.keywords:
@@ -353,7 +359,12 @@ class Matcher(ast.NodeVisitor):
         if self.option_rules and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "add_argument":
             self._option(node)
-        self.generic_visit(node)
+        if container:  # the layers written as its arguments are one scope of their own
+            self._containers.append(id(node))
+            self.generic_visit(node)
+            self._containers.pop()
+        else:
+            self.generic_visit(node)
 
     def _own_call(self, node: ast.Call, name: str) -> None:
         """``build_model(num_heads=4)``, a call to a function or class the program defines: a
@@ -462,19 +473,26 @@ class Matcher(ast.NodeVisitor):
                        why=f"option {shown}: {said or 'any option'}")
             # a rule whose type or where refuses the value leaves it to the next rule
 
-    def _call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> str | None:
+        """Call rules on one call; returns the callee's qualified name."""
         func, positional_args, qualified = node.func, node.args, self.resolver.qualify(node.func)
         deferred = _deferred(self.resolver, node, qualified)
         if deferred is not None:  # LazyCall(torch.optim.SGD)(lr=...), partial(SGD, lr=...)
             func, positional_args, qualified = deferred
         if qualified is None:
-            return
+            return None
         rules = self._by_callee.get(qualified)
         if rules is None:  # most programs call a few names many times
             rules = self._by_callee[qualified] = [
                 r for r in self.call_rules if any_glob(r.pattern, qualified)]
-        if not rules:
-            return
+        ties = self._ties_by_callee.get(qualified)
+        if ties is None:  # (rule, parameter, whether it is the rule's own arg) of tie rules
+            ties = self._ties_by_callee[qualified] = [
+                (r, param, own) for r in self.tie_rules
+                for param, own in ([(r.arg, True)] if any_glob(r.pattern, qualified) else [])
+                + [(p, False) for pattern, p in r.tie if glob(pattern, qualified)]]
+        if not rules and not (ties and deferred is None):
+            return qualified
         starred = any(isinstance(arg, ast.Starred) for arg in positional_args)
         arguments: dict[str, ast.expr] = {}
         for kw in node.keywords:
@@ -484,7 +502,8 @@ class Matcher(ast.NodeVisitor):
             if isinstance(arg, ast.Starred):
                 break
             arguments[f"arg{i}"] = arg
-        needs_positional = any(r.arg not in arguments and r.arg != CALLEE for r in rules)
+        needs_positional = any(r.arg not in arguments and r.arg != CALLEE for r in rules) \
+            or any(param not in arguments for _r, param, _own in ties)
         if needs_positional and positional_args and not starred:
             from ..signatures import signature_of  # the compiler's tables, loaded on need
 
@@ -515,6 +534,17 @@ class Matcher(ast.NodeVisitor):
                        qualified=qualified, call=node,
                        why=f"argument {rule.arg} of {qualified}{how}: the callee matches "
                            f"{first_glob(rule.pattern, qualified)!r}")
+        if deferred is None:
+            scope = (tuple(self.scope), self._containers[-1] if self._containers else None)
+            for rule, param, own in ties:
+                value = arguments.get(param)
+                if isinstance(value, ast.expr):
+                    if own:
+                        self.passed.add(rule.index)
+                    self.tie_events.append(_TieEvent(
+                        rule, param, own, value, arguments, callee, qualified, node, scope,
+                        tuple(self.scope), self._in_scope(rule)))
+        return qualified
 
     def _where(self, rule: Rule, x, arguments: dict) -> bool:
         names = {}
@@ -601,6 +631,92 @@ class Matcher(ast.NodeVisitor):
             name = f"{base}_{n}"
         self.ids.add(name)
         return name
+
+    # -- ties: a layer's width and the input sizes it flows into --
+    def resolve_ties(self) -> None:
+        """Tie rules (``tie = [...]``): within one scope (a function body, or the arguments of
+        one ``nn.Sequential(...)``), a literal N the rule selects (a layer's width) that a later
+        call takes as its literal input size N (a ``tie`` parameter) is one decision with every
+        later literal N among those values. A width nothing later takes (an output layer's) and
+        an input size no earlier layer gives (the data's) stay alone."""
+        scopes: dict[tuple, list[_TieEvent]] = {}
+        for event in self.tie_events:
+            scopes.setdefault((event.rule.index, event.scope), []).append(event)
+        groups: list[list[_TieEvent]] = []
+        for events in scopes.values():
+            events.sort(key=lambda e: (e.value.lineno, e.value.col_offset))
+            open_: dict[object, list[_TieEvent]] = {}
+            fed: set[int] = set()
+            for event in events:
+                ok, x = literal_value(event.value)
+                if not ok or type(x) is not int:
+                    continue
+                group = open_.get(x)
+                if event.own:
+                    if group is None:
+                        group = open_[x] = []
+                        groups.append(group)
+                    group.append(event)
+                elif group is not None:
+                    group.append(event)
+                    fed.add(id(group))
+            for x, group in open_.items():
+                if id(group) not in fed:
+                    first = group[0]
+                    if first.in_scope and literal_value(first.value)[0]:
+                        self._refuse(first.rule, first.value, x, f"argument {first.param} of "
+                                     f"{first.qualified}: no later layer of its scope takes {x} "
+                                     "as its input size (an output's width stays)")
+        groups = [g for g in groups if any(not e.own for e in g)]
+        groups.sort(key=lambda g: (g[0].value.lineno, g[0].value.col_offset))
+        for group in groups:
+            self._take_tie(group)
+
+    def _take_tie(self, group: list["_TieEvent"]) -> None:
+        first = group[0]
+        rule = first.rule
+        x = literal_value(first.value)[1]
+        fed = next(e for e in group if not e.own)
+        if not first.in_scope:
+            return
+        for event in group:  # one of them kept out (a fixed line, another rule): all stay
+            if (event.value.lineno, event.value.col_offset) in self.claimed \
+                    or event.value.lineno in self.fixed_lines:
+                self._refuse(rule, first.value, x, f"argument {first.param} of {first.qualified}"
+                             f": it is the input size of line {fed.value.lineno}, but line "
+                             f"{event.value.lineno}'s {x} is kept out, so the tie stays")
+                return
+        saved = self.scope
+        taken: list[RuleSite] = []
+        try:
+            for event in group:
+                self.scope = list(event.names)
+                if event is first:
+                    why = (f"argument {first.param} of {first.qualified}: the callee matches "
+                           f"{first_glob(rule.pattern, first.qualified)!r}; line "
+                           f"{fed.value.lineno}'s {fed.qualified.rsplit('.', 1)[-1]} takes {x} "
+                           f"as its {fed.param}, so the width and the sizes it flows into are "
+                           "one decision")
+                else:
+                    why = (f"argument {event.param} of {event.qualified}: tied to the "
+                           f"{first.param} {x} of line {first.value.lineno} (one decision)")
+                count = len(self.sites)
+                self._take(rule, event.value, "arg", event.arguments, param=event.param,
+                           callee=event.callee, qualified=event.qualified, call=event.call,
+                           why=why)
+                if len(self.sites) == count:
+                    if event is first:
+                        return  # where or the template refused the width: nothing is tied
+                    continue
+                site = self.sites[-1]
+                if taken:
+                    site.spec = taken[0].spec  # one decision: the first value's spec and id
+                site.tie = id(first)
+                taken.append(site)
+        finally:
+            self.scope = saved
+        if len(taken) == 1:  # nothing took the tie's other values: an ordinary site
+            taken[0].tie = None
 
     # -- taking a value --
     def _hits(self, rules: list[Rule], names: tuple[str, ...]) -> list[tuple[Rule, str]]:
@@ -717,6 +833,26 @@ class Matcher(ast.NodeVisitor):
             scope=tuple(self.scope), options=options, why=why))
 
 
+@dataclass(eq=False)
+class _TieEvent:
+    """A literal a tie rule sees: its own ``arg`` (``own``: a width) or a ``tie`` parameter (an
+    input size), in ``scope``; ``names`` is the scope's names (a site's id), ``in_scope``
+    whether the rule's in_function / in_class hold there."""
+
+    rule: Rule
+    param: str
+    own: bool
+    value: ast.expr
+    arguments: dict
+    callee: str
+    qualified: str
+    call: ast.Call
+    scope: tuple
+    names: tuple
+    in_scope: bool
+
+
+TIE_SCOPES = ("torch.nn.Sequential",)  # calls whose arguments are a tie scope of their own
 _ID_JUNK = re.compile(r"[^A-Za-z0-9_.\-/]+")
 _FLAG_ACTIONS = ("store_true", "store_false", "store_const", "count", "append_const",
                  "help", "version")
@@ -889,6 +1025,8 @@ def match_rules(ruleset, text: str, path: str | None = None, tree: ast.Module | 
             return RulesResult([], [])
     matcher = Matcher(ruleset, text, tree, path, names, given)
     matcher.visit(tree)
+    if matcher.tie_events:
+        matcher.resolve_ties()
     sites = sorted(matcher.sites, key=lambda s: s.start)
     taken = {(s.line, s.col) for s in sites}
     refusals = [r for r in matcher.refusals if (r.line, r.col) not in taken]

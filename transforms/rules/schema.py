@@ -17,7 +17,7 @@ SELECTORS = ("call", "assign", "param", "option", "key", "factor")  # key: a con
 # key (keys.py); factor: a literal that multiplies a named value (lr * 10, 0.5 * aux_loss)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
              "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key",
-             "fallback", "factor")
+             "fallback", "factor", "tie")
 TYPES = ("int", "float", "str", "bool")  # what `type = ...` may name
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())
@@ -57,6 +57,9 @@ class Rule:
     help: tuple[str, ...] | None = None  # option rules: globs over the help text (lower case)
     types: tuple[str, ...] | None = None  # `type`: the declared (else the literal's) type names
     fallback: bool = False  # takes only values no earlier rule's pattern fits (none refused)
+    # call rules: `tie`, the (callee glob, parameter) pairs a selected value flows into (a
+    # layer's width is the next layer's input size); match.py ties them into one decision
+    tie: tuple[tuple[str, str], ...] | None = None
 
     @property
     def label(self) -> str:

@@ -37,12 +37,17 @@ def unmatched_warnings(ruleset: RuleSet, matcher: "Matcher", path: str | None) -
             return suggest(rule.pattern[0], choices) if plain else ""
 
         if rule.selector == "call":
-            callees = [q for q, rules in matcher._by_callee.items() if rule in rules]
+            callees = [q for q, rules in matcher._by_callee.items() if rule in rules] + [
+                q for q, ties in matcher._ties_by_callee.items()
+                if any(r is rule and own for r, _param, own in ties)]
             if not callees:
                 hint = f": no call to {' or '.join(rule.pattern)}{guess(matcher._by_callee)}"
             elif rule.arg != CALLEE and rule.index not in matcher.passed:
                 hint = (f": no call to {' or '.join(rule.pattern)} passes {rule.arg}"
                         f"{suggest(rule.arg, sorted(matcher.near.get(rule.index, ())))}")
+            elif rule.tie is not None:
+                hint = (f": no literal {rule.arg} is passed again later as "
+                        f"{' or '.join(f'{c}.{p}' for c, p in rule.tie)} in its scope")
         elif rule.selector == "option":
             if not any(any_glob(rule.pattern, n) for n in matcher.option_names):
                 hint = (f": no option {' or '.join(rule.pattern)}"
