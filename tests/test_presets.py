@@ -139,6 +139,36 @@ def test_an_option_given_on_the_command_line_is_not_searched():
     assert any(r.line == 5 and "given after `--`" in r.reason for r in result.refusals)
 
 
+SHADOWED = """\
+import argparse
+
+
+class Agent:
+    def __init__(self, gamma: float = 0.99, lr: float = 1e-3, dropout: float = 0.1):
+        self.gamma, self.lr, self.dropout = gamma, lr, dropout
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--gamma", type=float, default=0.98, help="discount factor")
+parser.add_argument("--learning-rate", dest="lr", type=float, default=3e-4)
+args = parser.parse_args()
+agent = Agent(**vars(args))
+"""
+
+
+@pytest.mark.parametrize("preset", ["argparse", "pytorch"])
+def test_a_parameter_default_that_an_option_of_its_name_overrides_is_left_to_the_option(preset):
+    result = _sites(SHADOWED, preset)
+    lines = {site.line for site in result.sites}
+    # The options are the sites; the defaults they override are not (a dest= counts as a name),
+    # and a default no option shadows stays a site.
+    assert {10, 11} <= lines and 5 in lines
+    assert [s.param for s in result.sites if s.line == 5] == ["dropout"], result.sites
+    said = [r.reason for r in result.refusals if r.line == 5]
+    assert any("option --gamma has the same name" in r for r in said), said
+    assert any("option --learning-rate has the same name" in r for r in said), said
+
+
 def test_zero_defaults_loss_weights_and_small_latent_sizes():
     """A weight decay or warm-up of 0 is a choice too; loss weights search a log range; a
     latent size of 2 searches 1, 2 and 4 (the width rules start at 4)."""

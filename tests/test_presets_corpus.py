@@ -1,7 +1,6 @@
 """The preset corpora as a regression check: recall and precision of each preset on the
 labelled public-style training scripts (tests/corpus/presets/, and the held-out sets
-presets_heldout/, presets_heldout2/, presets_heldout3/, presets_heldout4/, presets_heldout5/ and
-presets_heldout6/) stay at least what
+presets_heldout/ to presets_heldout7/) stay at least what
 was last measured (bench/presets_recall.py prints the figures)."""
 
 from __future__ import annotations
@@ -17,10 +16,11 @@ from glovec.transforms.rules import load_rules, match_rules
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("argparse", "keras", "pytorch")
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 0.96, "precision": 0.95},  # round six: an unread batch_size, fallbacks
+    "argparse": {"recall": 0.95, "precision": 0.95},  # round six: an unread batch_size, fallbacks;
+    # 0.96 before a parameter default shadowed by an option of its name was left to the option
     # round four: mixup/cutmix alphas in the YAML; ties: 0.90 before layer widths were tied (this
     # corpus leaves nn.Linear / nn.Conv2d widths unlabelled: mnist_cnn, reinforce, vae)
-    "pytorch": {"recall": 0.97, "precision": 0.86},
+    "pytorch": {"recall": 0.95, "precision": 0.86},  # 0.97 before the shadowed defaults
     "keras": {"recall": 0.98, "precision": 0.96},  # round six: an unread batch_size constant
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
@@ -29,8 +29,11 @@ HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were no
     "keras": {"recall": 1.0, "precision": 0.78},  # 0.46; round five: the VAE's Conv2DTranspose
 }
 HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round two; round three's dev set
-    "argparse": {"recall": 0.94, "precision": 0.98},  # before round two: 0.62, round two: 0.67
-    "pytorch": {"recall": 0.96, "precision": 0.93},  # 0.63, 0.68
+    # before round two: 0.62, round two: 0.67; 0.94 until a parameter default that an option of
+    # its name overrides was left to the option: this corpus labels both (lightning_ppo's and
+    # lightning_gan's __init__ defaults and their options); from heldout4 on only the option is
+    "argparse": {"recall": 0.77, "precision": 0.98},
+    "pytorch": {"recall": 0.77, "precision": 0.92},  # 0.63, 0.68; 0.96 / 0.93 (shadowed defaults)
     "keras": {"recall": 0.9, "precision": 0.93},  # 0.57, 0.73; six: 0.93 before an unread constant
 }
 HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: unseen in round three; round four's dev set
@@ -129,9 +132,16 @@ def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
         assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")
 
 
+HELDOUT7_FLOORS = {  # tests/corpus/presets_heldout7/: written before round seven, scored blind
+    # after it (0.88 / 0.77, 0.83 / 0.68, 0.91 / 0.68); then the shadowed-defaults development set
+    "argparse": {"recall": 0.87, "precision": 0.84},
+    "pytorch": {"recall": 0.82, "precision": 0.76},
+    "keras": {"recall": 0.9, "precision": 0.67},
+}
 HELD_OUT_FLOORS = {"heldout": HELDOUT_FLOORS, "heldout2": HELDOUT2_FLOORS,
                    "heldout3": HELDOUT3_FLOORS, "heldout4": HELDOUT4_FLOORS,
-                   "heldout5": HELDOUT5_FLOORS, "heldout6": HELDOUT6_FLOORS}
+                   "heldout5": HELDOUT5_FLOORS, "heldout6": HELDOUT6_FLOORS,
+                   "heldout7": HELDOUT7_FLOORS}
 
 
 @pytest.mark.parametrize("corpus,preset", [(c, p) for c in HELD_OUT_FLOORS for p in PRESETS])

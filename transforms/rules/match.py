@@ -134,6 +134,7 @@ class Matcher(ast.NodeVisitor):
         self._by_callee: dict[str, list[Rule]] = {}
         self._hit_cache: dict[tuple, list[tuple[Rule, str]]] = {}
         self._reads: set[str] | None = None  # names the module reads (_unread), once computed
+        self._dests: dict[str, str] | None = None  # the program's argparse options (_option_dests)
         self._script = False  # whether it reads module-level names of its own (_unread)
         # value -> the first rule naming it (not by `*` or help) whose where refused it
         self.refused: dict[tuple[int, int], Rule] = {}
@@ -210,6 +211,17 @@ class Matcher(ast.NodeVisitor):
             self.names.add(arg.arg)
             for rule, pattern in self._hits(self.param_rules, (arg.arg.lower(),)):
                 if self._in_scope(rule):
+                    option = self._option_dests().get(option_name(arg.arg))
+                    if option is not None and rule not in own_rules(self.ruleset):
+                        # One knob, one site: the program hands the option's value to the
+                        # parameter (Model(**vars(args))), so its default is never used.
+                        self._refuse(rule, default, literal_value(default)[1],
+                                     f"default of parameter {arg.arg} of {node.name}(): the name "
+                                     f"matches {pattern!r}, but the program's option {option} "
+                                     "has the same name and gives it its value (the option is "
+                                     "the site)")
+                        self.claimed.setdefault((default.lineno, default.col_offset), rule)
+                        break
                     self._take(rule, default, "param", {"passed": "default"}, param=arg.arg,
                                function=node.name,
                                declared=_annotation(arg.annotation),
@@ -217,6 +229,26 @@ class Matcher(ast.NodeVisitor):
                                    f"matches {pattern!r}")
                     if self._settled(default):
                         break
+
+    def _option_dests(self) -> dict[str, str]:
+        """The argparse options the program declares anywhere (``add_argument("--lr", ...)``),
+        by dest in ``option_name`` spelling -> the option as written; computed once."""
+        if self._dests is None:
+            self._dests = {}
+            for node in ast.walk(self.tree):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "add_argument" and node.args):
+                    continue
+                strings = [a.value for a in node.args if isinstance(a, ast.Constant)
+                           and isinstance(a.value, str) and a.value.startswith("-")]
+                if len(strings) != len(node.args):
+                    continue
+                arguments = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+                arguments.update({f"arg{i}": a for i, a in enumerate(node.args)})
+                dest = _dest(arguments)
+                if dest is not None:
+                    self._dests.setdefault(option_name(dest), strings[-1])
+        return self._dests
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if self.assign_rules and len(node.targets) == 1:
