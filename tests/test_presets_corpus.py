@@ -79,7 +79,7 @@ def test_the_corpus_is_labelled(bench):
     files += bench.read_corpus(bench.HELDOUT) + bench.read_corpus(bench.HELDOUT2)
     files += bench.read_corpus(bench.HELDOUT3) + bench.read_corpus(bench.HELDOUT4)
     files += bench.read_corpus(bench.HELDOUT5) + bench.read_corpus(bench.HELDOUT6)
-    files += bench.read_corpus(bench.HELDOUT7)
+    files += bench.read_corpus(bench.HELDOUT7) + bench.read_corpus(bench.HELDOUT8)
     for entry in files:
         assert entry["labels"], entry["name"]
         assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
@@ -186,9 +186,9 @@ def test_the_sixth_held_out_corpus_is_labelled_by_its_policy(bench):
     assert blocks == ["BipedalWalker-v3:"]
 
 
-@pytest.mark.parametrize("key", ["HELDOUT4", "HELDOUT5", "HELDOUT6", "HELDOUT7"])
+@pytest.mark.parametrize("key", ["HELDOUT4", "HELDOUT5", "HELDOUT6", "HELDOUT7", "HELDOUT8"])
 def test_the_later_held_out_configs_have_their_programs(bench, key):
-    """A YAML config of presets_heldout4/ to presets_heldout7/ is read by its program in
+    """A YAML config of presets_heldout4/ to presets_heldout8/ is read by its program in
     programs/, by name."""
     folder = getattr(bench, key)
     files = [f for f in bench.read_corpus(folder) if f["yaml"]]
