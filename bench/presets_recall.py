@@ -20,8 +20,9 @@ tests/corpus/presets_heldout/ (scripts written after the presets, never used to 
 tests/corpus/presets_heldout2/ (written before the second round of preset changes and not
 looked at during it), tests/corpus/presets_heldout3/ (the same for the third round) and
 tests/corpus/presets_heldout4/ (the same for the fourth round), tests/corpus/presets_heldout5/
-(the same for the fifth round), tests/corpus/presets_heldout6/ (the same for the sixth round) and
-tests/corpus/presets_heldout7/ (the same for the seventh round) are scored the same way, each in
+(the same for the fifth round), tests/corpus/presets_heldout6/ (the same for the sixth round),
+tests/corpus/presets_heldout7/ (the same for the seventh round) and
+tests/corpus/presets_heldout8/ (the same for the eighth round) are scored the same way, each in
 its own table.
 
 `--before` records the figures of the tree it runs in as bench/results/presets_recall_before.json,
@@ -49,9 +50,10 @@ HELDOUT4 = ROOT / "tests" / "corpus" / "presets_heldout4"  # written before roun
 HELDOUT5 = ROOT / "tests" / "corpus" / "presets_heldout5"  # written before round five, not looked at
 HELDOUT6 = ROOT / "tests" / "corpus" / "presets_heldout6"  # written before round six, not looked at
 HELDOUT7 = ROOT / "tests" / "corpus" / "presets_heldout7"  # written before round seven, not looked at
+HELDOUT8 = ROOT / "tests" / "corpus" / "presets_heldout8"  # written before round eight, not looked at
 CORPORA = (("presets", CORPUS), ("heldout", HELDOUT), ("heldout2", HELDOUT2),
            ("heldout3", HELDOUT3), ("heldout4", HELDOUT4), ("heldout5", HELDOUT5),
-           ("heldout6", HELDOUT6), ("heldout7", HELDOUT7))
+           ("heldout6", HELDOUT6), ("heldout7", HELDOUT7), ("heldout8", HELDOUT8))
 PRESETS = ("argparse", "pytorch", "keras")
 _LABEL = re.compile(r"#\s*label:\s*(config|code)\s*$")
 _PRESETS_LINE = re.compile(r"^#\s*presets:\s*(.+)$", re.M)

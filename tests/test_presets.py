@@ -139,6 +139,36 @@ def test_an_option_given_on_the_command_line_is_not_searched():
     assert any(r.line == 5 and "given after `--`" in r.reason for r in result.refusals)
 
 
+SHADOWED = """\
+import argparse
+
+
+class Agent:
+    def __init__(self, gamma: float = 0.99, lr: float = 1e-3, dropout: float = 0.1):
+        self.gamma, self.lr, self.dropout = gamma, lr, dropout
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--gamma", type=float, default=0.98, help="discount factor")
+parser.add_argument("--learning-rate", dest="lr", type=float, default=3e-4)
+args = parser.parse_args()
+agent = Agent(**vars(args))
+"""
+
+
+@pytest.mark.parametrize("preset", ["argparse", "pytorch"])
+def test_a_parameter_default_that_an_option_of_its_name_overrides_is_left_to_the_option(preset):
+    result = _sites(SHADOWED, preset)
+    lines = {site.line for site in result.sites}
+    # The options are the sites; the defaults they override are not (a dest= counts as a name),
+    # and a default no option shadows stays a site.
+    assert {10, 11} <= lines and 5 in lines
+    assert [s.param for s in result.sites if s.line == 5] == ["dropout"], result.sites
+    said = [r.reason for r in result.refusals if r.line == 5]
+    assert any("option --gamma has the same name" in r for r in said), said
+    assert any("option --learning-rate has the same name" in r for r in said), said
+
+
 def test_zero_defaults_loss_weights_and_small_latent_sizes():
     """A weight decay or warm-up of 0 is a choice too; loss weights search a log range; a
     latent size of 2 searches 1, 2 and 4 (the width rules start at 4)."""
@@ -454,7 +484,7 @@ values = "[x / 2, x, x * 2]"
     ('[[rule]]\noption = "lr"\ntype = "double"\nvalues = "[x, x * 2]"\n',
      "rules.toml:3:8: GV306 type 'double' is not one glovec reads"),
     ('[[rule]]\noption = "lr"\nassign = "lr"\nvalues = "[x, x * 2]"\n',
-     "GV304 a rule has exactly one selector: call (with arg), assign, param, option or key"),
+     "GV304 a rule has exactly one selector: call (with arg), assign, param, option, key or factor"),
 ])
 def test_bad_option_rules_are_diagnostics_in_the_rules_file(tmp_path, capsys, rules_text, said):
     rules = _rules(tmp_path, rules_text)
@@ -658,3 +688,145 @@ def test_a_users_own_rule_still_takes_a_parameter_groups_value(tmp_path):
     text = 'groups = [{"params": [], "weight_decay": 0.0}]\n'
     assert {s.spec for s in match_rules(str(rules), text, "train.py").sites} == \
         {'oneof([0.0, 0.01])'}
+
+
+def test_a_setting_written_as_a_constant_expression_is_the_number_it_evaluates_to(capsys,
+                                                                                   tmp_path):
+    """Round seven: CleanRL's ``buffer_size: int = int(1e6)``, ``2 ** 8``, ``1e-3 * 3`` and
+    ``-(-0.005)`` are searched as 1000000, 256, 0.003 and 0.005; the converted program differs
+    only inside each expression (the default candidate keeps its text), materialize writes a
+    chosen value over the whole expression and the default back byte for byte; a call's
+    computed argument (``Dense(7 * 7 * 64)``, a shape a Reshape repeats) stays, explained."""
+    from glovec.transforms.materialize import materialize_source
+
+    text = ("from dataclasses import dataclass\n\n\n@dataclass\nclass Args:\n"
+            "    buffer_size: int = int(1e6)  # replay\n"
+            "    learning_rate: float = 1e-3 * 3\n"
+            "    batch_size: int = 2 ** 8\n"
+            "    tau: float = -(-0.005)\n"
+            "    total_timesteps: int = 1_000_000\n")
+    assert _specs(text) == {6: "oneof([10000, 100000, 1000000])",
+                            7: 'floatv(0.0003, 0.03, scale="log")',
+                            8: "oneof([128, 256, 512])",
+                            9: 'floatv(0.0005, 0.05, scale="log")'}
+    result = compile_source(text, "train.py", rules="argparse")
+    assert not result.diagnostics
+    body = result.code.split("\n", 1)[1]
+    assert body == text.replace(
+        "int(1e6)", '_gv.oneof("Args.buffer_size", 2, (10000, 100000, int(1e6)))').replace(
+        "1e-3 * 3", '_gv.floatv("Args.learning_rate", 1e-3 * 3)').replace(
+        "2 ** 8", '_gv.oneof("Args.batch_size", 1, (128, 2 ** 8, 512))').replace(
+        "-(-0.005)", '_gv.floatv("Args.tau", -(-0.005))')
+    assert materialize_source(text, "train.py", {}, rules="argparse") == text
+    chosen = materialize_source(text, "train.py", {"Args.buffer_size": 0}, rules="argparse")
+    assert chosen == text.replace("int(1e6)", "10000")
+    program = tmp_path / "train.py"
+    program.write_text(text)
+    assert main(["space", str(program), "--rules", "argparse", "--explain"]) == 0
+    assert "x = int(1e6) (= 1000000) -> oneof([10000, 100000, 1000000])" in \
+        capsys.readouterr().out
+    keras = ("import keras\nmodel = keras.Sequential([keras.layers.Dense(7 * 7 * 64),\n"
+             "    keras.layers.Reshape((7, 7, 64)), keras.layers.Dense(128)])\n")
+    result = _sites(keras, "keras")
+    assert [s.line for s in result.sites] == [3]
+    assert any(r.line == 2 and "the argument is computed (7 * 7 * 64)" in r.reason
+               for r in result.refusals)
+
+
+def test_an_int_setting_no_rule_names_is_a_count_unless_its_name_says_data_or_bookkeeping():
+    """Round seven's int fallback: C51's ``--n-atoms 101`` is searched around its value; sizes
+    and lengths of the data, classes, environments, budgets, seeds and evaluation settings
+    stay (each kept out by the word its name holds), and so do 0, 1 and values over 512."""
+    text = ('import argparse\np = argparse.ArgumentParser()\n'
+            'p.add_argument("--n-atoms", type=int, default=101, help="the number of atoms")\n'
+            'p.add_argument("--num-envs", type=int, default=4)\n'
+            'p.add_argument("--image-size", type=int, default=224)\n'
+            'p.add_argument("--num-train-epochs", type=int, default=100)\n'
+            'p.add_argument("--n-support", type=int, default=1)\n'
+            'p.add_argument("--k", type=int, default=4096)\n'
+            'args = p.parse_args()\n'
+            'num_classes = 10\nbatch_eval = 512\nn_quantiles = 32\n'
+            'print(num_classes, batch_eval, n_quantiles)\n')
+    result = _sites(text)
+    assert {s.line: (s.rule.name, s.spec) for s in result.sites} == {
+        3: ("int-option-fallback", 'oneof([50, 101, 202], name="n_atoms")'),
+        12: ("int-name-fallback", "oneof([16, 32, 64])")}
+    refused = {r.line: r.rule.name for r in result.refusals}
+    assert refused == {4: "int-data-option", 5: "int-data-option", 6: "int-data-option",
+                       10: "int-data-name", 11: "int-data-name"}
+
+
+def test_schedule_power_and_leaky_relu_slope():
+    torch_text = ("import torch\nfrom torch.optim.lr_scheduler import PolynomialLR\n"
+                  "def build(optimizer, n):\n"
+                  "    return PolynomialLR(optimizer, total_iters=n, power=0.9)\n")
+    assert _specs(torch_text, "pytorch") == {4: "oneof([0.5, 0.9, 1.0, 2.0])"}
+    keras_text = ("import keras\nfrom keras import layers\n"
+                  "model = keras.Sequential([layers.Dense(64), layers.LeakyReLU(negative_slope=0.2),"
+                  "\n    layers.LeakyReLU(alpha=0.05), layers.LeakyReLU(negative_slope=1.5)])\n")
+    specs = {(s.line, s.col): s.spec for s in _sites(keras_text, "keras").sites}
+    assert specs[(3, 77)] == "oneof([0.01, 0.1, 0.2, 0.3])"
+    assert specs[(4, 28)] == "oneof([0.01, 0.05, 0.1, 0.2, 0.3])"
+    assert len(specs) == 3  # Dense(64) and the two slopes; a slope over 1 stays
+
+
+def test_a_literal_that_scales_a_learning_rate_or_weights_a_loss_term_is_a_site(tmp_path):
+    """The factor selector: torchvision's segmentation reference weights its auxiliary loss
+    by 0.5 and gives the auxiliary head lr * 10; a formula's constant (a cosine schedule's
+    0.5, inside a product) and a weight of an unnamed value stay."""
+    text = ("def criterion(losses, kl):\n"
+            "    return losses['out'] + 0.5 * losses['aux'] + 0.1 * kl_loss(kl)\n\n"
+            "def groups(args, params, head):\n"
+            "    return [{'params': params}, {'params': head, 'lr': args.lr * 10}]\n\n"
+            "def cosine(base_lr, t, mean):\n"
+            "    return base_lr * 0.5 * (1 + t) + 0.5 * (mean + 1)\n")
+    result = _sites(text, "pytorch")
+    assert {(s.line, s.rule.name, s.spec) for s in result.sites} == {
+        (2, "loss-weight-factor", 'floatv(0.05, 5.0, scale="log")'),
+        (2, "loss-weight-factor", 'floatv(0.01, 1.0, scale="log")'),
+        (5, "learning-rate-factor", "oneof([1, 5, 10, 20])")}
+    assert next(s.why for s in result.sites if s.line == 5) == \
+        "the literal multiplies args.lr: the name matches 'lr'; where holds: x >= 2"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nfactor = "temperature"\nvalues = "[x / 2, x, x * 2]"\n')
+    loaded = match_rules(str(rules), "def f(temperature):\n    return temperature * 2.0\n", "m.py")
+    assert [s.spec for s in loaded.sites] == ["oneof([1.0, 2.0, 4.0])"]
+    nothing = match_rules(str(rules), "def f(tau):\n    return tau * 2.0\n", "m.py")
+    assert not nothing.sites and [w.message for w in nothing.warnings] == [
+        "this rule matched nothing in m.py: no literal multiplies a value named temperature"]
+
+
+def test_keywords_passed_to_the_programs_own_method_and_negative_floats():
+    """keras.io's knowledge distillation overrides ``compile(..., alpha=0.1, temperature=3)``
+    and calls it with ``alpha=0.1, temperature=10``: the call's values are searched by the
+    fallbacks (the defaults and positional shapes are not); C51's ``--v-min -100.0`` is the
+    mirror of a positive float."""
+    text = ("import keras\n\nclass Distiller(keras.Model):\n"
+            "    def compile(self, optimizer, alpha=0.1, temperature=3, head=64):\n"
+            "        super().compile(optimizer=optimizer)\n\n"
+            "def network(obs, act, width=64):\n    return obs, act, width\n\n"
+            "def train(distiller):\n"
+            "    distiller.compile(optimizer='adam', alpha=0.1, temperature=10, num_classes=10)\n"
+            "    network(11, 3, width=8)\n"
+            "    distiller.fit(epochs=3, verbose=2)\n")
+    result = _sites(text, "keras")
+    assert {(s.line, s.col): s.rule.name for s in result.sites} == {
+        (7, 29): "width-param", (11, 33): "optimizer-name", (11, 47): "float-param-fallback",
+        (11, 64): "int-param-fallback", (12, 26): "width-param"}
+    specs = {(s.line, s.col): s.spec for s in result.sites}
+    assert specs[(11, 47)] == 'floatv(0.01, 1.0, scale="log")'
+    assert specs[(11, 64)] == "oneof([5, 10, 20])"
+    why = next(s.why for s in result.sites if s.col == 47)
+    assert why.startswith("passed for parameter alpha of Distiller.compile(), defined in this "
+                          "program: the name matches '*'")
+    options = ('import argparse\np = argparse.ArgumentParser()\n'
+               'p.add_argument("--v-min", type=float, default=-100)\n')
+    assert _specs(options) == {3: 'floatv(-400, -25.0, name="v_min")'}
+
+
+def test_a_marker_matches_a_constant_expression_by_its_number():
+    result = compile_source("width = 2 ** 10  # glovec: oneof([512.0, 1024.0])\n", "m.py")
+    assert [d.code for d in result.diagnostics] == ["GV112"]  # 2 ** 10 is 1024, not 1024.0
+    result = compile_source("width = 2 ** 10  # glovec: oneof([512, 1024])\n", "m.py")
+    assert not result.diagnostics
+    assert [s["default"] for s in result.space_doc["sites"]] == [1]

@@ -1,7 +1,6 @@
 """The preset corpora as a regression check: recall and precision of each preset on the
 labelled public-style training scripts (tests/corpus/presets/, and the held-out sets
-presets_heldout/, presets_heldout2/, presets_heldout3/, presets_heldout4/, presets_heldout5/ and
-presets_heldout6/) stay at least what
+presets_heldout/ to presets_heldout7/) stay at least what
 was last measured (bench/presets_recall.py prints the figures)."""
 
 from __future__ import annotations
@@ -17,10 +16,11 @@ from glovec.transforms.rules import load_rules, match_rules
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("argparse", "keras", "pytorch")
 FLOORS = {  # measured (bench/results/presets_recall.json), rounded down
-    "argparse": {"recall": 0.96, "precision": 0.95},  # round six: an unread batch_size, fallbacks
+    "argparse": {"recall": 0.95, "precision": 0.95},  # round six: an unread batch_size, fallbacks;
+    # 0.96 before a parameter default shadowed by an option of its name was left to the option
     # round four: mixup/cutmix alphas in the YAML; ties: 0.90 before layer widths were tied (this
     # corpus leaves nn.Linear / nn.Conv2d widths unlabelled: mnist_cnn, reinforce, vae)
-    "pytorch": {"recall": 0.97, "precision": 0.86},
+    "pytorch": {"recall": 0.95, "precision": 0.86},  # 0.97 before the shadowed defaults
     "keras": {"recall": 0.98, "precision": 0.96},  # round six: an unread batch_size constant
 }
 HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were not tuned on
@@ -29,29 +29,34 @@ HELDOUT_FLOORS = {  # tests/corpus/presets_heldout/: scripts the presets were no
     "keras": {"recall": 1.0, "precision": 0.78},  # 0.46; round five: the VAE's Conv2DTranspose
 }
 HELDOUT2_FLOORS = {  # tests/corpus/presets_heldout2/: not looked at in round two; round three's dev set
-    "argparse": {"recall": 0.94, "precision": 0.98},  # before round two: 0.62, round two: 0.67
-    "pytorch": {"recall": 0.96, "precision": 0.93},  # 0.63, 0.68
+    # before round two: 0.62, round two: 0.67; 0.94 until a parameter default that an option of
+    # its name overrides was left to the option: this corpus labels both (lightning_ppo's and
+    # lightning_gan's __init__ defaults and their options); from heldout4 on only the option is
+    "argparse": {"recall": 0.77, "precision": 0.98},
+    "pytorch": {"recall": 0.77, "precision": 0.92},  # 0.63, 0.68; 0.96 / 0.93 (shadowed defaults)
     "keras": {"recall": 0.9, "precision": 0.93},  # 0.57, 0.73; six: 0.93 before an unread constant
 }
 HELDOUT3_FLOORS = {  # tests/corpus/presets_heldout3/: unseen in round three; round four's dev set
-    "argparse": {"recall": 0.91, "precision": 1.0},  # before round three: 0.71, round three: 0.73
-    "pytorch": {"recall": 0.97, "precision": 0.93},  # 0.67, 0.70; 0.93 before ties
+    "argparse": {"recall": 0.91, "precision": 0.95},  # before round three: 0.71, round three: 0.73;
+    # seven: 1.0 before CleanRL's layer_init(..., std=1.0) keywords (the own-call fallback)
+    "pytorch": {"recall": 0.97, "precision": 0.9},  # 0.67, 0.70; 0.93 before ties and std=
     "keras": {"recall": 0.93, "precision": 0.95},  # 0.73, 0.73; six: 1.0 before an unread constant
 }
 HELDOUT4_FLOORS = {  # tests/corpus/presets_heldout4/: unseen in round four; round five's dev set
-    "argparse": {"recall": 0.94, "precision": 0.98},  # before round four: 0.47, round four: 0.75
-    "pytorch": {"recall": 0.92, "precision": 0.91},  # 0.38, 0.68; 0.89 before ties
-    "keras": {"recall": 0.91, "precision": 0.82},  # 0.71, 0.76
+    "argparse": {"recall": 0.96, "precision": 0.98},  # before round four: 0.47, round four: 0.75
+    "pytorch": {"recall": 0.94, "precision": 0.92},  # 0.38, 0.68; 0.89 before ties and int(1e6)
+    "keras": {"recall": 0.94, "precision": 0.76},  # 0.71, 0.76; seven: 0.82 before LeakyReLU
+    # slopes (DCGAN's stack of five is labelled on its first only)
 }
 HELDOUT5_FLOORS = {  # tests/corpus/presets_heldout5/: unseen in round five; round six's dev set
-    "argparse": {"recall": 0.87, "precision": 0.93},  # round five: 0.63 / 0.88
-    "pytorch": {"recall": 0.9, "precision": 0.87},  # 0.57 / 0.82; 0.86 before ties
-    "keras": {"recall": 0.7, "precision": 0.63},  # 0.70 / 0.57
+    "argparse": {"recall": 0.89, "precision": 0.91},  # round five: 0.63 / 0.88; seven: std=
+    "pytorch": {"recall": 0.91, "precision": 0.84},  # 0.57 / 0.82; 0.86 before ties
+    "keras": {"recall": 0.73, "precision": 0.64},  # 0.70 / 0.57
 }
 HELDOUT6_FLOORS = {  # tests/corpus/presets_heldout6/: written before round six, scored after it
-    "argparse": {"recall": 0.88, "precision": 0.94},  # round six, with the parameter-group fix
-    "pytorch": {"recall": 0.85, "precision": 0.8},  # 0.76 / 0.79 before ties (its dev set)
-    "keras": {"recall": 0.72, "precision": 0.72},
+    "argparse": {"recall": 0.94, "precision": 0.95},  # round six (0.88 / 0.94); round seven's
+    "pytorch": {"recall": 0.96, "precision": 0.82},  # and the ties' development set (0.76 / 0.78)
+    "keras": {"recall": 0.94, "precision": 0.76},  # (0.72 / 0.72)
 }
 
 
@@ -74,7 +79,7 @@ def test_the_corpus_is_labelled(bench):
     files += bench.read_corpus(bench.HELDOUT) + bench.read_corpus(bench.HELDOUT2)
     files += bench.read_corpus(bench.HELDOUT3) + bench.read_corpus(bench.HELDOUT4)
     files += bench.read_corpus(bench.HELDOUT5) + bench.read_corpus(bench.HELDOUT6)
-    files += bench.read_corpus(bench.HELDOUT7)
+    files += bench.read_corpus(bench.HELDOUT7) + bench.read_corpus(bench.HELDOUT8)
     for entry in files:
         assert entry["labels"], entry["name"]
         assert set(entry["presets"]) <= set(bench.PRESETS), entry["name"]
@@ -127,9 +132,16 @@ def test_the_presets_read_the_hydra_and_omegaconf_configs(bench, preset):
         assert entry["name"].removesuffix(".yaml") in program.read_text(encoding="utf-8")
 
 
+HELDOUT7_FLOORS = {  # tests/corpus/presets_heldout7/: written before round seven, scored blind
+    # after it (0.88 / 0.77, 0.83 / 0.68, 0.91 / 0.68); then the shadowed-defaults development set
+    "argparse": {"recall": 0.87, "precision": 0.84},
+    "pytorch": {"recall": 0.82, "precision": 0.76},
+    "keras": {"recall": 0.9, "precision": 0.67},
+}
 HELD_OUT_FLOORS = {"heldout": HELDOUT_FLOORS, "heldout2": HELDOUT2_FLOORS,
                    "heldout3": HELDOUT3_FLOORS, "heldout4": HELDOUT4_FLOORS,
-                   "heldout5": HELDOUT5_FLOORS, "heldout6": HELDOUT6_FLOORS}
+                   "heldout5": HELDOUT5_FLOORS, "heldout6": HELDOUT6_FLOORS,
+                   "heldout7": HELDOUT7_FLOORS}
 
 
 @pytest.mark.parametrize("corpus,preset", [(c, p) for c in HELD_OUT_FLOORS for p in PRESETS])
@@ -174,9 +186,9 @@ def test_the_sixth_held_out_corpus_is_labelled_by_its_policy(bench):
     assert blocks == ["BipedalWalker-v3:"]
 
 
-@pytest.mark.parametrize("key", ["HELDOUT4", "HELDOUT5", "HELDOUT6", "HELDOUT7"])
+@pytest.mark.parametrize("key", ["HELDOUT4", "HELDOUT5", "HELDOUT6", "HELDOUT7", "HELDOUT8"])
 def test_the_later_held_out_configs_have_their_programs(bench, key):
-    """A YAML config of presets_heldout4/ to presets_heldout7/ is read by its program in
+    """A YAML config of presets_heldout4/ to presets_heldout8/ is read by its program in
     programs/, by name."""
     folder = getattr(bench, key)
     files = [f for f in bench.read_corpus(folder) if f["yaml"]]

@@ -333,8 +333,8 @@ CATALOGUE: list[Code] = [
     Code("GV303", "rules-unknown-key", "a key the rules file does not know, or a value of the "
          "wrong type",
          "Top level: version, extends, [[rule]]. A rule: name, call + arg, assign, param, "
-         "option (+ help), key, type, values, where, in_function, in_class, optional, skip, "
-         "dedupe, id (docs/rules.md). "
+         "option (+ help), key, factor, type, values, where, in_function, in_class, optional, "
+         "skip, dedupe, fallback, id (docs/rules.md). "
          "Patterns are strings or lists of strings; optional/skip/dedupe are true or false.",
          '[[rule]]\nassign = "lr"\nvaleus = \'floatv(x / 10, x * 10, scale="log")\'\n',
          '[[rule]]\nassign = "lr"\nvalues = \'floatv(x / 10, x * 10, scale="log")\'\n',
@@ -343,8 +343,9 @@ CATALOGUE: list[Code] = [
          "without arg",
          "Each rule selects values one way: `call` (a qualified callee, with `arg`, the "
          "parameter), `assign` (an assigned name), `param` (a function parameter's default), "
-         "`option` (an argparse option's default) or `key` (a value in a --config YAML file, "
-         "by its dotted key path), "
+         "`option` (an argparse option's default), `key` (a value in a --config YAML file, "
+         "by its dotted key path) or `factor` (a number that multiplies a named value: "
+         "`args.lr * 10`), "
          "and says what to search with `values` (or keeps them out with `skip = true`).",
          '[[rule]]\ncall = "keras.layers.Dense"\nvalues = "[x // 2, x, x * 2]"\n',
          '[[rule]]\ncall = "keras.layers.Dense"\narg = "units"\nvalues = "[x // 2, x, x * 2]"\n',

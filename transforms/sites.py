@@ -619,6 +619,11 @@ def _legal(spec: Spec, node: ast.expr, snippet) -> tuple | None:
             binds: list = []
             if _match(candidate.node, node, binds, _nested_of(candidate)):
                 return index, binds
+        value = number(node) if not isinstance(node, ast.Constant) else None
+        if value is not None:  # a constant expression (int(1e6), 2 ** 10) is the number it is
+            for index, candidate in enumerate(spec.candidates):
+                if type(number(candidate.node)) is type(value) and number(candidate.node) == value:
+                    return index, []
         return None
     if kind in ("manyof", "permutate"):
         if not isinstance(node, (ast.List, ast.Tuple)):

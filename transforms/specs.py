@@ -388,6 +388,8 @@ def is_literal(node: ast.expr) -> bool:
     return False
 
 
+_CASTS = {"int": int, "float": float}
+
 _BINOPS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -400,8 +402,16 @@ _BINOPS = {
 
 
 def number(node: ast.expr):
-    """The value of a numeric constant expression (``1e-3``, ``-2``, ``2 ** 10``, ``1 / 3``),
-    or None. Nothing is evaluated but arithmetic on number literals."""
+    """The value of a numeric constant expression (``1e-3``, ``-2``, ``2 ** 10``, ``1 / 3``,
+    ``int(1e6)``, ``float(10)``), or None. Nothing is evaluated but arithmetic on number
+    literals and the builtins ``int``/``float`` of one such value."""
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id in _CASTS and len(node.args) == 1 \
+                and not node.keywords and not isinstance(node.args[0], ast.Starred):
+            value = number(node.args[0])
+            if value is not None and abs(value) < 1e18:
+                return _CASTS[node.func.id](value)
+        return None
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -332,9 +332,24 @@ def explain_lines(hook, space_doc: dict, src: str, configs=()) -> list[str]:
 
 
 def site_default(site, hook) -> str:
-    """The program's literal at a rule site (its text, as written)."""
+    """The program's literal at a rule site (its text, as written; a constant expression with
+    the number it evaluates to: ``int(1e6) (= 1000000)``)."""
+    import ast
+
+    from glovec.transforms.rules import computed, literal_value
+
     text = getattr(hook, "text", None)
-    return text[site.start:site.end] if text is not None else "?"
+    if text is None:
+        return "?"
+    shown = text[site.start:site.end]
+    try:
+        node = ast.parse(shown.strip(), mode="eval").body
+    except SyntaxError:
+        return shown
+    ok, x = literal_value(node)
+    if ok and computed(node):
+        return f"{shown} (= {x!r})"
+    return shown
 
 
 def explain_json(hook, space_doc: dict, configs=()) -> dict:

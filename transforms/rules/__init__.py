@@ -66,7 +66,7 @@ Adding a selector (a kind of value rules can select), as ``option`` was added:
 
 from .hook import RulesHook, rule_origin, rules_hook
 from .load import load_rules, parse_rules, resolve_rules_path
-from .match import Refusal, RuleSite, RulesResult, given_options, match_rules
+from .match import Refusal, RuleSite, RulesResult, computed, given_options, match_rules
 from .schema import (CALLEE, PRESETS, RULE_KEYS, SELECTORS, TOP_KEYS, Rule, RuleDiagnostic,
                      RuleSet, RulesError, preset_path)
 from .template import (FUNCTIONS, MARKERS, TEMPLATE_PRIMITIVES, UNKNOWN, MatchError, Template,
@@ -76,7 +76,8 @@ from .template import (FUNCTIONS, MARKERS, TEMPLATE_PRIMITIVES, UNKNOWN, MatchEr
 __all__ = [
     "CALLEE", "FUNCTIONS", "MARKERS", "PRESETS", "RULE_KEYS", "SELECTORS", "TEMPLATE_PRIMITIVES",
     "TOP_KEYS", "UNKNOWN", "MatchError", "Refusal", "Rule", "RuleDiagnostic", "RuleSet",
-    "RuleSite", "RulesError", "RulesHook", "RulesResult", "Template", "TemplateError", "evaluate",
+    "RuleSite", "RulesError", "RulesHook", "RulesResult", "Template", "TemplateError", "computed",
+    "evaluate",
     "given_options", "instantiate", "instantiate_names", "literal_value", "load_rules",
     "match_rules", "parse_rules", "parse_template", "preset_path", "resolve_rules_path",
     "rule_origin", "rules_hook",

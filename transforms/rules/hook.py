@@ -18,7 +18,7 @@ def _literal_node_types():
         import libcst as cst
 
         _LITERAL_NODES = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
-                          cst.Name, cst.UnaryOperation)
+                          cst.Name, cst.UnaryOperation, cst.BinaryOperation, cst.Call)
     return _LITERAL_NODES
 
 

@@ -167,7 +167,7 @@ def _parse_rule(raw: dict, number: int, path: str, where: "Locator", error) -> R
     if len(selectors) != 1:
         what = "none" if not selectors else " and ".join(selectors)
         error("GV304", f"a rule has exactly one selector: call (with arg), assign, param, "
-              f"option or key; this one has {what}",
+              f"option, key or factor; this one has {what}",
               at(selectors[1]) if len(selectors) > 1 else header)
         return None
     selector = selectors[0]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic
 from ..names import LAZY_CALLS, PARTIALS, Names, canonical
+from ..specs import number
 from .load import load_rules
 from .schema import CALLEE, Rule, RuleSet, any_glob, first_glob, glob, option_name
 from .template import (UNKNOWN, MatchError, TemplateError, evaluate, format_value,
@@ -118,6 +119,9 @@ class Matcher(ast.NodeVisitor):
         self.assign_rules = [r for r in ruleset.rules if r.selector == "assign"]
         self.param_rules = [r for r in ruleset.rules if r.selector == "param"]
         self.option_rules = [r for r in ruleset.rules if r.selector == "option"]
+        self.factor_rules = [r for r in ruleset.rules if r.selector == "factor"]
+        self._in_product: set[int] = set()  # products inside a product or quotient (factor)
+        self._methods: dict[str, list] | None = None  # the program's methods by name
         self.given = given  # option names given on the command line (option_name spelling)
         self.option_names: set[str] = set()  # options the program declares (for suggestions)
         self.refusals: list[Refusal] = []
@@ -130,6 +134,7 @@ class Matcher(ast.NodeVisitor):
         self._by_callee: dict[str, list[Rule]] = {}
         self._hit_cache: dict[tuple, list[tuple[Rule, str]]] = {}
         self._reads: set[str] | None = None  # names the module reads (_unread), once computed
+        self._dests: dict[str, str] | None = None  # the program's argparse options (_option_dests)
         self._script = False  # whether it reads module-level names of its own (_unread)
         # value -> the first rule naming it (not by `*` or help) whose where refused it
         self.refused: dict[tuple[int, int], Rule] = {}
@@ -138,6 +143,7 @@ class Matcher(ast.NodeVisitor):
             ast.AsyncFunctionDef: self.visit_FunctionDef, ast.Assign: self.visit_Assign,
             ast.AnnAssign: self.visit_AnnAssign, ast.Call: self.visit_Call,
             ast.JoinedStr: self.visit_JoinedStr, ast.Dict: self.visit_Dict,
+            ast.BinOp: self.visit_BinOp,
         }
 
     # a type -> handler table instead of NodeVisitor's name lookup per node: this walk is most
@@ -205,12 +211,44 @@ class Matcher(ast.NodeVisitor):
             self.names.add(arg.arg)
             for rule, pattern in self._hits(self.param_rules, (arg.arg.lower(),)):
                 if self._in_scope(rule):
-                    self._take(rule, default, "param", {}, param=arg.arg, function=node.name,
+                    option = self._option_dests().get(option_name(arg.arg))
+                    if option is not None and rule not in own_rules(self.ruleset):
+                        # One knob, one site: the program hands the option's value to the
+                        # parameter (Model(**vars(args))), so its default is never used.
+                        self._refuse(rule, default, literal_value(default)[1],
+                                     f"default of parameter {arg.arg} of {node.name}(): the name "
+                                     f"matches {pattern!r}, but the program's option {option} "
+                                     "has the same name and gives it its value (the option is "
+                                     "the site)")
+                        self.claimed.setdefault((default.lineno, default.col_offset), rule)
+                        break
+                    self._take(rule, default, "param", {"passed": "default"}, param=arg.arg,
+                               function=node.name,
                                declared=_annotation(arg.annotation),
                                why=f"default of parameter {arg.arg} of {node.name}(): the name "
                                    f"matches {pattern!r}")
                     if self._settled(default):
                         break
+
+    def _option_dests(self) -> dict[str, str]:
+        """The argparse options the program declares anywhere (``add_argument("--lr", ...)``),
+        by dest in ``option_name`` spelling -> the option as written; computed once."""
+        if self._dests is None:
+            self._dests = {}
+            for node in ast.walk(self.tree):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "add_argument" and node.args):
+                    continue
+                strings = [a.value for a in node.args if isinstance(a, ast.Constant)
+                           and isinstance(a.value, str) and a.value.startswith("-")]
+                if len(strings) != len(node.args):
+                    continue
+                arguments = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+                arguments.update({f"arg{i}": a for i, a in enumerate(node.args)})
+                dest = _dest(arguments)
+                if dest is not None:
+                    self._dests.setdefault(option_name(dest), strings[-1])
+        return self._dests
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if self.assign_rules and len(node.targets) == 1:
@@ -316,12 +354,38 @@ class Matcher(ast.NodeVisitor):
                 if self._settled(value):
                     return
 
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        """``args.lr * 10``, ``losses["out"] + 0.5 * losses["aux"]``: a literal that multiplies
+        a named value is selected by ``factor`` rules under that value's name. A product that is
+        itself a factor or a quotient's operand (``base_lr * 0.5 * (1 + cos(t))``, a formula)
+        is not: only a product that stands on its own (a term of a sum, an argument, a value)."""
+        if self.factor_rules and isinstance(node.op, ast.Mult) and id(node) not in self._in_product:
+            for literal, other in ((node.left, node.right), (node.right, node.left)):
+                names = _value_names(other)
+                if names and number(literal) is not None:
+                    self._factor(literal, names, ast.unparse(other))
+        if isinstance(node.op, (ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
+            self._in_product.update(id(side) for side in (node.left, node.right)
+                                    if isinstance(side, ast.BinOp))
+        self.generic_visit(node)
+
+    def _factor(self, literal: ast.expr, names: tuple[str, ...], shown: str) -> None:
+        self.names.update(names)
+        for rule, pattern in self._hits(self.factor_rules, tuple(n.lower() for n in names)):
+            if self._in_scope(rule):
+                self._take(rule, literal, "factor", {}, target=names[0],
+                           why=f"the literal multiplies {shown}: the name matches {pattern!r}")
+                if self._settled(literal):
+                    return
+
     def visit_Call(self, node: ast.Call) -> None:
         container = False
         if self.call_rules or self.tie_rules:
             container = self._call(node) in TIE_SCOPES
         if self.param_rules and isinstance(node.func, ast.Name):
             self._own_call(node, node.func.id)
+        elif self.param_rules and isinstance(node.func, ast.Attribute) and node.keywords:
+            self._own_method_call(node, node.func.attr)
         if self.assign_rules and isinstance(node.func, ast.Name) and node.func.id == "dict":
             self._dict_call(node)
         if self.option_rules and isinstance(node.func, ast.Attribute) \
@@ -342,21 +406,53 @@ class Matcher(ast.NodeVisitor):
         binding = self.resolver.definition(name, node.lineno)
         if binding is None:
             return
-        pairs = [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
+        pairs = [(kw.arg, kw.value, "keyword") for kw in node.keywords if kw.arg is not None]
         if binding.params is not None:
             for param, arg in zip(binding.params, node.args):
                 if isinstance(arg, ast.Starred):
                     break
-                pairs.append((param, arg))
+                pairs.append((param, arg, "position"))
         self.functions.append(name)  # as for a default: the parameter's function counts
         try:
-            for param, value in pairs:
+            for param, value, passed in pairs:
                 for rule, pattern in self._hits(self.param_rules, (param.lower(),)):
                     if self._in_scope(rule):
-                        self._take(rule, value, "param", {}, param=param, function=name,
+                        self._take(rule, value, "param", {"passed": passed}, param=param,
+                                   function=name,
                                    why=f"passed for parameter {param} of {name}(), defined in "
                                        f"this program: the name matches {pattern!r}")
                         if self._settled(value):
+                            break
+        finally:
+            self.functions.pop()
+
+    def _own_method_call(self, node: ast.Call, method: str) -> None:
+        """``distiller.compile(alpha=0.1, temperature=10)``, where a class of the program
+        defines ``compile(self, ..., alpha=..., temperature=...)``: a literal passed by keyword
+        for one of that method's parameters is its value, as for a function of the program (the
+        receiver's class is not known, so any class of the program defining the method counts,
+        and only keywords: a positional argument's parameter depends on the class)."""
+        if self._methods is None:  # method name -> [(class, params)], once
+            self._methods = {}
+            for (cls, name), params in self.resolver.methods.items():
+                self._methods.setdefault(name, []).append((cls, params))
+        owners = self._methods.get(method)
+        if not owners:
+            return
+        known = {p for _cls, (positional, keyword_only) in owners for p in (*positional, *keyword_only)}
+        shown = f"{owners[0][0]}.{method}" if len(owners) == 1 else method
+        self.functions.append(method)  # as for a default: the parameter's method counts
+        try:
+            for kw in node.keywords:
+                if kw.arg is None or kw.arg not in known:
+                    continue
+                for rule, pattern in self._hits(self.param_rules, (kw.arg.lower(),)):
+                    if self._in_scope(rule):
+                        self._take(rule, kw.value, "param", {"passed": "keyword"}, param=kw.arg,
+                                   function=method,
+                                   why=f"passed for parameter {kw.arg} of {shown}(), defined in "
+                                       f"this program: the name matches {pattern!r}")
+                        if self._settled(kw.value):
                             break
         finally:
             self.functions.pop()
@@ -485,7 +581,7 @@ class Matcher(ast.NodeVisitor):
     def _where(self, rule: Rule, x, arguments: dict) -> bool:
         names = {}
         for name, node in arguments.items():
-            if isinstance(node, int):  # n_args
+            if not isinstance(node, ast.AST):  # n_args, a param rule's passed
                 names[name] = node
                 continue
             ok, v = literal_value(node)
@@ -710,6 +806,14 @@ class Matcher(ast.NodeVisitor):
               callee=None, qualified=None, target=None, function=None, call=None,
               declared: str | None = None, options: tuple = (), why: str = "") -> None:
         is_literal, x = literal_value(value)
+        if is_literal and kind == "arg" and computed(value):
+            # Dense(7 * 7 * 64): arithmetic in a call's argument is a shape another part of the
+            # program repeats (Reshape((7, 7, 64))); a setting a name declares is its value
+            if why and (value.lineno, value.col_offset) not in self.claimed:
+                self._refuse(rule, value, x, f"{why}, but the argument is computed "
+                             f"({ast.unparse(value)}), not written as a literal")
+                self.claimed[(value.lineno, value.col_offset)] = rule
+            return
         earlier = self.refused.get((value.lineno, value.col_offset))
         if rule.fallback and earlier is not None and not earlier.fallback:
             return  # a rule that knows the name refused the value: --explain says why
@@ -804,6 +908,28 @@ def _deferred(names: Names, node: ast.Call, qualified: str | None):
         inner = names.qualify(func.args[0])
         return None if inner is None else (func.args[0], node.args, inner)
     return None
+
+
+def _value_names(node: ast.expr) -> tuple[str, ...]:
+    """The names a value goes by, innermost first: ``args.lr`` -> (lr, args.lr),
+    ``losses["aux"]`` -> (aux, losses), ``aux_loss`` -> (aux_loss,), ``F.kl_div(p, q)`` ->
+    (kl_div,); () for anything else (an arithmetic expression, a literal)."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        return (node.attr, ast.unparse(node))
+    if _key_of(node) is not None:
+        return (_key_of(node), *_value_names(node.value))
+    if isinstance(node, ast.Call):  # 0.1 * F.kl_div(...): the value the callee names
+        return _value_names(node.func)[:1]
+    return ()
+
+
+def computed(node: ast.expr) -> bool:
+    """Whether a constant value is written as arithmetic or a cast (``7 * 7 * 64``,
+    ``int(1e6)``) rather than as a literal (``64``, ``-1.5``)."""
+    return isinstance(node, (ast.BinOp, ast.Call)) or isinstance(node, ast.UnaryOp) \
+        and not isinstance(node.operand, ast.Constant)
 
 
 def _key_of(target: ast.expr) -> str | None:

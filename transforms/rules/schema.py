@@ -13,10 +13,11 @@ from ..diagnostics import Diagnostic, FileDiagnostic
 from .template import Template
 
 PRESETS = ("argparse", "config_keys", "keras", "pytorch")
-SELECTORS = ("call", "assign", "param", "option", "key")  # key: a config file's dotted key (keys.py)
+SELECTORS = ("call", "assign", "param", "option", "key", "factor")  # key: a config file's dotted
+# key (keys.py); factor: a literal that multiplies a named value (lr * 10, 0.5 * aux_loss)
 RULE_KEYS = ("name", "call", "arg", "assign", "param", "option", "help", "type", "values",
              "where", "in_function", "in_class", "optional", "skip", "dedupe", "id", "key",
-             "fallback", "tie")
+             "fallback", "factor", "tie")
 TYPES = ("int", "float", "str", "bool")  # what `type = ...` may name
 TOP_KEYS = ("version", "extends", "rule")
 CALLEE = "callee"  # arg = "callee": the called name itself (nn.ReLU in nn.ReLU())

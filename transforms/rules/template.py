@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..diagnostics import suggest
+from ..specs import number
 
 TEMPLATE_PRIMITIVES = ("oneof", "floatv", "intv")
 CHOICES = "choices"  # values = "choices": an argparse option's own choices= list
@@ -347,7 +348,9 @@ def check_where(node: ast.expr) -> None:
 
 def literal_value(node: ast.expr):
     """(True, value) for a literal the rules can take as x: a number (maybe negative), a
-    string, True/False/None; (False, None) otherwise."""
+    string, True/False/None, or a constant number expression (``int(1e6)``, ``2 ** 10``,
+    ``1e-3 * 5``: the value it evaluates to, the whole expression being the site);
+    (False, None) otherwise."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)) \
             or (isinstance(node, ast.Constant) and node.value is None):
         if isinstance(node.value, float) and not math.isfinite(node.value):
@@ -358,5 +361,9 @@ def literal_value(node: ast.expr):
             and isinstance(node.operand.value, (int, float)) \
             and not isinstance(node.operand.value, bool):
         return True, -node.operand.value
+    if isinstance(node, (ast.BinOp, ast.Call, ast.UnaryOp)):
+        value = number(node)
+        if value is not None and (not isinstance(value, float) or math.isfinite(value)):
+            return True, value
     return False, None
 

@@ -53,7 +53,8 @@ def unmatched_warnings(ruleset: RuleSet, matcher: "Matcher", path: str | None) -
                 hint = (f": no option {' or '.join(rule.pattern)}"
                         f"{guess(sorted(matcher.option_names))}")
         elif not any(any_glob(rule.pattern, n.lower()) for n in matcher.names):
-            what = "name" if rule.selector == "assign" else "parameter"
+            what = {"assign": "name", "factor": "literal multiplies a value named"}.get(
+                rule.selector, "parameter")
             hint = (f": no {what} {' or '.join(rule.pattern)}"
                     f"{guess(sorted({n.lower() for n in matcher.names}))}")
         warnings.append(RuleDiagnostic(
