@@ -135,6 +135,7 @@ class Matcher(ast.NodeVisitor):
         self._hit_cache: dict[tuple, list[tuple[Rule, str]]] = {}
         self._reads: set[str] | None = None  # names the module reads (_unread), once computed
         self._dests: dict[str, str] | None = None  # the program's argparse options (_option_dests)
+        self._where_names: dict[int, tuple[str, ...]] = {}  # rule index -> names its where reads
         self._script = False  # whether it reads module-level names of its own (_unread)
         # value -> the first rule naming it (not by `*` or help) whose where refused it
         self.refused: dict[tuple[int, int], Rule] = {}
@@ -235,6 +236,8 @@ class Matcher(ast.NodeVisitor):
         by dest in ``option_name`` spelling -> the option as written; computed once."""
         if self._dests is None:
             self._dests = {}
+            if "add_argument" not in self.text:  # a walk of the whole tree costs ~10% of a pass
+                return self._dests
             for node in ast.walk(self.tree):
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                         and node.func.attr == "add_argument" and node.args):
@@ -587,9 +590,12 @@ class Matcher(ast.NodeVisitor):
             ok, v = literal_value(node)
             names[name] = v if ok else UNKNOWN
         names.update({"x": x, "True": True, "False": False, "None": None})
-        for sub in ast.walk(rule.where):
-            if isinstance(sub, ast.Name):
-                names.setdefault(sub.id, UNKNOWN)
+        used = self._where_names.get(rule.index)
+        if used is None:  # the names a where reads, once per rule (it runs for every value)
+            used = self._where_names[rule.index] = tuple(
+                sub.id for sub in ast.walk(rule.where) if isinstance(sub, ast.Name))
+        for name in used:
+            names.setdefault(name, UNKNOWN)
         try:
             return bool(evaluate(rule.where, names))
         except TemplateError:
