@@ -84,6 +84,13 @@ def kendall_tau(xs, ys) -> float:
     return (conc - disc) / denom if denom else 0.0
 
 
+def percentile_of(value: float, values: list) -> float:
+    """Where ``value`` ranks among ``values`` (ties count half), 0-100."""
+    below = sum(1 for v in values if v < value)
+    ties = sum(1 for v in values if v == value)
+    return 100.0 * (below + 0.5 * ties) / len(values)
+
+
 def spread(trials: list, k: int) -> list:
     """k trials with distinct decisions at evenly spaced ranks of the estimate."""
     seen, unique = set(), []
@@ -188,9 +195,7 @@ def main() -> None:
         pick_alone = train_alone(study, pick["id"], pick["decisions"])
         accs = sorted([r["alone"] for r in rows] + ([pick_alone] if not any(
             r["decisions"] == pick["decisions"] for r in rows) else []))
-        below = sum(1 for a in accs if a < pick_alone)
-        ties = sum(1 for a in accs if a == pick_alone)
-        percentile = 100.0 * (below + 0.5 * ties) / len(accs) if accs else None
+        percentile = percentile_of(pick_alone, accs) if accs else None
         tau = (kendall_tau([r["estimate"] for r in rows], [r["alone"] for r in rows])
                if len(rows) > 2 else None)
         # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut

@@ -26,15 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import RESULTS, machine, parse_args, save  # noqa: E402
-from oneshot import ROOT, glovec, kendall_tau, standalone  # noqa: E402
+from oneshot import ROOT, glovec, kendall_tau, percentile_of, standalone  # noqa: E402
 
 SEEDED = re.compile(r"\b(manual_seed|set_random_seed)\(SEED\)")
-
-
-def percentile(value: float, values: list) -> float:
-    below = sum(1 for v in values if v < value)
-    ties = sum(1 for v in values if v == value)
-    return 100.0 * (below + 0.5 * ties) / len(values)
 
 
 def main() -> None:
@@ -78,7 +72,7 @@ def main() -> None:
             "kendall_tau_one_seed": entry["kendall_tau"],
             "kendall_tau_mean": kendall_tau([e for e, _ in rows], means) if len(rows) > 2 else None,
             "pick_percentile_one_seed": entry["pick_percentile"],
-            "pick_percentile_mean": percentile(pick_mean, pool),
+            "pick_percentile_mean": percentile_of(pick_mean, pool),
             "pick_mean": pick_mean,
             "best_mean": max(pool),
             "pick_below_best_points": 100 * (max(pool) - pick_mean),

@@ -239,18 +239,11 @@ class Matcher(ast.NodeVisitor):
             if "add_argument" not in self.text:  # a walk of the whole tree costs ~10% of a pass
                 return self._dests
             for node in ast.walk(self.tree):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr == "add_argument" and node.args):
-                    continue
-                strings = [a.value for a in node.args if isinstance(a, ast.Constant)
-                           and isinstance(a.value, str) and a.value.startswith("-")]
-                if len(strings) != len(node.args):
-                    continue
-                arguments = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
-                arguments.update({f"arg{i}": a for i, a in enumerate(node.args)})
-                dest = _dest(arguments)
+                read = _option_call(node) if isinstance(node, ast.Call) and isinstance(
+                    node.func, ast.Attribute) and node.func.attr == "add_argument" else None
+                dest = _dest(read[1]) if read is not None else None
                 if dest is not None:
-                    self._dests.setdefault(option_name(dest), strings[-1])
+                    self._dests.setdefault(option_name(dest), read[0][-1])
         return self._dests
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -463,19 +456,11 @@ class Matcher(ast.NodeVisitor):
     def _option(self, node: ast.Call) -> None:
         """``parser.add_argument("-l", "--lr", type=float, default=0.1, help="...")``: the
         default, chosen by the option's names, help text and type."""
-        arguments: dict = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
-        value = arguments.get("default")
-        if value is None:
+        read = _option_call(node)
+        if read is None or read[1].get("default") is None:
             return
-        strings = []
-        for i, arg in enumerate(node.args):
-            ok, text = literal_value(arg)
-            if not (ok and isinstance(text, str)) or not text.startswith("-"):
-                return  # a positional argument (no default to search) or a computed name
-            strings.append(text)
-            arguments[f"arg{i}"] = arg
-        if not strings:
-            return
+        strings, arguments = read
+        value = arguments["default"]
         arguments.setdefault("n_args", len(node.args) + len(node.keywords))
         names = [option_name(t) for t in strings]
         self.option_names.update(names)
@@ -1000,6 +985,20 @@ def _choices(arguments: dict) -> tuple | None:
 
 def _type_name(x) -> str:
     return "none" if x is None else type(x).__name__
+
+
+def _option_call(node: ast.Call) -> tuple[list[str], dict] | None:
+    """An ``add_argument`` call's option strings and its arguments by name (keywords, and
+    ``arg0``... for the strings); None for a positional argument or a computed name."""
+    arguments: dict = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+    strings = []
+    for i, arg in enumerate(node.args):
+        ok, text = literal_value(arg)
+        if not (ok and isinstance(text, str)) or not text.startswith("-"):
+            return None
+        strings.append(text)
+        arguments[f"arg{i}"] = arg
+    return (strings, arguments) if strings else None
 
 
 def _dest(arguments: dict) -> str | None:
