@@ -231,6 +231,75 @@ def test_keras_batch_norm_statistics_are_recalibrated_per_architecture(tmp_path,
     assert by_scale["layers.Rescaling(10.0)"] == pytest.approx(10 * mean, rel=1e-4)
 
 
+RUNS = """\
+import numpy as np
+import keras
+import tensorflow as tf
+from keras import layers
+
+COUNTS = []
+
+
+class Count(layers.Layer):
+    \"\"\"Scales its input; counts the rows it sees outside training.\"\"\"
+
+    def __init__(self, scale):
+        super().__init__()
+        self.scale = scale
+        COUNTS.append(self)
+
+    def build(self, shape):
+        self.rows = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+    def call(self, x, training=None):
+        if not training:
+            self.rows.assign_add(tf.cast(tf.shape(x)[0], "float32"))
+        return x * self.scale
+
+
+def ran(model, x):
+    \"\"\"Which candidates computed during one prediction: the sum of 2 ** their index.\"\"\"
+    before = [float(c.rows.numpy()) for c in COUNTS]
+    model.predict(x, batch_size=32, verbose=0)
+    return float(sum(2 ** i for i, (c, b) in enumerate(zip(COUNTS, before)) if float(c.rows.numpy()) > b))
+
+
+class During(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        print("during fit", ran(self.model, x))
+
+
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+block = Count(1.0)  # glovec: oneof([Count(1.0), Count(0.5), Count(-1.0)])
+model = keras.Sequential([keras.Input((4,)), layers.Dense(4), block, layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[During()])
+score = ran(model, x)  # glovec: objective
+"""
+
+
+@pytest.mark.parametrize("method", ["spos", "darts"])
+def test_keras_evaluation_runs_only_the_architectures_candidate(tmp_path, capsys, method):
+    # Each estimate computes only the evaluated architecture's candidate (not every candidate
+    # weighted by 0): the objective says which candidates saw the validation rows.
+    status, _, study = _run(tmp_path, RUNS, "--one-shot", method, "--trials", "3", "--seed", "0")
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    during = [float(line.split()[-1]) for line in captured.out.splitlines()
+              if line.startswith("during fit")]
+    # Outside the estimates, inference during fit runs darts' softmax mixture (all three
+    # candidates, 1 + 2 + 4) and one candidate for spos.
+    assert len(during) == 2, captured.out
+    assert all(d == 7.0 if method == "darts" else d in (1.0, 2.0, 4.0) for d in during), during
+    assert main(["report", str(study), "--json"]) == 0
+    trials = json.loads(capsys.readouterr().out)["trials"]
+    assert len(trials) == (1 if method == "darts" else 3)
+    texts = ["Count(1.0)", "Count(0.5)", "Count(-1.0)"]
+    assert all(t["objective"] == 2.0 ** texts.index(t["decisions"]["block"]) for t in trials)
+
+
 def test_keras_enas_learns_from_validation_during_fit_then_records_its_policy(tmp_path, capsys):
     program = HISTORY.format(validation=", validation_data=(x[192:], y[192:])").replace(
         "epochs=6", "epochs=8")

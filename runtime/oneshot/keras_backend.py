@@ -7,9 +7,11 @@ in Python at each step: every candidate runs, and the switch adds up their outpu
 batch row by ``tf.Variable``s that the callback sets before each batch (one per site, shared by
 the site's instances): one-hot per batch slice (the default, as for PyTorch: every candidate
 runs on its own slice of every batch), one-hot of a single path, or 1/n each on the averaged
-(sandwich) steps; outside training, the one-hot of the active candidate. A ``tf.switch_case`` per
-slice compiled several times slower (72 s against 18 s for the first step of
-examples/nas_cell_keras.py, 12 switches of 5 candidates). A candidate weighted 0 gets a zero
+(sandwich) steps. A ``tf.switch_case`` per slice compiled several times slower (72 s against
+18 s for the first step of examples/nas_cell_keras.py, 12 switches of 5 candidates). Outside
+training, and in batch-norm recalibration, only the active candidate runs: one
+``tf.switch_case`` per switch on the site's index variable, so every architecture reuses the
+same compiled evaluation and computes its own path only. A candidate weighted 0 gets a zero
 gradient, which plain SGD ignores but an optimizer with momentum (Adam) still turns into small
 steps. Batch-norm statistics are re-estimated per architecture before each evaluation, on rows
 of fit's training inputs, and darts' "zero" candidates are told apart at the first batch, as the
@@ -53,13 +55,13 @@ def is_layer(value) -> bool:
 
 
 class Switch(keras.layers.Layer):
-    """Every candidate layer of one site, built once. Each call runs every candidate and adds up
-    their outputs weighted per batch row: in training, row r of a batch of N takes the weights of
+    """Every candidate layer of one site, built once. A training call runs every candidate and
+    adds up their outputs weighted per batch row: row r of a batch of N takes the weights of
     slice ``r * G // N`` from the site's slice table (one-hot: that slice's candidate; 1/n each
-    on an averaged step); outside training, the one-hot of the site's active candidate (darts:
-    the softmax of its architecture weights while the mixing flag is set). The weights are
+    on an averaged step; darts: the softmax of its architecture weights). The weights are
     ``tf.Variable``s set from Python before each batch, so Keras's compiled step never retraces,
-    and plain arithmetic compiles far faster than a ``tf.switch_case`` per slice."""
+    and plain arithmetic compiles far faster than a ``tf.switch_case`` per slice. Outside
+    training only the active candidate runs (``single_path``)."""
 
     def __init__(self, backend, site: str, candidates: list, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -87,21 +89,38 @@ class Switch(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         backend, site = self._glovec
+        if not training or backend.calibrating:
+            return self.single_path(inputs, training)
         outputs = [o(inputs, training=training) for o in self.options]
-        if training and site in backend.alphas and not backend.calibrating:
-            return mixture(backend.alphas[site], backend.alpha_grads[site], outputs)
-        if training and not backend.calibrating:
-            rows = backend.rows[site]  # (G, n): the candidates' weights in each batch slice
-            n = tf.shape(inputs)[0]
-            groups = tf.shape(rows)[0]
-            weights = tf.gather(rows, (tf.range(n) * groups) // n)  # (N, n): per batch row
-            rank = len(outputs[0].shape)
-            return tf.add_n([tf.reshape(tf.cast(weights[:, i], o.dtype), [-1] + [1] * (rank - 1)) * o
-                             for i, o in enumerate(outputs)])
-        weights = tf.one_hot(backend.index[site], len(self.options))
         if site in backend.alphas:
-            weights = tf.where(backend.mixing, tf.nn.softmax(backend.alphas[site]), weights)
-        return tf.add_n([tf.cast(weights[i], o.dtype) * o for i, o in enumerate(outputs)])
+            return mixture(backend.alphas[site], backend.alpha_grads[site], outputs)
+        rows = backend.rows[site]  # (G, n): the candidates' weights in each batch slice
+        n = tf.shape(inputs)[0]
+        groups = tf.shape(rows)[0]
+        weights = tf.gather(rows, (tf.range(n) * groups) // n)  # (N, n): per batch row
+        rank = len(outputs[0].shape)
+        return tf.add_n([tf.reshape(tf.cast(weights[:, i], o.dtype), [-1] + [1] * (rank - 1)) * o
+                         for i, o in enumerate(outputs)])
+
+    def single_path(self, inputs, training):
+        """Outside training (evaluation, prediction) and in batch-norm recalibration: only the
+        site's active candidate runs (a ``tf.switch_case`` on its index variable, so the compiled
+        function is traced once for every architecture); darts' mixing flag selects one more
+        branch, the softmax-weighted sum of every candidate."""
+        backend, site = self._glovec
+        branches = [lambda o=o: o(inputs, training=training) for o in self.options]
+        index = tf.convert_to_tensor(backend.index[site])
+        if site in backend.alphas:
+            alpha = backend.alphas[site]
+
+            def mixed():
+                w = tf.nn.softmax(alpha)
+                return tf.add_n([tf.cast(w[i], inputs.dtype) * o(inputs, training=training)
+                                 for i, o in enumerate(self.options)])
+
+            branches.append(mixed)
+            index = tf.where(backend.mixing, len(self.options), index)
+        return tf.switch_case(index, branches)
 
 
 def mixture(alpha: tf.Variable, sink: tf.Variable, outputs: list):
