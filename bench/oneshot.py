@@ -141,7 +141,9 @@ def main() -> None:
                        "of another seed than 0 are saved as oneshot_seedN.*)"),
         p.add_argument("--reuse", default=None, help="previous results JSONs, comma-separated: "
                        "their stand-alone accuracies are reused (and their architectures join "
-                       "the pool that darts' tau is measured over)")))
+                       "the pool that darts' tau is measured over)"),
+        p.add_argument("--name", default=None, help="the results files' stem under bench/results "
+                       "(default: from the example and the seed, e.g. oneshot_keras_cell_seed1)")))
     global EXAMPLE
     EXAMPLE = Path(args.example).resolve()
     # nas_cell_torch.py -> oneshot, nas_mlp_keras.py -> oneshot_keras, nas_cell_keras.py ->
@@ -150,6 +152,7 @@ def main() -> None:
         EXAMPLE.stem, "oneshot_" + "_".join(reversed(EXAMPLE.stem.split("_")[1:])))
     if args.seed:
         name += f"_seed{args.seed}"
+    name = args.name or name
     k = 4 if args.quick else args.spread
     trials = 12 if args.quick else args.trials
     work = Path(tempfile.mkdtemp(prefix="glovec-oneshot-"))
