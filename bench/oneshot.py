@@ -8,8 +8,10 @@ reports:
   spread over the estimates' range (sorted by estimate, evenly spaced ranks);
 - where the method's pick (`--best`) ranks by stand-alone accuracy among them, and against the
   program's default architecture;
-- the method's wall time against one stand-alone training, and the best stand-alone accuracy that
-  per-trial evolution (`glovec run --algorithm evolution`) reaches in the same wall time.
+- the method's wall time against one stand-alone training (the default architecture's, trained
+  first, and the mean of its trainings just before and after the one-shot run, which a drifting
+  load on a shared machine moves less), and the best stand-alone accuracy that per-trial
+  evolution (`glovec run --algorithm evolution`) reaches in the same wall time.
 
 darts records one architecture (its argmax, the pick). For its tau, every architecture whose
 stand-alone accuracy this run knows (the spos and enas spreads, and those reused with --reuse) is
@@ -178,10 +180,16 @@ def main() -> None:
     print(f"default architecture alone: {default_acc:.4f} in {alone_seconds:.1f} s")
     results = {"default_accuracy": default_acc, "standalone_seconds": alone_seconds, "methods": {},
                "reused": args.reuse}
+    before = alone_seconds  # the default's training just before each one-shot run
     for method in args.methods.split(","):
         study = work / f"{method}.db"
         _, err, seconds = glovec("run", EXAMPLE, "--one-shot", method, "--trials", trials,
                                  "--study", study, "--seed", args.seed)
+        # The default trained again right after: on a shared machine the load drifts, so the
+        # one-shot run is also divided by the mean of the trainings just before and after it.
+        ahead, after = before, standalone(default_prog)[1]
+        around = (ahead + after) / 2
+        before = after
         report = json.loads(glovec("report", study, "--json")[0])
         done = [t for t in report["trials"] if t["status"] == "completed"]
         pick = next(t for t in done if t["id"] == report["best"])
@@ -228,6 +236,8 @@ def main() -> None:
             "pool": len(done),  # architectures estimated, the spread's pool
             "pool_estimate_seconds": pool_seconds,  # darts: the known ones, after its run
             "x_standalone": seconds / alone_seconds,
+            "standalone_seconds_around": [ahead, after],
+            "x_standalone_around": seconds / around,
             "architectures": rows,
             "kendall_tau": tau,
             "kendall_tau_working": tau_working,
@@ -245,7 +255,9 @@ def main() -> None:
             tau_text += f" ({tau_working:.2f} among {len(working)} working)"
         print(f"{method}: tau {tau_text} over {len(rows)}, pick alone {pick_alone:.4f} "
               f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
-              f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training; "
+              f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training "
+              f"({seconds / around:.1f}x the default's trainings just before and after it: "
+              f"{ahead:.1f} s, {after:.1f} s); "
               f"evolution in the same time: {len(evo_done)} trials, best {evo_best}", flush=True)
     # On a shared machine one training's time drifts with the load: the median of every
     # stand-alone training of this run is the unit too (x_median_standalone).

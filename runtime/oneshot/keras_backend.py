@@ -115,8 +115,8 @@ class Switch(keras.layers.Layer):
 
             def mixed():
                 w = tf.nn.softmax(alpha)
-                return tf.add_n([tf.cast(w[i], inputs.dtype) * o(inputs, training=training)
-                                 for i, o in enumerate(self.options)])
+                outputs = [o(inputs, training=training) for o in self.options]
+                return tf.add_n([tf.cast(w[i], y.dtype) * y for i, y in enumerate(outputs)])
 
             branches.append(mixed)
             index = tf.where(backend.mixing, len(self.options), index)
