@@ -226,9 +226,18 @@ def main() -> None:
         try:
             proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGINT)
-            proc.wait()
+            pass
+        # What it completed in that time, read before stopping it: a SIGINT that lands inside
+        # TensorFlow's C++ code can reach the program as a RuntimeError (pybind11), which fails
+        # that one trial and lets the search go on, so it may take a second signal or SIGTERM.
         evo = json.loads(glovec("report", evo_study, "--json")[0])
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                proc.wait()
         evo_done = [t for t in evo["trials"] if t["status"] == "completed"]
         evo_best = max((t["objective"] for t in evo_done), default=None)
         entry = {
