@@ -9,8 +9,7 @@ The process and Ray executors start it (``warm.py``) as::
 and ``entry`` (``module:function(worker, msg)`` run for each command instead of a search trial:
 ``glovec check --dynamic`` runs its coverage runs so). The worker takes the folder of the program as ``sys.path[0]`` and the program's
 argv, imports every module the program imports at module level (its own modules beside it
-excepted: they run the user's code, which belongs to a trial), those of ``preload`` and those a
-framework it imported imports on first use (``FIRST_USE_IMPORTS``), then says
+excepted: they run the user's code, which belongs to a trial) and those of ``preload``, then says
 ``ready`` and serves. Commands come as JSON lines on CMD_FD, events go back on EVT_FD:
 
 - ``{"op": "run", "trial": ID, "payload": FILE, "result": FILE, "stdout": FILE, "stderr": FILE,
@@ -36,7 +35,10 @@ Modes (``ready`` says which one it took and why):
   imports them before it forks the next trial (``learn``), so later trials do not pay them again;
   an import that starts a thread or initializes CUDA makes it ``retire`` (it ends after its
   running trials; ``run`` commands meanwhile are ``refused`` and go to its successor, which
-  does not learn: ``"learn": false`` in SETUP). Where the warm worker itself has
+  does not learn: ``"learn": false`` in SETUP). Right after it forks its first trial (which
+  runs meanwhile, on another core), a learning worker does a framework's first-use work
+  (``warm_up``: ``FIRST_USE_IMPORTS`` and ``FIRST_USE_CALLS``), retiring as above should that
+  start a thread. Where the warm worker itself has
   initialized CUDA while importing (a fork would inherit a CUDA context it cannot use), or the
   platform has no ``fork``, the worker takes the next mode instead.
 - ``reuse``: the worker runs trial after trial itself, resetting between trials what it can:
@@ -74,11 +76,66 @@ __all__ = ["main", "module_imports", "exec_as_spawn_main"]
 # What a multiprocessing "spawn" child of a trial imports as its __main__ (spawn_main.py).
 SPAWN_MAIN = "glovec.runtime.executors.spawn_main"
 
-# Modules a framework imports on its first use, which nearly every trial reaches: the worker
-# imports them with the framework, so that no trial pays them (torch's optimizers import
-# torch._dynamo, and sympy with it, on their first step: about 1 s, in every forked trial before
-# the worker learned it). Only when the framework is imported anyway; a failure is silent.
+# Modules a framework imports on its first use, which nearly every trial reaches (torch's
+# optimizers import torch._dynamo, and sympy with it, on their first step: about 1.5 s): a fork
+# server imports them beside its first trial, a reused interpreter with the program's modules.
+# Only when the framework is imported anyway; a failure is silent.
 FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
+
+
+def _warm_torch(torch) -> None:
+    """One training step and one evaluation of a tiny model, on one thread, on the CPU: what torch
+    sets up on first use (its dispatch tables, autograd, the optimizers' per-step caches) is then
+    set up in the warm worker, not again in each forked trial (about 40 ms per trial here). The
+    global random state is restored, no thread pool is started (one thread: no parallel region)
+    and no device is touched."""
+    nn = torch.nn
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Dropout(0.1), nn.Linear(4, 2))
+            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+            for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                              torch.optim.Adam(model.parameters())):
+                loss = nn.functional.cross_entropy(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            model.eval()
+            with torch.no_grad():
+                (model(x).argmax(dim=1) == y).float().mean().item()
+    finally:
+        torch.set_num_threads(threads)
+
+
+# What a framework does on its first use, done once in a fork server (only for a framework the
+# program imported, and only where it starts no thread and touches no device; TensorFlow starts
+# its thread pools on its first operation, so it is not warmed: a forked child would lack them).
+FIRST_USE_CALLS = {"torch": _warm_torch}
+
+
+def _thread_count() -> int:
+    """Threads of this process: the native ones too where the platform lists them (Linux)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
+def warm_frameworks(names) -> None:
+    """Run the ``FIRST_USE_CALLS`` of the frameworks ``names`` (imported here). One that fails is
+    left as it is: each trial meets its framework as it would have."""
+    for name in names:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        try:
+            FIRST_USE_CALLS[name](module)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def module_imports(code: str) -> list[str]:
@@ -220,8 +277,7 @@ class _Worker:
         names = module_imports(self.prog.code)
         done, failed = preload(names, self.folder, tuple(self.setup.get("preload") or ()))
         follow = [name for top, firsts in FIRST_USE_IMPORTS.items() if top in sys.modules
-                  for name in firsts]
-        done += preload(follow, self.folder)[0]
+                  for name in firsts if name not in sys.modules]
         mode, why = self.setup.get("mode") or "fork", self.setup.get("why") or ""
         if mode == "fork":
             if not hasattr(os, "fork"):
@@ -230,13 +286,23 @@ class _Worker:
                 cuda = cuda_in_use()
                 if cuda:
                     mode, why = "reuse", cuda
+        # A fork server does a framework's first-use work while its first trial runs (on another
+        # core; that trial does it for itself), so that the next trials fork with it done; a
+        # worker that does not learn (its predecessor's learning started a thread) skips it.
+        self.first_use: tuple | None = None
+        if mode == "fork" and self.setup.get("learn", True):
+            self.first_use = (follow, [n for n in FIRST_USE_CALLS if n in sys.modules])
+        elif mode != "fork":
+            done += preload(follow, self.folder)[0]
         self.mode = mode
         limit = self.setup.get("memory_limit")
         if limit and mode != "fork":  # fork mode limits each trial's process instead
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        first_use = self.first_use or ((), ())
         self.send(event="ready", mode=mode, why=why, preloaded=done, failed=failed,
+                  first_use=first_use[0], warms=first_use[1],
                   seconds=round(time.perf_counter() - t0, 3))
         return mode
 
@@ -293,6 +359,9 @@ class _Worker:
                     if self.setup.get("learn", True) and not msg.get("env"):
                         self.imports[pid] = imports_file(msg)
                     self.send(event="started", trial=msg["trial"], pid=pid)
+                    if self.first_use is not None:
+                        self.warm_up(*self.first_use)
+                        self.first_use = None
 
     def _reap(self) -> None:
         while self.children:
@@ -320,9 +389,7 @@ class _Worker:
         child would get a copy without the thread, or a CUDA context it cannot use), this worker
         retires: it ends once its running trials have, and a worker that does not learn takes its place.
         """
-        import threading
-
-        threads = threading.active_count()
+        threads = _thread_count()
         start = time.perf_counter()
         for name, origin in entries:
             if name in sys.modules or name in self.unlearnable:
@@ -340,9 +407,25 @@ class _Worker:
             except BaseException:  # noqa: BLE001 - the trials import it themselves, as before
                 self.unlearnable.add(name)
         self.learn_seconds += time.perf_counter() - start
+        self._retire_if_unsafe(threads, "a module the trials import lazily started a thread "
+                                        "when imported")
+
+    def warm_up(self, names: list, frameworks: list) -> None:
+        """Import what the frameworks import on first use and run their ``FIRST_USE_CALLS``
+        (just after the first trial was forked: the trials after it fork with that done)."""
+        threads = _thread_count()
+        start = time.perf_counter()
+        self.learned += preload(names, self.folder)[0]
+        warm_frameworks(frameworks)
+        self.learn_seconds += time.perf_counter() - start
+        self._retire_if_unsafe(threads, "warming up the framework started a thread")
+
+    def _retire_if_unsafe(self, threads: int, why_threads: str) -> None:
+        """Retire when what this worker just did left a thread running here or initialized CUDA:
+        a forked child would get a copy without the thread, or a CUDA context it cannot use."""
         why = cuda_in_use()
-        if why is None and threading.active_count() > threads:
-            why = "a module the trials import lazily started a thread when imported"
+        if why is None and _thread_count() > threads:
+            why = why_threads
         if why:
             self.send(event="retire", why=why)
             self.retiring = True
