@@ -9,7 +9,8 @@ The process and Ray executors start it (``warm.py``) as::
 and ``entry`` (``module:function(worker, msg)`` run for each command instead of a search trial:
 ``glovec check --dynamic`` runs its coverage runs so). The worker takes the folder of the program as ``sys.path[0]`` and the program's
 argv, imports every module the program imports at module level (its own modules beside it
-excepted: they run the user's code, which belongs to a trial) and those of ``preload``, then says
+excepted: they run the user's code, which belongs to a trial), those of ``preload`` and those a
+framework it imported imports on first use (``FIRST_USE_IMPORTS``), then says
 ``ready`` and serves. Commands come as JSON lines on CMD_FD, events go back on EVT_FD:
 
 - ``{"op": "run", "trial": ID, "payload": FILE, "result": FILE, "stdout": FILE, "stderr": FILE,
@@ -35,10 +36,9 @@ Modes (``ready`` says which one it took and why):
   imports them before it forks the next trial (``learn``), so later trials do not pay them again;
   an import that starts a thread or initializes CUDA makes it ``retire`` (it ends after its
   running trials; ``run`` commands meanwhile are ``refused`` and go to its successor, which
-  does not learn: ``"learn": false`` in SETUP). Right after it forks its first trial (which
-  runs meanwhile, on another core), a learning worker does a framework's first-use work
-  (``warm_up``: ``FIRST_USE_IMPORTS`` and ``FIRST_USE_CALLS``), retiring as above should that
-  start a thread. Where the warm worker itself has
+  does not learn: ``"learn": false`` in SETUP). Before its first trial it also does what a
+  framework sets up on first use (``FIRST_USE_CALLS``); should that start a thread, it takes the
+  ``reuse`` mode instead. Where the warm worker itself has
   initialized CUDA while importing (a fork would inherit a CUDA context it cannot use), or the
   platform has no ``fork``, the worker takes the next mode instead.
 - ``reuse``: the worker runs trial after trial itself, resetting between trials what it can:
@@ -76,10 +76,12 @@ __all__ = ["main", "module_imports", "exec_as_spawn_main"]
 # What a multiprocessing "spawn" child of a trial imports as its __main__ (spawn_main.py).
 SPAWN_MAIN = "glovec.runtime.executors.spawn_main"
 
-# Modules a framework imports on its first use, which nearly every trial reaches (torch's
-# optimizers import torch._dynamo, and sympy with it, on their first step: about 1.5 s): a fork
-# server imports them beside its first trial, a reused interpreter with the program's modules.
-# Only when the framework is imported anyway; a failure is silent.
+# Modules a framework imports on its first use, which nearly every trial reaches: the worker
+# imports them with the framework, so that no trial pays them (torch's optimizers import
+# torch._dynamo, and sympy with it, on their first step: about 1.5 s, in every forked trial before
+# the worker learned it; done beside the first trial instead, it costs two or three imports of it
+# at once on two cores, not less time). Only when the framework is imported anyway; a failure is
+# silent.
 FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
 
 
@@ -115,14 +117,12 @@ def _warm_torch(torch) -> None:
 FIRST_USE_CALLS = {"torch": _warm_torch}
 
 
-def _thread_count() -> int:
-    """Threads of this process: the native ones too where the platform lists them (Linux)."""
+def _native_threads() -> int | None:
+    """Threads of this process, the native ones included (Linux); None where unknown."""
     try:
         return len(os.listdir("/proc/self/task"))
     except OSError:
-        import threading
-
-        return threading.active_count()
+        return None
 
 
 def warm_frameworks(names) -> None:
@@ -309,7 +309,8 @@ class _Worker:
         if early:
             done, failed = list(early[0]) + done, list(early[1]) + failed
         follow = [name for top, firsts in FIRST_USE_IMPORTS.items() if top in sys.modules
-                  for name in firsts if name not in sys.modules]
+                  for name in firsts]
+        done += preload(follow, self.folder)[0]
         mode, why = self.setup.get("mode") or "fork", self.setup.get("why") or ""
         if mode == "fork":
             if not hasattr(os, "fork"):
@@ -318,23 +319,20 @@ class _Worker:
                 cuda = cuda_in_use()
                 if cuda:
                     mode, why = "reuse", cuda
-        # A fork server does a framework's first-use work while its first trial runs (on another
-        # core; that trial does it for itself), so that the next trials fork with it done; a
-        # worker that does not learn (its predecessor's learning started a thread) skips it.
-        self.first_use: tuple | None = None
-        if mode == "fork" and self.setup.get("learn", True):
-            self.first_use = (follow, [n for n in FIRST_USE_CALLS if n in sys.modules])
-        elif mode != "fork":
-            done += preload(follow, self.folder)[0]
+        warmed = [name for name in FIRST_USE_CALLS if name in sys.modules] if mode == "fork" else []
+        if warmed:
+            threads = _native_threads()
+            warm_frameworks(warmed)
+            if threads is not None and _native_threads() != threads:
+                mode, why = "reuse", f"warming up {', '.join(warmed)} started a thread"
+                warmed = []
         self.mode = mode
         limit = self.setup.get("memory_limit")
         if limit and mode != "fork":  # fork mode limits each trial's process instead
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        first_use = self.first_use or ((), ())
-        self.send(event="ready", mode=mode, why=why, preloaded=done, failed=failed,
-                  first_use=first_use[0], warms=first_use[1],
+        self.send(event="ready", mode=mode, why=why, preloaded=done, failed=failed, warmed=warmed,
                   seconds=round(time.perf_counter() - t0, 3))
         return mode
 
@@ -391,9 +389,6 @@ class _Worker:
                     if self.setup.get("learn", True) and not msg.get("env"):
                         self.imports[pid] = imports_file(msg)
                     self.send(event="started", trial=msg["trial"], pid=pid)
-                    if self.first_use is not None:
-                        self.warm_up(*self.first_use)
-                        self.first_use = None
 
     def _reap(self) -> None:
         while self.children:
@@ -421,7 +416,9 @@ class _Worker:
         child would get a copy without the thread, or a CUDA context it cannot use), this worker
         retires: it ends once its running trials have, and a worker that does not learn takes its place.
         """
-        threads = _thread_count()
+        import threading
+
+        threads = threading.active_count()
         start = time.perf_counter()
         for name, origin in entries:
             if name in sys.modules or name in self.unlearnable:
@@ -439,25 +436,9 @@ class _Worker:
             except BaseException:  # noqa: BLE001 - the trials import it themselves, as before
                 self.unlearnable.add(name)
         self.learn_seconds += time.perf_counter() - start
-        self._retire_if_unsafe(threads, "a module the trials import lazily started a thread "
-                                        "when imported")
-
-    def warm_up(self, names: list, frameworks: list) -> None:
-        """Import what the frameworks import on first use and run their ``FIRST_USE_CALLS``
-        (just after the first trial was forked: the trials after it fork with that done)."""
-        threads = _thread_count()
-        start = time.perf_counter()
-        self.learned += preload(names, self.folder)[0]
-        warm_frameworks(frameworks)
-        self.learn_seconds += time.perf_counter() - start
-        self._retire_if_unsafe(threads, "warming up the framework started a thread")
-
-    def _retire_if_unsafe(self, threads: int, why_threads: str) -> None:
-        """Retire when what this worker just did left a thread running here or initialized CUDA:
-        a forked child would get a copy without the thread, or a CUDA context it cannot use."""
         why = cuda_in_use()
-        if why is None and _thread_count() > threads:
-            why = why_threads
+        if why is None and threading.active_count() > threads:
+            why = "a module the trials import lazily started a thread when imported"
         if why:
             self.send(event="retire", why=why)
             self.retiring = True

@@ -409,10 +409,8 @@ class WarmPool:
         shown = ", ".join(modules[:6]) + (", ..." if len(modules) > 6 else "")
         imported = (f"imported {shown} once ({note.get('seconds', 0):.1f} s)" if modules
                     else "imported the program's modules once")
-        later = [f"imports {', '.join(note['first_use'])}"] if note.get("first_use") else []
-        later += [f"runs one step of {name} on a tiny model" for name in note.get("warms") or ()]
-        if later:
-            imported += f"; while the first trial runs, it {' and '.join(later)} for the next ones"
+        if note.get("warmed"):
+            imported += f", ran one step of {', '.join(note['warmed'])} on a tiny model"
         n = self.capacity
         if self.mode == "fork":
             learns = (" (and, after a trial, what it imported lazily)"
