@@ -323,35 +323,6 @@ def test_the_first_forked_trial_finds_what_torch_imports_on_first_use(tmp_path, 
 
 
 @linux_only
-def test_torch_warmed_in_the_fork_server_leaves_no_trace_in_trials(tmp_path, monkeypatch):
-    pytest.importorskip("torch")
-    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
-    # A seeded training step and what the trial finds of torch's threads and random state: as a
-    # fresh interpreter per trial gives them, though the server ran a step of torch before forking.
-    prog = make_prog(tmp_path, "import torch\n"
-                               "_gv.metric('threads', torch.get_num_threads())\n"
-                               "_gv.metric('unseeded_differs', torch.rand(1).item())\n"
-                               "torch.manual_seed(int(_gv.intv('x', 0)))\n"
-                               "model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Dropout(0.5),"
-                               " torch.nn.Linear(4, 1))\n"
-                               "opt = torch.optim.Adam(model.parameters())\n"
-                               "loss = model(torch.randn(5, 3)).pow(2).mean()\n"
-                               "loss.backward()\nopt.step()\n"
-                               "_gv.objective(model(torch.ones(1, 3)).item())\n")
-    forked = make_executor("process", prog, workers=1)
-    assert "ran one step of torch on a tiny model" in forked.describe(), forked.describe()
-    assert "forked from one warm worker" in forked.describe()
-    got = run_all(forked, {i: {"x": i} for i in range(2)})
-    monkeypatch.setenv("GLOVEC_WORKER_MODE", "fresh")
-    want = run_all(make_executor("process", prog, workers=1), {i: {"x": i} for i in range(2)})
-    assert [got[i].objective for i in range(2)] == [want[i].objective for i in range(2)]
-    assert got[0].objective != got[1].objective
-    assert [got[i].metrics["threads"] for i in range(2)] == [want[0].metrics["threads"]] * 2
-    # each trial's global random state is seeded anew, as in a fresh interpreter
-    assert got[0].metrics["unseeded_differs"] != got[1].metrics["unseeded_differs"]
-
-
-@linux_only
 def test_glovec_worker_learn_0_keeps_lazy_imports_in_each_trial(tmp_path, lazylib, monkeypatch):
     monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
     monkeypatch.setenv("GLOVEC_WORKER_LEARN", "0")

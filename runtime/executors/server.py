@@ -36,9 +36,7 @@ Modes (``ready`` says which one it took and why):
   imports them before it forks the next trial (``learn``), so later trials do not pay them again;
   an import that starts a thread or initializes CUDA makes it ``retire`` (it ends after its
   running trials; ``run`` commands meanwhile are ``refused`` and go to its successor, which
-  does not learn: ``"learn": false`` in SETUP). Before its first trial it also does what a
-  framework sets up on first use (``FIRST_USE_CALLS``); should that start a thread, it takes the
-  ``reuse`` mode instead. Where the warm worker itself has
+  does not learn: ``"learn": false`` in SETUP). Where the warm worker itself has
   initialized CUDA while importing (a fork would inherit a CUDA context it cannot use), or the
   platform has no ``fork``, the worker takes the next mode instead.
 - ``reuse``: the worker runs trial after trial itself, resetting between trials what it can:
@@ -81,61 +79,9 @@ SPAWN_MAIN = "glovec.runtime.executors.spawn_main"
 # torch._dynamo, and sympy with it, on their first step: about 1.5 s, in every forked trial before
 # the worker learned it; done beside the first trial instead, it costs two or three imports of it
 # at once on two cores, not less time). Only when the framework is imported anyway; a failure is
-# silent.
+# silent. (Running a step of a tiny torch model here as well saved forked trials nothing
+# measurable: what they pay for being new processes is not torch's first-use setup.)
 FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
-
-
-def _warm_torch(torch) -> None:
-    """One training step and one evaluation of a tiny model, on one thread, on the CPU: what torch
-    sets up on first use (its dispatch tables, autograd, the optimizers' per-step caches) is then
-    set up in the warm worker, not again in each forked trial (about 40 ms per trial here). The
-    global random state is restored, no thread pool is started (one thread: no parallel region)
-    and no device is touched."""
-    nn = torch.nn
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng(devices=[]):
-            model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Dropout(0.1), nn.Linear(4, 2))
-            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
-            for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
-                              torch.optim.Adam(model.parameters())):
-                loss = nn.functional.cross_entropy(model(x), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            model.eval()
-            with torch.no_grad():
-                (model(x).argmax(dim=1) == y).float().mean().item()
-    finally:
-        torch.set_num_threads(threads)
-
-
-# What a framework does on its first use, done once in a fork server (only for a framework the
-# program imported, and only where it starts no thread and touches no device; TensorFlow starts
-# its thread pools on its first operation, so it is not warmed: a forked child would lack them).
-FIRST_USE_CALLS = {"torch": _warm_torch}
-
-
-def _native_threads() -> int | None:
-    """Threads of this process, the native ones included (Linux); None where unknown."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return None
-
-
-def warm_frameworks(names) -> None:
-    """Run the ``FIRST_USE_CALLS`` of the frameworks ``names`` (imported here). One that fails is
-    left as it is: each trial meets its framework as it would have."""
-    for name in names:
-        module = sys.modules.get(name)
-        if module is None:
-            continue
-        try:
-            FIRST_USE_CALLS[name](module)
-        except Exception:  # noqa: BLE001
-            pass
 
 
 def module_imports(code: str) -> list[str]:
@@ -319,20 +265,13 @@ class _Worker:
                 cuda = cuda_in_use()
                 if cuda:
                     mode, why = "reuse", cuda
-        warmed = [name for name in FIRST_USE_CALLS if name in sys.modules] if mode == "fork" else []
-        if warmed:
-            threads = _native_threads()
-            warm_frameworks(warmed)
-            if threads is not None and _native_threads() != threads:
-                mode, why = "reuse", f"warming up {', '.join(warmed)} started a thread"
-                warmed = []
         self.mode = mode
         limit = self.setup.get("memory_limit")
         if limit and mode != "fork":  # fork mode limits each trial's process instead
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        self.send(event="ready", mode=mode, why=why, preloaded=done, failed=failed, warmed=warmed,
+        self.send(event="ready", mode=mode, why=why, preloaded=done, failed=failed,
                   seconds=round(time.perf_counter() - t0, 3))
         return mode
 

@@ -409,8 +409,6 @@ class WarmPool:
         shown = ", ".join(modules[:6]) + (", ..." if len(modules) > 6 else "")
         imported = (f"imported {shown} once ({note.get('seconds', 0):.1f} s)" if modules
                     else "imported the program's modules once")
-        if note.get("warmed"):
-            imported += f", ran one step of {', '.join(note['warmed'])} on a tiny model"
         n = self.capacity
         if self.mode == "fork":
             learns = (" (and, after a trial, what it imported lazily)"
