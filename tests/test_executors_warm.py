@@ -474,3 +474,19 @@ def test_glovec_run_that_stops_at_a_compile_error_leaves_no_early_worker(tmp_pat
     while _processes_with(mark) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _processes_with(mark) == []
+
+
+@linux_only
+def test_glovec_run_with_workers_uses_the_worker_it_started_while_compiling(tmp_path, earlylib):
+    (tmp_path / "model.py").write_text(
+        "import earlybox\nx = 1  # glovec: oneof([1, 2])\nscore = x  # glovec: objective\n")
+    env = {**os.environ, "EARLY_LOG": str(tmp_path / "imports.log"),
+           "PYTHONPATH": os.pathsep.join([str(earlylib), str(Path(__file__).resolve().parents[1])])}
+    env.pop("GLOVEC_WORKER_MODE", None)
+    out = subprocess.run([sys.executable, "-m", "glovec.cli", "run", "model.py", "--workers", "2",
+                          "--trials", "3", "--algorithm", "random"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "imported earlybox once" in out.stderr
+    # one warm worker imported the library: the one started before compiling, adopted
+    assert len((tmp_path / "imports.log").read_text().split()) == 1
