@@ -373,3 +373,14 @@ def test_gpus_found_by_nvidia_smi(tmp_path, monkeypatch):
     assert detect_gpus() == ["3"]
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
     assert detect_gpus() == []
+
+
+def test_inline_keras_trials_each_start_from_a_clear_session(tmp_path):
+    pytest.importorskip("keras")
+    prog = make_prog(tmp_path, "import keras\n"
+                               "layer = keras.layers.Dense(int(_gv.intv('x', 0)) + 1)\n"
+                               "_gv.metric('name', layer.name)\n"
+                               "_gv.objective(1.0)\n")
+    results = run_all(make_executor("inline", prog), {i: {"x": i} for i in range(3)})
+    # the previous trial's layers are gone from Keras's global state: no "dense_1", "dense_2"
+    assert [results[i].metrics["name"] for i in range(3)] == ["dense"] * 3, results

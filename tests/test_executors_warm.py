@@ -318,7 +318,7 @@ def test_the_first_forked_trial_finds_what_torch_imports_on_first_use(tmp_path, 
     ex = make_executor("process", prog, workers=1)
     assert "imported torch, torch._dynamo once" in ex.describe(), ex.describe()
     results = run_all(ex, {0: {"x": 0}})
-    # Without it, an optimizer's first step imports it (about 1 s) in every trial until learned.
+    # Without it, an optimizer's first step imports it (about 1.5 s) in every trial until learned.
     assert results[0].metrics == {"dynamo_there": True}, results[0].error
 
 
@@ -388,3 +388,105 @@ def test_a_run_cancelled_before_a_worker_took_it_still_gets_a_result(tmp_path):
     finally:
         pool.close()
     assert [(r.trial_id, r.status, r.error) for r in results] == [(7, "failed", "cancelled before it started")]
+
+
+EARLY = """\
+import os
+import earlybox
+_gv.metric("imported_in", earlybox.LOADED_IN)
+_gv.objective(float(_gv.intv("x", 0)))
+"""
+
+
+@pytest.fixture
+def earlylib(library):
+    """A library that notes the process that imported it (one line per import)."""
+    (library / "earlybox.py").write_text(
+        "import os\nLOADED_IN = os.getpid()\n"
+        "with open(os.environ['EARLY_LOG'], 'a') as f:\n    f.write(f'{LOADED_IN}\\n')\n")
+    return library
+
+
+@linux_only
+def test_a_fork_server_started_before_compiling_is_the_one_the_executor_uses(
+        tmp_path, earlylib, monkeypatch):
+    from glovec.runtime.executors import warm
+
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    monkeypatch.setenv("EARLY_LOG", str(tmp_path / "imports.log"))
+    prog = make_prog(tmp_path, EARLY)
+    warm.start_early(prog.source_path, Path(prog.source_path).read_text(), prog.argv, prog.cwd,
+                     {}, ())
+    ex = make_executor("process", prog, workers=1)
+    assert "imported earlybox once" in ex.describe(), ex.describe()
+    results = run_all(ex, {i: {"x": i} for i in range(2)})
+    # One warm worker imported it, before the program's SETUP came; both trials forked from it.
+    importers = (tmp_path / "imports.log").read_text().split()
+    assert len(importers) == 1, importers
+    assert [results[i].metrics["imported_in"] for i in range(2)] == [int(importers[0])] * 2
+    assert [results[i].objective for i in range(2)] == [0.0, 1.0]
+
+
+@linux_only
+def test_an_early_fork_server_that_does_not_fit_the_executor_is_killed(
+        tmp_path, earlylib, monkeypatch):
+    from glovec.runtime.executors import warm
+
+    monkeypatch.delenv("GLOVEC_WORKER_MODE", raising=False)
+    monkeypatch.setenv("EARLY_LOG", str(tmp_path / "imports.log"))
+    prog = make_prog(tmp_path, EARLY, argv=["--other"])
+    warm.start_early(prog.source_path, Path(prog.source_path).read_text(), [], prog.cwd, {}, ())
+    early = warm._early
+    ex = make_executor("process", prog, workers=1)  # other argv: it starts its own
+    results = run_all(ex, {0: {"x": 0}})
+    assert early.popen.poll() is not None and not os.path.exists(early.workdir)
+    assert results[0].status == "completed", results[0].error
+
+
+def _processes_with(variable: str) -> list[int]:
+    """Live processes whose environment holds ``variable`` (Linux)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if variable.encode() in f.read().split(b"\0"):
+                    with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                        if stat.read().rsplit(")", 1)[1].split()[0] != "Z":
+                            found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@linux_only
+def test_glovec_run_that_stops_at_a_compile_error_leaves_no_early_worker(tmp_path, earlylib):
+    (tmp_path / "model.py").write_text(
+        "import earlybox\nx = 3  # glovec: oneof([1, 2]\n")  # a marker that does not parse
+    mark = f"EARLY_LOG={tmp_path / 'imports.log'}"
+    env = {**os.environ, "EARLY_LOG": mark.partition("=")[2],
+           "PYTHONPATH": os.pathsep.join([str(earlylib), str(Path(__file__).resolve().parents[1])])}
+    env.pop("GLOVEC_WORKER_MODE", None)
+    out = subprocess.run([sys.executable, "-m", "glovec.cli", "run", "model.py", "--workers", "2",
+                          "--trials", "2"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "model.py:2:" in out.stderr, out.stderr
+    # The fork server it started while compiling (it had the same environment) ends with it.
+    deadline = time.monotonic() + 10
+    while _processes_with(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_with(mark) == []
+
+
+@linux_only
+def test_glovec_run_with_workers_uses_the_worker_it_started_while_compiling(tmp_path, earlylib):
+    (tmp_path / "model.py").write_text(
+        "import earlybox\nx = 1  # glovec: oneof([1, 2])\nscore = x  # glovec: objective\n")
+    env = {**os.environ, "EARLY_LOG": str(tmp_path / "imports.log"),
+           "PYTHONPATH": os.pathsep.join([str(earlylib), str(Path(__file__).resolve().parents[1])])}
+    env.pop("GLOVEC_WORKER_MODE", None)
+    out = subprocess.run([sys.executable, "-m", "glovec.cli", "run", "model.py", "--workers", "2",
+                          "--trials", "3", "--algorithm", "random"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "imported earlybox once" in out.stderr
+    # one warm worker imported the library: the one started before compiling, adopted
+    assert len((tmp_path / "imports.log").read_text().split()) == 1

@@ -147,6 +147,7 @@ def run_command(src, program_args, **options) -> int:
     """
     text = read_input(src)
     rules = rules_for(options.pop("rules", None), program_args)
+    _start_warm_worker(src, text, program_args, options)
     compiled = _compile(src, text, options.get("objective"), rules, options.pop("configs", ()))
     if compiled is None:
         return 1
@@ -155,6 +156,31 @@ def run_command(src, program_args, **options) -> int:
             click.echo(f"glovec: {src}:{refusal.line}:{refusal.col}: {refusal.reason}",
                        err=True)
     return search(src, compiled, program_args, options)
+
+
+def _start_warm_worker(src: str, text: bytes, program_args, options: dict) -> None:
+    """Where the flags and the environment ask for the process executor, start its fork server
+    now: it imports the program's module-level imports while the program compiles, on another
+    core, and the executor adopts it (``warm.start_early``). Settings the program itself gives
+    are not known yet: then the executor starts its own worker, as it always did."""
+    from glovec.runtime.driver import Settings, settings_from_env
+
+    if src.lower().endswith(".ipynb"):
+        return
+    try:
+        s = settings_from_env(Settings()).update(
+            **{k: v for k, v in options.items() if k in Settings.FIELDS})
+    except Exception:  # noqa: BLE001 - the search itself reports bad settings
+        return
+    if (s.executor or ("process" if s.workers > 1 else "inline")) != "process" \
+            or s.gpus_per_trial or s.one_shot or s.nest:
+        return
+    from glovec.runtime.executors.resources import thread_env
+    from glovec.runtime.executors.warm import start_early
+
+    preload = [m.strip() for m in (s.preload or "").split(",") if m.strip()]
+    start_early(os.path.abspath(src), text.decode("utf-8", "replace"), list(program_args),
+                os.getcwd(), thread_env(s.workers), preload)
 
 
 def search(src: str, compiled: "CompileResult", program_args, options: dict, out=None, err=None) -> int:

@@ -18,7 +18,7 @@ import threading
 from .base import ProgramRef, TrialResult
 from .resources import cpu_count, gpu_slots, parse_memory, thread_env
 from .trial_process import trial_payload
-from .warm import WarmPool
+from .warm import WarmPool, take_early
 
 __all__ = ["ProcessExecutor", "make_workdir", "remove_stale_workdirs"]
 
@@ -126,14 +126,17 @@ class ProcessExecutor:
         self._slots = gpu_slots(gpus_per_trial) if gpus_per_trial else None
         self.capacity = min(workers, len(self._slots)) if self._slots else workers
         remove_stale_workdirs()
-        self._workdir = make_workdir()
-        self._sigterm = _OnSigterm.enter()
         self._threads = thread_env(self.capacity)
+        # A fork server `glovec run` started while it compiled the program (warm.start_early)
+        early = None if mode or self._slots else take_early(
+            prog.source_path, prog.argv, prog.cwd, preload, python, self._threads)
+        self._workdir = early.workdir if early else make_workdir()
+        self._sigterm = _OnSigterm.enter()
         try:
             self._pool = WarmPool(prog, self.capacity, self._workdir, timeout=timeout,
                                   memory_limit=self.memory_limit, env=self._threads,
                                   slots=self._slots, preload=preload, mode=mode, python=python,
-                                  log_dir=self.log_dir)
+                                  log_dir=self.log_dir, early=early)
         except BaseException:
             self.close()
             raise

@@ -76,8 +76,11 @@ SPAWN_MAIN = "glovec.runtime.executors.spawn_main"
 
 # Modules a framework imports on its first use, which nearly every trial reaches: the worker
 # imports them with the framework, so that no trial pays them (torch's optimizers import
-# torch._dynamo, and sympy with it, on their first step: about 1 s, in every forked trial before
-# the worker learned it). Only when the framework is imported anyway; a failure is silent.
+# torch._dynamo, and sympy with it, on their first step: about 1.5 s, in every forked trial before
+# the worker learned it; done beside the first trial instead, it costs two or three imports of it
+# at once on two cores, not less time). Only when the framework is imported anyway; a failure is
+# silent. (Running a step of a tiny torch model here as well saved forked trials nothing
+# measurable: what they pay for being new processes is not torch's first-use setup.)
 FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
 
 
@@ -149,6 +152,38 @@ def preload(names, folder: str, explicit=()) -> tuple[list, list]:
     return done, failed
 
 
+def take_program_place(source_path: str, argv) -> None:
+    """``sys.argv`` and ``sys.path[0]`` as ``python SOURCE ARGV`` sets them."""
+    folder = os.path.dirname(os.path.abspath(source_path))
+    sys.argv = [source_path, *argv]
+    if sys.path and sys.path[0] == folder:
+        return
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        sys.path[0] = folder
+    else:
+        sys.path.insert(0, folder)
+
+
+def early_imports(setup: dict, cmd_fd: int) -> tuple:
+    """A worker started before its program was compiled (``"early"`` in its first SETUP: the
+    source's path, argv and module-level ``imports``): import those while the driver compiles,
+    then read the real SETUP's path, the first command line. (imported, failed, seconds) and
+    that SETUP, or None for it when the driver went without sending one."""
+    take_program_place(setup["source_path"], setup.get("argv") or ())
+    start = time.perf_counter()
+    folder = os.path.dirname(os.path.abspath(setup["source_path"]))
+    done, failed = preload(setup.get("imports") or (), folder, tuple(setup.get("preload") or ()))
+    seconds = time.perf_counter() - start
+    line = b""
+    while not line.endswith(b"\n"):  # byte by byte: what follows the line is the worker's
+        byte = os.read(cmd_fd, 1)
+        if not byte:
+            return (done, failed, seconds), None
+        line += byte
+    with open(json.loads(line)["path"], encoding="utf-8") as f:
+        return (done, failed, seconds), json.load(f)
+
+
 def cuda_in_use() -> str | None:
     """Why forking this process could hand a child an unusable CUDA context, or None."""
     torch = sys.modules.get("torch")
@@ -209,16 +244,16 @@ class _Worker:
 
     # -- start ------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        sys.argv = [self.prog.source_path, *self.prog.argv]
-        if sys.path and sys.path[0] in ("", os.getcwd()):
-            sys.path[0] = self.folder
-        else:
-            sys.path.insert(0, self.folder)
-        t0 = time.perf_counter()
+    def start(self, early=None) -> str:
+        """Import the program's modules, pick the mode, say ``ready``; ``early``: (imported,
+        failed, seconds) of ``early_imports``, done before the SETUP came."""
+        take_program_place(self.prog.source_path, self.prog.argv)
+        t0 = time.perf_counter() - (early[2] if early else 0.0)
         self.code = compile_program(self.prog)
         names = module_imports(self.prog.code)
         done, failed = preload(names, self.folder, tuple(self.setup.get("preload") or ()))
+        if early:
+            done, failed = list(early[0]) + done, list(early[1]) + failed
         follow = [name for top, firsts in FIRST_USE_IMPORTS.items() if top in sys.modules
                   for name in firsts]
         done += preload(follow, self.folder)[0]
@@ -650,13 +685,18 @@ def main() -> None:
         setup = json.load(f)
     # Ctrl-C is the driver's to handle; a worker ends when its command pipe closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    worker = _Worker(setup, cmd_fd, evt_fd)
     _die_with_parent(setup.get("parent") or os.getppid())
+    early = None
+    if setup.get("early"):
+        early, setup = early_imports(setup, cmd_fd)
+        if setup is None:
+            return
+    worker = _Worker(setup, cmd_fd, evt_fd)
     runner = run_trial
     if setup.get("entry"):  # another job than a trial: "module:function(worker, msg)"
         module, _, name = setup["entry"].partition(":")
         runner = getattr(importlib.import_module(module), name)
-    mode = worker.start()
+    mode = worker.start(early)
     if mode != "fork":
         worker.serve_here(runner)
         return

@@ -68,31 +68,59 @@ class _Run:
         self.timed_out = False
 
 
+def _spawn(python: str, setup_path: str, log_path: str, cwd, env: dict):
+    """A worker process (``server.main``) for ``setup_path``: (popen, command fd, event fd)."""
+    cmd_r, cmd_w = os.pipe()
+    evt_r, evt_w = os.pipe()
+    try:
+        with open(log_path, "wb") as log:
+            popen = subprocess.Popen(
+                [python, "-c", BOOT, setup_path, str(cmd_r), str(evt_w)],
+                pass_fds=(cmd_r, evt_w), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=log, start_new_session=True)
+    except BaseException:
+        os.close(cmd_w)
+        os.close(evt_r)
+        raise
+    finally:
+        os.close(cmd_r)
+        os.close(evt_w)
+    os.set_blocking(evt_r, False)
+    return popen, cmd_w, evt_r
+
+
+def worker_env(extra: dict | None = None) -> dict:
+    """The environment of warm workers: this one, without a trial's GLOVEC_* variables, with
+    glovec importable, and ``extra``."""
+    env = dict(os.environ)
+    for name in ("GLOVEC_DEFAULTS", "GLOVEC_RESULT_OWNER", "GLOVEC_TRIAL", "GLOVEC_RESULT"):
+        env.pop(name, None)
+    glovec_path = _glovec_path()
+    if glovec_path:
+        parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if glovec_path not in parts:
+            env["PYTHONPATH"] = os.pathsep.join(parts + [glovec_path])
+    env.update(extra or {})
+    return env
+
+
 class _Worker:
     """One warm worker process and the trials it runs."""
 
-    def __init__(self, pool: "WarmPool", number: int, slot) -> None:
+    def __init__(self, pool: "WarmPool", number: int, slot, early: "EarlyWorker | None" = None) -> None:
         self.pool = pool
         self.slot = slot
         self.number = number
-        self.log = os.path.join(pool.workdir, f"worker-{number}.log")
-        cmd_r, cmd_w = os.pipe()
-        evt_r, evt_w = os.pipe()
-        env = dict(pool.env)
-        if slot is not None and pool.mode != "fork":
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(slot)
-        try:
-            with open(self.log, "wb") as log:
-                self.popen = subprocess.Popen(
-                    [pool.python, "-c", BOOT, pool.setup_path, str(cmd_r), str(evt_w)],
-                    pass_fds=(cmd_r, evt_w), cwd=pool.prog.cwd, env=env, stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=log, start_new_session=True)
-        finally:
-            os.close(cmd_r)
-            os.close(evt_w)
-        self.cmd = cmd_w
-        self.evt = evt_r
-        os.set_blocking(evt_r, False)
+        if early is not None:  # started before the program was compiled: it waits for SETUP
+            self.log, self.popen, self.cmd, self.evt = early.log, early.popen, early.cmd, early.evt
+            self.send(op="setup", path=pool.setup_path)
+        else:
+            self.log = os.path.join(pool.workdir, f"worker-{number}.log")
+            env = dict(pool.env)
+            if slot is not None and pool.mode != "fork":
+                env["CUDA_VISIBLE_DEVICES"] = ",".join(slot)
+            self.popen, self.cmd, self.evt = _spawn(pool.python, pool.setup_path, self.log,
+                                                    pool.prog.cwd, env)
         self.buffer = b""
         self.ready = False
         self.mode = None
@@ -152,7 +180,8 @@ class WarmPool:
     def __init__(self, prog: ProgramRef, capacity: int, workdir: str, *, timeout=None,
                  memory_limit: int | None = None, env: dict | None = None, slots=None,
                  preload=(), mode: str | None = None, python: str | None = None,
-                 log_dir: str | None = None, entry: str | None = None) -> None:
+                 log_dir: str | None = None, entry: str | None = None,
+                 early: "EarlyWorker | None" = None) -> None:
         self.prog = prog
         self.capacity = capacity
         self.workdir = workdir
@@ -170,16 +199,8 @@ class WarmPool:
                       "learn": os.environ.get("GLOVEC_WORKER_LEARN", "1") != "0"}
         self.retired: str | None = None  # why a fork server stopped learning, if it had to
         self._write_setup()
-        base = dict(os.environ)
-        for name in ("GLOVEC_DEFAULTS", "GLOVEC_RESULT_OWNER", "GLOVEC_TRIAL", "GLOVEC_RESULT"):
-            base.pop(name, None)
-        glovec_path = _glovec_path()
-        if glovec_path:
-            parts = [p for p in base.get("PYTHONPATH", "").split(os.pathsep) if p]
-            if glovec_path not in parts:
-                base["PYTHONPATH"] = os.pathsep.join(parts + [glovec_path])
-        base.update(env or {})
-        self.env = base
+        self.env = worker_env(env)
+        self._early = early  # the caller's check: a fork server of this program, no GPU slots
         self.workers: list[_Worker] = []
         self._numbers = 0
         self._pending: collections.deque = collections.deque()
@@ -209,7 +230,8 @@ class WarmPool:
                 slot = next((s for s in self.slots if s not in used), None)
                 used.append(slot)
             self._numbers += 1
-            worker = _Worker(self, self._numbers, slot)
+            early, self._early = self._early, None
+            worker = _Worker(self, self._numbers, slot, early)
             self.workers.append(worker)
             live.append(worker)
 
@@ -414,3 +436,96 @@ class WarmPool:
             for run in worker.runs.values():
                 run.files.cleanup()
         self.workers.clear()
+
+
+# -- a worker started before the program is compiled -------------------------------------------
+
+
+class EarlyWorker:
+    """A fork server started while ``glovec run`` still compiles the program (``start_early``):
+    it imports the source's module-level imports meanwhile, on another core, then waits for its
+    SETUP. The process executor made next for the same program and environment adopts it
+    (``take_early``); otherwise it is killed, at the latest when the driver exits."""
+
+    def __init__(self, key: tuple, workdir: str, python: str, cwd, env: dict, setup: dict) -> None:
+        self.key = key
+        self.workdir = workdir
+        self.log = os.path.join(workdir, "worker-0.log")
+        path = os.path.join(workdir, "early.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(setup, f)
+        self.popen, self.cmd, self.evt = _spawn(python, path, self.log, cwd, env)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for fd in (self.cmd, self.evt):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.popen.wait()
+        import shutil
+
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_early: EarlyWorker | None = None
+
+
+def _early_key(source_path: str, argv, cwd, preload, python: str, env: dict) -> tuple:
+    return (os.path.abspath(source_path), tuple(argv), cwd, tuple(preload), python,
+            tuple(sorted(env.items())))
+
+
+def start_early(source_path: str, source: str, argv, cwd, env_extra: dict, preload=(),
+                python: str | None = None) -> None:
+    """Start the fork server of a process executor before the program is compiled (see
+    ``EarlyWorker``); nothing where workers would not fork, or where one was started already."""
+    global _early
+    from .process import make_workdir
+    from .server import module_imports
+
+    if _early is not None or choose_mode()[0] != "fork":
+        return
+    python = python or sys.executable
+    env = worker_env(env_extra)
+    setup = {"early": True, "source_path": os.path.abspath(source_path), "argv": list(argv),
+             "imports": module_imports(source), "preload": list(preload), "parent": os.getpid()}
+    workdir = make_workdir()
+    try:
+        _early = EarlyWorker(_early_key(source_path, argv, cwd, preload, python, env), workdir,
+                             python, cwd, env, setup)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
+    import atexit
+
+    atexit.register(_drop_early)
+
+
+def take_early(source_path: str, argv, cwd, preload, python: str | None,
+               env_extra: dict) -> EarlyWorker | None:
+    """The early worker, for an executor of this program and environment; one that does not
+    fit it is killed (the executor starts its own)."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return None
+    key = _early_key(source_path, argv, cwd, preload, python or sys.executable,
+                     worker_env(env_extra))
+    if early.key != key:
+        early.kill()
+        return None
+    return early
+
+
+def _drop_early() -> None:
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.kill()
