@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import textwrap
 
@@ -384,3 +385,23 @@ def test_inline_keras_trials_each_start_from_a_clear_session(tmp_path):
     results = run_all(make_executor("inline", prog), {i: {"x": i} for i in range(3)})
     # the previous trial's layers are gone from Keras's global state: no "dense_1", "dense_2"
     assert [results[i].metrics["name"] for i in range(3)] == ["dense"] * 3, results
+
+
+def test_ctrl_c_that_a_c_extension_turns_into_its_own_error_stops_an_inline_search(tmp_path):
+    # As TensorFlow's pybind11 code does: the KeyboardInterrupt raised while it runs reaches
+    # the program as a RuntimeError. The search must stop, not record a failed trial and go on.
+    prog = make_prog(tmp_path, "import os, signal\n"
+                               "try:\n"
+                               "    os.kill(os.getpid(), signal.SIGINT)\n"
+                               "except KeyboardInterrupt:\n"
+                               "    raise RuntimeError('pybind11: REPLACED BY KeyboardInterrupt')\n"
+                               "_gv.objective(1.0)\n")
+    handler = signal.getsignal(signal.SIGINT)
+    ex = make_executor("inline", prog)
+    with pytest.raises(KeyboardInterrupt):
+        run_all(ex, {0: {}})
+    assert signal.getsignal(signal.SIGINT) is handler  # the driver's handler is back
+    # a RuntimeError of the program's own is still a failed trial
+    prog = make_prog(tmp_path, "raise RuntimeError('its own')\n")
+    results = run_all(make_executor("inline", prog), {0: {}})
+    assert results[0].status == "failed" and "its own" in results[0].error

@@ -107,6 +107,7 @@ def run_here(prog: ProgramRef, code: types.CodeType, trial_id, decisions: dict, 
 
         os._exit = guarded_exit
     alarm = _arm_alarm(timeout)
+    sigint, interrupted = _watch_sigint()
     start = time.perf_counter()
     sys.modules["__main__"] = module
     sys.argv = [prog.source_path, *prog.argv]
@@ -132,12 +133,16 @@ def run_here(prog: ProgramRef, code: types.CodeType, trial_id, decisions: dict, 
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the program's own failure: keep its traceback
+        if interrupted:  # Ctrl-C, which a C extension turned into an error of its own
+            raise KeyboardInterrupt from exc
         status = "failed"
         error = _format_failure(exc, prog)
     finally:
         if alarm is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, alarm)
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
         if os.getpid() != owner:  # a child the trial forked came back here: it ends now
             for stream in (sys.stdout, sys.stderr):
                 try:
@@ -155,6 +160,27 @@ def run_here(prog: ProgramRef, code: types.CodeType, trial_id, decisions: dict, 
             sys.modules["__main__"] = saved_main
     seconds = time.perf_counter() - start
     return settle(trial_id, status, ctx.objective, ctx.metrics, ctx.reports, error, seconds)
+
+
+def _watch_sigint():
+    """While a trial runs in the main thread: (the SIGINT handler to put back, the list where
+    each SIGINT is noted), or (None, []) where there is nothing to watch. A KeyboardInterrupt
+    raised inside a C extension can reach the program as that extension's own error (TensorFlow's
+    pybind11 code raises a RuntimeError "... REPLACED BY KeyboardInterrupt"); noted, the trial's
+    failure is raised again as the interrupt it was, so Ctrl-C stops the search."""
+    if threading.current_thread() is not threading.main_thread():
+        return None, []
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):  # ignored, or the default action: no KeyboardInterrupt to lose
+        return None, []
+    seen: list = []
+
+    def note(signum, frame):
+        seen.append(signum)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
+    return previous, seen
 
 
 def _arm_alarm(timeout):
