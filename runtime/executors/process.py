@@ -12,72 +12,14 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 
 from .base import ProgramRef, TrialResult
 from .resources import cpu_count, gpu_slots, parse_memory, thread_env
-from .trial_process import trial_payload
+from .trial_process import make_workdir, remove_stale_workdirs, trial_payload
 from .warm import WarmPool, take_early
 
 __all__ = ["ProcessExecutor", "make_workdir", "remove_stale_workdirs"]
-
-WORKDIR_PREFIX = "glovec-trials-"
-
-
-def _start_time(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (Linux), which tells a reused pid from its first owner."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def make_workdir(prefix: str = WORKDIR_PREFIX) -> str:
-    """A private folder for one executor's files, marked with its driver (pid and start time)."""
-    path = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
-    with open(os.path.join(path, "driver"), "w", encoding="utf-8") as f:
-        f.write(f"{os.getpid()} {_start_time(os.getpid()) or ''}\n")
-    return path
-
-
-def _driver_alive(path: str) -> bool:
-    try:
-        with open(os.path.join(path, "driver"), encoding="utf-8") as f:
-            pid_text, _, started = f.read().strip().partition(" ")
-        pid = int(pid_text)
-    except (OSError, ValueError):
-        return True  # not ours to judge (being created, or not a glovec folder)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not started or _start_time(pid) in (None, started)
-
-
-def remove_stale_workdirs(prefix: str = WORKDIR_PREFIX) -> list[str]:
-    """Remove this user's executor folders whose driver is gone (killed by SIGKILL, say)."""
-    removed = []
-    root = tempfile.gettempdir()
-    try:
-        names = [n for n in os.listdir(root) if n.startswith(prefix)]
-    except OSError:
-        return removed
-    for name in names:
-        path = os.path.join(root, name)
-        try:
-            if os.lstat(path).st_uid != os.getuid() or not os.path.isdir(path):
-                continue
-        except OSError:
-            continue
-        if not _driver_alive(path):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
 
 class _OnSigterm:
     """While executors run, SIGTERM ends the driver as Ctrl-C does (its ``finally`` blocks run,

@@ -1,5 +1,5 @@
 """One trial run as a process: its files, and what its end means (shared by the process and Ray
-executors).
+executors); and the private folders the executors keep those files in.
 
 A trial process learns its trial from a JSON file (``trial_payload``: ``trial_id``,
 ``decisions``, ``source_path``, ``header_line``, ``early_stopping``, ``setup``) and writes its
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import tempfile
 
 from ..wire import jsonable, pack_policy
 from .base import ProgramRef, TrialResult, settle
 
-__all__ = ["TrialFiles", "trial_payload", "describe_exit", "tail"]
+__all__ = ["TrialFiles", "trial_payload", "describe_exit", "tail", "make_workdir",
+           "remove_stale_workdirs"]
 
 STDERR_TAIL_CHARS = 4000
 
@@ -113,3 +116,62 @@ class TrialFiles:
                 os.unlink(name)
             except OSError:
                 pass
+
+
+# -- the executors' private folders ------------------------------------------------------------
+
+WORKDIR_PREFIX = "glovec-trials-"
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (Linux), which tells a reused pid from its first owner."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def make_workdir(prefix: str = WORKDIR_PREFIX) -> str:
+    """A private folder for one executor's files, marked with its driver (pid and start time)."""
+    path = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
+    with open(os.path.join(path, "driver"), "w", encoding="utf-8") as f:
+        f.write(f"{os.getpid()} {_start_time(os.getpid()) or ''}\n")
+    return path
+
+
+def _driver_alive(path: str) -> bool:
+    try:
+        with open(os.path.join(path, "driver"), encoding="utf-8") as f:
+            pid_text, _, started = f.read().strip().partition(" ")
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return True  # not ours to judge (being created, or not a glovec folder)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not started or _start_time(pid) in (None, started)
+
+
+def remove_stale_workdirs(prefix: str = WORKDIR_PREFIX) -> list[str]:
+    """Remove this user's executor folders whose driver is gone (killed by SIGKILL, say)."""
+    removed = []
+    root = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(prefix)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(root, name)
+        try:
+            if os.lstat(path).st_uid != os.getuid() or not os.path.isdir(path):
+                continue
+        except OSError:
+            continue
+        if not _driver_alive(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

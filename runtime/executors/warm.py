@@ -28,7 +28,7 @@ import time
 
 from ..wire import jsonable
 from .base import ExecutorError, ProgramRef, TrialResult
-from .trial_process import TrialFiles, describe_exit, tail
+from .trial_process import TrialFiles, describe_exit, make_workdir, tail
 
 __all__ = ["WarmPool", "choose_mode", "MODES"]
 
@@ -485,7 +485,6 @@ def start_early(source_path: str, source: str, argv, cwd, env_extra: dict, prelo
     """Start the fork server of a process executor before the program is compiled (see
     ``EarlyWorker``); nothing where workers would not fork, or where one was started already."""
     global _early
-    from .process import make_workdir
     from .server import module_imports
 
     if _early is not None or choose_mode()[0] != "fork":
