@@ -17,10 +17,12 @@ trials end and a worker that does not learn takes over.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -467,8 +469,6 @@ class EarlyWorker:
             except OSError:
                 pass
         self.popen.wait()
-        import shutil
-
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -498,12 +498,8 @@ def start_early(source_path: str, source: str, argv, cwd, env_extra: dict, prelo
         _early = EarlyWorker(_early_key(source_path, argv, cwd, preload, python, env), workdir,
                              python, cwd, env, setup)
     except OSError:
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)
         return
-    import atexit
-
     atexit.register(_drop_early)
 
 
