@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("--method", default="spos", choices=("spos", "enas", "darts"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", default=",".join(
-        str(p) for p in sorted(oneshot.RESULTS.glob("oneshot*.json")) if "keras" not in p.name),
+        str(p) for p in sorted(oneshot.RESULTS.glob("oneshot*.json"))
+        if not any(w in p.name for w in ("keras", "seeds", "search"))),
         help="bench/oneshot.py results whose stand-alone accuracies are used (comma-separated)")
     args = parser.parse_args()
     known: dict = {}  # decisions JSON -> stand-alone accuracy

@@ -242,6 +242,20 @@ def test_evolution_mutates_one_decision_of_a_tournament_winner():
     assert sum(child[k] != best[k] for k in best) == 1
 
 
+def test_evolution_can_start_from_the_default_and_select_early():
+    spec = DNASpec.from_space_doc({"sites": [
+        {"id": f"x{i}", "kind": "oneof", "candidates": ["0", "1", "2", "3"], "default": 3}
+        for i in range(8)]})
+    algo = fresh("evolution", spec, seed=4, init="default", init_size=2, tournament_size=6)
+    first = algo.propose()
+    assert dict(first.decisions) == {f"x{i}": 3 for i in range(8)}  # the user's own program
+    algo.feedback(first, 24.0)
+    algo.feedback(algo.propose(), 0.0)
+    for _ in range(3):  # selection from the third proposal on: mutants of the default
+        child = algo.propose()
+        assert sum(v != 3 for v in child.decisions.values()) == 1
+        algo.feedback(child, 0.0)
+
 def test_evolution_ages_out_the_oldest():
     algo = fresh("evolution", MIXED, seed=0, population_size=4, tournament_size=2)
     results = run(algo, 10)

@@ -135,6 +135,20 @@ def test_spos_lists_sites_records_estimates_and_materializes(tmp_path, capsys):
     assert f"block = {best['decisions']['block']}  # glovec:" in code and "_gv" not in code
 
 
+
+def test_spos_evolution_starts_from_the_programs_own_architecture(tmp_path, capsys):
+    """The search phase's first estimate is the program's default architecture, so the pick is
+    never estimated below it, and evolution selects after a few random ones, not 20."""
+    program = GRADS.replace('with open(os.environ["GRADS_OUT"], "w") as fh:\n    json.dump(seen, fh)\n', "")
+    status, _, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "9", "--seed", "3")
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "spos search: evolution from the program's own architecture and 4 random ones" in err
+    assert main(["report", str(study), "--json"]) == 0
+    trials = sorted(json.loads(capsys.readouterr().out)["trials"], key=lambda t: t["id"])
+    assert trials[0]["decisions"]["block"] == "nn.Identity()"
+    assert len({t["decisions"]["block"] for t in trials}) == 3  # dedup: every candidate tried
+
 DARTS = """\
 import torch
 from torch import nn

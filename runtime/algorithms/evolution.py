@@ -18,6 +18,11 @@ tournament 10 against population 100 / tournament 10: NAS-Bench-201 0.10 / 0.006
 0.53 / 0.014; HPOLib protein 0.018 / 0.0017 against 0.12 / 0.0067; HPOLib slice 0.12 / 0.016
 against 0.83 / 0.072. Smaller tournaments (population 20 / 5) were worse on all three. ``dedup``
 re-draws a proposal already made (a wasted trial in a finite space); PyGlove has no such step.
+
+``init="default"`` makes the first proposal the spec's default (the user's own program) and
+``init_size`` sets how many proposals come before selection starts (default: the population
+size). One-shot search (``runtime/oneshot``) uses ``init="default", init_size=5``: there a
+proposal is an estimate on shared weights (0.1 s, no training), so selection may start early.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class RegularizedEvolution(Evolution):
         population_size: int = 20,
         tournament_size: int = 10,
         dedup: bool = True,
+        init: str = "random",
+        init_size: int | None = None,
     ) -> None:
         if tournament_size < 1:
             raise ValueError(f"evolution: tournament_size must be at least 1, got {tournament_size}")
@@ -45,5 +52,5 @@ class RegularizedEvolution(Evolution):
                 f"tournament_size ({tournament_size})"
             )
         super().__init__(tournament(tournament_size) >> mutate(), population_size=population_size, seed=seed,
-                         update="aging", dedup=dedup)
+                         update="aging", dedup=dedup, init=init, init_size=init_size)
         self.tournament_size = tournament_size
