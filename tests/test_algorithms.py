@@ -256,6 +256,7 @@ def test_evolution_can_start_from_the_default_and_select_early():
         assert sum(v != 3 for v in child.decisions.values()) == 1
         algo.feedback(child, 0.0)
 
+
 def test_evolution_ages_out_the_oldest():
     algo = fresh("evolution", MIXED, seed=0, population_size=4, tournament_size=2)
     results = run(algo, 10)

@@ -135,7 +135,6 @@ def test_spos_lists_sites_records_estimates_and_materializes(tmp_path, capsys):
     assert f"block = {best['decisions']['block']}  # glovec:" in code and "_gv" not in code
 
 
-
 def test_spos_evolution_starts_from_the_programs_own_architecture(tmp_path, capsys):
     """The search phase's first estimate is the program's default architecture, so the pick is
     never estimated below it, and evolution selects after a few random ones, not 20."""
@@ -148,6 +147,7 @@ def test_spos_evolution_starts_from_the_programs_own_architecture(tmp_path, caps
     trials = sorted(json.loads(capsys.readouterr().out)["trials"], key=lambda t: t["id"])
     assert trials[0]["decisions"]["block"] == "nn.Identity()"
     assert len({t["decisions"]["block"] for t in trials}) == 3  # dedup: every candidate tried
+
 
 DARTS = """\
 import torch
