@@ -106,6 +106,22 @@ def spread(trials: list, k: int) -> list:
     return [unique[round(i * (len(unique) - 1) / (k - 1))] for i in range(k)]
 
 
+def result_files() -> list:
+    """The PyTorch cell's bench/oneshot.py results files (not Keras, not derived summaries)."""
+    return [p for p in sorted(RESULTS.glob("oneshot*.json"))
+            if not any(w in p.name for w in ("keras", "seeds", "search"))]
+
+
+def known_accuracies(files) -> dict:
+    """decisions JSON -> stand-alone accuracy, from bench/oneshot.py results files."""
+    known = {}
+    for f in files:
+        for entry in json.loads(Path(f).read_text())["methods"].values():
+            for r in entry["architectures"] + [entry["pick"]]:
+                known[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
+    return known
+
+
 def estimate_known(study: Path, decisions: list, method: str = "darts") -> float:
     """Propose ``decisions`` (candidate texts per site) into a finished one-shot study and
     estimate them on its supernet (``--resume``: no training, no search beyond them); returns

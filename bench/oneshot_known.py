@@ -29,15 +29,10 @@ def main() -> None:
     parser.add_argument("--method", default="spos", choices=("spos", "enas", "darts"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", default=",".join(
-        str(p) for p in sorted(oneshot.RESULTS.glob("oneshot*.json"))
-        if not any(w in p.name for w in ("keras", "seeds", "search"))),
+        str(p) for p in oneshot.result_files()),
         help="bench/oneshot.py results whose stand-alone accuracies are used (comma-separated)")
     args = parser.parse_args()
-    known: dict = {}  # decisions JSON -> stand-alone accuracy
-    for f in args.results.split(","):
-        for entry in json.loads(Path(f).read_text())["methods"].values():
-            for r in entry["architectures"] + [entry["pick"]]:
-                known[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
+    known = oneshot.known_accuracies(args.results.split(","))  # decisions JSON -> accuracy alone
     study = Path(tempfile.mkdtemp(prefix="glovec-known-")) / "s.db"
     t0 = time.perf_counter()
     oneshot.glovec("run", oneshot.EXAMPLE, "--one-shot", args.method, "--trials", 1,

@@ -2,7 +2,7 @@
 
 spos trains one supernet of `examples/nas_cell_torch.py` per seed (`glovec run --one-shot spos
 --trials 1`), then each algorithm searches it from a copy of that checkpoint (`--resume`: no
-training), `--trials` proposals, with two search seeds. An estimate is a forward pass on shared
+training), `--trials` proposals, with each of `--search-seeds` (three by default). An estimate is a forward pass on shared
 weights and the same architecture always gets the same one, so the question is only how fast an
 algorithm climbs. Printed per algorithm and supernet: the best estimate after `--at` proposals
 and after `--trials`; with `--alone`, the stand-alone accuracy of each search's best (the
@@ -29,8 +29,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, machine, parse_args, save  # noqa: E402
-from oneshot import EXAMPLE, glovec, percentile_of, standalone  # noqa: E402
+from _common import machine, parse_args, save  # noqa: E402
+from oneshot import (EXAMPLE, glovec, known_accuracies, percentile_of,  # noqa: E402
+                     result_files, standalone)
 
 ALGORITHMS = {
     "evolution": "evolution",
@@ -49,17 +50,6 @@ def early_evolution(seed=None):
     return RegularizedEvolution(seed=seed, init="default", init_size=5)
 
 
-def known_accuracies() -> dict:
-    known = {}
-    for f in sorted(RESULTS.glob("oneshot*.json")):
-        if "keras" in f.name or "seeds" in f.name or "search" in f.name:
-            continue
-        for entry in json.loads(f.read_text())["methods"].values():
-            for r in entry["architectures"] + [entry["pick"]]:
-                known[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
-    return known
-
-
 def main() -> None:
     args = parse_args(__doc__, lambda p: (
         p.add_argument("--seeds", default="0,1,2", help="supernets: the one-shot runs' --seed"),
@@ -71,7 +61,7 @@ def main() -> None:
     if args.quick:
         args.seeds, args.search_seeds, args.trials, args.at = "0", "11", 20, 10
     work = Path(tempfile.mkdtemp(prefix="glovec-search-"))
-    known = known_accuracies()
+    known = known_accuracies(result_files())
     cache: dict = {}  # decisions -> accuracy alone, trained in this run
     rows = []
     for sn in [int(s) for s in args.seeds.split(",")]:
