@@ -141,12 +141,14 @@ class Flow:
     """An algorithm over the whole space that searches only ``searched`` (top-level point ids;
     None: all) with the wrapped ``algorithm``; see the module docstring. ``fixed``: decisions
     (site id -> decision, as ``Trial.decisions`` holds them); ``enqueue``: points as ``report
-    --json`` prints decisions (candidate text or value); ``warm``: (decisions, reward)."""
+    --json`` prints decisions (candidate text or value), or with ``literal=False`` decisions;
+    ``warm``: (decisions, reward)."""
 
     def __init__(self, algorithm, searched: Sequence[str] | None = None,
                  fixed: Mapping | None = None, enqueue: Sequence[Mapping] = (),
-                 warm: Sequence[tuple[Mapping, Any]] = ()) -> None:
+                 warm: Sequence[tuple[Mapping, Any]] = (), literal: bool = True) -> None:
         self.algorithm = algorithm
+        self.literal = literal  # False: the enqueued points hold decisions, not report values
         self.searched = None if searched is None else list(searched)
         self.fixed = dict(fixed or {})
         self.enqueue = list(enqueue)
@@ -176,7 +178,8 @@ class Flow:
         if not self.sub.points:
             raise FlowError("GV702", "nothing is left to search: the flow fixes every site")
         self.algorithm.setup(self.sub)
-        self.enqueue = [fit_point(spec, p, self.base, what=f"enqueued point {i + 1}")
+        self.enqueue = [fit_point(spec, p, self.base, what=f"enqueued point {i + 1}",
+                                  literal=self.literal)
                         for i, p in enumerate(self.enqueue)]
         warm = []
         for decisions, reward in self.warm:

@@ -135,18 +135,46 @@ def test_spos_lists_sites_records_estimates_and_materializes(tmp_path, capsys):
     assert f"block = {best['decisions']['block']}  # glovec:" in code and "_gv" not in code
 
 
-def test_spos_evolution_starts_from_the_programs_own_architecture(tmp_path, capsys):
-    """The search phase's first estimate is the program's default architecture, so the pick is
-    never estimated below it."""
+@pytest.mark.parametrize("algorithm", ["evolution", "random"])
+def test_spos_search_estimates_the_programs_own_architecture_then_enqueued_points(
+        tmp_path, capsys, algorithm):
+    """Whatever the algorithm, the search phase's first estimate is the program's default
+    architecture (the pick is never estimated below it), then ``--enqueue``'s points."""
     program = GRADS.replace('with open(os.environ["GRADS_OUT"], "w") as fh:\n    json.dump(seen, fh)\n', "")
-    status, _, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "9", "--seed", "3")
+    tanh = "nn.Sequential(nn.Linear(8, 8), nn.Tanh())"
+    status, _, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "9", "--seed", "3",
+                            "--algorithm", algorithm, "--enqueue", json.dumps({"block": tanh}))
     err = capsys.readouterr().err
     assert status == 0, err
-    assert "spos search: evolution; its first estimate is the program's own architecture" in err
+    assert f"spos search: {algorithm}; its first estimate is the program's own architecture" in err
+    assert "1 enqueued architecture(s) estimated first, after the program's own architecture" in err
     assert main(["report", str(study), "--json"]) == 0
     trials = sorted(json.loads(capsys.readouterr().out)["trials"], key=lambda t: t["id"])
-    assert trials[0]["decisions"]["block"] == "nn.Identity()"
-    assert len({t["decisions"]["block"] for t in trials}) == 3  # dedup: every candidate tried
+    assert [t["decisions"]["block"] for t in trials[:2]] == ["nn.Identity()", tanh]
+    if algorithm == "evolution":  # dedup: every candidate tried
+        assert len({t["decisions"]["block"] for t in trials}) == 3
+
+
+def test_enas_estimates_enqueued_points_before_its_policys(tmp_path, capsys):
+    program = DARTS.replace("nn.Sequential(nn.Identity(), head)", "nn.Sequential(nn.Linear(4, 4), head)")
+    status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0",
+                            "--enqueue", '[{"head": "Mean()"}, {"head": "Mean()"}]')
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "enas search: 1 enqueued architecture(s) estimated first\n" in err
+    assert main(["report", str(study), "--json"]) == 0
+    trials = sorted(json.loads(capsys.readouterr().out)["trials"], key=lambda t: t["id"])
+    assert [t["decisions"]["head"] for t in trials] == ["Mean()", "nn.Linear(4, 1)"]
+
+
+def test_flow_flags_that_one_shot_cannot_honour_are_refused_before_training(tmp_path, capsys):
+    status, _, study = _run(tmp_path, DARTS, "--one-shot", "spos", "--only", "arch")
+    assert status == 2
+    assert "--only does not go with --one-shot" in capsys.readouterr().err
+    status, src, study = _run(tmp_path, DARTS, "--one-shot", "spos", "--enqueue", '{"head": "Max()"}')
+    err = capsys.readouterr().err
+    assert status == 1 and f"{src}:1:1: GV703 enqueued point 1:" in err and "Max()" in err
+    assert "one-shot spos:" not in err and not os.path.exists(f"{study}.oneshot.pt")  # no training
 
 
 DARTS = """\

@@ -21,7 +21,7 @@ re-draws a proposal already made (a wasted trial in a finite space); PyGlove has
 
 ``init="default"`` makes the first proposal the spec's default (the user's own program) and
 ``init_size`` sets how many proposals come before selection starts (default: the population
-size). One-shot search (``runtime/oneshot``) uses ``init="default"``.
+size).
 """
 
 from __future__ import annotations

@@ -561,6 +561,8 @@ class Evolution(Algorithm):
         return children[0]
 
     def _feedback(self, dna, reward) -> None:
+        if self.dedup:  # a point evaluated without being proposed here (enqueued) is not new
+            self._seen.add(dna_key(dna.decisions))
         improved = reward is not None and (self._best is None or reward > self._best)
         if reward is not None:
             member = (dict(dna.decisions), reward)

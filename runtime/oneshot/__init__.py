@@ -70,10 +70,21 @@ def run_one_shot(prog, space: dict, settings, out=None, err=None, table=None) ->
     if settings.executor not in (None, "inline"):
         print(f"glovec: --one-shot trains one shared model in this process; --executor "
               f"{settings.executor} does not apply (a one-shot run is always inline)", file=err)
+    for flag in ("only", "fix_from", "nest", "warm_start"):
+        if getattr(settings, flag, None):
+            print(f"glovec: --{flag.replace('_', '-')} does not go with --one-shot: a one-shot run "
+                  "searches every switched site on one supernet (--enqueue does: its points are "
+                  "estimated first)", file=err)
+            return 2
     try:
         evaluator = locate(prog.source_path, space)
     except OneShotError as exc:
         print(exc.render(), file=err)
+        return 1
+    try:  # before training: a point that does not fit the space is refused now, not after it
+        points = first_points(space, settings.enqueue)
+    except ValueError as exc:  # flow.FlowError
+        print(f"{prog.source_path or settings.study}:1:1: {exc.code} {exc.message}", file=err)
         return 1
     try:
         study = Study.open(settings.study, space, resume=settings.resume, migrate=settings.migrate)
@@ -82,10 +93,23 @@ def run_one_shot(prog, space: dict, settings, out=None, err=None, table=None) ->
         return 1
     try:
         session = Session(method, space, evaluator, study, settings, prog.source_path, err)
-        session.table = table
+        session.table, session.points = table, points
         return session.run(prog, out)
     finally:
         study.close()
+
+
+def first_points(space: dict, enqueue: str | None) -> list[dict]:
+    """``--enqueue``'s points as whole-space decisions (site id -> decision; sites a point leaves
+    out take their default); ``flow.FlowError`` (GV703/GV704) for one that does not fit."""
+    if not enqueue:
+        return []
+    from ..flow import enqueued, fit_point
+    from ..geno import DNASpec
+
+    spec = DNASpec.from_space_doc(space)
+    return [fit_point(spec, p, what=f"enqueued point {i + 1}")
+            for i, p in enumerate(enqueued(enqueue, space))]
 
 
 class Session:
@@ -137,6 +161,7 @@ class Session:
         self.error: OneShotError | None = None
         self.table: Any = None  # how the summary renders the best trials
         self.note = None
+        self.points: list = []  # --enqueue's points (whole-space decisions), estimated first
 
     # -- the program run ----------------------------------------------------------------------
 
@@ -513,19 +538,25 @@ class Session:
             study.complete(t.id, value, {**metrics, **record_extra})
             done_archs.add(tuple(sorted((k, t.decisions.get(k)) for k in ids)))
         target = self._target()
-        if self.method == "darts":
-            arch = self._alpha_argmax()
-            key = tuple(sorted(arch.items()))
-            if key not in done_archs:
-                record(arch)
+        key = lambda arch: tuple(sorted(arch.items()))  # noqa: E731
+        first = self._first_archs(ids)
+        if self.method == "darts":  # its argmax, then the points asked for
+            for arch in [self._alpha_argmax(), *first]:
+                if key(arch) not in done_archs:
+                    done_archs.add(key(arch))
+                    record(arch)
         elif self.method == "enas":
-            # As the ENAS paper derives its cell: architectures drawn from the trained policy
-            # (its argmax first), each evaluated on the shared weights; the best estimate among
-            # them is the pick.
+            # The points asked for, then as the ENAS paper derives its cell: architectures drawn
+            # from the trained policy (its argmax first), each evaluated on the shared weights;
+            # the best estimate among them is the pick.
+            for arch in first:
+                if key(arch) not in done_archs:
+                    done_archs.add(key(arch))
+                    record(arch)
             for arch in self._policy_archs(target - len(done_archs), done_archs):
                 record(arch)
         else:
-            self._search_with_algorithm(sub_spec, record)
+            self._search_with_algorithm(sub_spec, record, first)
         self.seconds["search"] = time.perf_counter() - t0
         best = study.best(1)
         return best[0].objective if best else None
@@ -574,23 +605,40 @@ class Session:
     def _target(self) -> int:
         return 1 if self.method == "darts" else self.settings.trials
 
-    def _search_with_algorithm(self, sub_spec, record) -> None:
+    def _first_archs(self, ids) -> list[dict]:
+        """What the search phase estimates first (switched sites only, no repeats): for spos the
+        program's own architecture, so the pick is never estimated below it (enas' and darts'
+        architectures come from what they learned), then ``--enqueue``'s points. A point's value
+        for a site one-shot keeps at its default is not used, and stderr says so."""
+        defaults = self.spec.default_dna().decisions
+        out = [{k: defaults[k] for k in ids}] if self.method == "spos" else []
+        asked: list = []
+        for i, point in enumerate(self.points):
+            unused = [k for k, v in point.items() if k not in ids and v != defaults.get(k)]
+            if unused:
+                print(f"glovec: enqueued point {i + 1}: {', '.join(unused)} keep(s) the default "
+                      "in one-shot mode; the point's value there is not used", file=self.err)
+            arch = {k: point[k] for k in ids}
+            if arch not in asked:
+                asked.append(arch)
+        if asked:
+            print(f"glovec: {self.method} search: {len(asked)} enqueued architecture(s) estimated "
+                  "first" + (", after the program's own architecture" if out else ""),
+                  file=self.err)
+        return out + [arch for arch in asked if arch not in out]
+
+    def _search_with_algorithm(self, sub_spec, record, first) -> None:
+        """``--algorithm`` over the estimates, after ``first`` (a ``flow.Flow`` proposes them and
+        gives the algorithm their estimates, as for per-trial ``--enqueue``)."""
         from ..algorithms import get_algorithm
+        from ..flow import Flow
         from ..geno import DNA
 
         study = self.study
-        options = {}
-        if self.settings.algorithm == "evolution":
-            # The first proposal is the program's own architecture, so the pick is never
-            # estimated below it; the other 19 of the first population are random, as in
-            # per-trial search. Selecting after 5 (bench/oneshot_search.py) reached higher
-            # estimates, but its picks trained no better alone on the PyTorch cell (12 picks:
-            # 0.9758 vs 0.9743) and worse on the Keras cell (seeds 0 and 1): among working cells
-            # a higher estimate says little, and a stronger search finds the overrated ones.
-            options = {"init": "default"}
-            print(f"glovec: {self.method} search: evolution; its first estimate is the program's "
-                  "own architecture", file=self.err)
-        algorithm = get_algorithm(self.settings.algorithm, seed=self.settings.seed, **options)
+        print(f"glovec: {self.method} search: {self.settings.algorithm}; its first estimate is "
+              "the program's own architecture", file=self.err)
+        algorithm = Flow(get_algorithm(self.settings.algorithm, seed=self.settings.seed),
+                         enqueue=first, literal=False)
         algorithm.setup(sub_spec)
         ids = [p.id for p in sub_spec]
         history = [(DNA(sub_spec, {k: d.decisions[k] for k in ids}, validate=False), r)
