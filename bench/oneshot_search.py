@@ -10,13 +10,13 @@ materialized program trained alone) and its percentile among every architecture 
 stand-alone accuracy earlier bench/oneshot.py results hold.
 
 Every one-shot search estimates the program's own architecture first, whatever the algorithm.
-`evolution` is one-shot's default (then 19 random cells before selection); `evolution (selects
-after 5)` selects after the program's architecture and 4 random ones (tried as one-shot's default
-and dropped: docs/oneshot.md). (`bench/results/oneshot_search.json`'s `evolution (random start)`
+`tpe` is one-shot's default (chosen from this bench: docs/oneshot.md); `evolution` draws 19
+random cells before selection; `evolution (selects after 5)` selects after the program's
+architecture and 4 random ones (tried as one-shot's default and dropped: docs/oneshot.md). (`bench/results/oneshot_search.json`'s `evolution (random start)`
 rows were measured before the first estimate was the program's architecture for every algorithm:
 20 random cells.) Every figure comes from this run; nothing is asserted.
 
-    python bench/oneshot_search.py --seeds 0,1,2 --trials 150 --at 60 --alone
+    python bench/oneshot_search.py --seeds 0,1,2 --trials 60 --at 30 --alone
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def main() -> None:
         p.add_argument("--trials", type=int, default=150),
         p.add_argument("--at", type=int, default=60, help="also report the best after this many"),
         p.add_argument("--algorithms", default=",".join(ALGORITHMS)),
-        p.add_argument("--alone", action="store_true", help="train each search's best alone")))
+        p.add_argument("--alone", action="store_true", help="train each search's best alone"),
+        p.add_argument("--name", default="oneshot_search", help="bench/results/NAME.json")))
     if args.quick:
         args.seeds, args.search_seeds, args.trials, args.at = "0", "11", 20, 10
     work = Path(tempfile.mkdtemp(prefix="glovec-search-"))
@@ -105,7 +106,7 @@ def main() -> None:
         s = summary[label]
         print(f"| {label} | {s['best_at']:.4f} | {s['best']:.4f} |"
               + (f" {s['alone']:.4f} | {s['percentile']:.0f} |" if args.alone else ""))
-    save("oneshot_search", {"machine": machine(), "rows": rows, "summary": summary,
+    save(args.name, {"machine": machine(), "rows": rows, "summary": summary,
                             "trials": args.trials, "at": args.at, "known": len(known)}, args)
 
 

@@ -116,9 +116,13 @@ def test_spos_lists_sites_records_estimates_and_materializes(tmp_path, capsys):
                             "optimizer = torch.optim.SGD(model.parameters(), lr=0.05)  "
                             "# glovec: lr=oneof([0.05, 0.1])")
     program = program.replace('with open(os.environ["GRADS_OUT"], "w") as fh:\n    json.dump(seen, fh)\n', "")
-    status, src, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "4", "--seed", "0")
+    status, src, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "4", "--seed", "0",
+                              "--enqueue", '{"SGD.lr": 0.1}')
     captured = capsys.readouterr()
     assert status == 0, captured.err
+    assert "spos search: tpe; its first estimate is the program's own architecture" in captured.err
+    assert "enqueued point 1: SGD.lr keep(s) the default in one-shot mode" in captured.err
+    assert "enqueued architecture" not in captured.err  # the point is the default architecture
     assert re.search(r"block +searched, shared weights \(3 candidates, 1 instance\(s\)\)", captured.err)
     assert re.search(r"SGD.lr +fixed at its default \(plain values are not shared\)", captured.err)
     assert main(["report", str(study), "--json"]) == 0

@@ -17,6 +17,7 @@ from glovec.terminal import printable
 from glovec.commands._configs import config_option, materialized_path, read_configs
 from glovec.commands._options import rules_for, rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
+from glovec.runtime.driver import ONE_SHOT_ALGORITHM
 
 if TYPE_CHECKING:
     from glovec.compiler import CompileResult
@@ -134,7 +135,8 @@ def _same_file(a: str, b: str) -> bool:
               help="feed an earlier study's finished trials to the algorithm before it proposes")
 @click.option("--one-shot", "one_shot", type=click.Choice(["spos", "enas", "darts"]), default=None,
               help="weight sharing: train one supernet with the program's own loop, then "
-                   "evaluate architectures on it (docs/oneshot.md)")
+                   "evaluate architectures on it; spos searches them with --algorithm "
+                   "[default: " + ONE_SHOT_ALGORITHM + "] (docs/oneshot.md)")
 @rules_option
 @config_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
@@ -203,7 +205,7 @@ def search(src: str, compiled: "CompileResult", program_args, options: dict, out
             options[flag] = None
     if (options.get("one_shot") or settings.one_shot) and options.get("algorithm") is None \
             and not os.environ.get("GLOVEC_ALGORITHM"):
-        options["algorithm"] = "evolution"  # one-shot's search over estimates
+        options["algorithm"] = ONE_SHOT_ALGORITHM
     settings.update(**options)
     if settings.migrate and not settings.resume:
         click.echo("glovec: --migrate only makes sense with --resume", err=True)

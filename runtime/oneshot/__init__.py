@@ -619,13 +619,13 @@ class Session:
                 print(f"glovec: enqueued point {i + 1}: {', '.join(unused)} keep(s) the default "
                       "in one-shot mode; the point's value there is not used", file=self.err)
             arch = {k: point[k] for k in ids}
-            if arch not in asked:
+            if arch not in out and arch not in asked:
                 asked.append(arch)
         if asked:
             print(f"glovec: {self.method} search: {len(asked)} enqueued architecture(s) estimated "
                   "first" + (", after the program's own architecture" if out else ""),
                   file=self.err)
-        return out + [arch for arch in asked if arch not in out]
+        return out + asked
 
     def _search_with_algorithm(self, sub_spec, record, first) -> None:
         """``--algorithm`` over the estimates, after ``first`` (a ``flow.Flow`` proposes them and
