@@ -41,6 +41,7 @@ METHODS = ("spos", "enas", "darts")
 ESTIMATE_METRIC = "glovec.one_shot"  # metric of a trial whose objective is a supernet estimate
 ENAS_WARMUP_STEPS = 40
 ENAS_EVERY = 4
+REPEATS_BEFORE_STOP = 100  # spos' search: proposals in a row already estimated, then it ends
 
 
 class _Finished(SystemExit):
@@ -645,17 +646,31 @@ class Session:
                    for d, r in study.history()]
         if history:
             algorithm.recover(history)
+        key = lambda decisions: tuple(sorted(decisions.items()))  # noqa: E731
+        estimated = {key(d.decisions): r for d, r in history}
         counts = study.counts()
         done = counts["completed"] + counts["failed"]
         from ..algorithms.base import SearchExhausted
 
+        repeats = 0
         while done < self.settings.trials:
             try:
                 dna = algorithm.propose()
             except (SearchExhausted, StopIteration):
                 break
-            value = record(dict(dna.decisions))
-            algorithm.feedback(dna, study.reward(value))
+            arch = dict(dna.decisions)
+            if key(arch) in estimated:  # the same cell gets the same estimate: no new trial
+                algorithm.feedback(dna, estimated[key(arch)])
+                repeats += 1
+                if repeats >= REPEATS_BEFORE_STOP:
+                    print(f"glovec: {self.method} search: stopped after {done} estimates: the "
+                          f"last {repeats} proposals had all been estimated", file=self.err)
+                    break
+                continue
+            repeats = 0
+            reward = study.reward(record(arch))
+            estimated[key(arch)] = reward
+            algorithm.feedback(dna, reward)
             done += 1
 
     # -- output -------------------------------------------------------------------------------
