@@ -174,6 +174,16 @@ def test_enas_estimates_enqueued_points_before_its_policys(tmp_path, capsys):
     assert [t["decisions"]["head"] for t in trials] == ["Mean()", "nn.Linear(4, 1)"]
 
 
+def test_darts_estimates_enqueued_points_after_its_argmax(tmp_path, capsys):
+    status, _, study = _run(tmp_path, DARTS, "--one-shot", "darts", "--enqueue", '{"head": "Mean()"}')
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "darts search: 1 enqueued architecture(s) estimated after its argmax" in err
+    assert main(["report", str(study), "--json"]) == 0
+    trials = sorted(json.loads(capsys.readouterr().out)["trials"], key=lambda t: t["id"])
+    assert [t["decisions"]["head"] for t in trials] == ["nn.Linear(4, 1)", "Mean()"]
+
+
 def test_flow_flags_that_one_shot_cannot_honour_are_refused_before_training(tmp_path, capsys):
     status, _, study = _run(tmp_path, DARTS, "--one-shot", "spos", "--only", "arch")
     assert status == 2

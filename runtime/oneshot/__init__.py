@@ -623,9 +623,10 @@ class Session:
             if arch not in out and arch not in asked:
                 asked.append(arch)
         if asked:
+            when = {"spos": "first, after the program's own architecture",
+                    "enas": "first", "darts": "after its argmax"}[self.method]
             print(f"glovec: {self.method} search: {len(asked)} enqueued architecture(s) estimated "
-                  "first" + (", after the program's own architecture" if out else ""),
-                  file=self.err)
+                  f"{when}", file=self.err)
         return out + asked
 
     def _search_with_algorithm(self, sub_spec, record, first) -> None:
