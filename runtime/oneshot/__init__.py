@@ -547,9 +547,11 @@ class Session:
                     done_archs.add(key(arch))
                     record(arch)
         elif self.method == "enas":
-            # The points asked for, then as the ENAS paper derives its cell: architectures drawn
-            # from the trained policy (its argmax first), each evaluated on the shared weights;
-            # the best estimate among them is the pick.
+            # The program's own architecture and the points asked for, then as the ENAS paper
+            # derives its cell: architectures drawn from the trained policy (its argmax first),
+            # each evaluated on the shared weights; the best estimate among them is the pick.
+            print("glovec: enas search: its first estimate is the program's own architecture, "
+                  "then the policy's most likely one and draws from it", file=self.err)
             for arch in first:
                 if key(arch) not in done_archs:
                     done_archs.add(key(arch))
@@ -607,12 +609,12 @@ class Session:
         return 1 if self.method == "darts" else self.settings.trials
 
     def _first_archs(self, ids) -> list[dict]:
-        """What the search phase estimates first (switched sites only, no repeats): for spos the
-        program's own architecture, so the pick is never estimated below it (enas' and darts'
-        architectures come from what they learned), then ``--enqueue``'s points. A point's value
-        for a site one-shot keeps at its default is not used, and stderr says so."""
+        """What the search phase estimates first (switched sites only, no repeats): for spos and
+        enas the program's own architecture, so the pick is never estimated below it (darts'
+        pick is its argmax), then ``--enqueue``'s points. A point's value for a site one-shot
+        keeps at its default is not used, and stderr says so."""
         defaults = self.spec.default_dna().decisions
-        out = [{k: defaults[k] for k in ids}] if self.method == "spos" else []
+        out = [{k: defaults[k] for k in ids}] if self.method != "darts" else []
         asked: list = []
         for i, point in enumerate(self.points):
             unused = [k for k, v in point.items() if k not in ids and v != defaults.get(k)]
@@ -623,8 +625,8 @@ class Session:
             if arch not in out and arch not in asked:
                 asked.append(arch)
         if asked:
-            when = {"spos": "first, after the program's own architecture",
-                    "enas": "first", "darts": "after its argmax"}[self.method]
+            when = ("after its argmax" if self.method == "darts" else
+                    "first, after the program's own architecture")
             print(f"glovec: {self.method} search: {len(asked)} enqueued architecture(s) estimated "
                   f"{when}", file=self.err)
         return out + asked
