@@ -12,9 +12,10 @@ stand-alone accuracy earlier bench/oneshot.py results hold.
 Every one-shot search estimates the program's own architecture first, whatever the algorithm.
 `tpe` is one-shot's default (chosen from this bench: docs/oneshot.md); `evolution` draws 19
 random cells before selection; `evolution (selects after 5)` selects after the program's
-architecture and 4 random ones (tried as one-shot's default and dropped: docs/oneshot.md). (`bench/results/oneshot_search.json`'s `evolution (random start)`
-rows were measured before the first estimate was the program's architecture for every algorithm:
-20 random cells.) Every figure comes from this run; nothing is asserted.
+architecture and 4 random ones (tried as one-shot's default and dropped: docs/oneshot.md).
+The `evolution (random start)` rows of `bench/results/oneshot_search.json` were measured before
+every algorithm's first estimate was the program's architecture (20 random cells). Every figure
+comes from this run; nothing is asserted.
 
     python bench/oneshot_search.py --seeds 0,1,2 --trials 60 --at 30 --alone
 """
