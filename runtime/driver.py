@@ -116,10 +116,21 @@ class Settings:
 
 # setting -> environment variable
 ENV = {key: "GLOVEC_" + key.upper() for key in Settings.FIELDS}
-# One-shot's search over estimates when no algorithm is named: over 24 searches of 60 estimates
-# on the cell example's spos supernets, tpe's picks trained alone to 0.9784 on average, 17 of
-# them at or above the 75th percentile (evolution: 0.9723, 7); docs/oneshot.md.
-ONE_SHOT_ALGORITHM = "tpe"
+# A one-shot run's own defaults, for the settings nobody gave: its search over estimates (over
+# 24 searches of 60 estimates on the cell example's spos supernets, tpe's picks trained alone to
+# 0.9784 on average, 17 of them at or above the 75th percentile; evolution: 0.9723, 7), and as
+# many estimates as were measured (an estimate is a forward pass: 60 cost 7-15 s there; 100 found
+# higher estimates, not better cells); docs/oneshot.md.
+ONE_SHOT_DEFAULTS = {"algorithm": "tpe", "trials": 60}
+
+
+def apply_one_shot_defaults(settings: "Settings", given) -> None:
+    """For a one-shot run, ``ONE_SHOT_DEFAULTS`` in place of the settings not in ``given`` (the
+    names a flag or ``convert`` set) nor in the environment."""
+    if settings.one_shot:
+        for name, value in ONE_SHOT_DEFAULTS.items():
+            if name not in given and not os.environ.get(ENV[name]):
+                setattr(settings, name, value)
 
 
 def settings_from_env(base: Settings | None = None, environ=None) -> Settings:
@@ -161,9 +172,7 @@ def main(file: str, source: str, header_line: int, space_json: str,
         if settings is None:  # what `glovec convert --trials ... --algorithm ...` chose
             settings = Settings(**space_doc.get("settings", {}))
         settings = settings_from_env(settings)
-        if settings.one_shot and "algorithm" not in space_doc.get("settings", {}) \
-                and not os.environ.get(ENV["algorithm"]):
-            settings.algorithm = ONE_SHOT_ALGORITHM
+        apply_one_shot_defaults(settings, space_doc.get("settings", {}))
     except (UsageError, TypeError) as exc:
         print(f"glovec: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -382,3 +382,22 @@ def test_enas_search_phase_records_the_policy_argmax_then_distinct_draws(tmp_pat
     assert heads[0] == "Mean()"  # the program's own architecture first
     assert texts[logits.index(max(logits))] in heads[:2]  # then the policy's argmax
     assert len(set(heads)) == 3  # then distinct draws
+
+
+def test_one_shot_runs_default_to_the_measured_search_unless_told_otherwise(monkeypatch):
+    """tpe over 60 estimates (docs/oneshot.md) when neither a flag, `convert`, nor the
+    environment says otherwise; a per-trial run keeps its own defaults."""
+    from glovec.runtime.driver import Settings, apply_one_shot_defaults
+
+    monkeypatch.delenv("GLOVEC_TRIALS", raising=False)
+    monkeypatch.delenv("GLOVEC_ALGORITHM", raising=False)
+    plain = Settings()
+    apply_one_shot_defaults(plain, set())
+    assert (plain.trials, plain.algorithm) == (20, None)
+    given = Settings(one_shot="spos", trials=5)
+    apply_one_shot_defaults(given, {"trials"})
+    assert (given.trials, given.algorithm) == (5, "tpe")
+    monkeypatch.setenv("GLOVEC_ALGORITHM", "random")
+    from_env = Settings(one_shot="enas", algorithm="random")
+    apply_one_shot_defaults(from_env, set())
+    assert (from_env.trials, from_env.algorithm) == (60, "random")

@@ -17,7 +17,7 @@ from glovec.terminal import printable
 from glovec.commands._configs import config_option, materialized_path, read_configs
 from glovec.commands._options import rules_for, rules_option
 from glovec.runtime.algorithms.registry import DEFAULT_RULE
-from glovec.runtime.driver import ONE_SHOT_ALGORITHM
+from glovec.runtime.driver import ONE_SHOT_DEFAULTS
 
 if TYPE_CHECKING:
     from glovec.compiler import CompileResult
@@ -135,8 +135,9 @@ def _same_file(a: str, b: str) -> bool:
               help="feed an earlier study's finished trials to the algorithm before it proposes")
 @click.option("--one-shot", "one_shot", type=click.Choice(["spos", "enas", "darts"]), default=None,
               help="weight sharing: train one supernet with the program's own loop, then "
-                   "evaluate architectures on it; spos searches them with --algorithm "
-                   "[default: " + ONE_SHOT_ALGORITHM + "] (docs/oneshot.md)")
+                   "evaluate --trials architectures on it [default: %(trials)s], spos "
+                   "with --algorithm [default: %(algorithm)s] (docs/oneshot.md)"
+                   % ONE_SHOT_DEFAULTS)
 @rules_option
 @config_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
@@ -188,7 +189,8 @@ def _start_warm_worker(src: str, text: bytes, program_args, options: dict) -> No
 def search(src: str, compiled: "CompileResult", program_args, options: dict, out=None, err=None) -> int:
     """Run the search for a compiled program (``glovec run``, and ``%glovec run`` in a notebook):
     settings from the environment, then ``options`` (the command's flags; None = not given)."""
-    from glovec.runtime.driver import Settings, UsageError, default_study_path, run_search
+    from glovec.runtime.driver import (Settings, UsageError, apply_one_shot_defaults,
+                                       default_study_path, run_search)
     from glovec.runtime.driver import settings_from_env
     from glovec.runtime.executors import ProgramRef
 
@@ -203,10 +205,8 @@ def search(src: str, compiled: "CompileResult", program_args, options: dict, out
     for flag in ("resume", "migrate"):  # an absent flag must not undo GLOVEC_RESUME=1
         if not options.get(flag):
             options[flag] = None
-    if (options.get("one_shot") or settings.one_shot) and options.get("algorithm") is None \
-            and not os.environ.get("GLOVEC_ALGORITHM"):
-        options["algorithm"] = ONE_SHOT_ALGORITHM
     settings.update(**options)
+    apply_one_shot_defaults(settings, {k for k, v in options.items() if v is not None})
     if settings.migrate and not settings.resume:
         click.echo("glovec: --migrate only makes sense with --resume", err=True)
         return 2
