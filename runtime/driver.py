@@ -119,7 +119,7 @@ ENV = {key: "GLOVEC_" + key.upper() for key in Settings.FIELDS}
 # A one-shot run's own defaults, for the settings nobody gave: its search over estimates (over
 # 24 searches of 60 estimates on the cell example's spos supernets, tpe's picks trained alone to
 # 0.9784 on average, 17 of them at or above the 75th percentile; evolution: 0.9723, 7), and as
-# many estimates as were measured (an estimate is a forward pass: 60 cost 7-15 s there; 100 found
+# many estimates as were measured (an estimate is a forward pass: 60 took 4-7 s there; 100 found
 # higher estimates, not better cells); docs/oneshot.md.
 ONE_SHOT_DEFAULTS = {"algorithm": "tpe", "trials": 60}
 

@@ -665,3 +665,19 @@ def test_checkpointed_at_97_of_200_a_fresh_instance_proposes_the_same_next(name)
     if name not in ("random", "test_algorithms:composed"):  # taken with other options: refused
         other = fresh(name, MIXED, seed=11, **({"points": 3} if name == "grid" else {"dedup": False}))
         assert not other.restore(state, Past.of(history))
+
+
+def test_evolution_does_not_propose_a_point_it_was_told_about():
+    """An enqueued point (evaluated, fed back, never proposed by evolution) is not proposed again:
+    in a space of four points, the three proposals after it are the other three."""
+    spec = DNASpec.from_space_doc({"sites": [
+        {"id": f"x{i}", "kind": "oneof", "candidates": ["0", "1"], "default": 0} for i in range(2)]})
+    algo = fresh("evolution", spec, seed=0)
+    given = DNA(spec, {"x0": 0, "x1": 0})
+    algo.feedback(given, 1.0)
+    seen = []
+    for _ in range(3):
+        dna = algo.propose()
+        seen.append(dict(dna.decisions))
+        algo.feedback(dna, 0.0)
+    assert {"x0": 0, "x1": 0} not in seen and len({tuple(d.values()) for d in seen}) == 3

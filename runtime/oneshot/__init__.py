@@ -51,6 +51,11 @@ class _Finished(SystemExit):
         super().__init__(0)
 
 
+def _arch_key(arch) -> tuple:
+    """An architecture (switch id -> decision) as a hashable key."""
+    return tuple(sorted(arch.items()))
+
+
 def checkpoint_path(study_path: str) -> str:
     return study_path + ".oneshot.pt"
 
@@ -82,9 +87,11 @@ def run_one_shot(prog, space: dict, settings, out=None, err=None, table=None) ->
     except OneShotError as exc:
         print(exc.render(), file=err)
         return 1
+    from ..flow import FlowError
+
     try:  # before training: a point that does not fit the space is refused now, not after it
         points = first_points(space, settings.enqueue)
-    except ValueError as exc:  # flow.FlowError
+    except FlowError as exc:
         print(f"{prog.source_path or settings.study}:1:1: {exc.code} {exc.message}", file=err)
         return 1
     try:
@@ -510,7 +517,7 @@ class Session:
         sub_spec = self._searched_spec()
         ids = [p.id for p in sub_spec]
         defaults = spec.default_dna().decisions
-        done_archs = {tuple(sorted((k, t.decisions.get(k)) for k in ids))
+        done_archs = {_arch_key({k: t.decisions.get(k) for k in ids})
                       for t in study.trials(("completed", "failed"))}
         metrics = {ESTIMATE_METRIC: self.method}
         record_extra = {}
@@ -537,25 +544,25 @@ class Session:
             study.start(t.id)
             value = self._estimate({k: t.decisions[k] for k in ids}, frame)
             study.complete(t.id, value, {**metrics, **record_extra})
-            done_archs.add(tuple(sorted((k, t.decisions.get(k)) for k in ids)))
+            done_archs.add(_arch_key({k: t.decisions.get(k) for k in ids}))
         target = self._target()
-        key = lambda arch: tuple(sorted(arch.items()))  # noqa: E731
         first = self._first_archs(ids)
-        if self.method == "darts":  # its argmax, then the points asked for
-            for arch in [self._alpha_argmax(), *first]:
-                if key(arch) not in done_archs:
-                    done_archs.add(key(arch))
+
+        def record_new(archs) -> None:
+            for arch in archs:
+                if _arch_key(arch) not in done_archs:
+                    done_archs.add(_arch_key(arch))
                     record(arch)
+
+        if self.method == "darts":  # its argmax, then the points asked for
+            record_new([self._alpha_argmax(), *first])
         elif self.method == "enas":
             # The program's own architecture and the points asked for, then as the ENAS paper
             # derives its cell: architectures drawn from the trained policy (its argmax first),
             # each evaluated on the shared weights; the best estimate among them is the pick.
             print("glovec: enas search: its first estimate is the program's own architecture, "
                   "then the policy's most likely one and draws from it", file=self.err)
-            for arch in first:
-                if key(arch) not in done_archs:
-                    done_archs.add(key(arch))
-                    record(arch)
+            record_new(first)
             for arch in self._policy_archs(target - len(done_archs), done_archs):
                 record(arch)
         else:
@@ -582,16 +589,15 @@ class Session:
         keep repeating: a policy sharper than ``n`` distinct draws)."""
         if n <= 0:
             return []
-        key = lambda arch: tuple(sorted(arch.items()))  # noqa: E731
         seen = set(skip)
         out = self.controller.most_likely(1, skip=seen)
-        seen.update(key(a) for a in out)
+        seen.update(_arch_key(a) for a in out)
         for _ in range(50 * n):
             if len(out) >= n:
                 break
             arch = self._draw()
-            if key(arch) not in seen:
-                seen.add(key(arch))
+            if _arch_key(arch) not in seen:
+                seen.add(_arch_key(arch))
                 out.append(arch)
         if len(out) < n:
             out += self.controller.most_likely(n - len(out), skip=seen)
@@ -649,8 +655,7 @@ class Session:
                    for d, r in study.history()]
         if history:
             algorithm.recover(history)
-        key = lambda decisions: tuple(sorted(decisions.items()))  # noqa: E731
-        estimated = {key(d.decisions): r for d, r in history}
+        estimated = {_arch_key(d.decisions): r for d, r in history}
         counts = study.counts()
         done = counts["completed"] + counts["failed"]
         from ..algorithms.base import SearchExhausted
@@ -662,8 +667,8 @@ class Session:
             except (SearchExhausted, StopIteration):
                 break
             arch = dict(dna.decisions)
-            if key(arch) in estimated:  # the same cell gets the same estimate: no new trial
-                algorithm.feedback(dna, estimated[key(arch)])
+            if _arch_key(arch) in estimated:  # the same cell, the same estimate: no new trial
+                algorithm.feedback(dna, estimated[_arch_key(arch)])
                 repeats += 1
                 if repeats >= REPEATS_BEFORE_STOP:
                     print(f"glovec: {self.method} search: stopped after {done} estimates: the "
@@ -672,7 +677,7 @@ class Session:
                 continue
             repeats = 0
             reward = study.reward(record(arch))
-            estimated[key(arch)] = reward
+            estimated[_arch_key(arch)] = reward
             algorithm.feedback(dna, reward)
             done += 1
 
