@@ -8,6 +8,10 @@ reports:
   spread over the estimates' range (sorted by estimate, evenly spaced ranks);
 - where the method's pick (`--best`) ranks by stand-alone accuracy among them, and against the
   program's default architecture;
+- the same for the best estimate alone, when the run trained finalists (``--finalists``: the pick
+  is then the best finalist), and what 1..K finalists would have picked;
+- Kendall tau over every estimated architecture whose stand-alone accuracy is known (for darts,
+  its whole pool);
 - the method's wall time against one stand-alone training (the default architecture's, trained
   first, and the mean of its trainings just before and after the one-shot run, which a drifting
   load on a shared machine moves less), and the best stand-alone accuracy that per-trial
@@ -146,7 +150,7 @@ def estimate_known(study: Path, decisions: list, method: str = "darts") -> float
     finally:
         opened.close()
     return glovec("run", EXAMPLE, "--one-shot", method, "--study", study, "--resume",
-                  "--trials", len(seen))[2]
+                  "--trials", len(seen), "--finalists", 0)[2]
 
 
 def main() -> None:
@@ -161,7 +165,9 @@ def main() -> None:
                        "their stand-alone accuracies are reused (and their architectures join "
                        "the pool that darts' tau is measured over)"),
         p.add_argument("--name", default=None, help="the results files' stem under bench/results "
-                       "(default: from the example and the seed, e.g. oneshot_keras_cell_seed1)")))
+                       "(default: from the example and the seed, e.g. oneshot_keras_cell_seed1)"),
+        p.add_argument("--finalists", type=int, default=None, help="the one-shot runs' "
+                       "--finalists (default: glovec's)")))
     global EXAMPLE
     EXAMPLE = Path(args.example).resolve()
     # nas_cell_torch.py -> oneshot, nas_mlp_keras.py -> oneshot_keras, nas_cell_keras.py ->
@@ -199,16 +205,22 @@ def main() -> None:
     before = alone_seconds  # the default's training just before each one-shot run
     for method in args.methods.split(","):
         study = work / f"{method}.db"
+        finalists = [] if args.finalists is None else ["--finalists", args.finalists]
         _, err, seconds = glovec("run", EXAMPLE, "--one-shot", method, "--trials", trials,
-                                 "--study", study, "--seed", args.seed)
+                                 "--study", study, "--seed", args.seed, *finalists)
         # The default trained again right after: on a shared machine the load drifts, so the
         # one-shot run is also divided by the mean of the trainings just before and after it.
         ahead, after = before, standalone(default_prog)[1]
         around = (ahead + after) / 2
         before = after
         report = json.loads(glovec("report", study, "--json")[0])
-        done = [t for t in report["trials"] if t["status"] == "completed"]
-        pick = next(t for t in done if t["id"] == report["best"])
+        # The pick is the study's best: the best finalist trained alone, when the run trained
+        # finalists (their objective is a stand-alone accuracy, trained in the run's process);
+        # the spread and tau are over the estimates only.
+        pick = next(t for t in report["trials"] if t["id"] == report["best"])
+        finals = [t for t in report["trials"] if "glovec.finalist" in t["metrics"]]
+        done = [t for t in report["trials"] if t["status"] == "completed" and t["estimate"]]
+        by_estimate = max(done, key=lambda t: (t["objective"], -t["id"]))
         pool_seconds = None
         if len(done) == 1 and cache:  # darts: estimate the known architectures, one-hot
             pool_seconds = estimate_known(study, [json.loads(key) for key in cache])
@@ -220,6 +232,14 @@ def main() -> None:
             rows.append({"id": t["id"], "estimate": t["objective"], "decisions": t["decisions"],
                          "alone": train_alone(study, t["id"], t["decisions"])})
         pick_alone = train_alone(study, pick["id"], pick["decisions"])
+        estimate_pick_alone = train_alone(study, by_estimate["id"], by_estimate["decisions"])
+        # What each number of finalists would have picked: the best trained alone among the
+        # n best estimates' finalists and the program's own architecture.
+        # (Rounded as the example prints its accuracy, which is what standalone() reads.)
+        ranks = {t["metrics"].get("glovec.estimate_rank"): round(t["objective"], 4)
+                 for t in finals if t["status"] == "completed"}
+        by_k = {n: max([default_acc] + [a for r, a in ranks.items() if r and r <= n])
+                for n in range(1, max([r for r in ranks if r] or [0]) + 1)}
         accs = sorted([r["alone"] for r in rows] + ([pick_alone] if not any(
             r["decisions"] == pick["decisions"] for r in rows) else []))
         percentile = percentile_of(pick_alone, accs) if accs else None
@@ -227,6 +247,11 @@ def main() -> None:
                if len(rows) > 2 else None)
         # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
         # the input off) are easy to tell apart and inflate tau over the whole spread.
+        # Over every estimated architecture whose stand-alone accuracy is known (this run's and
+        # --reuse's): for darts, its whole pool; a larger sample than the spread's 12.
+        known = [(t["objective"], cache[json.dumps(t["decisions"], sort_keys=True)]) for t in done
+                 if json.dumps(t["decisions"], sort_keys=True) in cache]
+        tau_known = kendall_tau(*zip(*known)) if len(known) > 2 else None
         working = [r for r in rows if r["alone"] >= WORKING]
         tau_working = (kendall_tau([r["estimate"] for r in working], [r["alone"] for r in working])
                        if len(working) > 2 else None)
@@ -266,24 +291,46 @@ def main() -> None:
             "architectures": rows,
             "kendall_tau": tau,
             "kendall_tau_working": tau_working,
+            "kendall_tau_known": tau_known,
+            "known": len(known),
+            "estimates": [{"id": t["id"], "estimate": t["objective"], "decisions": t["decisions"]}
+                          for t in done],
             "working": len(working),
             "pick": {"id": pick["id"], "estimate": pick["objective"], "decisions": pick["decisions"],
                      "alone": pick_alone},
             "pick_percentile": percentile,
             "best_alone_of_spread": max(accs) if accs else None,
             "pick_vs_default": pick_alone - default_acc,
+            "finalists": [{"id": t["id"], "estimate": t["metrics"].get("glovec.estimate"),
+                           "rank": t["metrics"].get("glovec.estimate_rank"),
+                           "alone_in_run": t["objective"], "decisions": t["decisions"]}
+                          for t in finals],
+            "pick_by_estimate": {"id": by_estimate["id"], "estimate": by_estimate["objective"],
+                                 "decisions": by_estimate["decisions"],
+                                 "alone": estimate_pick_alone,
+                                 "percentile": percentile_of(estimate_pick_alone, accs)
+                                 if accs else None},
+            "pick_by_finalists": {n: {"alone": a, "percentile": percentile_of(a, accs)}
+                                  for n, a in by_k.items()},
             "evolution_same_wall_time": {"trials": len(evo_done), "best_alone": evo_best},
         }
         results["methods"][method] = entry
         tau_text = "n/a" if tau is None else f"{tau:.2f}"
         if tau_working is not None:
             tau_text += f" ({tau_working:.2f} among {len(working)} working)"
+        if tau_known is not None:
+            tau_text += f", {tau_known:.2f} over the {len(known)} known"
         print(f"{method}: tau {tau_text} over {len(rows)}, pick alone {pick_alone:.4f} "
               f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
               f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training "
               f"({seconds / around:.1f}x the default's trainings just before and after it: "
               f"{ahead:.1f} s, {after:.1f} s); "
               f"evolution in the same time: {len(evo_done)} trials, best {evo_best}", flush=True)
+        if finals:
+            print(f"  {len(finals)} finalist(s); the best estimate alone: {estimate_pick_alone:.4f} "
+                  f"(percentile {percentile_of(estimate_pick_alone, accs):.0f}); with n finalists: "
+                  + ", ".join(f"{n}: {a:.4f} ({percentile_of(a, accs):.0f})"
+                              for n, a in by_k.items()), flush=True)
     # On a shared machine one training's time drifts with the load: the median of every
     # stand-alone training of this run is the unit too (x_median_standalone).
     median = sorted(alone_times)[len(alone_times) // 2] if alone_times else alone_seconds

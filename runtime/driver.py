@@ -93,6 +93,7 @@ class Settings:
         "enqueue": (None, str),
         "warm_start": (None, str),
         "one_shot": (None, str),
+        "finalists": (None, int),  # one-shot: best estimates trained alone (oneshot/finalists.py)
     }
 
     def __init__(self, **values) -> None:
@@ -121,7 +122,8 @@ ENV = {key: "GLOVEC_" + key.upper() for key in Settings.FIELDS}
 # 0.9784 on average, 17 of them at or above the 75th percentile; evolution: 0.9723, 7), and as
 # many estimates as were measured (an estimate is a forward pass: 60 took 4-7 s there; 100 found
 # higher estimates, not better cells); docs/oneshot.md.
-ONE_SHOT_DEFAULTS = {"algorithm": "tpe", "trials": 60}
+# Its finalists: the 2 best estimates and the program's own architecture, trained alone.
+ONE_SHOT_DEFAULTS = {"algorithm": "tpe", "trials": 60, "finalists": 2}
 
 
 def apply_one_shot_defaults(settings: "Settings", given) -> None:
@@ -209,6 +211,9 @@ def run_search(prog, space_doc: dict, settings: Settings, out=None, err=None) ->
 
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    if settings.finalists is not None and not settings.one_shot:
+        print("glovec: --finalists only makes sense with --one-shot", file=err)
+        return 2
     if settings.one_shot:  # weight sharing: one training of a supernet (runtime/oneshot/)
         from .oneshot import run_one_shot
 
@@ -462,17 +467,25 @@ def literal_decisions(study, decisions: dict) -> dict:
 
 
 def format_table(trials, study, direction: str = "maximize") -> str:
-    """The top-trials table: id, objective, and the decisions by site id."""
+    """The top-trials table: id, objective, and the decisions by site id; where one-shot
+    estimates and trials trained alone (its finalists) are listed together, a column says which
+    each objective is."""
+    from .study.rows import ESTIMATE_METRIC
+
+    estimated = [ESTIMATE_METRIC in (t.metrics or {}) for t in trials]
+    mixed = any(estimated) and not all(estimated)
     rows = []
-    for t in trials:
+    for t, estimate in zip(trials, estimated):
         decisions = literal_decisions(study, t.decisions)
         text = ", ".join(f"{k}={_short(v)}" for k, v in decisions.items())
-        rows.append((str(t.id), _fmt(t.objective), text))
-    header = ("trial", f"objective ({direction})", "decisions")
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(2)]
-    lines = [f"{header[0]:>{widths[0]}}  {header[1]:>{widths[1]}}  {header[2]}"]
-    for r in rows:
-        lines.append(f"{r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]}")
+        rows.append((str(t.id), _fmt(t.objective),
+                     ("estimate" if estimate else "alone") if mixed else None, text))
+    header = ("trial", f"objective ({direction})", "measured" if mixed else None, "decisions")
+    widths = [max(len(r[i] or "") for r in rows + [header]) for i in range(3)]
+    lines = []
+    for r in [header] + rows:
+        kind = f"{r[2]:<{widths[2]}}  " if mixed else ""
+        lines.append(f"{r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {kind}{r[3]}")
     return "\n".join(lines)
 
 

@@ -148,7 +148,8 @@ def test_spos_search_estimates_the_programs_own_architecture_then_enqueued_point
     program = GRADS.replace('with open(os.environ["GRADS_OUT"], "w") as fh:\n    json.dump(seen, fh)\n', "")
     tanh = "nn.Sequential(nn.Linear(8, 8), nn.Tanh())"
     status, _, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "9", "--seed", "3",
-                            "--algorithm", algorithm, "--enqueue", json.dumps({"block": tanh}))
+                            "--algorithm", algorithm, "--enqueue", json.dumps({"block": tanh}),
+                            "--finalists", "0")
     err = capsys.readouterr().err
     assert status == 0, err
     assert f"spos search: {algorithm}; its first estimate is the program's own architecture" in err
@@ -165,7 +166,8 @@ def test_spos_search_estimates_the_programs_own_architecture_then_enqueued_point
 def test_enas_estimates_enqueued_points_before_its_policys(tmp_path, capsys):
     program = DARTS.replace("nn.Sequential(nn.Identity(), head)", "nn.Sequential(nn.Linear(4, 4), head)")
     status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0",
-                            "--enqueue", '[{"head": "nn.Linear(4, 1)"}, {"head": "nn.Linear(4, 1)"}]')
+                            "--enqueue", '[{"head": "nn.Linear(4, 1)"}, {"head": "nn.Linear(4, 1)"}]',
+                            "--finalists", "0")
     err = capsys.readouterr().err
     assert status == 0, err
     assert "enas search: its first estimate is the program's own architecture" in err
@@ -176,7 +178,8 @@ def test_enas_estimates_enqueued_points_before_its_policys(tmp_path, capsys):
 
 
 def test_darts_estimates_enqueued_points_after_its_argmax(tmp_path, capsys):
-    status, _, study = _run(tmp_path, DARTS, "--one-shot", "darts", "--enqueue", '{"head": "Mean()"}')
+    status, _, study = _run(tmp_path, DARTS, "--one-shot", "darts", "--enqueue", '{"head": "Mean()"}',
+                            "--finalists", "0")
     err = capsys.readouterr().err
     assert status == 0, err
     assert "darts search: 1 enqueued architecture(s) estimated after its argmax" in err
@@ -222,7 +225,7 @@ score = -loss_fn(model(x), y).item()  # glovec: objective
 
 
 def test_darts_weights_move_and_their_argmax_is_materialized(tmp_path, capsys):
-    status, src, study = _run(tmp_path, DARTS, "--one-shot", "darts")
+    status, src, study = _run(tmp_path, DARTS, "--one-shot", "darts", "--finalists", "0")
     assert status == 0, capsys.readouterr().err
     capsys.readouterr()
     assert main(["report", str(study), "--json"]) == 0
@@ -275,7 +278,7 @@ def test_a_killed_search_resumes_from_the_checkpoint_without_training(tmp_path):
     src.write_text(SLOW)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STEPS_OUT": str(steps)}
     cmd = [sys.executable, "-m", "glovec.cli", "run", str(src), "--one-shot", "spos",
-           "--trials", "4", "--study", str(study), "--seed", "0"]
+           "--trials", "4", "--study", str(study), "--seed", "0", "--finalists", "0"]
     kept = kill_after_completed(cmd, env, study, 2)
     assert 2 <= kept < 4
     assert Path(f"{study}.oneshot.pt").exists()
@@ -293,7 +296,7 @@ def test_a_converted_program_runs_one_shot_from_the_environment(tmp_path, capsys
     src.write_text(DARTS)
     assert main(["convert", str(src), "-o", str(gen)]) == 0
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GLOVEC_ONE_SHOT": "spos", "GLOVEC_TRIALS": "2",
-           "GLOVEC_STUDY": str(study), "GLOVEC_SEED": "0"}
+           "GLOVEC_STUDY": str(study), "GLOVEC_SEED": "0", "GLOVEC_FINALISTS": "0"}
     done = subprocess.run([sys.executable, str(gen)], env=env, capture_output=True, text=True,
                           timeout=240)
     assert done.returncode == 0, done.stderr
@@ -306,7 +309,8 @@ def test_a_converted_program_runs_one_shot_from_the_environment(tmp_path, capsys
 
 def test_enas_controller_learns_during_training_then_its_samples_are_recorded(tmp_path, capsys):
     program = DARTS.replace("nn.Sequential(nn.Identity(), head)", "nn.Sequential(nn.Linear(4, 4), head)")
-    status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0")
+    status, _, study = _run(tmp_path, program, "--one-shot", "enas", "--trials", "2", "--seed", "0",
+                            "--finalists", "0")
     assert status == 0, capsys.readouterr().err
     state = torch.load(f"{study}.oneshot.pt", weights_only=False)
     controller = state["controller"]  # the algorithms package's Controller, reinforce
@@ -329,7 +333,7 @@ class Mean(nn.Module):""").replace("# glovec: oneof([nn.Linear(4, 1), Mean()])",
 
 
 def test_darts_derives_the_architecture_from_non_zero_candidates(tmp_path, capsys):
-    status, _, study = _run(tmp_path, ZERO, "--one-shot", "darts")
+    status, _, study = _run(tmp_path, ZERO, "--one-shot", "darts", "--finalists", "0")
     assert status == 0, capsys.readouterr().err
     capsys.readouterr()
     assert main(["report", str(study), "--json"]) == 0
@@ -344,7 +348,7 @@ def test_architectures_added_to_a_finished_darts_study_are_estimated_on_resume(t
     from glovec.runtime.geno import DNA, DNASpec
     from glovec.runtime.study import Study
 
-    status, src, study = _run(tmp_path, DARTS, "--one-shot", "darts")
+    status, src, study = _run(tmp_path, DARTS, "--one-shot", "darts", "--finalists", "0")
     assert status == 0, capsys.readouterr().err
     stored = Study.load(str(study))
     space, (argmax,) = stored.space_doc, list(stored.trials("completed"))
@@ -354,7 +358,8 @@ def test_architectures_added_to_a_finished_darts_study_are_estimated_on_resume(t
     added.add_trial(DNA(DNASpec.from_space_doc(space), {"head": 1}))  # Mean()
     added.close()
     capsys.readouterr()
-    assert main(["run", str(src), "--one-shot", "darts", "--study", str(study), "--resume"]) == 0
+    assert main(["run", str(src), "--one-shot", "darts", "--study", str(study), "--resume",
+                 "--finalists", "0"]) == 0
     err = capsys.readouterr().err
     assert "resuming from" in err and "no training" in err
     assert main(["report", str(study), "--json"]) == 0
@@ -385,7 +390,7 @@ def test_enas_search_phase_records_the_policy_argmax_then_distinct_draws(tmp_pat
 
 
 def test_one_shot_runs_default_to_the_measured_search_unless_told_otherwise(monkeypatch):
-    """tpe over 60 estimates (docs/oneshot.md) when neither a flag, `convert`, nor the
+    """tpe over 60 estimates and 2 finalists (docs/oneshot.md) when neither a flag, `convert`, nor the
     environment says otherwise; a per-trial run keeps its own defaults."""
     from glovec.runtime.driver import Settings, apply_one_shot_defaults
 
@@ -400,4 +405,93 @@ def test_one_shot_runs_default_to_the_measured_search_unless_told_otherwise(monk
     monkeypatch.setenv("GLOVEC_ALGORITHM", "random")
     from_env = Settings(one_shot="enas", algorithm="random")
     apply_one_shot_defaults(from_env, set())
-    assert (from_env.trials, from_env.algorithm) == (60, "random")
+    assert (from_env.trials, from_env.algorithm, from_env.finalists) == (60, "random", 2)
+
+
+FINAL = """\
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+x = torch.randn(96, 4)
+y = torch.tanh(2 * x[:, :1]) - x[:, 1:2] * x[:, 2:3]
+head = nn.Linear(4, 1)  # glovec: oneof([nn.Linear(4, 1), nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1)), nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1)), nn.Sequential(nn.Tanh(), nn.Linear(4, 1))])
+model = nn.Sequential(head)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+loss_fn = nn.MSELoss()
+for step in range(60):
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+score = -loss_fn(model(x), y).item()  # glovec: objective
+print(repr(score))
+"""
+
+
+def test_finalists_are_trained_alone_and_the_best_of_them_is_the_pick(tmp_path, capsys):
+    """After the search on shared weights, the 2 best estimates and the program's own
+    architecture are trained alone by the program (--finalists' default); the best trial is the
+    best of them, and its objective is what the materialized program gets on its own."""
+    status, src, study = _run(tmp_path, FINAL, "--one-shot", "spos", "--trials", "4", "--seed", "0")
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert re.search(r"spos: training [23] finalist\(s\) alone with the program \(the best "
+                     r"estimate, estimate no. 2", err)
+    assert main(["report", str(study), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    estimates = [t for t in report["trials"] if t["estimate"]]
+    finals = [t for t in report["trials"] if "glovec.finalist" in t["metrics"]]
+    assert len(estimates) == 4 and all(t["status"] == "completed" for t in finals)
+    top2 = sorted(estimates, key=lambda t: (-t["objective"], t["id"]))[:2]
+    own = next(t for t in estimates if t["decisions"]["head"] == "nn.Linear(4, 1)")
+    expected = [t["decisions"] for t in top2] + ([own["decisions"]] if own not in top2 else [])
+    assert [t["decisions"] for t in finals] == expected  # in training order
+    assert [t["metrics"]["glovec.estimate"] for t in finals[:2]] == [t["objective"] for t in top2]
+    assert all(t["estimate"] is False for t in finals)
+    best = max(finals, key=lambda t: t["objective"])
+    assert report["best"] == best["id"]  # a measured trial, above every estimate
+    assert main(["report", str(study)]) == 0
+    text = capsys.readouterr().out
+    assert re.search(rf"\n +{best['id']} +\S+ +alone +head=", text)
+    assert f"except those of the {len(finals)} trial(s) trained alone" in text
+    assert main(["materialize", str(src), "--best", "--study", str(study), "-o",
+                 str(tmp_path / "pick.py")]) == 0
+    alone = subprocess.run([sys.executable, str(tmp_path / "pick.py")], capture_output=True,
+                           text=True, timeout=120)
+    assert alone.returncode == 0, alone.stderr
+    assert float(alone.stdout.strip()) == best["objective"]
+
+
+def test_a_search_killed_while_training_finalists_resumes_with_the_rest(tmp_path):
+    """SIGKILL during the second finalist: the resumed run neither trains the supernet again nor
+    estimates anything; it trains the finalist that was cut short (in its own trial) and the
+    rest, each once."""
+    src, study, steps = tmp_path / "model.py", tmp_path / "s.db", tmp_path / "steps"
+    src.write_text(SLOW)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STEPS_OUT": str(steps)}
+    cmd = [sys.executable, "-m", "glovec.cli", "run", str(src), "--one-shot", "spos",
+           "--trials", "4", "--study", str(study), "--seed", "0", "--finalists", "3"]
+    assert kill_after_completed(cmd, env, study, 5) == 5  # 4 estimates, 1 finalist
+    # The supernet's 30 steps, the first finalist's, and the second's (killed in its evaluation).
+    assert len(steps.read_text()) == 90
+    again = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stderr
+    # The search was done: the program is not run on the supernet again, nothing is estimated.
+    assert "site(s) searched" not in again.stderr and "spos estimate" not in again.stderr
+    report = subprocess.run([sys.executable, "-m", "glovec.cli", "report", str(study), "--json"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    trials = json.loads(report.stdout)["trials"]
+    finals = [t for t in trials if "glovec.finalist" in t["metrics"]]
+    n = len(finals)  # the 3 best estimates, and the program's own unless it is one of them
+    assert n in (3, 4) and len(trials) == 4 + n
+    assert all(t["status"] == "completed" and not t["estimate"] for t in finals)
+    assert len({json.dumps(t["decisions"]) for t in finals}) == n
+    assert again.stderr.count("trained alone in") == n - 1  # the cut one again, and the rest
+    assert len(steps.read_text()) == 90 + 30 * (n - 1)
+
+
+def test_finalists_go_with_one_shot_only(tmp_path, capsys):
+    status, _, _ = _run(tmp_path, FINAL, "--trials", "1", "--finalists", "2")
+    assert status == 2
+    assert "--finalists only makes sense with --one-shot" in capsys.readouterr().err

@@ -75,9 +75,12 @@ val_accuracy = history.history["val_accuracy"][-1]  # glovec: objective
 
 
 def _run(tmp_path, program: str, *args) -> tuple[int, object, object]:
+    """A one-shot run that records estimates only (``--finalists 0``): these tests are about the
+    supernet; tests/test_oneshot.py trains finalists, and test_keras_finalists_... here."""
     src, study = tmp_path / "model.py", tmp_path / "model.glovec.db"
     src.write_text(program)
-    return main(["run", str(src), "--study", str(study), *map(str, args)]), src, study
+    return main(["run", str(src), "--study", str(study), "--finalists", "0",
+                 *map(str, args)]), src, study
 
 
 def test_keras_spos_single_path_trains_only_the_active_layer(tmp_path, monkeypatch, capsys):
@@ -380,7 +383,7 @@ def _slow(tmp_path):
 def test_a_killed_keras_search_resumes_from_the_checkpoint_without_training(tmp_path):
     src, study, steps, weights, env = _slow(tmp_path)
     cmd = [sys.executable, "-m", "glovec.cli", "run", str(src), "--one-shot", "spos",
-           "--trials", "8", "--study", str(study), "--seed", "0"]
+           "--trials", "8", "--study", str(study), "--seed", "0", "--finalists", "0"]
     kept = kill_after_completed(cmd, env, study, 2)
     assert 2 <= kept < 8
     assert Path(f"{study}.oneshot.pt").exists()
@@ -399,7 +402,8 @@ def test_a_killed_keras_search_resumes_from_the_checkpoint_without_training(tmp_
 @pytest.mark.slow
 def test_a_keras_checkpoint_of_another_method_is_refused_and_the_run_trains(tmp_path):
     src, study, steps, weights, env = _slow(tmp_path)
-    base = [sys.executable, "-m", "glovec.cli", "run", str(src), "--study", str(study), "--seed", "0"]
+    base = [sys.executable, "-m", "glovec.cli", "run", str(src), "--study", str(study), "--seed", "0",
+            "--finalists", "0"]
     first = subprocess.run(base + ["--one-shot", "darts"], env=env, capture_output=True, text=True,
                            timeout=300)
     assert first.returncode == 0, first.stderr
@@ -411,3 +415,30 @@ def test_a_keras_checkpoint_of_another_method_is_refused_and_the_run_trains(tmp_
     assert "training again" in again.stderr and "resuming from" not in again.stderr
     assert len(steps.read_text()) == 40  # trained all over
     assert completed_trials(study) == 3
+
+
+def test_keras_finalists_are_trained_alone_after_the_search(tmp_path, capsys):
+    """After a Keras search, the finalists (here the best estimate and the program's own
+    architecture) are trained by the program alone in the same process: its fit is the plain
+    one again (2 weights per Dense layer, no switch), and the best trained alone is the pick."""
+    program = HISTORY.format(validation=", validation_data=(x[192:], y[192:])") + \
+        'print("layers", [type(l).__name__ for l in model.layers])\n'
+    src, study = tmp_path / "model.py", tmp_path / "model.glovec.db"
+    src.write_text(program)
+    status = main(["run", str(src), "--study", str(study), "--one-shot", "spos", "--trials", "3",
+                   "--seed", "0", "--finalists", "1"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert main(["report", str(study), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    finals = [t for t in report["trials"] if "glovec.finalist" in t["metrics"]]
+    best_estimate = max((t for t in report["trials"] if t["estimate"]),
+                        key=lambda t: (t["objective"], -t["id"]))
+    assert finals[0]["decisions"] == best_estimate["decisions"]
+    assert finals[-1]["decisions"]["hidden"] == "layers.Identity()"  # the program's own
+    assert all(t["status"] == "completed" and not t["estimate"] for t in finals)
+    assert all(0.0 <= t["objective"] <= 1.0 for t in finals)
+    assert report["best"] == max(finals, key=lambda t: t["objective"])["id"]
+    # The supernet run printed the switch layer; each finalist's run printed plain layers.
+    printed = [line for line in out.splitlines() if line.startswith("layers ")]
+    assert len(printed) == 1 + len(finals) and all("Switch" not in p for p in printed[1:]), printed

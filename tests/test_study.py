@@ -89,6 +89,28 @@ def test_best_follows_the_direction(path, direction, expected):
         assert len(study.best(10)) == 3
 
 
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_a_trial_trained_alone_ranks_above_every_estimate_once_finalists_are_recorded(path, direction):
+    """One-shot estimates and accuracies alone are not comparable: in a study where a one-shot run
+    recorded finalists, the best trials are those trained alone (by their objective), then the
+    estimates; before that, every trial ranks by its objective alone."""
+    good = 0.9 if direction == "maximize" else 0.1
+    with Study.open(path, make_space(direction)) as study:
+        high = study.add_trial(dna(1), status="running")
+        study.complete(high, good, {"glovec.one_shot": "spos"})  # the best estimate
+        low = study.add_trial(dna(2), status="running")
+        study.complete(low, 0.5, {"glovec.one_shot": "spos"})
+        assert [t.id for t in study.best(2)] == [high, low] and study.finalist_ids() is None
+        worse = study.add_trial(dna(1), status="running")
+        study.add_finalist(worse)
+        study.complete(worse, 0.3 if direction == "maximize" else 0.7, {"glovec.finalist": "spos"})
+        better = study.add_trial(dna(2), status="running")
+        study.add_finalist(better)
+        study.complete(better, 0.5, {"glovec.finalist": "spos"})
+        assert study.finalist_ids() == [worse, better]
+        assert [t.id for t in study.best(4)] == [better, worse, high, low]
+
+
 def test_history_is_in_proposal_order_with_rewards_signed_by_direction(path):
     with Study.open(path, make_space("minimize")) as study:
         a = study.add_trial(dna(1), status="running")

@@ -138,6 +138,10 @@ def _same_file(a: str, b: str) -> bool:
                    "evaluate --trials architectures on it [default: %(trials)s], spos "
                    "with --algorithm [default: %(algorithm)s] (docs/oneshot.md)"
                    % ONE_SHOT_DEFAULTS)
+@click.option("--finalists", type=click.IntRange(min=0), default=None,
+              help="with --one-shot: train this many of the best estimates alone, and the "
+                   "program's own architecture; the best trained alone is the pick, 0 keeps "
+                   "estimates only  [default: %(finalists)s]" % ONE_SHOT_DEFAULTS)
 @rules_option
 @config_option
 @click.argument("program_args", nargs=-1, type=click.UNPROCESSED)
@@ -533,6 +537,11 @@ def estimate_note(trials) -> str | None:
                       if ESTIMATE_METRIC in (t.metrics or {})})
     if not methods:
         return None
+    alone = [t.id for t in trials if ESTIMATE_METRIC not in (t.metrics or {})]
+    if alone:
+        return (f"objectives are one-shot estimates ({', '.join(methods)}) except those of the "
+                f"{len(alone)} trial(s) trained alone ({', '.join(map(str, alone[:10]))}"
+                f"{', ...' if len(alone) > 10 else ''}); the best trial is the best trained alone")
     return (f"objectives are one-shot estimates ({', '.join(methods)}): each architecture was "
             f"evaluated on shared weights, not trained alone; materialize one and train it for its "
             f"real accuracy")

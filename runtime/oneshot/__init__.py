@@ -33,12 +33,12 @@ import time
 from typing import Any
 
 from .. import hyper
+from ..study.rows import ESTIMATE_METRIC
 from .errors import OneShotError
 
 __all__ = ["METHODS", "OneShotError", "run_one_shot", "ESTIMATE_METRIC"]
 
 METHODS = ("spos", "enas", "darts")
-ESTIMATE_METRIC = "glovec.one_shot"  # metric of a trial whose objective is a supernet estimate
 ENAS_WARMUP_STEPS = 40
 ENAS_EVERY = 4
 REPEATS_BEFORE_STOP = 100  # spos' search: proposals in a row already estimated, then it ends
@@ -72,6 +72,9 @@ def run_one_shot(prog, space: dict, settings, out=None, err=None, table=None) ->
     method = settings.one_shot
     if method not in METHODS:
         print(f"glovec: unknown one-shot method {method!r} (spos, enas, darts)", file=err)
+        return 2
+    if (settings.finalists or 0) < 0:
+        print("glovec: --finalists must be at least 0", file=err)
         return 2
     if settings.executor not in (None, "inline"):
         print(f"glovec: --one-shot trains one shared model in this process; --executor "
@@ -154,7 +157,7 @@ class Session:
         self.ckpt = checkpoint_path(settings.study)
         self.resume_state: str | None = None  # the checkpoint to resume from, until tried
         self.resumed: dict | None = None  # the checkpoint loaded (a resumed run)
-        self.seconds = {"train": 0.0, "search": 0.0}
+        self.seconds = {"train": 0.0, "search": 0.0, "finalists": 0.0}
         self._t0 = time.perf_counter()
         self._fair: dict = {}
         self.group_arch: dict = {}  # site -> candidate per batch slice, this step
@@ -170,6 +173,7 @@ class Session:
         self.table: Any = None  # how the summary renders the best trials
         self.note = None
         self.points: list = []  # --enqueue's points (whole-space decisions), estimated first
+        self.finalists = set(study.finalist_ids() or [])  # trials trained alone (finalists.py)
 
     # -- the program run ----------------------------------------------------------------------
 
@@ -178,15 +182,13 @@ class Session:
 
         from ..executors import InlineExecutor
 
-        counts = self.study.counts()
         if self.settings.resume and os.path.exists(self.ckpt):
             self.resume_state = self.ckpt
         # Trials proposed into the study (a killed run's, or added by hand) are evaluated on a
         # resumed supernet even when the target is reached.
-        if (counts["completed"] + counts["failed"] >= self._target() and self.study.resumed
-                and not counts["proposed"]):
-            self._summary(out)
-            return 0
+        if (len(self._estimates(("completed", "failed"))) >= self._target()
+                and self.study.resumed and not self._estimates(("proposed",))):
+            return self._finish(prog, out)
         saved = gv.oneof_lazy, gv.objective
         gv.oneof_lazy, gv.objective = self.oneof_lazy, self.objective
         try:
@@ -206,8 +208,20 @@ class Session:
                   f"GV516 the program ended without reaching its objective after training, so no "
                   f"architecture was evaluated", file=self.err)
             return 1
+        return self._finish(prog, out)
+
+    def _finish(self, prog, out) -> int:
+        """Train the finalists alone (``--finalists``), then print the summary."""
+        from . import finalists
+
+        self.seconds["finalists"] = finalists.train(
+            prog, self.study, self.spec, self.settings.finalists or 0, self.method, self.err)
         self._summary(out)
         return 0
+
+    def _estimates(self, statuses) -> list:
+        """The study's trials in ``statuses`` that are estimates, not finalists trained alone."""
+        return [t for t in self.study.trials(statuses) if t.id not in self.finalists]
 
     def _fail(self, exc: OneShotError) -> OneShotError:
         """Remember the diagnostic (the program may catch exceptions) and raise it."""
@@ -518,7 +532,7 @@ class Session:
         ids = [p.id for p in sub_spec]
         defaults = spec.default_dna().decisions
         done_archs = {_arch_key({k: t.decisions.get(k) for k in ids})
-                      for t in study.trials(("completed", "failed"))}
+                      for t in self._estimates(("completed", "failed"))}
         metrics = {ESTIMATE_METRIC: self.method}
         record_extra = {}
         if self.method == "darts":
@@ -540,7 +554,7 @@ class Session:
             print(f"glovec: {self.method} estimate {value:.4g} for trial {tid}", file=self.err)
             return value
 
-        for t in study.trials("proposed"):  # in flight when a previous run was killed
+        for t in self._estimates(("proposed",)):  # in flight when a previous run was killed
             study.start(t.id)
             value = self._estimate({k: t.decisions[k] for k in ids}, frame)
             study.complete(t.id, value, {**metrics, **record_extra})
@@ -651,13 +665,14 @@ class Session:
                          enqueue=first, literal=False)
         algorithm.setup(sub_spec)
         ids = [p.id for p in sub_spec]
-        history = [(DNA(sub_spec, {k: d.decisions[k] for k in ids}, validate=False), r)
-                   for d, r in study.history()]
+        history = [(DNA(sub_spec, {k: t.decisions[k] for k in ids}, validate=False),
+                    study.reward(t.objective) if t.status == "completed" else None)
+                   for t in self._estimates(("completed", "failed", "pruned", "proposed",
+                                             "running"))]
         if history:
             algorithm.recover(history)
         estimated = {_arch_key(d.decisions): r for d, r in history}
-        counts = study.counts()
-        done = counts["completed"] + counts["failed"]
+        done = len(self._estimates(("completed", "failed")))
         from ..algorithms.base import SearchExhausted
 
         repeats = 0
@@ -730,13 +745,21 @@ class Session:
         study = self.study
         top = study.best(self.settings.top)
         train, search = self.seconds["train"], self.seconds["search"]
-        print(f"\none-shot {self.method}: {study.counts()['completed']} architecture(s) evaluated "
-              f"on shared weights (objective = the supernet's estimate); training {train:.1f} s, "
-              f"search {search:.1f} s", file=out)
+        done = study.trials("completed")
+        alone = [t for t in done if ESTIMATE_METRIC not in t.metrics]
+        estimates = len(done) - len(alone)
+        finals = f", finalists {self.seconds['finalists']:.1f} s" if alone else ""
+        print(f"\none-shot {self.method}: {estimates} architecture(s) evaluated on shared "
+              f"weights (objective = the supernet's estimate), {len(alone)} trained alone; "
+              f"training {train:.1f} s, search {search:.1f} s{finals}", file=out)
         if top and self.table is not None:
             print(self.table(top, study, direction=study.directions[0]), file=out)
         print(f"study: {study.path}", file=out)
         if os.path.exists(self.ckpt):
             print(f"checkpoint: {self.ckpt}", file=out)
-        print("materialize the pick with `glovec materialize SRC --best --study STUDY` and "
-              "train it alone for its real accuracy", file=out)
+        if alone:
+            print("the best trial is the best trained alone; `glovec materialize SRC --best "
+                  "--study STUDY` writes it", file=out)
+        else:
+            print("materialize the pick with `glovec materialize SRC --best --study STUDY` and "
+                  "train it alone for its real accuracy", file=out)

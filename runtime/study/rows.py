@@ -21,6 +21,9 @@ STATUSES = ("proposed", "running") + FINISHED
 COLUMNS = "id, status, dna, objective, metrics, error, step, created, started, finished, attempts"
 COLUMNS_WITH_NODE = COLUMNS + ", node"  # a TrialRecord reads either (no node: None)
 
+# The metric naming the method of a trial whose objective is a one-shot supernet's estimate.
+ESTIMATE_METRIC = "glovec.one_shot"
+
 
 class TrialRecord:
     """One row of the trials table, decoded."""

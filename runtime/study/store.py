@@ -17,7 +17,7 @@ from .migrate import migrate_trials
 from .rows import COLUMNS_WITH_NODE as _COLUMNS
 from .rows import STATUSES, Damaged, TrialRecord, damaged, decode_decisions, decode_objective
 from .rows import decode_space, directions, encode_decisions, encode_metrics, encode_objective
-from .rows import finite_reports
+from .rows import ESTIMATE_METRIC, finite_reports
 from .schema import BEST_INDEX as _BEST_INDEX
 from .schema import FLOW_TABLE as _FLOW_TABLE
 from .schema import check_schema as _check_schema
@@ -25,6 +25,11 @@ from .schema import connect as _connect
 from .schema import READ_ERRORS
 from .schema import connect_readonly as _connect_readonly
 from .schema import has_node_column as _has_node_column
+
+
+# 1 for a one-shot supernet estimate (its metrics name the method), else 0 (SQL, in ORDER BY).
+_IS_ESTIMATE = (f"(CASE WHEN json_valid(metrics) THEN json_type(metrics, '$.\"{ESTIMATE_METRIC}\"')"
+                f" IS NOT NULL ELSE 0 END)")
 
 
 def _database_error(path: str, exc: Exception) -> StudyError:
@@ -402,17 +407,22 @@ class Study:
         infeasible trials (a false ``# glovec: constraint``) and a nested run's outer trials
         are never among them."""
         order = "DESC" if self.directions[0] == "maximize" else "ASC"
+        # A one-shot run that trained finalists alone: a measured objective ranks above every
+        # supernet estimate (the two are not comparable; the measured one is what was asked).
+        first = f"{_IS_ESTIMATE}, " if self.finalist_ids() is not None else ""
         rows = self._conn.execute(
             f"SELECT {self._columns} FROM trials WHERE status = 'completed' AND objective IS NOT NULL"
             f" AND typeof(objective) != 'text' AND {self._best_scope()}"
-            f" ORDER BY objective {order}, id LIMIT ?", (k,))
+            f" ORDER BY {first}objective {order}, id LIMIT ?", (k,))
         out = [TrialRecord(r, self.path) for r in rows]
         if len(out) < k:  # several objectives: rank by the first one
             outer = set(self.outer_ids())
             multi = [t for t in self.trials("completed") if isinstance(t.objective, tuple)
                      and t.id not in outer and t.metrics.get("feasible") is not False]
             sign = -1 if order == "DESC" else 1
-            multi.sort(key=lambda t: (sign * t.objective[0], t.id))
+            measured = first != ""
+            multi.sort(key=lambda t: (measured and ESTIMATE_METRIC in t.metrics,
+                                      sign * t.objective[0], t.id))
             out.extend(multi[: k - len(out)])
         return [t for t in out if not (isinstance(t.objective, float) and math.isnan(t.objective))]
 
@@ -512,6 +522,26 @@ class Study:
             return {}
         return {tid: (parent, kind) for tid, parent, kind in
                 self._conn.execute("SELECT trial_id, parent, kind FROM flow")}
+
+    @_guarded
+    def finalist_ids(self) -> list[int] | None:
+        """The trials a one-shot run trains alone after its search (its finalists), in the
+        order it chose them; None when no one-shot run chose finalists in this study."""
+        row = self._conn.execute(
+            "SELECT value FROM meta WHERE key = 'oneshot_finalists'").fetchone()
+        if row is None:
+            return None
+        try:
+            ids = json.loads(row[0])
+        except ValueError:
+            return []
+        return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+    @_guarded
+    def add_finalist(self, trial_id: int) -> None:
+        ids = self.finalist_ids() or []
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('oneshot_finalists', ?)",
+                           (json.dumps(ids + [int(trial_id)]),))
 
     @property
     def nested_group(self) -> str | None:
