@@ -296,8 +296,10 @@ def main() -> None:
             "estimates": [{"id": t["id"], "estimate": t["objective"], "decisions": t["decisions"]}
                           for t in done],
             "working": len(working),
-            "pick": {"id": pick["id"], "estimate": pick["objective"], "decisions": pick["decisions"],
-                     "alone": pick_alone},
+            "pick": {"id": pick["id"], "decisions": pick["decisions"], "alone": pick_alone,
+                     # a finalist's objective is its accuracy alone; its estimate is a metric
+                     "estimate": (pick["metrics"].get("glovec.estimate") if not pick["estimate"]
+                                  else pick["objective"])},
             "pick_percentile": percentile,
             "best_alone_of_spread": max(accs) if accs else None,
             "pick_vs_default": pick_alone - default_acc,
@@ -362,8 +364,9 @@ def plot(results, path, args) -> None:
             continue
         points = ax.scatter([r["estimate"] for r in rows], [r["alone"] for r in rows], label=
                             f"{method} (tau {entry['kendall_tau']:.2f})", alpha=0.7)
-        ax.scatter([entry["pick"]["estimate"]], [entry["pick"]["alone"]], marker="*", s=160,
-                   color=points.get_facecolor()[0][:3], edgecolor="black")  # the pick
+        if entry["pick"]["estimate"] is not None:  # (the program's own, when not estimated)
+            ax.scatter([entry["pick"]["estimate"]], [entry["pick"]["alone"]], marker="*", s=160,
+                       color=points.get_facecolor()[0][:3], edgecolor="black")  # the pick
     ax.axhline(results["default_accuracy"], color="grey", ls="--", label="default architecture")
     ax.set_xlabel("supernet estimate (validation accuracy)")
     ax.set_ylabel("stand-alone validation accuracy")
