@@ -451,6 +451,7 @@ def test_finalists_are_trained_alone_and_the_best_of_them_is_the_pick(tmp_path, 
     assert all(t["estimate"] is False for t in finals)
     best = max(finals, key=lambda t: t["objective"])
     assert report["best"] == best["id"]  # a measured trial, above every estimate
+    assert f"pick: trial {best['id']}, {best['objective']:.4g} trained alone" in out
     assert main(["report", str(study)]) == 0
     text = capsys.readouterr().out
     assert re.search(rf"\n +{best['id']} +\S+ +alone +head=", text)

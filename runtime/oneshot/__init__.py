@@ -215,8 +215,12 @@ class Session:
         from . import finalists
 
         self.seconds["finalists"] = finalists.train(
-            prog, self.study, self.spec, self.settings.finalists or 0, self.method, self.err)
+            prog, self.study, self.spec, self.settings.finalists or 0, self.method, self.err,
+            timeout=self.settings.timeout)
         self._summary(out)
+        verdict = finalists.verdict(self.study, self.spec)
+        if verdict:
+            print(verdict, file=out)
         return 0
 
     def _estimates(self, statuses) -> list:

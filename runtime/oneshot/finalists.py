@@ -58,7 +58,7 @@ def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, st
     return out
 
 
-def train(prog, study, spec, k: int, method: str, err) -> float:
+def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
     """Train the finalists that the study does not hold yet (a resumed run trains only the rest;
     one a killed run left unfinished trains again); returns the seconds it took."""
     from ..executors import InlineExecutor
@@ -77,7 +77,7 @@ def train(prog, study, spec, k: int, method: str, err) -> float:
     if todo:
         print(f"glovec: {method}: training {len(todo)} finalist(s) alone with the program "
               f"({', '.join(w[3] for w in todo)}); --finalists 0 skips this", file=err, flush=True)
-    executor = InlineExecutor(prog)
+    executor = InlineExecutor(prog, timeout=timeout)  # --timeout: each finalist's
     for decisions, estimate, rank, why in todo:
         old = pending.get(_key(decisions))
         if old is not None:  # left running by a killed run
@@ -107,3 +107,20 @@ def _text(value) -> str:
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(_text(v) for v in value) + ")"
     return f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+
+
+def verdict(study, spec) -> str | None:
+    """One line on the pick against the program's own architecture, both trained alone; None
+    when the study has no finalist trained alone."""
+    alone = [t for t in study.trials("completed") if FINALIST_METRIC in t.metrics]
+    if not alone:
+        return None
+    best = max(alone, key=lambda t: (study.reward(t.objective), -t.id))
+    default = _key(spec.default_dna().decisions)
+    own = next((t for t in alone if _key(t.decisions) == default), None)
+    line = f"pick: trial {best.id}, {_text(best.objective)} trained alone"
+    if own is None:
+        return line
+    if own.id == best.id:
+        return line + " (the program's own architecture: no finalist trained better)"
+    return line + f"; the program's own architecture: {_text(own.objective)} (trial {own.id})"
