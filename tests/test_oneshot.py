@@ -101,6 +101,25 @@ def test_sandwich_steps_run_every_candidate_on_the_whole_batch(tmp_path, monkeyp
     assert sizes[1:8] == [[48, 48, 48] if step % 2 == 0 else sampled for step in range(1, 8)], sizes
 
 
+@pytest.mark.parametrize("sandwich", ["1", "0"])
+def test_darts_alternates_its_mixture_with_sampled_slices(tmp_path, monkeypatch, capsys, sandwich):
+    """darts: even steps run the softmax mixture (every candidate on the whole batch), odd steps
+    sampled paths on batch slices as spos' do; GLOVEC_ONE_SHOT_SANDWICH=0: the mixture always."""
+    out = tmp_path / "sizes.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SANDWICH", sandwich)
+    status, _, study = _run(tmp_path, SIZES, "--one-shot", "darts", "--finalists", "0")
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert ("every other step runs one path per batch slice" in err) == (sandwich == "1")
+    sizes = json.loads(out.read_text())
+    assert sizes[0] == [48] * 6, sizes  # the shape check, then the mixture
+    sampled = [16, 16, 16] if sandwich == "1" else [48, 48, 48]
+    assert sizes[1:8] == [[48, 48, 48] if step % 2 == 0 else sampled for step in range(1, 8)], sizes
+    probs = torch.load(f"{study}.oneshot.pt", weights_only=False)["alphas"]["block"]
+    assert probs.abs().sum() > 0  # the architecture weights moved on the mixture steps
+
+
 def test_without_the_sandwich_every_step_is_sampled(tmp_path, monkeypatch, capsys):
     out = tmp_path / "sizes.json"
     monkeypatch.setenv("GRADS_OUT", str(out))

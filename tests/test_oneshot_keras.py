@@ -114,6 +114,25 @@ def test_keras_sandwich_steps_train_every_layer_on_even_steps(tmp_path, monkeypa
         assert all(sum(step) <= 1 for step in seen[1::2]), seen
 
 
+@pytest.mark.parametrize("sandwich", ["1", "0"])
+def test_keras_darts_alternates_its_mixture_with_sampled_paths(tmp_path, monkeypatch, capsys, sandwich):
+    """darts in Keras: even steps train every layer (the mixture), odd steps one sampled path
+    (here on the whole batch: GLOVEC_ONE_SHOT_SPLIT=0); GLOVEC_ONE_SHOT_SANDWICH=0: the
+    mixture on every step."""
+    out = tmp_path / "grads.json"
+    monkeypatch.setenv("GRADS_OUT", str(out))
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SPLIT", "0")
+    monkeypatch.setenv("GLOVEC_ONE_SHOT_SANDWICH", sandwich)
+    status, _, _ = _run(tmp_path, WATCH, "--one-shot", "darts", "--seed", "1")
+    assert status == 0, capsys.readouterr().err
+    seen = json.loads(out.read_text())
+    assert seen[0::2] == [[True, True]] * 5, seen
+    if sandwich == "1":
+        assert all(sum(step) <= 1 for step in seen[1::2]), seen
+    else:
+        assert seen[1::2] == [[True, True]] * 4, seen
+
+
 def test_keras_spos_evaluates_a_history_objective_on_validation_data_and_materializes(tmp_path, capsys):
     program = HISTORY.format(validation=", validation_data=(x[192:], y[192:])")
     status, src, study = _run(tmp_path, program, "--one-shot", "spos", "--trials", "3", "--seed", "0")

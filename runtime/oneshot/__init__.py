@@ -7,14 +7,16 @@ the program once, in this process, with three changes (docs/oneshot.md):
   *switch*: every candidate is built once, and the switch runs the active one (``spos``: a path
   drawn per training step, every candidate equally often; ``enas``: a path drawn from a
   policy-gradient controller that learns from the objective during training; ``darts``: all of
-  them, weighted by the softmax of architecture weights learned alongside the model's). Every
-  other site keeps its default;
+  them, weighted by the softmax of architecture weights learned alongside the model's, on every
+  other step, and sampled paths as spos' between). Every other site keeps its default;
 - the program's own training steps drive the sampling (torch's global optimizer step hooks, or a
   callback added to each Keras ``fit``);
 - when the program reaches its objective marker, the expression there is evaluated again for
   each architecture on the trained shared weights (batch-norm statistics recalibrated per
   architecture), and each evaluation is recorded in the study as a trial whose objective is the
-  supernet's estimate (metric ``glovec.one_shot`` = the method).
+  supernet's estimate (metric ``glovec.one_shot`` = the method);
+- then the ``--finalists`` best estimates and the program's own architecture are trained alone
+  by the program, as ordinary trials (``finalists.py``): the best of them is the pick.
 
 The supernet is checkpointed next to the study (``<study>.oneshot.pt``; a torch file, or an
 ``.npz`` of arrays for Keras) before the search phase, so a run killed there resumes
@@ -165,9 +167,10 @@ class Session:
         self.split_batches = os.environ.get("GLOVEC_ONE_SHOT_SPLIT", "1") != "0"
         # spos/enas: every other training step runs every candidate (the sandwich rule's widest
         # network), so the weights of deep paths train on whole batches, not only on the 1/G
-        # slices where a sampled path reaches them.
-        self.sandwich = (method in ("spos", "enas")
-                         and os.environ.get("GLOVEC_ONE_SHOT_SANDWICH", "1") != "0")
+        # slices where a sampled path reaches them. darts, the other way round: every other
+        # step runs sampled paths in batch slices (as spos' sampled steps), so the weights also
+        # train as the single paths that its estimates and its pick run alone.
+        self.sandwich = os.environ.get("GLOVEC_ONE_SHOT_SANDWICH", "1") != "0"
         self.evaluating = False
         self.error: OneShotError | None = None
         self.table: Any = None  # how the summary renders the best trials
@@ -328,8 +331,8 @@ class Session:
         candidates trained only where every edge of the chain was drawn at once, so the supernet
         rated shallow cells above deep ones that train better alone; the averaged steps train
         every weight on every batch's whole input distribution."""
-        return (self.sandwich and training and not self.searched and not self.evaluating
-                and self.steps % 2 == 0)
+        return (self.sandwich and self.method != "darts" and training and not self.searched
+                and not self.evaluating and self.steps % 2 == 0)
 
     def groups(self, args, kwargs, training: bool) -> int:
         """How many paths a training forward runs, one per slice of the batch (0: one path).
@@ -385,6 +388,8 @@ class Session:
 
     def after_step(self) -> None:
         self.steps += 1
+        if self.method == "darts" and self.sandwich and not self.searched:
+            self.mixing = self.steps % 2 == 0  # even steps: the mixture; odd: sampled paths
         if (self.method == "enas" and self.steps >= ENAS_WARMUP_STEPS
                 and self.steps % ENAS_EVERY == 0):
             self._enas_update()
@@ -705,9 +710,11 @@ class Session:
     def _print_sites(self) -> None:
         sandwich = ("; every other step runs all candidates, averaged"
                     if self.sandwich else "")
+        sampled = ("; every other step runs one path per batch slice, every candidate equally "
+                   "often" if self.sandwich else "")
         how = {"spos": "one path per step, every candidate equally often" + sandwich,
                "enas": "paths drawn by a policy-gradient controller" + sandwich,
-               "darts": "softmax mixture, architecture weights learned"}[self.method]
+               "darts": "softmax mixture, architecture weights learned" + sampled}[self.method]
         rows = []
         counts: dict = {}
         for s in self.switches:

@@ -23,7 +23,8 @@ there as fit's own validation does; the model's metric accumulators are put back
 the epoch's training logs are not cut short).
 
 darts: each switch adds up all its candidates weighted by the softmax of the site's
-architecture weights. Those are glovec's own ``tf.Variable``s, not the model's (the program's
+architecture weights (on every other step; the steps between run sampled paths per batch slice,
+as spos' sampled steps, unless GLOVEC_ONE_SHOT_SANDWICH=0). Those are glovec's own ``tf.Variable``s, not the model's (the program's
 optimizer, ``model.weights`` and its checkpoints never see them). Their gradient is taken inside
 the compiled training step without Keras knowing: the mixture is a ``tf.custom_gradient`` whose
 backward pass adds d(loss)/d(alpha) into a glovec variable; after each training batch the
@@ -92,15 +93,20 @@ class Switch(keras.layers.Layer):
         if not training or backend.calibrating:
             return self.single_path(inputs, training)
         outputs = [o(inputs, training=training) for o in self.options]
-        if site in backend.alphas:
-            return mixture(backend.alphas[site], backend.alpha_grads[site], outputs)
         rows = backend.rows[site]  # (G, n): the candidates' weights in each batch slice
         n = tf.shape(inputs)[0]
         groups = tf.shape(rows)[0]
         weights = tf.gather(rows, (tf.range(n) * groups) // n)  # (N, n): per batch row
         rank = len(outputs[0].shape)
-        return tf.add_n([tf.reshape(tf.cast(weights[:, i], o.dtype), [-1] + [1] * (rank - 1)) * o
-                         for i, o in enumerate(outputs)])
+        sampled = tf.add_n([tf.reshape(tf.cast(weights[:, i], o.dtype), [-1] + [1] * (rank - 1))
+                            * o for i, o in enumerate(outputs)])
+        if site not in backend.alphas:
+            return sampled
+        # darts: the mixture on its steps, the sampled paths on the others (mix_step 1 or 0;
+        # arithmetic rather than tf.cond, so the mixture's gradient for alpha is 0 off its steps).
+        mixed = mixture(backend.alphas[site], backend.alpha_grads[site], outputs)
+        m = tf.cast(backend.mix_step, mixed.dtype)
+        return m * mixed + (1.0 - m) * sampled
 
     def single_path(self, inputs, training):
         """Outside training (evaluation, prediction) and in batch-norm recalibration: only the
@@ -186,6 +192,7 @@ class KerasBackend:
         self.alpha_grads: dict = {}  # site -> tf.Variable: their gradient, summed in the step
         self.alpha_optimizer = None  # keras Adam over the alphas, made at the first step
         self.mixing = tf.Variable(session.mixing, trainable=False)  # darts outside training
+        self.mix_step = tf.Variable(1.0, trainable=False)  # darts: 1 on a mixture step, else 0
         self._fit = keras.Model.fit
         backend = self
 
@@ -250,12 +257,15 @@ class KerasBackend:
         s = self.session
         if not s.started:
             s.started = True
-            if s.split_batches and max(s.sizes.values(), default=1) > 1 and not self.alphas:
+            if (s.split_batches and max(s.sizes.values(), default=1) > 1
+                    and (not self.alphas or s.sandwich)):
                 self.groups = max(s.sizes.values())
             self.find_zeros()
             s.on_first_step(None)
-        if self.alphas:  # darts: every candidate runs in every step, softmax-weighted
-            return
+        if self.alphas:  # darts: the softmax-weighted mixture, or sampled paths every other step
+            self.mix_step.assign(1.0 if s.mixing else 0.0)
+            if s.mixing:
+                return
         averaging = s.averaging(True)
         for site, rows in self.rows.items():
             n = s.sizes[site]
