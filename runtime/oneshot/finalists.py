@@ -32,14 +32,13 @@ def _key(decisions: dict) -> str:
 
 def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, str]]:
     """(whole-space decisions, estimate or None, rank among the estimates or None, why) of each
-    finalist, in training order: the
-    ``k`` best estimates (distinct architectures), then the program's
-    own architecture when it is not among them."""
+    finalist, in training order: the ``k`` best estimates (distinct architectures; ties: the
+    first estimated), then the program's own architecture when it is not among them."""
     if k <= 0:
         return []
     estimates = [t for t in study.trials("completed") if ESTIMATE_METRIC in t.metrics
                  and t.metrics.get("feasible") is not False]
-    estimates.sort(key=lambda t: (-study.reward(t.objective), t.id))
+    estimates.sort(key=lambda t: (study.reward(t.objective), -t.id), reverse=True)
     out, seen = [], set()
     for t in estimates:
         key = _key(t.decisions)
