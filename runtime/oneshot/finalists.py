@@ -75,7 +75,8 @@ def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
     t0 = time.perf_counter()
     if todo:
         print(f"glovec: {method}: training {len(todo)} finalist(s) alone with the program "
-              f"({', '.join(w[3] for w in todo)}); --finalists 0 skips this", file=err, flush=True)
+              f"({', '.join(w[3] for w in todo)}); --finalists 0 (GLOVEC_FINALISTS=0) skips "
+              "this", file=err, flush=True)
     executor = InlineExecutor(prog, timeout=timeout)  # --timeout: each finalist's
     for decisions, estimate, rank, why in todo:
         old = pending.get(_key(decisions))
