@@ -87,7 +87,12 @@ def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
             tid = study.add_trial(DNA(spec, decisions, validate=False), status="running")
             study.add_finalist(tid)
         started = time.perf_counter()
-        result = executor.run(tid, decisions)
+        try:
+            result = executor.run(tid, decisions)
+        except KeyboardInterrupt:
+            print(f"glovec: interrupted; finalist trial {tid} trains again when you resume "
+                  "(--resume, or GLOVEC_RESUME=1), without training the supernet", file=err)
+            raise
         metrics = {**result.metrics, FINALIST_METRIC: method, ESTIMATE_OF: estimate, RANK: rank}
         objective = result.objective
         if result.status == "completed" and objective is not None:
