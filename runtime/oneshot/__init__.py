@@ -760,9 +760,11 @@ class Session:
         alone = [t for t in done if ESTIMATE_METRIC not in t.metrics]
         estimates = len(done) - len(alone)
         finals = f", finalists {self.seconds['finalists']:.1f} s" if alone else ""
+        times = (f"training {train:.1f} s, search {search:.1f} s" if self.searched
+                 else "resumed: no training and no search in this run")
         print(f"\none-shot {self.method}: {estimates} architecture(s) evaluated on shared "
               f"weights (objective = the supernet's estimate), {len(alone)} trained alone; "
-              f"training {train:.1f} s, search {search:.1f} s{finals}", file=out)
+              f"{times}{finals}", file=out)
         if top and self.table is not None:
             print(self.table(top, study, direction=study.directions[0]), file=out)
         print(f"study: {study.path}", file=out)
