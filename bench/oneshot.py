@@ -245,13 +245,13 @@ def main() -> None:
         percentile = percentile_of(pick_alone, accs) if accs else None
         tau = (kendall_tau([r["estimate"] for r in rows], [r["alone"] for r in rows])
                if len(rows) > 2 else None)
-        # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
-        # the input off) are easy to tell apart and inflate tau over the whole spread.
         # Over every estimated architecture whose stand-alone accuracy is known (this run's and
         # --reuse's): for darts, its whole pool; a larger sample than the spread's 12.
         known = [(t["objective"], cache[json.dumps(t["decisions"], sort_keys=True)]) for t in done
                  if json.dumps(t["decisions"], sort_keys=True) in cache]
         tau_known = kendall_tau(*zip(*known)) if len(known) > 2 else None
+        # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
+        # the input off) are easy to tell apart and inflate tau over the whole spread.
         working = [r for r in rows if r["alone"] >= WORKING]
         tau_working = (kendall_tau([r["estimate"] for r in working], [r["alone"] for r in working])
                        if len(working) > 2 else None)
