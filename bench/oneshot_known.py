@@ -36,7 +36,7 @@ def main() -> None:
     study = Path(tempfile.mkdtemp(prefix="glovec-known-")) / "s.db"
     t0 = time.perf_counter()
     oneshot.glovec("run", oneshot.EXAMPLE, "--one-shot", args.method, "--trials", 1,
-                   "--study", study, "--seed", args.seed)
+                   "--study", study, "--seed", args.seed, "--finalists", 0)  # estimates only
     train = time.perf_counter() - t0
     evaluate = oneshot.estimate_known(study, [json.loads(k) for k in known], args.method)
     report = json.loads(oneshot.glovec("report", study, "--json")[0])

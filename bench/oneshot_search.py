@@ -67,13 +67,15 @@ def main() -> None:
     rows = []
     for sn in [int(s) for s in args.seeds.split(",")]:
         base = work / f"supernet{sn}.db"
-        glovec("run", EXAMPLE, "--one-shot", "spos", "--trials", 1, "--study", base, "--seed", sn)
+        glovec("run", EXAMPLE, "--one-shot", "spos", "--trials", 1, "--study", base, "--seed", sn,
+               "--finalists", 0)  # the search phase over estimates is what is measured
         for label in args.algorithms.split(","):
             for ss in [int(s) for s in args.search_seeds.split(",")]:
                 study = work / f"s{sn}_{len(rows)}.db"
                 shutil.copy(f"{base}.oneshot.pt", f"{study}.oneshot.pt")
                 glovec("run", EXAMPLE, "--one-shot", "spos", "--resume", "--trials", args.trials,
-                       "--study", study, "--seed", ss, "--algorithm", ALGORITHMS[label])
+                       "--study", study, "--seed", ss, "--algorithm", ALGORITHMS[label],
+                       "--finalists", 0)
                 report = json.loads(glovec("report", study, "--json")[0])
                 done = sorted((t for t in report["trials"] if t["status"] == "completed"),
                               key=lambda t: t["id"])
