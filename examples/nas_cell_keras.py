@@ -6,7 +6,7 @@ avg-pool 3x3 (5^6 = 15,625 cells). Two cells are stacked and share the choice (e
 own weights). The same file serves both searches:
 
     glovec run examples/nas_cell_keras.py --algorithm evolution --trials 20   # trains every trial
-    glovec run examples/nas_cell_keras.py --one-shot spos --trials 100        # trains one supernet
+    glovec run examples/nas_cell_keras.py --one-shot spos --trials 100        # one supernet, then finalists alone
 
 The objective is an expression that evaluates the model (`accuracy(model, x_val, y_val)`), so a
 one-shot search can evaluate it again for each architecture on the shared weights. Batch

@@ -5,7 +5,7 @@ each one of zero / skip / conv 1x1 / conv 3x3 / avg-pool 3x3 (5^6 = 15,625 cells
 stacked and share the choice (each builds its own weights). The same file serves both searches:
 
     glovec run examples/nas_cell_torch.py --algorithm evolution --trials 20   # trains every trial
-    glovec run examples/nas_cell_torch.py --one-shot spos --trials 100        # trains one supernet
+    glovec run examples/nas_cell_torch.py --one-shot spos --trials 100        # one supernet, then finalists alone
 
 The objective is an expression that evaluates the model (`accuracy(model, x_val, y_val)`), so a
 one-shot search can evaluate it again for each architecture on the shared weights.

@@ -4,7 +4,7 @@ Each hidden layer is one of: a dense layer with ReLU, with tanh, with GELU, or n
 identity), so 4^3 = 64 networks. The same file serves both searches:
 
     glovec run examples/nas_mlp_keras.py --algorithm evolution --trials 10   # trains every trial
-    glovec run examples/nas_mlp_keras.py --one-shot spos --trials 30         # trains one supernet
+    glovec run examples/nas_mlp_keras.py --one-shot spos --trials 30         # one supernet, then finalists alone
 
 The objective reads Keras's history; a one-shot search evaluates it again for each architecture
 as `model.evaluate` on the `validation_data` given to `fit`. GLOVEC_SMOKE=1 trains for 2 epochs
