@@ -224,7 +224,7 @@ def test_templates_refused_at_load(template):
 
 
 def test_template_output_is_a_spec_the_compiler_accepts():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import example, given, settings, strategies as st
 
     ops = st.sampled_from(["x // 2", "x", "x * 2", "x + 1", "x - 1", "x * 3", "-x", "x ** 2",
                            "x / 4", "round(x * 1.5)", "min(x, 8)", "abs(x)", "0", "1.5"])
@@ -233,6 +233,8 @@ def test_template_output_is_a_spec_the_compiler_accepts():
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(ops, min_size=1, max_size=5), values)
+    # Distinct values that print alike once tidied: -1.0 and -1.0000000000000002 (found by CI).
+    @example(items=["x // 2", "x", "x - 1"], x=-2.220446049250313e-16)
     def check(items, x):
         template = R.parse_template("[" + ", ".join(items) + "]")
         try:

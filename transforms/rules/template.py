@@ -289,7 +289,7 @@ def instantiate(template: Template, x, dedupe: bool = False, choices=None) -> st
         # the candidate equal to x is written as x itself (-0.0 from 0.0 is the program's 0.0)
         texts = [format_value(x, exact=True) if type(v) is type(x) and v == x else format_value(v)
                  for v in values]
-        return f"oneof([{', '.join(texts)}]{options})"
+        return f"oneof([{', '.join(_distinct_texts(texts, values, x, dedupe))}]{options})"
     lo, hi = values
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise MatchError(f"{template.kind} needs a number, found {format_value(x)}")
@@ -314,6 +314,27 @@ def instantiate(template: Template, x, dedupe: bool = False, choices=None) -> st
     lo_text = format_value(lo, exact=float(format_value(lo)) > x)  # tidying must not move x outside
     hi_text = format_value(hi, exact=float(format_value(hi)) < x)
     return f"{template.kind}({lo_text}, {hi_text}{options})"
+
+
+def _distinct_texts(texts: list, values: list, x, dedupe: bool) -> list:
+    """``texts`` (the candidates as written), checked once more for repeats as the compiler
+    reads them: tidied floats can coincide where the values did not (x = -2.2e-16 gives x // 2
+    = -1.0 and x - 1 = -1.0000000000000002, both written -1.0). A repeat is a MatchError, or
+    with ``dedupe`` dropped (the program's own value is the one kept)."""
+    read: list = []
+    out: list = []
+    for text, value in zip(texts, values):
+        parsed = ast.literal_eval(text)
+        same = next((i for i, r in enumerate(read) if _same(r, parsed)), None)
+        if same is None:
+            read.append(parsed)
+            out.append(text)
+        elif not dedupe:
+            raise MatchError(f"the template gives {text} twice for x = {format_value(x)} "
+                             f"({', '.join(texts)})")
+        elif type(value) is type(x) and value == x:
+            out[same] = text
+    return out
 
 
 def instantiate_names(template: Template, x: str, dedupe: bool = False) -> list[str]:
