@@ -28,6 +28,7 @@ standard-library only. Frameworks load when the program has built a candidate of
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
@@ -53,9 +54,9 @@ class _Finished(SystemExit):
         super().__init__(0)
 
 
-def _arch_key(arch) -> tuple:
-    """An architecture (switch id -> decision) as a hashable key."""
-    return tuple(sorted(arch.items()))
+def _arch_key(decisions: dict) -> str:
+    """An architecture (site id -> decision) as a hashable key (a manyof's decision is a list)."""
+    return json.dumps(decisions, sort_keys=True, default=list)
 
 
 def checkpoint_path(study_path: str) -> str:
@@ -674,10 +675,8 @@ class Session:
                          enqueue=first, literal=False)
         algorithm.setup(sub_spec)
         ids = [p.id for p in sub_spec]
-        history = [(DNA(sub_spec, {k: t.decisions[k] for k in ids}, validate=False),
-                    study.reward(t.objective) if t.status == "completed" else None)
-                   for t in self._estimates(("completed", "failed", "pruned", "proposed",
-                                             "running"))]
+        history = [(DNA(sub_spec, {k: d.decisions[k] for k in ids}, validate=False), r)
+                   for d, r in study.history(exclude=self.finalists)]
         if history:
             algorithm.recover(history)
         estimated = {_arch_key(d.decisions): r for d, r in history}

@@ -14,25 +14,20 @@ materialize --best`` writes the best measured one. ``--finalists 0`` skips this 
 
 from __future__ import annotations
 
-import json
 import time
 
 from ..study.rows import ESTIMATE_METRIC
+from . import _arch_key
 
 FINALIST_METRIC = "glovec.finalist"  # the one-shot method whose finalist a trial was
 ESTIMATE_OF = "glovec.estimate"  # a finalist's estimate on the shared weights (None: not estimated)
 RANK = "glovec.estimate_rank"  # 1 for the best estimate, ...; None: the program's own, not among them
 
 
-def _key(decisions: dict) -> str:
-    """An architecture's key: its whole-space decisions (an estimate's plain-value sites are at
-    their defaults, as one-shot ran them)."""
-    return json.dumps(decisions, sort_keys=True, default=list)
-
-
 def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, str]]:
     """(whole-space decisions, estimate or None, rank among the estimates or None, why) of each
-    finalist, in training order: the ``k`` best estimates (distinct architectures; ties: the
+    finalist, in training order: the ``k`` best estimates (distinct architectures, told apart by
+    their whole-space decisions: an estimate's plain-value sites are at their defaults; ties: the
     first estimated), then the program's own architecture when it is not among them."""
     if k <= 0:
         return []
@@ -41,7 +36,7 @@ def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, st
     estimates.sort(key=lambda t: (study.reward(t.objective), -t.id), reverse=True)
     out, seen = [], set()
     for t in estimates:
-        key = _key(t.decisions)
+        key = _arch_key(t.decisions)
         if key not in seen:
             seen.add(key)
             rank = len(out) + 1
@@ -50,9 +45,9 @@ def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, st
             if len(out) == k:
                 break
     default = spec.default_dna().decisions
-    if _key(default) not in seen:
-        own = next((t.objective for t in estimates if _key(t.decisions) == _key(default)),
-                   None)
+    own_key = _arch_key(default)
+    if own_key not in seen:
+        own = next((t.objective for t in estimates if _arch_key(t.decisions) == own_key), None)
         out.append((dict(default), own, None, "the program's own architecture"))
     return out
 
@@ -70,8 +65,9 @@ def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
     finished, pending = {}, {}
     for t in study.trials():
         if t.id in listed:
-            (finished if t.status in ("completed", "failed") else pending)[_key(t.decisions)] = t
-    todo = [w for w in wanted if _key(w[0]) not in finished]
+            done = t.status in ("completed", "failed")
+            (finished if done else pending)[_arch_key(t.decisions)] = t
+    todo = [w for w in wanted if _arch_key(w[0]) not in finished]
     t0 = time.perf_counter()
     if todo:
         print(f"glovec: {method}: training {len(todo)} finalist(s) alone with the program "
@@ -79,7 +75,7 @@ def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
               "this", file=err, flush=True)
     executor = InlineExecutor(prog, timeout=timeout)  # --timeout: each finalist's
     for decisions, estimate, rank, why in todo:
-        old = pending.get(_key(decisions))
+        old = pending.get(_arch_key(decisions))
         if old is not None:  # left running by a killed run
             tid = old.id
             study.start(tid)
@@ -121,8 +117,8 @@ def verdict(study, spec) -> str | None:
     if not alone:
         return None
     best = max(alone, key=lambda t: (study.reward(t.objective), -t.id))
-    default = _key(spec.default_dna().decisions)
-    own = next((t for t in alone if _key(t.decisions) == default), None)
+    default = _arch_key(spec.default_dna().decisions)
+    own = next((t for t in alone if _arch_key(t.decisions) == default), None)
     line = f"pick: trial {best.id}, {_text(best.objective)} trained alone"
     if own is None:
         return line

@@ -23,9 +23,10 @@ there as fit's own validation does; the model's metric accumulators are put back
 the epoch's training logs are not cut short).
 
 darts: each switch adds up all its candidates weighted by the softmax of the site's
-architecture weights (on every other step; the steps between run sampled paths per batch slice,
-as spos' sampled steps, unless GLOVEC_ONE_SHOT_SANDWICH=0). Those are glovec's own ``tf.Variable``s, not the model's (the program's
-optimizer, ``model.weights`` and its checkpoints never see them). Their gradient is taken inside
+architecture weights, on every other step (the steps between run sampled paths per batch
+slice, as spos' sampled steps, unless GLOVEC_ONE_SHOT_SANDWICH=0). Those are glovec's own
+``tf.Variable``s, not the model's (the program's optimizer, ``model.weights`` and its
+checkpoints never see them). Their gradient is taken inside
 the compiled training step without Keras knowing: the mixture is a ``tf.custom_gradient`` whose
 backward pass adds d(loss)/d(alpha) into a glovec variable; after each training batch the
 callback steps them with glovec's own Adam and clears the sum.

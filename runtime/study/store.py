@@ -437,10 +437,11 @@ class Study:
 
     @_guarded
     def history(self, as_dna: bool = True, include_pending: bool = True,
-                after: int = 0, reward=None) -> list[tuple[Any, Any]]:
+                after: int = 0, reward=None, exclude: Iterable[int] = ()) -> list[tuple[Any, Any]]:
         """Trials in id order (the order they were proposed) as ``(DNA, reward)`` for
         ``Algorithm.recover``, which replays one proposal and one feedback per entry; only those
-        whose id is above ``after`` (the trials recorded since an algorithm's checkpoint).
+        whose id is above ``after`` (the trials recorded since an algorithm's checkpoint), less
+        those in ``exclude`` (a one-shot run's finalists, trained alone: not estimates).
 
         ``reward`` is None for failed and pruned trials, and for trials still ``proposed`` (ones
         a stopped driver left in flight): they count as proposals, so a seeded algorithm does not
@@ -449,6 +450,7 @@ class Study:
         feasible)`` when that function is given (the search loop's, which lowers infeasible ones).
         """
         out = []
+        skip = set(exclude)
         spec = self.spec if as_dna else None
         wanted = "('completed', 'failed', 'pruned', 'proposed', 'running')" if include_pending \
             else "('completed', 'failed', 'pruned')"
@@ -456,6 +458,8 @@ class Study:
             f"SELECT id, dna, status, objective, {_INFEASIBLE} FROM trials WHERE status IN {wanted}"
             f" AND id > ? AND {self._scope} ORDER BY id", (after,))
         for tid, dna, status, objective, bad in rows:
+            if tid in skip:
+                continue
             try:
                 value = None
                 if status == "completed":
