@@ -499,6 +499,7 @@ def test_a_search_killed_while_training_finalists_resumes_with_the_rest(tmp_path
     assert again.returncode == 0, again.stderr
     # The search was done: the program is not run on the supernet again, nothing is estimated.
     assert "site(s) searched" not in again.stderr and "spos estimate" not in again.stderr
+    assert "resumed: no training and no search in this run" in again.stdout
     report = subprocess.run([sys.executable, "-m", "glovec.cli", "report", str(study), "--json"],
                             env=env, capture_output=True, text=True, timeout=60)
     trials = json.loads(report.stdout)["trials"]
