@@ -28,7 +28,6 @@ standard-library only. Frameworks load when the program has built a candidate of
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import sys
@@ -38,6 +37,7 @@ from typing import Any
 from .. import hyper
 from ..study.rows import ESTIMATE_METRIC
 from .errors import OneShotError
+from .finalists import arch_key as _arch_key
 
 __all__ = ["METHODS", "OneShotError", "run_one_shot", "ESTIMATE_METRIC"]
 
@@ -52,11 +52,6 @@ class _Finished(SystemExit):
 
     def __init__(self) -> None:
         super().__init__(0)
-
-
-def _arch_key(decisions: dict) -> str:
-    """An architecture (site id -> decision) as a hashable key (a manyof's decision is a list)."""
-    return json.dumps(decisions, sort_keys=True, default=list)
 
 
 def checkpoint_path(study_path: str) -> str:

@@ -14,14 +14,20 @@ materialize --best`` writes the best measured one. ``--finalists 0`` skips this 
 
 from __future__ import annotations
 
+import json
 import time
 
 from ..study.rows import ESTIMATE_METRIC
-from . import _arch_key
 
 FINALIST_METRIC = "glovec.finalist"  # the one-shot method whose finalist a trial was
 ESTIMATE_OF = "glovec.estimate"  # a finalist's estimate on the shared weights (None: not estimated)
 RANK = "glovec.estimate_rank"  # 1 for the best estimate, ...; None: the program's own, not among them
+
+
+def arch_key(decisions: dict) -> str:
+    """An architecture (site id -> decision) as a hashable key (a manyof's decision is a list);
+    the search phase's too (imported by the package)."""
+    return json.dumps(decisions, sort_keys=True, default=list)
 
 
 def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, str]]:
@@ -36,7 +42,7 @@ def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, st
     estimates.sort(key=lambda t: (study.reward(t.objective), -t.id), reverse=True)
     out, seen = [], set()
     for t in estimates:
-        key = _arch_key(t.decisions)
+        key = arch_key(t.decisions)
         if key not in seen:
             seen.add(key)
             rank = len(out) + 1
@@ -45,9 +51,9 @@ def choose(study, spec, k: int) -> list[tuple[dict, float | None, int | None, st
             if len(out) == k:
                 break
     default = spec.default_dna().decisions
-    own_key = _arch_key(default)
+    own_key = arch_key(default)
     if own_key not in seen:
-        own = next((t.objective for t in estimates if _arch_key(t.decisions) == own_key), None)
+        own = next((t.objective for t in estimates if arch_key(t.decisions) == own_key), None)
         out.append((dict(default), own, None, "the program's own architecture"))
     return out
 
@@ -66,8 +72,8 @@ def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
     for t in study.trials():
         if t.id in listed:
             done = t.status in ("completed", "failed")
-            (finished if done else pending)[_arch_key(t.decisions)] = t
-    todo = [w for w in wanted if _arch_key(w[0]) not in finished]
+            (finished if done else pending)[arch_key(t.decisions)] = t
+    todo = [w for w in wanted if arch_key(w[0]) not in finished]
     t0 = time.perf_counter()
     if todo:
         print(f"glovec: {method}: training {len(todo)} finalist(s) alone with the program "
@@ -75,7 +81,7 @@ def train(prog, study, spec, k: int, method: str, err, timeout=None) -> float:
               "this", file=err, flush=True)
     executor = InlineExecutor(prog, timeout=timeout)  # --timeout: each finalist's
     for decisions, estimate, rank, why in todo:
-        old = pending.get(_arch_key(decisions))
+        old = pending.get(arch_key(decisions))
         if old is not None:  # left running by a killed run
             tid = old.id
             study.start(tid)
@@ -117,8 +123,8 @@ def verdict(study, spec) -> str | None:
     if not alone:
         return None
     best = max(alone, key=lambda t: (study.reward(t.objective), -t.id))
-    default = _arch_key(spec.default_dna().decisions)
-    own = next((t for t in alone if _arch_key(t.decisions) == default), None)
+    default = arch_key(spec.default_dna().decisions)
+    own = next((t for t in alone if arch_key(t.decisions) == default), None)
     line = f"pick: trial {best.id}, {_text(best.objective)} trained alone"
     if own is None:
         return line
