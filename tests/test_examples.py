@@ -161,3 +161,25 @@ def test_nas_cell_per_trial_and_one_shot_on_the_same_file(name, framework, tmp_p
     assert "_gv" not in best_py.read_text()
     # Trained alone without glovec, the pick gets the accuracy its finalist trial recorded.
     assert run_plain(best_py, tmp_path) == round(best["objective"], 4)
+
+
+@pytest.mark.torch
+def test_nas_mlp_torch_shares_its_widths_one_shot(tmp_path, capsys, monkeypatch):
+    """The PyTorch MLP example: its two widths and its activation are searched on one supernet
+    (width sharing), and the pick, as plain code, trains to the accuracy its finalist recorded."""
+    pytest.importorskip("torch")
+    monkeypatch.setenv("GLOVEC_SMOKE", "1")
+    path = EXAMPLES / "nas_mlp_torch.py"
+    study = tmp_path / "mlp.db"
+    assert main(["run", str(path), "--one-shot", "spos", "--trials", "8", "--seed", "0",
+                 "--study", str(study)]) == 0
+    err = capsys.readouterr().err
+    assert "one-shot spos: 3 site(s) searched, 0 fixed" in err
+    assert re.search(r"build_model.width_1 +searched, width sharing \(5 widths; 3 layer", err), err
+    trials = report(study, capsys)
+    finals = [t for t in trials if not t["estimate"]]
+    assert len([t for t in trials if t["estimate"]]) == 8 and len(finals) in (2, 3)
+    best = max(finals, key=lambda t: t["objective"])
+    best_py = tmp_path / "mlp_best.py"
+    assert main(["materialize", str(path), "--best", "--study", str(study), "-o", str(best_py)]) == 0
+    assert run_plain(best_py, tmp_path) == round(best["objective"], 4)

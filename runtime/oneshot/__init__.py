@@ -167,6 +167,9 @@ class Session:
         # step runs sampled paths in batch slices (as spos' sampled steps), so the weights also
         # train as the single paths that its estimates and its pick run alone.
         self.sandwich = os.environ.get("GLOVEC_ONE_SHOT_SANDWICH", "1") != "0"
+        # Sites of plain widths read by PyTorch layers: built at the widest, masked (widths.py).
+        self.share_widths = os.environ.get("GLOVEC_ONE_SHOT_WIDTHS", "1") != "0"
+        self.width_layers: Any = None  # widths.WidthLayers, from the first width site on
         self.evaluating = False
         self.error: OneShotError | None = None
         self.table: Any = None  # how the summary renders the best trials
@@ -188,19 +191,30 @@ class Session:
         if (len(self._estimates(("completed", "failed"))) >= self._target()
                 and self.study.resumed and not self._estimates(("proposed",))):
             return self._finish(prog, out)
-        saved = gv.oneof_lazy, gv.objective
-        gv.oneof_lazy, gv.objective = self.oneof_lazy, self.objective
+        saved = gv.oneof, gv.oneof_lazy, gv.objective
+        gv.oneof, gv.oneof_lazy, gv.objective = self.oneof, self.oneof_lazy, self.objective
         try:
             result = InlineExecutor(prog).run(0, {})
         finally:
-            gv.oneof_lazy, gv.objective = saved
+            gv.oneof, gv.oneof_lazy, gv.objective = saved
             if self.backend is not None:
                 self.backend.close()
+            if self.width_layers is not None:
+                self.width_layers.close()
         if self.error is not None:
             print(self.error.render(), file=self.err)
             return 1
         if result.status != "completed":
             print(f"glovec: the one-shot run failed:\n{(result.error or '').rstrip()}", file=self.err)
+            widths = [k for k, kind in self.kinds.items() if kind == "width"]
+            if widths:
+                from .widths import LAYER_NAMES
+
+                print(f"glovec: width sharing built the {LAYER_NAMES} layers that read "
+                      f"{', '.join(widths)} at the widest candidate; any other use of the value "
+                      f"sees the program's default, so a shape error above may come from code "
+                      f"that sizes a tensor by it; GLOVEC_ONE_SHOT_WIDTHS=0 keeps plain widths "
+                      f"at their defaults", file=self.err)
             return 1
         if not self.searched:
             print(f"{self.evaluator.source_path}:{self.evaluator.line}:{self.evaluator.col}: "
@@ -243,6 +257,47 @@ class Session:
     def _fix(self, pid: str, reason: str) -> None:
         self.kinds[pid] = "fixed"
         self.reasons.setdefault(pid, reason)
+
+    def oneof(self, *args, **kwargs):
+        """The one-shot stand-in for ``glovec.runtime.oneof`` (generated code calls
+        ``oneof(site, default_index, candidates)``): a site of plain widths read by PyTorch layers
+        is shared (``widths.py``); any other site keeps its default."""
+        if kwargs or len(args) != 3 or not isinstance(args[0], str):
+            return hyper.oneof(*args, **kwargs)  # a hand-written space's oneof([...])
+        site, default, values = args
+        kind = self.kinds.get(site)
+        if kind == "width":  # executed again (a loop, a second model)
+            from .widths import Width
+
+            return Width(values[default], site, values)
+        if (kind is not None or self.searched or "[=" in site or not self.share_widths
+                or sys.modules.get("torch") is None):
+            return hyper.oneof(site, default, values)
+        from .widths import Width, WidthLayers, is_width_site
+
+        if not is_width_site(values):
+            return hyper.oneof(site, default, values)
+        if self.steps > 0:
+            self._fix(site, "first executed after training began: kept at its default")
+            return hyper.oneof(site, default, values)
+        if self.width_layers is None:  # layer constructors patched while the run lasts
+            self.width_layers = WidthLayers(self)
+        self.kinds[site] = "width"
+        self.sizes[site] = len(values)
+        return Width(values[default], site, values)
+
+    def width_backend(self, site: str):
+        """The torch backend for a PyTorch layer built with ``site``'s width (made on first
+        use: a program may share widths only); None when the run switches Keras layers."""
+        from .torch_backend import TorchBackend
+
+        if self.backend is None:
+            self.backend = TorchBackend(self)
+        if not isinstance(self.backend, TorchBackend):
+            return None
+        if self.method == "darts":
+            self.backend.add_alpha(site, self.sizes[site])
+        return self.backend
 
     def oneof_lazy(self, site, default, thunks):
         """The one-shot stand-in for ``glovec.runtime.oneof_lazy`` (generated code calls it)."""
@@ -341,13 +396,19 @@ class Session:
             return 0
         from .torch_backend import splittable
 
-        g = max(self.sizes.values())
+        g = self._slices()
         return g if g > 1 and splittable(args, kwargs, g) else 0
+
+    def _slices(self) -> int:
+        """The batch slices of a sampled step: the most candidates of any switch (a width
+        site's layers take one width per step, so the batch-norm layers they share see one
+        width at a time)."""
+        return max((n for k, n in self.sizes.items() if self.kinds.get(k) != "width"), default=0)
 
     def group_choice(self, site: str, g: int) -> int:
         table = self.group_arch.get(site)
         if table is None:
-            n, width = self.sizes[site], max(self.sizes.values())
+            n, width = self.sizes[site], self._slices()
             if self.method == "enas" and self.controller is not None:
                 if len(self._group_draws) < width:  # one policy draw per slice, all switches
                     self._group_draws = [self._draw() for _ in range(width)]
@@ -358,11 +419,21 @@ class Session:
         return table[g]
 
     def on_first_step(self, frame) -> None:
+        for pid in [k for k, kind in self.kinds.items() if kind == "width"]:
+            if not self.width_layers.users.get(pid):
+                from .widths import LAYER_NAMES
+
+                self.kinds[pid] = "fixed"
+                self.reasons[pid] = (f"plain values that no {LAYER_NAMES} layer read before "
+                                     "training: kept at its default")
+                del self.sizes[pid]
+                getattr(self.backend, "alphas", {}).pop(pid, None)
         if not self.sizes:
             self._fail(OneShotError(
-                "GV516", "no oneof site of this program built modules or callables before the "
-                "first optimizer step, so there is nothing to share weights between; one-shot "
-                "search switches sites such as `# glovec: oneof([nn.ReLU(), nn.GELU()])`",
+                "GV516", "no oneof site of this program built modules or callables (or PyTorch "
+                "layers of a searched width) before the first optimizer step, so there is nothing "
+                "to share weights between; one-shot search switches sites such as "
+                "`# glovec: oneof([nn.ReLU(), nn.GELU()])`",
                 self.source_path, *self.where(next(iter(self.sites), ""))))
         if self.method == "enas":
             from ..algorithms.controller import Controller, Reinforce
@@ -626,7 +697,7 @@ class Session:
         """The DNA spec of the switched sites only (what the search phase and enas decide)."""
         spec = self.spec
         searched = [s for s in self.space.get("sites", ())
-                    if all(self.kinds.get(p.id) in ("module", "callable")
+                    if all(self.kinds.get(p.id) in ("module", "callable", "width")
                            for p in type(spec).from_space_doc([s]).points)]
         return type(spec).from_space_doc({"glovec_space": 1, "sites": searched})
 
@@ -709,16 +780,27 @@ class Session:
         how = {"spos": "one path per step, every candidate equally often" + sandwich,
                "enas": "paths drawn by a policy-gradient controller" + sandwich,
                "darts": "softmax mixture, architecture weights learned" + sampled}[self.method]
+        widths = {"spos": "one width per step, every width equally often" + (
+                      "; every other step the widest" if self.sandwich else ""),
+                  "enas": "widths drawn by the controller" + (
+                      "; every other step the widest" if self.sandwich else ""),
+                  "darts": "softmax mixture of the widths' channel masks, architecture weights "
+                           "learned" + ("; every other step one width" if self.sandwich else "")}
         rows = []
         counts: dict = {}
         for s in self.switches:
             counts[s.site] = counts.get(s.site, 0) + 1
+        users = self.width_layers
         for pid, site in self.sites.items():
             kind = self.kinds.get(pid)
             if kind in ("module", "callable"):
                 what = (f"searched, shared weights ({self.sizes[pid]} candidates, "
                         f"{counts.get(pid, 0)} instance(s)): {how}" if kind == "module" else
                         f"searched ({self.sizes[pid]} callables): {how}")
+            elif kind == "width":
+                what = (f"searched, width sharing ({self.sizes[pid]} widths; "
+                        f"{users.users[pid]} layer(s) built at the widest, masked to the active "
+                        f"width): {widths[self.method]}")
             elif kind == "fixed":
                 what = f"fixed: {self.reasons[pid]}"
             elif site.get("kind") == "oneof" and site.get("candidates"):

@@ -185,7 +185,8 @@ class TorchBackend:
             for scope in (frame.f_locals, frame.f_globals):
                 for name, value in list(scope.items()):
                     if isinstance(value, nn.Module) and name not in self.roots and any(
-                            id(m) in switches for m in value.modules()):
+                            id(m) in switches or hasattr(m, "_glovec_width")
+                            for m in value.modules()):
                         self.roots[name] = value
             frame = frame.f_back
         # Drop roots that are parts of another root.
