@@ -46,6 +46,7 @@ from _common import RESULTS, machine, parse_args, save, versions  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nas_cell_torch.py"
 PY = sys.executable
+ESTIMATE = "glovec.one_shot"  # the metric that marks a trial as an estimate on shared weights
 WORKING = 0.9  # stand-alone accuracy of a "working" cell (broken ones train to 0.1-0.75)
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 
@@ -121,7 +122,7 @@ def known_accuracies(files) -> dict:
     known = {}
     for f in files:
         for entry in json.loads(Path(f).read_text())["methods"].values():
-            for r in entry["architectures"] + [entry["pick"]]:
+            for r in entry["architectures"] + ([entry["pick"]] if entry.get("pick") else []):
                 known[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
     return known
 
@@ -136,7 +137,9 @@ def estimate_known(study: Path, decisions: list, method: str = "darts") -> float
 
     stored = Study.load(str(study))
     space = stored.space_doc
-    seen = {json.dumps(t.decisions, sort_keys=True) for t in stored.trials()}
+    # Architectures already estimated (not the finalists: their objective is an accuracy alone).
+    seen = {json.dumps(t.decisions, sort_keys=True) for t in stored.trials()
+            if ESTIMATE in t.metrics}
     stored.close()
     spec = DNASpec.from_space_doc(space)
     texts = {site["id"]: site["candidates"] for site in space["sites"]}
@@ -194,7 +197,7 @@ def main() -> None:
 
     for previous in (json.loads(Path(f).read_text()) for f in (args.reuse or "").split(",") if f):
         for entry in previous["methods"].values():
-            for r in entry["architectures"] + [entry["pick"]]:
+            for r in entry["architectures"] + ([entry["pick"]] if entry.get("pick") else []):
                 cache[json.dumps(r["decisions"], sort_keys=True)] = r["alone"]
     default_prog = work / "default.py"
     glovec("materialize", EXAMPLE, "--defaults", "-o", default_prog)
@@ -225,7 +228,7 @@ def main() -> None:
         if len(done) == 1 and cache:  # darts: estimate the known architectures, one-hot
             pool_seconds = estimate_known(study, [json.loads(key) for key in cache])
             report = json.loads(glovec("report", study, "--json")[0])
-            done = [t for t in report["trials"] if t["status"] == "completed"]
+            done = [t for t in report["trials"] if t["status"] == "completed" and t["estimate"]]
         chosen = spread(done, k) if len(done) > 1 else []
         rows = []
         for t in chosen:

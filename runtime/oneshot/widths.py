@@ -36,7 +36,7 @@ LAYER_NAMES = "nn.Linear, nn.Conv1d/2d/3d, nn.BatchNorm1d/2d/3d, nn.LayerNorm"
 
 
 def is_width_site(values) -> bool:
-    """True for two or more distinct positive ints (not bools): candidates a layer can be as wide as."""
+    """True for two or more distinct positive ints (not bools): widths a layer can have."""
     return (len(values) > 1 and len(set(values)) == len(values)
             and all(type(v) is int and v > 0 for v in values))
 
@@ -133,8 +133,8 @@ class WidthLayers:
         key = (site, index, channels, scale, like.dtype, like.device)
         mask = self._masks.get(key)
         if mask is None:
-            mask = (torch.arange(channels, device=like.device) < values[index] * scale).to(like.dtype)
-            self._masks[key] = mask
+            kept = torch.arange(channels, device=like.device) < values[index] * scale
+            mask = self._masks[key] = kept.to(like.dtype)
         return mask
 
     def _mask_hook(self, dim: int):
