@@ -210,8 +210,9 @@ def test_a_width_that_sizes_a_tensor_fails_with_a_hint(tmp_path, capsys):
     status, _, _ = _run(tmp_path, program, "--one-shot", "spos", "--trials", "2")
     err = capsys.readouterr().err
     assert status == 1
-    assert "width sharing built the nn.Linear" in err and "channels" in err
-    assert "GLOVEC_ONE_SHOT_WIDTHS=0" in err
+    assert re.search(r"model.py:7:12: GV516 width sharing built the nn.Linear.* layers that read "
+                     r"'channels' at the widest candidate", err), err
+    assert "unflatten" in err and "GLOVEC_ONE_SHOT_WIDTHS=0" in err
 
 
 def test_a_width_is_its_default_int_and_a_multiple_stays_a_width():

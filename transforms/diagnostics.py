@@ -637,7 +637,11 @@ CATALOGUE: list[Code] = [
          "objective it can evaluate after (for enas: during) training; a Keras objective that "
          "reads fit's history needs validation_data=(x, y) in fit. enas evaluates the objective "
          "during training, so it must be reachable there (in the function that runs the torch "
-         "steps or Keras fit, or a history objective). The message says which is missing. Search such a program per trial (without --one-shot).",
+         "steps or Keras fit, or a history objective). The message says which is missing. Search such a program per trial (without --one-shot). "
+         "A program whose one-shot run failed while PyTorch layers shared a width gets it at "
+         "the width site: those layers were built at the widest candidate while every other "
+         "use of the value saw the default; GLOVEC_ONE_SHOT_WIDTHS=0 keeps widths at their "
+         "defaults.",
          _ONE_SHOT.format(act="nn.ReLU()", score="-loss_fn(model(x), y).item()  # glovec: objective")
          .replace("lr=0.05)", "lr=0.05)  # glovec: lr=oneof([0.05, 0.1])"),
          _ONE_SHOT.format(act="nn.ReLU()  # glovec: oneof([nn.ReLU(), nn.Tanh()])",

@@ -207,14 +207,16 @@ class Session:
         if result.status != "completed":
             print(f"glovec: the one-shot run failed:\n{(result.error or '').rstrip()}", file=self.err)
             widths = [k for k, kind in self.kinds.items() if kind == "width"]
-            if widths:
+            if widths:  # the likely cause of a shape error: say where, and how to go without
                 from .widths import LAYER_NAMES
 
-                print(f"glovec: width sharing built the {LAYER_NAMES} layers that read "
-                      f"{', '.join(widths)} at the widest candidate; any other use of the value "
-                      f"sees the program's default, so a shape error above may come from code "
-                      f"that sizes a tensor by it; GLOVEC_ONE_SHOT_WIDTHS=0 keeps plain widths "
-                      f"at their defaults", file=self.err)
+                print(OneShotError(
+                    "GV516", f"width sharing built the {LAYER_NAMES} layers that read "
+                    f"{', '.join(repr(w) for w in widths)} at the widest candidate, and every "
+                    f"other use of the value sees the program's default, so the error above may "
+                    f"come from code that sizes a tensor or another kind of layer by it; "
+                    f"GLOVEC_ONE_SHOT_WIDTHS=0 keeps plain widths at their defaults",
+                    self.source_path, *self.where(widths[0])).render(), file=self.err)
             return 1
         if not self.searched:
             print(f"{self.evaluator.source_path}:{self.evaluator.line}:{self.evaluator.col}: "
