@@ -113,8 +113,10 @@ def spread(trials: list, k: int) -> list:
 
 def result_files() -> list:
     """The PyTorch cell's bench/oneshot.py results files (not Keras, not derived summaries)."""
-    return [p for p in sorted(RESULTS.glob("oneshot*.json"))
-            if not any(w in p.name for w in ("keras", "seeds", "search"))]
+    files = [p for p in sorted(RESULTS.glob("oneshot*.json"))
+             if not any(w in p.name for w in ("keras", "seeds", "search", "torch_mlp"))]
+    # bench/oneshot_alone.py's accuracies (trained again on one machine) last: they win.
+    return sorted(files, key=lambda p: p.name.startswith("oneshot_alone"))
 
 
 def known_accuracies(files) -> dict:
