@@ -22,7 +22,10 @@ stand-alone accuracy this run knows (the spos and enas spreads, and those reused
 then proposed into the darts study and estimated on the trained darts supernet with its one-hot
 weights (each switch's candidate alone: `glovec run --one-shot darts --resume` evaluates proposed
 trials without training, from the supernet checkpoint); the spread is taken over those
-estimates. Every figure comes from this run; nothing is asserted. Results:
+estimates. Where more than 24 estimates have a known accuracy (darts), tau is also given over
+spreads of 24 and 48 and over all of them: a spread of 12 moves by 0.2-0.5 with the cells it lands
+on. `--tau-by-spread RESULTS --reuse ...` prints those from saved results without running
+anything. Every figure comes from this run; nothing is asserted. Results:
 bench/results/oneshot.json and oneshot.png; with `--example examples/nas_cell_keras.py` (the
 same cell in Keras, the same three methods) bench/results/oneshot_keras_cell.*, with
 `--example examples/nas_mlp_keras.py` bench/results/oneshot_keras.*.
@@ -111,6 +114,40 @@ def spread(trials: list, k: int) -> list:
     return [unique[round(i * (len(unique) - 1) / (k - 1))] for i in range(k)]
 
 
+SPREADS = (12, 24, 48)  # the spread sizes kendall_tau_by_spread measures, then every known cell
+
+
+def tau_by_spread(estimates: list, known: dict) -> dict:
+    """Kendall tau over spreads of 12, 24 and 48 of the ``estimates`` (dicts with "objective" and
+    "decisions") whose stand-alone accuracy ``known`` holds, and over all of them ("all"): a
+    spread of 12 moves by 0.2-0.5 with which 12 cells it lands on, a larger one less."""
+    have = [t for t in estimates if json.dumps(t["decisions"], sort_keys=True) in known]
+    out = {}
+    for k in (*SPREADS, None):
+        chosen = spread(have, k) if k else have
+        if len(chosen) > 2 and (k is None or len(have) > k):
+            out[str(k or "all")] = {"n": len(chosen), "tau": kendall_tau(
+                [t["objective"] for t in chosen],
+                [known[json.dumps(t["decisions"], sort_keys=True)] for t in chosen])}
+    return out
+
+
+def print_tau_by_spread(files: list, reuse: list) -> None:
+    """``--tau-by-spread``: tau by spread size for each method of saved results ``files`` with
+    more than 24 known estimates (darts' pool), against the stand-alone accuracies of ``reuse``
+    (later files win)."""
+    known = known_accuracies(reuse)
+    for f in files:
+        for method, entry in json.loads(Path(f).read_text())["methods"].items():
+            estimates = [{"objective": t["estimate"], "decisions": t["decisions"]}
+                         for t in entry.get("estimates", ())]
+            taus = tau_by_spread(estimates, known)
+            if len(taus) < 3:  # fewer than 25 known estimates: the run's own spread says it
+                continue
+            print(f"{Path(f).name} {method}: " + ", ".join(
+                f"{k} ({v['n']}): {v['tau']:.2f}" for k, v in taus.items()))
+
+
 def result_files() -> list:
     """The PyTorch cell's bench/oneshot.py results files (not Keras, not derived summaries)."""
     files = [p for p in sorted(RESULTS.glob("oneshot*.json"))
@@ -172,7 +209,12 @@ def main() -> None:
         p.add_argument("--name", default=None, help="the results files' stem under bench/results "
                        "(default: from the example and the seed, e.g. oneshot_keras_cell_seed1)"),
         p.add_argument("--finalists", type=int, default=None, help="the one-shot runs' "
-                       "--finalists (default: glovec's)")))
+                       "--finalists (default: glovec's)"),
+        p.add_argument("--tau-by-spread", default=None, metavar="RESULTS", help="run nothing: "
+                       "print tau over spreads of 12, 24 and 48 of each method's estimates in "
+                       "these saved results (comma-separated), against --reuse's accuracies")))
+    if args.tau_by_spread:
+        return print_tau_by_spread(args.tau_by_spread.split(","), (args.reuse or "").split(","))
     global EXAMPLE
     EXAMPLE = Path(args.example).resolve()
     # nas_cell_torch.py -> oneshot, nas_mlp_keras.py -> oneshot_keras, nas_cell_keras.py ->
@@ -255,6 +297,7 @@ def main() -> None:
         known = [(t["objective"], cache[json.dumps(t["decisions"], sort_keys=True)]) for t in done
                  if json.dumps(t["decisions"], sort_keys=True) in cache]
         tau_known = kendall_tau(*zip(*known)) if len(known) > 2 else None
+        taus = tau_by_spread(done, cache)
         # Among working cells only (stand-alone >= WORKING): broken cells (zero edges that cut
         # the input off) are easy to tell apart and inflate tau over the whole spread.
         working = [r for r in rows if r["alone"] >= WORKING]
@@ -297,6 +340,7 @@ def main() -> None:
             "kendall_tau": tau,
             "kendall_tau_working": tau_working,
             "kendall_tau_known": tau_known,
+            "kendall_tau_by_spread": taus,  # spreads of 12, 24, 48 of the known estimates
             "known": len(known),
             "estimates": [{"id": t["id"], "estimate": t["objective"], "decisions": t["decisions"]}
                           for t in done],
@@ -327,6 +371,9 @@ def main() -> None:
             tau_text += f" ({tau_working:.2f} among {len(working)} working)"
         if tau_known is not None:
             tau_text += f", {tau_known:.2f} over the {len(known)} known"
+        if len(taus) > 2:  # (darts: its pool is known)
+            tau_text += " (by spread: " + ", ".join(
+                f"{v['n']}: {v['tau']:.2f}" for v in taus.values()) + ")"
         print(f"{method}: tau {tau_text} over {len(rows)}, pick alone {pick_alone:.4f} "
               f"(percentile {percentile:.0f}, best of spread {max(accs):.4f}, default "
               f"{default_acc:.4f}), {seconds:.1f} s = {seconds / alone_seconds:.1f}x one training "
