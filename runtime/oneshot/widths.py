@@ -66,13 +66,14 @@ class Width(int):
 
 
 class WidthLayers:
-    """The patched layer constructors and the masks, for one session's torch backend."""
+    """The patched layer constructors and the masks, for one one-shot session (from its first
+    width site until the program's run ends)."""
 
     def __init__(self, session) -> None:
         self.session = session
         self.users: dict = {}  # site -> layers built with it
         self._saved: dict = {}  # class -> its own __init__ (None: inherited)
-        self._masks: dict = {}  # (site, index, channels, scale) -> 0/1 mask
+        self._masks: dict = {}  # (site, index, channels, scale, dtype, device) -> 0/1 mask
         for cls in LAYERS:
             self._saved[cls] = cls.__dict__.get("__init__")
             cls.__init__ = self._constructor(cls, cls.__init__)
@@ -97,7 +98,7 @@ class WidthLayers:
                     continue
                 if (self.session.kinds.get(value.site) != "width"  # fixed: the program's own
                         or self.session.width_backend(value.site) is None):
-                    value, wide = int(value), int(value)
+                    wide = int(value)
                 else:
                     self.users[value.site] = self.users.get(value.site, 0) + 1
                     wide = value.widest
