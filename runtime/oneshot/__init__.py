@@ -170,6 +170,7 @@ class Session:
         # Sites of plain widths read by PyTorch layers: built at the widest, masked (widths.py).
         self.share_widths = os.environ.get("GLOVEC_ONE_SHOT_WIDTHS", "1") != "0"
         self.width_layers: Any = None  # widths.WidthLayers, from the first width site on
+        self.plain: set = set()  # plain-value sites that are not widths: their default from then on
         self.evaluating = False
         self.error: OneShotError | None = None
         self.table: Any = None  # how the summary renders the best trials
@@ -267,6 +268,8 @@ class Session:
         if kwargs or len(args) != 3 or not isinstance(args[0], str):
             return hyper.oneof(*args, **kwargs)  # a hand-written space's oneof([...])
         site, default, values = args
+        if site in self.plain:  # classified at its first execution
+            return hyper.oneof(site, default, values)
         kind = self.kinds.get(site)
         if kind == "width":  # executed again (a loop, a second model)
             from .widths import Width
@@ -278,6 +281,7 @@ class Session:
         from .widths import Width, WidthLayers, is_width_site
 
         if not is_width_site(values):
+            self.plain.add(site)
             return hyper.oneof(site, default, values)
         if self.steps > 0:
             self._fix(site, "first executed after training began: kept at its default")
@@ -428,8 +432,7 @@ class Session:
                 self.kinds[pid] = "fixed"
                 self.reasons[pid] = (f"plain values that no {LAYER_NAMES} layer read before "
                                      "training: kept at its default")
-                del self.sizes[pid]
-                getattr(self.backend, "alphas", {}).pop(pid, None)
+                del self.sizes[pid]  # (darts adds a width's weights only when a layer reads it)
         if not self.sizes:
             self._fail(OneShotError(
                 "GV516", "no oneof site of this program built modules or callables (or PyTorch "
